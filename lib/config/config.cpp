@@ -1,0 +1,25 @@
+#include "lib/config/config.hpp"
+
+namespace kt::config {
+
+namespace {
+template <typename T>
+const T* find_by_name(const std::vector<T>& items, const std::string& name) {
+    for (const auto& item : items) {
+        if (item.name == name) return &item;
+    }
+    return nullptr;
+}
+}  // namespace
+
+const IndexConfig* Config::find_index(const std::string& name) const {
+    return find_by_name(indexes, name);
+}
+const DelayerConfig* Config::find_delayer(const std::string& name) const {
+    return find_by_name(delayers, name);
+}
+const CascadeConfig* Config::find_cascade(const std::string& name) const {
+    return find_by_name(cascades, name);
+}
+
+}  // namespace kt::config

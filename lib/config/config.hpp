@@ -1,0 +1,89 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kt::config {
+
+using Duration = std::chrono::milliseconds;
+
+/// `kafka:` section.
+struct KafkaConfig {
+    std::string brokers = "localhost:9092";
+    std::string group_prefix = "kt";
+    /// Passed to librdkafka as-is (security.protocol, sasl.*, ssl.*, session.timeout.ms …).
+    std::map<std::string, std::string> properties;
+};
+
+/// `postgres:` section.
+struct PostgresConfig {
+    /// libpq connection URL or keyword string; may hold a password, never print it unredacted.
+    std::string url;
+};
+
+/// `elasticsearch:` section.
+struct ElasticsearchConfig {
+    std::string url = "http://localhost:9200";
+    std::optional<std::string> username;
+    std::optional<std::string> password;
+    std::optional<std::string> api_key;
+    /// PEM file with the CA that signed the server certificate.
+    std::optional<std::string> ca_file;
+    Duration timeout{std::chrono::seconds(30)};
+};
+
+/// One entry of `indexes:`. Exactly one of `query` and `table` is set.
+struct IndexConfig {
+    std::string name;   ///< the alias users search
+    std::string topic;  ///< defaults to `name`
+    std::string query;  ///< `$1` is a text[] of ids; returns columns id and doc
+    std::string table;  ///< `table:` shorthand, doc = the whole row
+    std::string mappings_file;  ///< resolved against the config file's folder; empty when unset
+    std::string dead_letter_topic;  ///< defaults to `<topic>.dlq`
+    int batch_size = 1000;
+    Duration batch_wait{200};
+};
+
+/// One entry of `delayers:`; its name is also the delay topic unless `topic` is set.
+struct DelayerConfig {
+    std::string name;
+    std::string topic;  ///< defaults to `name`
+    Duration delay{0};
+    std::string target;  ///< model topic used when an envelope has no `topic`
+    std::string next;    ///< next delayer's name; empty when none
+    std::string dead_letter_topic;  ///< defaults to `<topic>.dlq`
+};
+
+/// One entry of `cascades:`.
+struct CascadeConfig {
+    std::string name;
+    std::string topic;   ///< parent ids arrive here
+    std::string query;   ///< `$1` is a text[] of parent ids; returns child ids (first column)
+    std::string target;  ///< child ids are produced here
+    std::string dead_letter_topic;  ///< defaults to `<topic>.dlq`
+    int batch_size = 1000;
+    Duration batch_wait{200};
+};
+
+/// The whole validated configuration file.
+struct Config {
+    std::string path;  ///< file it was loaded from
+    KafkaConfig kafka;
+    PostgresConfig postgres;
+    ElasticsearchConfig elasticsearch;
+    std::vector<IndexConfig> indexes;  ///< in file order
+    std::vector<DelayerConfig> delayers;
+    std::vector<CascadeConfig> cascades;
+
+    /// The index with that name, or nullptr.
+    [[nodiscard]] const IndexConfig* find_index(const std::string& name) const;
+    /// The delayer with that name, or nullptr.
+    [[nodiscard]] const DelayerConfig* find_delayer(const std::string& name) const;
+    /// The cascade with that name, or nullptr.
+    [[nodiscard]] const CascadeConfig* find_cascade(const std::string& name) const;
+};
+
+}  // namespace kt::config

@@ -1,0 +1,45 @@
+#include "tests/support/test_env.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace kt::test {
+
+std::string require_env(const char* name) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+        throw std::runtime_error(std::string(name) +
+                                 " is not set: run integration tests through scripts/test.sh "
+                                 "(or source .stack/env after scripts/stack.sh start)");
+    }
+    return value;
+}
+
+std::string kafka_brokers() { return require_env("KT_TEST_KAFKA_BROKERS"); }
+std::string devbroker_control() { return require_env("KT_TEST_DEVBROKER_CONTROL"); }
+std::string postgres_url() { return require_env("KT_TEST_POSTGRES_URL"); }
+std::string es_url() { return require_env("KT_TEST_ES_URL"); }
+
+std::string unique_name(const std::string& prefix) {
+    static std::atomic<int> counter{0};
+    static const unsigned salt = std::random_device{}();
+    return prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+           std::to_string(salt % 100000);
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds poll) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (condition()) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return condition();
+        std::this_thread::sleep_for(poll);
+    }
+}
+
+}  // namespace kt::test

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace kt::test {
+
+/// Value of a KT_TEST_* variable set by scripts/test.sh; throws std::runtime_error naming it when
+/// unset, so an integration test run without the stack fails loudly instead of passing.
+std::string require_env(const char* name);
+
+/// Kafka bootstrap servers of the development broker (KT_TEST_KAFKA_BROKERS).
+std::string kafka_brokers();
+/// Control URL of kt-devbroker, e.g. http://127.0.0.1:PORT (KT_TEST_DEVBROKER_CONTROL).
+std::string devbroker_control();
+/// libpq URL of the throw-away PostgreSQL (KT_TEST_POSTGRES_URL).
+std::string postgres_url();
+/// Base URL of the Elasticsearch stand-in (KT_TEST_ES_URL).
+std::string es_url();
+
+/// A name no other test (or earlier run) uses: `<prefix>_<pid>_<counter>_<random>`, lower case.
+std::string unique_name(const std::string& prefix);
+
+/// Polls `condition` until it returns true or `timeout` passes; returns the last result.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds poll = std::chrono::milliseconds(20));
+
+}  // namespace kt::test
