@@ -1,0 +1,84 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <span>
+#include <stop_token>
+#include <string_view>
+#include <vector>
+
+#include "lib/es/bulk_body.hpp"
+#include "lib/es/bulk_response.hpp"
+#include "lib/es/retry_policy.hpp"
+#include "lib/es/transport.hpp"
+
+namespace kt::es {
+
+/// Settings of BulkClient.
+struct BulkClientOptions {
+    /// `max` is the largest number of actions per request (the index's batch size).
+    AdaptiveBulkSizeOptions bulk_size;
+    BackoffOptions backoff;
+    /// Ask Elasticsearch to return only the fields the client reads (`filter_path`).
+    bool filter_response = true;
+};
+
+/// Answer to one bulk request.
+struct BulkOutcome {
+    int http_status = 0;            ///< 0 when no answer arrived
+    std::vector<ItemResult> items;  ///< one per action, in action order
+    bool throttled = false;         ///< Elasticsearch answered 429 to the request or an item
+};
+
+/// Result of BulkClient::write.
+struct WriteResult {
+    /// One per action. kRetry only when `stopped`: that item is not known to be written.
+    std::vector<ItemResult> items;
+    bool stopped = false;  ///< the stop token fired before every item was done or dead
+
+    /// Index of the first item neither done nor dead (`items.size()` when none): the caller
+    /// commits nothing at or past it.
+    [[nodiscard]] std::size_t first_unwritten() const noexcept;
+    /// How many items have `outcome`.
+    [[nodiscard]] std::size_t count(Outcome outcome) const noexcept;
+};
+
+/// Waits `delay` unless `stop` fires first; returns false when stopped.
+using Sleeper = std::function<bool(std::chrono::milliseconds delay, const std::stop_token& stop)>;
+
+/// A Sleeper that blocks on a condition variable and wakes as soon as stop is requested.
+[[nodiscard]] Sleeper interruptible_sleeper();
+
+/// Writes documents with `_bulk`. Not thread-safe: one client per thread.
+class BulkClient {
+public:
+    /// Takes ownership of `transport`; `sleeper` and `random` default to real ones.
+    explicit BulkClient(std::unique_ptr<Transport> transport, BulkClientOptions options = {},
+                        Sleeper sleeper = {}, RandomSource random = {});
+
+    /// One HTTP attempt. A whole-request 429, 5xx or connection error makes every item kRetry;
+    /// an unreadable 2xx answer too. Throws kt::EsError for any other non-2xx answer.
+    BulkOutcome send(std::string_view index, std::span<const BulkAction> actions);
+
+    /// Sends `actions` in chunks of the adaptive bulk size and resends only retryable items,
+    /// with backoff, until every item is done or dead or `stop` is requested. Throws what
+    /// send() throws for non-retryable request errors (auth, missing index …).
+    WriteResult write(std::string_view index, std::span<const BulkAction> actions,
+                      std::stop_token stop = {});
+
+    /// Current adaptive bulk size (for metrics).
+    [[nodiscard]] std::size_t bulk_size() const noexcept { return bulk_size_.size(); }
+    /// The transport requests go through.
+    [[nodiscard]] Transport& transport() noexcept { return *transport_; }
+
+private:
+    std::unique_ptr<Transport> transport_;
+    BulkClientOptions options_;
+    Sleeper sleeper_;
+    RandomSource random_;
+    AdaptiveBulkSize bulk_size_;
+};
+
+}  // namespace kt::es
