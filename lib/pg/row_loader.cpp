@@ -1,0 +1,328 @@
+#include "lib/pg/row_loader.hpp"
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+#include <utility>
+
+#include "lib/log/log.hpp"
+#include "lib/pg/detail/conninfo.hpp"
+#include "lib/pg/sql.hpp"
+
+namespace kt::pg {
+
+namespace {
+
+constexpr const char* kStatement = "kt_load";
+
+// BEGIN and the snapshot's version in one round trip. In REPEATABLE READ the snapshot is taken
+// by the first statement, so the version and the rows read next come from the same snapshot.
+// xmax minus the in-progress xids counts the transactions completed as of the snapshot (plus
+// a constant), so a snapshot that sees one more commit gets a strictly larger number.
+constexpr const char* kBeginWithVersion =
+    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+    "SELECT pg_snapshot_xmax(s)::text::bigint - (SELECT count(*) FROM pg_snapshot_xip(s)) "
+    "FROM pg_current_snapshot() s";
+
+// $1 the whole `table:` value (an unqualified name looked up on the search_path),
+// $2/$3 its schema/table split at the first dot; the qualified reading wins.
+constexpr const char* kLookupTable = R"sql(
+SELECT n.nspname::text, c.relname::text, pk.nkeys, pk.attname, pk.typname
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN LATERAL (
+  SELECT i.indnkeyatts::int AS nkeys, a.attname::text AS attname,
+         pg_catalog.format_type(a.atttypid, NULL) AS typname
+  FROM pg_catalog.pg_index i
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+  WHERE i.indrelid = c.oid AND i.indisprimary) pk ON true
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND ((n.nspname = $2 AND c.relname = $3)
+       OR (c.relname = $1 AND pg_catalog.pg_table_is_visible(c.oid)))
+ORDER BY (n.nspname = $2 AND c.relname = $3) DESC
+LIMIT 1)sql";
+
+constexpr pqxx::oid kJsonOid = 114;
+constexpr pqxx::oid kJsonbOid = 3802;
+
+}  // namespace
+
+struct RowLoader::Session {
+    explicit Session(const std::string& conninfo) : conn(conninfo) {}
+    pqxx::connection conn;
+};
+
+RowLoader::RowLoader(const config::IndexConfig& index, std::string url,
+                     const LoaderOptions& options)
+    : index_(index),
+      url_(std::move(url)),
+      conninfo_(
+          detail::with_session_options(url_, options.application_name, options.connect_timeout)) {
+    if (index_.query.empty() == index_.table.empty()) {
+        throw QueryError(
+            fmt::format("index '{}': exactly one of query and table must be set", index_.name));
+    }
+    if (!index_.query.empty()) sql_ = index_.query;
+    connect();
+}
+
+RowLoader::~RowLoader() = default;
+RowLoader::RowLoader(RowLoader&&) noexcept = default;
+RowLoader& RowLoader::operator=(RowLoader&&) noexcept = default;
+
+void RowLoader::connect() {
+    session_.reset();
+    try {
+        session_ = std::make_unique<Session>(conninfo_);
+    } catch (const pqxx::failure& e) {
+        throw ConnectionError(detail::scrub_password(
+            fmt::format("index '{}': cannot connect to PostgreSQL at {}: {}", index_.name,
+                        detail::redact_url(url_), one_line(e.what())),
+            url_));
+    }
+    try {
+        if (!index_.table.empty()) sql_ = resolve_table(*session_);
+        session_->conn.prepare(kStatement, sql_);
+        session_->conn.prepare_now(kStatement);
+    } catch (...) {
+        // Whatever failed, the next call starts over with a fresh connection.
+        try {
+            try {
+                throw;
+            } catch (const PgError&) {
+                throw;
+            } catch (...) {
+                rethrow_as_pg_error("preparing the query", 0);
+            }
+        } catch (...) {
+            session_.reset();
+            throw;
+        }
+    }
+    if (lost_connection_) {
+        log::info("index '{}': reconnected to PostgreSQL at {}", index_.name,
+                  detail::redact_url(url_));
+        lost_connection_ = false;
+    }
+}
+
+void RowLoader::ensure_connected() {
+    if (!session_) connect();
+}
+
+std::string RowLoader::resolve_table(Session& session) const {
+    const TableName name = split_table_name(index_.table);
+    pqxx::result found;
+    {
+        pqxx::nontransaction tx(session.conn);
+        found = tx.exec_params(kLookupTable, index_.table, name.schema, name.name);
+        tx.commit();
+    }
+    if (found.empty()) {
+        throw QueryError(
+            fmt::format("index '{}': table '{}' does not exist", index_.name, index_.table));
+    }
+    const pqxx::row row = found[0];
+    if (row[2].is_null()) {
+        throw QueryError(fmt::format(
+            "index '{}': table '{}' has no primary key; `table:` needs a single-column primary "
+            "key, otherwise write a `query:`",
+            index_.name, index_.table));
+    }
+    if (const int keys = row[2].as<int>(); keys != 1) {
+        throw QueryError(fmt::format(
+            "index '{}': table '{}' has a composite primary key ({} columns); `table:` needs a "
+            "single-column primary key, otherwise write a `query:`",
+            index_.name, index_.table, keys));
+    }
+    const std::string relation =
+        session.conn.quote_name(row[0].c_str()) + "." + session.conn.quote_name(row[1].c_str());
+    return table_query(relation, session.conn.quote_name(row[3].c_str()), row[4].c_str());
+}
+
+LoadResult RowLoader::load(const std::vector<std::string>& ids) {
+    for (const std::string& id : ids) {
+        if (id.find('\0') != std::string::npos) {
+            // libpq parameters are C strings: such an id could never reach the server intact.
+            throw IdRejected(
+                fmt::format("index '{}': id contains a NUL byte and cannot be sent to PostgreSQL",
+                            index_.name),
+                "22021");
+        }
+    }
+    const std::string id_array = text_array_literal(ids);
+    const bool reusing = session_ != nullptr;
+    try {
+        return load_once(id_array, ids.size());
+    } catch (const ConnectionError& e) {
+        // An idle connection may have died since the last call (server restart, terminated
+        // backend). A read-only load is safe to repeat, so try once more on a new connection.
+        if (!reusing) throw;
+        log::warn("{}; reconnecting", e.what());
+        return load_once(id_array, ids.size());
+    }
+}
+
+LoadResult RowLoader::load_once(const std::string& id_array, std::size_t id_count) {
+    ensure_connected();
+    try {
+        return run_load(id_array);
+    } catch (const PgError&) {
+        throw;
+    } catch (...) {
+        rethrow_as_pg_error(fmt::format("loading {} ids", id_count), id_count);
+    }
+}
+
+LoadResult RowLoader::run_load(const std::string& id_array) {
+    LoadResult out;
+    pqxx::result result;
+    bool commit_failed = false;
+    {
+        pqxx::nontransaction tx(session_->conn);
+        const pqxx::result version = tx.exec(kBeginWithVersion);
+        out.version = version.at(0).at(0).as<std::int64_t>();
+        result = tx.exec_prepared(kStatement, id_array);
+        try {
+            tx.exec("COMMIT");
+            tx.commit();
+        } catch (const pqxx::failure&) {
+            // The rows were read in a read-only snapshot: they are valid even though the
+            // transaction could not be closed. The connection is in doubt, so replace it.
+            commit_failed = true;
+        }
+    }
+    if (commit_failed) {
+        session_.reset();
+        lost_connection_ = true;
+    }
+
+    constexpr pqxx::row::size_type kMissing = static_cast<pqxx::row::size_type>(-1);
+    pqxx::row::size_type id_column = kMissing;
+    pqxx::row::size_type doc_column = kMissing;
+    std::string names;
+    for (pqxx::row::size_type c = 0; c < result.columns(); ++c) {
+        const std::string_view name = result.column_name(c);
+        if (name == "id") id_column = c;
+        if (name == "doc") doc_column = c;
+        names += fmt::format("{}{}", names.empty() ? "" : ", ", name);
+    }
+    if (id_column == kMissing || doc_column == kMissing) {
+        throw QueryError(
+            fmt::format("index '{}': the query must return columns id and doc, it returns ({})",
+                        index_.name, names));
+    }
+    if (!index_.query.empty()) {
+        const pqxx::oid type = result.column_type(doc_column);
+        if (type != kJsonOid && type != kJsonbOid) {
+            throw QueryError(fmt::format(
+                "index '{}': column doc must be json or jsonb, the query returns type oid {}",
+                index_.name, type));
+        }
+    }
+
+    out.rows.reserve(result.size());
+    std::size_t null_rows = 0;
+    for (const pqxx::row& row : result) {
+        const pqxx::field id = row[id_column];
+        const pqxx::field doc = row[doc_column];
+        if (id.is_null() || doc.is_null()) {
+            ++null_rows;
+            continue;
+        }
+        out.rows.push_back(
+            Row{std::string(id.c_str(), id.size()), std::string(doc.c_str(), doc.size())});
+    }
+    if (null_rows > 0) {
+        log::warn("index '{}': {} of {} rows had a NULL id or doc and were left out", index_.name,
+                  null_rows, result.size());
+    }
+    return out;
+}
+
+void RowLoader::check() {
+    ensure_connected();
+    try {
+        pqxx::nontransaction tx(session_->conn);
+        tx.exec("SELECT 1");
+        tx.commit();
+    } catch (...) {
+        rethrow_as_pg_error("SELECT 1", 0);
+    }
+    (void)load({});
+}
+
+void RowLoader::rollback_or_drop() noexcept {
+    if (!session_) return;
+    bool drop = false;
+    try {
+        pqxx::nontransaction tx(session_->conn);
+        tx.exec("ROLLBACK");
+        tx.commit();
+    } catch (...) {
+        drop = true;
+    }
+    if (drop) {
+        session_.reset();
+        lost_connection_ = true;
+    }
+}
+
+void RowLoader::rethrow_as_pg_error(const std::string& doing, std::size_t id_count) {
+    const auto message = [&](std::string_view detail_text, const std::string& sqlstate) {
+        std::string text = fmt::format("index '{}': {}: {}", index_.name, doing, detail_text);
+        if (!sqlstate.empty()) text += fmt::format(" (SQLSTATE {})", sqlstate);
+        return detail::scrub_password(std::move(text), url_);
+    };
+    const auto drop = [&] {
+        session_.reset();
+        lost_connection_ = true;
+    };
+    try {
+        throw;
+    } catch (const pqxx::broken_connection& e) {
+        drop();
+        throw ConnectionError(message(fmt::format("connection to PostgreSQL at {} lost: {}",
+                                                  detail::redact_url(url_), one_line(e.what())),
+                                      ""));
+    } catch (const pqxx::sql_error& e) {
+        SqlstateKind kind = classify_sqlstate(e.sqlstate());
+        if (kind != SqlstateKind::kConnection && session_ && !session_->conn.is_open()) {
+            kind = SqlstateKind::kConnection;
+        }
+        // With no ids, a data error comes from the query itself.
+        if (kind == SqlstateKind::kData && id_count == 0) kind = SqlstateKind::kQuery;
+        const std::string text = message(one_line(e.what()), e.sqlstate());
+        if (kind == SqlstateKind::kConnection) {
+            drop();
+        } else {
+            rollback_or_drop();
+        }
+        switch (kind) {
+            case SqlstateKind::kConnection:
+                throw ConnectionError(text, e.sqlstate());
+            case SqlstateKind::kTransient:
+                throw ServerBusyError(text, e.sqlstate());
+            case SqlstateKind::kData:
+                throw IdRejected(text, e.sqlstate());
+            case SqlstateKind::kQuery:
+                break;
+        }
+        throw QueryError(text, e.sqlstate());
+    } catch (const pqxx::in_doubt_error& e) {
+        drop();
+        throw ConnectionError(message(one_line(e.what()), ""));
+    } catch (const pqxx::failure& e) {
+        if (session_ && session_->conn.is_open()) {
+            rollback_or_drop();
+            throw QueryError(message(one_line(e.what()), ""));
+        }
+        drop();
+        throw ConnectionError(message(one_line(e.what()), ""));
+    } catch (const std::exception& e) {
+        rollback_or_drop();
+        throw QueryError(message(one_line(e.what()), ""));
+    }
+}
+
+}  // namespace kt::pg
