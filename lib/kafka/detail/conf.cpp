@@ -1,0 +1,74 @@
+#include "lib/kafka/detail/conf.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "lib/error.hpp"
+#include "lib/log/log.hpp"
+
+namespace kt::kafka::detail {
+
+namespace {
+
+void set_property(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+    std::array<char, 512> errstr{};
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr.data(), errstr.size()) !=
+        RD_KAFKA_CONF_OK) {
+        // librdkafka's message may quote the value: drop it for secrets, whatever the name.
+        std::string reason = redact(errstr.data(), value);
+        throw Error(fmt::format("kafka.properties: cannot set '{}': {}", name, reason));
+    }
+}
+
+log::Level level_of(int syslog_level) {
+    if (syslog_level <= 3) return log::Level::kError;
+    if (syslog_level == 4) return log::Level::kWarn;
+    if (syslog_level <= 6) return log::Level::kInfo;
+    return log::Level::kDebug;
+}
+
+void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+    const auto kt_level = level_of(level);
+    if (!log::enabled(kt_level)) return;
+    log::write(kt_level, message,
+               {{"component", "librdkafka"},
+                {"client", rk != nullptr ? rd_kafka_name(rk) : ""},
+                {"facility", facility}});
+}
+
+void on_error(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
+    const auto code = static_cast<rd_kafka_resp_err_t>(err);
+    const auto kt_level = code == RD_KAFKA_RESP_ERR__FATAL ? log::Level::kError : log::Level::kWarn;
+    log::write(kt_level, reason,
+               {{"component", "librdkafka"},
+                {"client", rd_kafka_name(rk)},
+                {"error", rd_kafka_err2name(code)}});
+}
+
+}  // namespace
+
+ConfPtr make_conf(const Options& options, const Defaults& defaults) {
+    ConfPtr conf(rd_kafka_conf_new());
+    for (const auto& [name, value] : defaults) set_property(conf.get(), name, value);
+    set_property(conf.get(), "bootstrap.servers", options.brokers);
+    if (!options.group_id.empty()) set_property(conf.get(), "group.id", options.group_id);
+    for (const auto& [name, value] : options.properties) set_property(conf.get(), name, value);
+    rd_kafka_conf_set_log_cb(conf.get(), on_log);
+    rd_kafka_conf_set_error_cb(conf.get(), on_error);
+    return conf;
+}
+
+HandlePtr make_handle(rd_kafka_type_t type, ConfPtr& conf) {
+    std::array<char, 512> errstr{};
+    HandlePtr handle(rd_kafka_new(type, conf.get(), errstr.data(), errstr.size()));
+    if (!handle) {
+        throw Error(fmt::format("cannot create Kafka {}: {}",
+                                type == RD_KAFKA_CONSUMER ? "consumer" : "producer",
+                                errstr.data()));
+    }
+    conf.release();  // rd_kafka_new owns it now
+    return handle;
+}
+
+}  // namespace kt::kafka::detail

@@ -1,0 +1,30 @@
+#include "lib/kafka/metadata.hpp"
+
+#include "lib/kafka/detail/handles.hpp"
+#include "lib/kafka/error.hpp"
+
+namespace kt::kafka {
+
+std::vector<TopicMetadata> list_topics(rd_kafka_t* handle, std::chrono::milliseconds timeout) {
+    const rd_kafka_metadata_t* raw = nullptr;
+    const auto err = rd_kafka_metadata(handle, 1, nullptr, &raw, static_cast<int>(timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw KafkaError("cannot fetch Kafka metadata", err);
+    const detail::MetadataPtr metadata(raw);
+    std::vector<TopicMetadata> topics;
+    topics.reserve(static_cast<std::size_t>(metadata->topic_cnt));
+    for (int i = 0; i < metadata->topic_cnt; ++i) {
+        const auto& t = metadata->topics[i];
+        topics.push_back(TopicMetadata{t.topic, t.partition_cnt, t.err});
+    }
+    return topics;
+}
+
+std::optional<TopicMetadata> find_topic(const std::vector<TopicMetadata>& topics,
+                                        std::string_view name) {
+    for (const auto& t : topics) {
+        if (t.name == name) return t;
+    }
+    return std::nullopt;
+}
+
+}  // namespace kt::kafka

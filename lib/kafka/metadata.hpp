@@ -1,0 +1,30 @@
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kt::kafka {
+
+/// What the cluster says about one topic.
+struct TopicMetadata {
+    std::string name;
+    int partitions = 0;
+    /// Topic-level error the broker reported (e.g. RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART).
+    rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+/// Every topic the cluster knows (internal ones included). Throws KafkaError (retryable) when no
+/// broker answers within `timeout`.
+[[nodiscard]] std::vector<TopicMetadata> list_topics(rd_kafka_t* handle,
+                                                     std::chrono::milliseconds timeout);
+
+/// The topic named `name` in `topics`, or nullopt.
+[[nodiscard]] std::optional<TopicMetadata> find_topic(const std::vector<TopicMetadata>& topics,
+                                                      std::string_view name);
+
+}  // namespace kt::kafka

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "lib/config/config.hpp"
+
+namespace kt::kafka {
+
+/// What a Consumer, Producer or Admin needs to connect; built from the `kafka:` config section.
+struct Options {
+    std::string brokers = "localhost:9092";
+    /// Consumer group id; only consumers use it.
+    std::string group_id;
+    /// librdkafka properties passed as-is; they override kt's defaults. Values may be secrets.
+    std::map<std::string, std::string> properties;
+    /// How long Producer::produce waits for room when librdkafka's local queue is full.
+    std::chrono::milliseconds queue_full_timeout{std::chrono::seconds(30)};
+
+    /// Options for `config` with `group_id` (may be empty for producers and admin).
+    [[nodiscard]] static Options from_config(const config::KafkaConfig& config,
+                                             std::string group_id = {});
+};
+
+/// The consumer group of one worker entry: `<group_prefix>.<worker>.<name>`.
+[[nodiscard]] std::string group_id(const config::KafkaConfig& config, std::string_view worker,
+                                   std::string_view name);
+
+/// True for property names whose value must never be logged or put in an error message.
+[[nodiscard]] bool is_secret_property(std::string_view name) noexcept;
+
+/// `text` with every occurrence of `secret` replaced by `***` (no-op for an empty secret).
+[[nodiscard]] std::string redact(std::string text, std::string_view secret);
+
+}  // namespace kt::kafka

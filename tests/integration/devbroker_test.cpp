@@ -1,0 +1,171 @@
+// kt-devbroker as a process: ready file, control endpoint, fault injection, clean exit. Each test
+// starts its own broker so injected faults never reach other tests.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "lib/kafka/admin.hpp"
+#include "lib/kafka/producer.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+/// A kt-devbroker child process, stopped with SIGTERM on destruction.
+class DevBroker {
+public:
+    explicit DevBroker(std::vector<std::string> extra_args = {}) {
+        dir_ = std::filesystem::temp_directory_path() / kt::test::unique_name("devbroker");
+        std::filesystem::create_directories(dir_);
+        ready_file_ = dir_ / "ready";
+        std::vector<std::string> args = {
+            std::string(KT_BINARY_DIR) + "/tools/devbroker/kt-devbroker", "--control-port", "0",
+            "--ready-file", ready_file_};
+        args.insert(args.end(), extra_args.begin(), extra_args.end());
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        const std::string out = dir_ / "stdout";
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            std::freopen(out.c_str(), "w", stdout);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+    }
+    ~DevBroker() {
+        if (pid_ > 0 && !exited_) {
+            ::kill(pid_, SIGTERM);
+            (void)wait_exit();
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    DevBroker(const DevBroker&) = delete;
+    DevBroker& operator=(const DevBroker&) = delete;
+
+    /// Waits for the ready file and parses its key=value lines.
+    std::map<std::string, std::string> ready() {
+        std::map<std::string, std::string> values;
+        kt::test::wait_until([&] { return std::filesystem::exists(ready_file_); }, 30s);
+        std::ifstream in(ready_file_);
+        std::string line;
+        while (std::getline(in, line)) {
+            const auto eq = line.find('=');
+            if (eq != std::string::npos) values[line.substr(0, eq)] = line.substr(eq + 1);
+        }
+        return values;
+    }
+    std::string stdout_text() const {
+        std::ifstream in(dir_ / "stdout");
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    /// SIGTERM, then the exit status (-1 when it did not exit within the deadline).
+    int terminate() {
+        ::kill(pid_, SIGTERM);
+        return wait_exit();
+    }
+
+private:
+    int wait_exit() {
+        int status = 0;
+        const bool done =
+            kt::test::wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, 20s);
+        exited_ = done;
+        return done && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+
+    std::filesystem::path dir_;
+    std::string ready_file_;
+    pid_t pid_ = -1;
+    bool exited_ = false;
+};
+
+std::pair<int, json> post(const std::string& control, const std::string& path, const json& body) {
+    httplib::Client client(control);
+    const auto res = client.Post(path.c_str(), body.dump(), "application/json");
+    if (!res) return {0, json()};
+    return {res->status, json::parse(res->body, nullptr, false)};
+}
+
+TEST(DevBroker, WritesReadyFileServesControlEndpointAndExitsZeroOnSigterm) {
+    DevBroker broker({"--brokers", "2", "--topic", "prestarted:3"});
+    auto ready = broker.ready();
+    ASSERT_EQ(ready.count("bootstrap"), 1u);
+    ASSERT_EQ(ready.count("control"), 1u);
+    EXPECT_EQ(std::count(ready["bootstrap"].begin(), ready["bootstrap"].end(), ','), 1);
+    EXPECT_EQ(ready["control"].rfind("http://127.0.0.1:", 0), 0u);
+    EXPECT_NE(broker.stdout_text().find(ready["bootstrap"]), std::string::npos);
+
+    httplib::Client client(ready["control"]);
+    const auto health = client.Get("/health");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+    EXPECT_EQ(json::parse(health->body)["brokers"], 2);
+    const auto bootstrap = client.Get("/bootstrap");
+    ASSERT_TRUE(bootstrap);
+    EXPECT_EQ(json::parse(bootstrap->body)["bootstrap"], ready["bootstrap"]);
+
+    kt::kafka::Options options;
+    options.brokers = ready["bootstrap"];
+    kt::kafka::Admin admin(options);
+    const auto pre = admin.describe_topic("prestarted", 10s);
+    ASSERT_TRUE(pre.has_value());
+    EXPECT_EQ(pre->partitions, 3);
+
+    EXPECT_EQ(broker.terminate(), 0);
+}
+
+TEST(DevBroker, CreatesTopicsOnceAndRejectsBadRequests) {
+    DevBroker broker;
+    const auto control = broker.ready()["control"];
+    EXPECT_EQ(post(control, "/topics", {{"name", "orders"}, {"partitions", 4}}).first, 201);
+    EXPECT_EQ(post(control, "/topics", {{"name", "orders"}, {"partitions", 4}}).first, 409);
+    EXPECT_EQ(post(control, "/topics", {{"partitions", 4}}).first, 400);
+    EXPECT_EQ(post(control, "/topics", {{"name", "zero"}, {"partitions", 0}}).first, 400);
+    EXPECT_EQ(post(control, "/errors", {{"api", "NoSuchApi"}, {"error", 1}}).first, 400);
+    EXPECT_EQ(post(control, "/errors", {{"api", "Produce"}, {"error", "NO_SUCH_ERROR"}}).first,
+              400);
+    EXPECT_EQ(post(control, "/brokers/9/down", json::object()).first, 404);
+    EXPECT_EQ(post(control, "/brokers/1/rtt", {{"ms", 5}}).first, 200);
+    EXPECT_EQ(post(control, "/brokers/1/down", json::object()).first, 200);
+    EXPECT_EQ(post(control, "/brokers/1/up", json::object()).first, 200);
+}
+
+TEST(DevBroker, PushedProduceErrorIsReportedAsAFailedDelivery) {
+    DevBroker broker;
+    auto ready = broker.ready();
+    ASSERT_EQ(post(ready["control"], "/topics", {{"name", "t"}, {"partitions", 1}}).first, 201);
+    kt::kafka::Options options;
+    options.brokers = ready["bootstrap"];
+    std::vector<rd_kafka_resp_err_t> errors;
+    kt::kafka::Producer producer(
+        options, [&](const kt::kafka::DeliveryReport& r) { errors.push_back(r.error); });
+    producer.produce("t", std::string_view("k"), "warm-up");
+    ASSERT_TRUE(producer.flush(10s).ok());
+
+    const auto [status, body] =
+        post(ready["control"], "/errors",
+             {{"api", "Produce"}, {"errors", {"TOPIC_AUTHORIZATION_FAILED"}}});
+    ASSERT_EQ(status, 200) << body.dump();
+    producer.produce("t", std::string_view("k"), "rejected");
+    const auto result = producer.flush(10s);
+    EXPECT_EQ(result.failed, 1u);
+    EXPECT_EQ(result.first_error, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[1], RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+}
+
+}  // namespace
