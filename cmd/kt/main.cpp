@@ -1,1 +1,36 @@
-int main() { return 0; }
+// kt: the one-shot CLI (check; reindex, verify, produce and status join as they are built).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cmd/kt/check.hpp"
+#include "lib/config/loader.hpp"
+#include "lib/error.hpp"
+#include "lib/log/log.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"kt: keeps Elasticsearch indexes in sync with PostgreSQL through Kafka"};
+    app.require_subcommand(1);
+    std::string config_path = kt::config::default_config_path();
+    std::string log_format = "text";
+    app.add_option("--config", config_path, "config file (default $KT_CONFIG, then config/kt.yaml)");
+    app.add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
+    auto* check = app.add_subcommand("check", "validate the config and report each problem");
+    check->add_option("--config", config_path, "config file");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    }
+    kt::log::configure(kt::log::parse_format(log_format), kt::log::Level::kInfo);
+
+    try {
+        if (check->parsed()) return kt::cmd::run_check(config_path);
+    } catch (const kt::Error& e) {
+        kt::log::error("{}", e.what());
+        return 1;
+    }
+    return 2;
+}

@@ -33,6 +33,8 @@ struct ElasticsearchConfig {
     /// PEM file with the CA that signed the server certificate.
     std::optional<std::string> ca_file;
     Duration timeout{std::chrono::seconds(30)};
+    /// gzip request bodies (Elasticsearch accepts them by default).
+    bool compression = true;
 };
 
 /// One entry of `indexes:`. Exactly one of `query` and `table` is set.
