@@ -6,6 +6,8 @@
 #include <numeric>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "lib/error.hpp"
 #include "lib/es/response_error.hpp"
 #include "lib/log/log.hpp"
@@ -139,12 +141,18 @@ WriteResult BulkClient::write(std::string_view index, std::span<const BulkAction
             continue;
         }
         const auto delay = backoff.next();
-        log::warn(
-            "elasticsearch bulk to {}: retrying items (HTTP {}, first: {} {} {}); {} pending, "
-            "next attempt in {} ms, bulk size {}",
-            index, outcome.http_status, first_retry->status, first_retry->error_type,
-            first_retry->error_reason.substr(0, 200), pending.size(), delay.count(),
-            bulk_size_.size());
+        // Warn on attempts 1, 2, 4, 8 …; the rest at debug, so a long outage stays readable.
+        const int attempt = backoff.attempt();
+        const log::Level level =
+            (attempt & (attempt - 1)) == 0 ? log::Level::kWarn : log::Level::kDebug;
+        if (log::enabled(level)) {
+            log::write(level, fmt::format(
+                                  "elasticsearch bulk to {}: retrying (attempt {}, HTTP {}, "
+                                  "first item: {} {} {}); {} pending, next in {} ms, bulk size {}",
+                                  index, attempt, outcome.http_status, first_retry->status,
+                                  first_retry->error_type, first_retry->error_reason.substr(0, 200),
+                                  pending.size(), delay.count(), bulk_size_.size()));
+        }
         if (!sleeper_(delay, stop)) {
             result.stopped = true;
             break;

@@ -65,6 +65,8 @@ public:
     /// Sends `actions` in chunks of the adaptive bulk size and resends only retryable items,
     /// with backoff, until every item is done or dead or `stop` is requested. Throws what
     /// send() throws for non-retryable request errors (auth, missing index …).
+    /// Retried items are resent before unsent ones, but two actions on the same id in one call
+    /// are ordered across retries only by their `version` (external_gte); give each id once.
     WriteResult write(std::string_view index, std::span<const BulkAction> actions,
                       std::stop_token stop = {});
 

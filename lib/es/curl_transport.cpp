@@ -168,7 +168,7 @@ Response CurlTransport::perform(const Request& request) {
             error_buffer_[0] != '\0' ? std::string(error_buffer_.data()) : curl_easy_strerror(code);
         const std::string message =
             redact(fmt::format("elasticsearch {} {}{}: {}", method_name(request.method), base_url_,
-                               request.target, detail));
+                               request.target.substr(0, request.target.find('?')), detail));
         if (is_permanent(code)) throw Error(message);
         throw TransientError(message);
     }

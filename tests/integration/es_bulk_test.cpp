@@ -359,7 +359,7 @@ TEST(EsBulkFaults, TimeoutAndResetsAreTransientAndRecoverable) {
     Options options = options_for(standin.url());
     options.timeout = 200ms;
     CurlTransport transport(options);
-    standin.set_faults({{"latency_ms", 2000}});
+    standin.set_faults({{"latency_ms", 1000}});
     EXPECT_THROW((void)transport.perform({Method::kGet, "/", {}, {}, {}}), kt::TransientError);
     standin.clear_faults();
     EXPECT_EQ(transport.perform({Method::kGet, "/", {}, {}, {}}).status, 200);
