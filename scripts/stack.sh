@@ -13,7 +13,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 stack_dir=${KT_STACK_DIR:-$root/.stack/dev}
 build_dir=${KT_BUILD_DIR:-$root/build}
-brokers=${KT_STACK_BROKERS:-3}
+brokers=${KT_STACK_BROKERS:-1}
 pg_bin=${KT_PG_BIN:-/usr/lib/postgresql/15/bin}
 
 log() { echo "stack: $*" >&2; }

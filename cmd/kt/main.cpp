@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cmd/kt/check.hpp"
+#include "cmd/kt/produce.hpp"
 #include "lib/config/loader.hpp"
 #include "lib/error.hpp"
 #include "lib/log/log.hpp"
@@ -18,6 +19,13 @@ int main(int argc, char** argv) {
     auto* check = app.add_subcommand("check", "validate the config and report each problem");
     check->add_option("--config", config_path, "config file");
 
+    auto* produce = app.add_subcommand("produce", "send instant messages ({\"id\": …}, keyed by id)");
+    std::string topic;
+    std::vector<std::string> ids;
+    produce->add_option("--config", config_path, "config file");
+    produce->add_option("topic", topic, "model topic")->required();
+    produce->add_option("ids", ids, "ids")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -28,6 +36,19 @@ int main(int argc, char** argv) {
 
     try {
         if (check->parsed()) return kt::cmd::run_check(config_path);
+        const auto load = [&]() -> std::optional<kt::config::Config> {
+            try {
+                return kt::config::load_file(config_path);
+            } catch (const kt::config::ConfigError& e) {
+                for (const auto& line : e.lines()) fmt::print(stderr, "{}\n", line);
+                return std::nullopt;
+            }
+        };
+        if (produce->parsed()) {
+            const auto config = load();
+            if (!config) return 2;
+            return kt::cmd::run_produce(*config, topic, ids);
+        }
     } catch (const kt::Error& e) {
         kt::log::error("{}", e.what());
         return 1;

@@ -1,0 +1,64 @@
+#include "workers/indexer/batch_plan.hpp"
+
+#include <algorithm>
+#include <map>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace kt::workers {
+
+std::vector<kafka::TopicPartition> commit_offsets(const std::string& topic,
+                                                  std::span<const std::int32_t> partitions,
+                                                  std::span<const std::int64_t> offsets) {
+    std::map<std::int32_t, std::int64_t> next;
+    for (std::size_t i = 0; i < partitions.size() && i < offsets.size(); ++i) {
+        auto [it, fresh] = next.emplace(partitions[i], offsets[i] + 1);
+        if (!fresh) it->second = std::max(it->second, offsets[i] + 1);
+    }
+    std::vector<kafka::TopicPartition> out;
+    out.reserve(next.size());
+    for (const auto& [partition, offset] : next) out.push_back({topic, partition, offset});
+    return out;
+}
+
+std::vector<std::string> distinct_ids(std::span<const BatchEntry> entries) {
+    std::vector<std::string> ids;
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(entries.size());
+    ids.reserve(entries.size());
+    for (const auto& e : entries) {
+        if (seen.insert(e.id).second) ids.push_back(e.id);
+    }
+    return ids;
+}
+
+std::vector<es::BulkAction> plan_actions(std::span<const LoadedSlice> slices) {
+    std::vector<es::BulkAction> actions;
+    for (const auto& slice : slices) {
+        std::unordered_map<std::string_view, const pg::Row*> found;
+        found.reserve(slice.result->rows.size());
+        for (const auto& row : slice.result->rows) found.emplace(row.id, &row);
+        for (const auto& id : slice.ids) {
+            const auto it = found.find(id);
+            if (it != found.end()) {
+                actions.push_back({es::BulkAction::Op::kIndex, it->second->id, it->second->doc,
+                                   slice.result->version});
+            } else {
+                actions.push_back({es::BulkAction::Op::kDelete, id, {}, slice.result->version});
+            }
+        }
+        // A row whose id text differs from the one asked for (`007` read back as `7`) is still
+        // the row's current state: index it under the id Postgres returned.
+        const std::unordered_set<std::string_view> asked(slice.ids.begin(), slice.ids.end());
+        for (const auto& row : slice.result->rows) {
+            if (asked.count(row.id) == 0) {
+                actions.push_back({es::BulkAction::Op::kIndex, row.id, row.doc,
+                                   slice.result->version});
+            }
+        }
+    }
+    return actions;
+}
+
+}  // namespace kt::workers

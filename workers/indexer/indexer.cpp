@@ -1,0 +1,295 @@
+#include "workers/indexer/indexer.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "lib/config/redact.hpp"
+#include "lib/es/curl_transport.hpp"
+#include "lib/es/index_admin.hpp"
+#include "lib/es/options.hpp"
+#include "lib/es/retry_policy.hpp"
+#include "lib/kafka/options.hpp"
+#include "lib/log/log.hpp"
+#include "lib/pg/error.hpp"
+
+namespace kt::workers {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+/// Waits `delay` unless `stop` fires first; false when stopped.
+bool sleep_for(milliseconds delay, const std::stop_token& stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait_for(lock, stop, delay, [] { return false; });
+    return !stop.stop_requested();
+}
+
+}  // namespace
+
+struct Indexer::Pending {
+    std::vector<kafka::Message> messages;
+    bool parsed = false;
+    std::vector<BatchEntry> entries;
+    std::unordered_multimap<std::string, std::size_t> messages_of_id;
+    std::size_t poison = 0;
+    /// Messages already sent to the dead-letter topic, so a retried batch sends them once.
+    std::set<std::size_t> dead;
+};
+
+Indexer::Indexer(const config::Config& config, const config::IndexConfig& index)
+    : config_(config), index_(index) {
+    const es::Options es_options = es::Options::from_config(config.elasticsearch,
+                                                            config.elasticsearch.compression);
+    {
+        es::IndexAdmin admin(std::make_unique<es::CurlTransport>(es_options));
+        const auto ensured =
+            admin.ensure_alias(index.name, index.mappings_file, std::chrono::system_clock::now());
+        if (ensured.created) {
+            log::info("created index {} behind alias {}", ensured.indices.front(), index.name);
+        }
+    }
+    es::BulkClientOptions bulk_options;
+    bulk_options.bulk_size.max = static_cast<std::size_t>(index.batch_size);
+    bulk_ = std::make_unique<es::BulkClient>(std::make_unique<es::CurlTransport>(es_options),
+                                             bulk_options);
+
+    dlq_ = std::make_unique<kafka::Producer>(kafka::Options::from_config(config.kafka));
+    kafka::RebalanceHooks hooks;
+    hooks.on_assigned = [this](const std::vector<kafka::TopicPartition>& parts) {
+        for (const auto& p : parts) assigned_.insert(p.partition);
+        log::info("index {}: assigned {} partition(s) of {}", index_.name, parts.size(),
+                  index_.topic);
+    };
+    hooks.on_revoked = [this](const std::vector<kafka::TopicPartition>& parts) {
+        // Messages of these partitions still in hand are dropped, never committed: the new
+        // owner reads them again from the last commit.
+        for (const auto& p : parts) assigned_.erase(p.partition);
+        log::info("index {}: revoked {} partition(s)", index_.name, parts.size());
+    };
+    consumer_ = std::make_unique<kafka::Consumer>(
+        kafka::Options::from_config(config.kafka,
+                                    kafka::group_id(config.kafka, "indexer", index.name)),
+        std::move(hooks));
+    consumer_->subscribe({index.topic});
+}
+
+Indexer::~Indexer() = default;
+
+void Indexer::connect_loader() {
+    if (!loader_) loader_ = std::make_unique<pg::RowLoader>(index_, config_.postgres.url);
+}
+
+void Indexer::run(std::stop_token stop) {
+    es::Backoff backoff;
+    while (!stop.stop_requested()) {
+        stats_.last_beat_ms = wall_ms();
+        Pending batch;
+        if (!fill_batch(stop, batch)) continue;
+        while (!stop.stop_requested()) {
+            try {
+                if (process(stop, batch)) backoff.reset();
+                break;
+            } catch (const kt::Error& e) {
+                // Nothing of this batch was committed: try the whole batch again.
+                stats_.last_beat_ms = wall_ms();
+                const auto delay = backoff.next();
+                log::warn("index {}: batch failed, retrying in {} ms: {}", index_.name,
+                          delay.count(), config::redact(e.what()));
+                if (!sleep_for(delay, stop)) break;
+            }
+        }
+    }
+    log::info("index {}: stopping", index_.name);
+    try {
+        consumer_->close();
+    } catch (const std::exception& e) {
+        log::warn("index {}: leaving the group failed: {}", index_.name, e.what());
+    }
+}
+
+bool Indexer::fill_batch(std::stop_token stop, Pending& batch) {
+    const auto max = static_cast<std::size_t>(index_.batch_size);
+    batch.messages.reserve(max);
+    Clock::time_point deadline{};
+    while (!stop.stop_requested() && batch.messages.size() < max) {
+        milliseconds timeout{100};
+        if (!batch.messages.empty()) {
+            const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+            if (left.count() <= 0) break;
+            timeout = std::min(timeout, left);
+        }
+        const bool was_empty = batch.messages.empty();
+        const auto n = consumer_->poll_batch(batch.messages, max - batch.messages.size(), timeout);
+        if (n == 0 && was_empty) break;
+        if (was_empty && n > 0) deadline = Clock::now() + index_.batch_wait;
+    }
+    // Drop what belongs to partitions revoked while polling.
+    std::erase_if(batch.messages, [this](const kafka::Message& m) {
+        return assigned_.count(m.partition()) == 0;
+    });
+    return !batch.messages.empty();
+}
+
+void Indexer::dead_letter(std::string_view value, std::optional<std::string_view> key,
+                          const std::string& reason, std::int32_t partition, std::int64_t offset) {
+    const std::string partition_text = std::to_string(partition);
+    const std::string offset_text = std::to_string(offset);
+    const kafka::Header headers[] = {
+        {"kt.error", reason},
+        {"kt.topic", index_.topic},
+        {"kt.partition", partition_text},
+        {"kt.offset", offset_text},
+        {"kt.index", index_.name},
+    };
+    dlq_->produce(index_.dead_letter_topic, key, value, headers);
+    ++stats_.dead_letters;
+    log::warn("index {}: dead letter {}:{}@{} to {}: {}", index_.name, index_.topic, partition,
+              offset, index_.dead_letter_topic, reason);
+}
+
+void Indexer::load_isolating(const std::vector<std::string>& ids,
+                             std::vector<pg::LoadResult>& results,
+                             std::vector<std::vector<std::string>>& slice_ids,
+                             std::vector<std::string>& rejected_ids,
+                             std::vector<std::string>& rejected_reasons) {
+    try {
+        results.push_back(loader_->load(ids));
+        slice_ids.push_back(ids);
+    } catch (const pg::IdRejected& e) {
+        // One id the query cannot take must not stall the batch: halve until it is alone.
+        if (ids.size() == 1) {
+            rejected_ids.push_back(ids.front());
+            rejected_reasons.push_back(
+                fmt::format("id rejected by the query (SQLSTATE {}): {}", e.sqlstate(), e.what()));
+            return;
+        }
+        const auto mid = ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2);
+        load_isolating({ids.begin(), mid}, results, slice_ids, rejected_ids, rejected_reasons);
+        load_isolating({mid, ids.end()}, results, slice_ids, rejected_ids, rejected_reasons);
+    }
+}
+
+bool Indexer::process(std::stop_token stop, Pending& batch) {
+    const auto started = Clock::now();
+    auto send_dead = [&](std::size_t i, const std::string& reason) {
+        if (!batch.dead.insert(i).second) return;
+        const auto& m = batch.messages[i];
+        dead_letter(m.payload(), m.key(), reason, m.partition(), m.offset());
+    };
+    if (!batch.parsed) {
+        batch.entries.reserve(batch.messages.size());
+        for (std::size_t i = 0; i < batch.messages.size(); ++i) {
+            const auto& m = batch.messages[i];
+            ParsedMessage parsed = parser_.parse(m.payload());
+            if (!parsed.ok) {
+                send_dead(i, parsed.reason);
+                ++batch.poison;
+                continue;
+            }
+            batch.messages_of_id.emplace(parsed.id, i);
+            batch.entries.push_back({m.partition(), m.offset(), std::move(parsed.id)});
+        }
+        batch.parsed = true;
+    }
+    const auto& entries = batch.entries;
+    const auto& messages_of_id = batch.messages_of_id;
+    const std::size_t poison = batch.poison;
+
+    std::vector<pg::LoadResult> results;
+    std::vector<std::vector<std::string>> slice_ids;
+    std::vector<std::string> rejected_ids;
+    std::vector<std::string> rejected_reasons;
+    const std::vector<std::string> ids = distinct_ids(entries);
+    if (!ids.empty()) {
+        try {
+            connect_loader();
+            load_isolating(ids, results, slice_ids, rejected_ids, rejected_reasons);
+            stats_.pg_ok = true;
+        } catch (const kt::Error&) {
+            stats_.pg_ok = false;
+            ++stats_.pg_retries;
+            throw;
+        }
+    }
+    auto dead_letter_id = [&](const std::string& id, const std::string& reason) {
+        const auto [first, last] = messages_of_id.equal_range(id);
+        for (auto it = first; it != last; ++it) send_dead(it->second, reason);
+    };
+    for (std::size_t i = 0; i < rejected_ids.size(); ++i) {
+        dead_letter_id(rejected_ids[i], rejected_reasons[i]);
+    }
+
+    std::vector<LoadedSlice> slices;
+    slices.reserve(results.size());
+    for (std::size_t i = 0; i < results.size(); ++i) slices.push_back({slice_ids[i], &results[i]});
+    const std::vector<es::BulkAction> actions = plan_actions(slices);
+
+    std::size_t indexed = 0;
+    std::size_t deleted = 0;
+    if (!actions.empty()) {
+        const es::WriteResult written = bulk_->write(index_.name, actions, stop);
+        if (written.stopped) {
+            log::info("index {}: stopped with {} document(s) unwritten; nothing committed",
+                      index_.name, actions.size() - written.first_unwritten());
+            return false;
+        }
+        for (std::size_t i = 0; i < actions.size(); ++i) {
+            const auto& item = written.items[i];
+            if (item.outcome == es::Outcome::kDead) {
+                dead_letter_id(std::string(actions[i].id),
+                               fmt::format("elasticsearch {} {}: {}", item.status,
+                                           item.error_type, item.error_reason));
+            } else if (actions[i].op == es::BulkAction::Op::kIndex) {
+                ++indexed;
+            } else {
+                ++deleted;
+            }
+        }
+    }
+
+    // Dead letters must be acknowledged before their offsets are committed.
+    const kafka::FlushResult flushed = dlq_->flush(std::chrono::seconds(30));
+    if (!flushed.ok()) {
+        throw kt::Error(fmt::format("{} dead letter(s) to {} were not acknowledged: {}",
+                                    flushed.failed, index_.dead_letter_topic,
+                                    rd_kafka_err2str(flushed.first_error)),
+                        true);
+    }
+
+    std::vector<std::int32_t> partitions;
+    std::vector<std::int64_t> offsets;
+    partitions.reserve(batch.messages.size());
+    offsets.reserve(batch.messages.size());
+    for (const auto& m : batch.messages) {
+        partitions.push_back(m.partition());
+        offsets.push_back(m.offset());
+    }
+    consumer_->commit(commit_offsets(index_.topic, partitions, offsets));
+
+    stats_.messages += batch.messages.size();
+    stats_.indexed += indexed;
+    stats_.deleted += deleted;
+    ++stats_.batches;
+    stats_.last_commit_ms = wall_ms();
+    const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    log::info("index {}: batch of {} message(s): {} indexed, {} deleted, {} dead in {} ms",
+              index_.name, batch.messages.size(), indexed, deleted,
+              poison + rejected_ids.size() + (actions.size() - indexed - deleted), took.count());
+    return true;
+}
+
+}  // namespace kt::workers
