@@ -56,11 +56,7 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index)
                                                             config.elasticsearch.compression);
     {
         es::IndexAdmin admin(std::make_unique<es::CurlTransport>(es_options));
-        const auto ensured =
-            admin.ensure_alias(index.name, index.mappings_file, std::chrono::system_clock::now());
-        if (ensured.created) {
-            log::info("created index {} behind alias {}", ensured.indices.front(), index.name);
-        }
+        (void)admin.ensure_alias(index.name, index.mappings_file, std::chrono::system_clock::now());
     }
     es::BulkClientOptions bulk_options;
     bulk_options.bulk_size.max = static_cast<std::size_t>(index.batch_size);

@@ -1,5 +1,7 @@
 #include "lib/kafka/detail/conf.hpp"
 
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include <array>
@@ -29,7 +31,13 @@ log::Level level_of(int syslog_level) {
 }
 
 void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-    const auto kt_level = level_of(level);
+    auto kt_level = level_of(level);
+    // One config file serves consumers and producers alike: a consumer-only property handed to
+    // a producer (or the reverse) is expected, not worth a warning.
+    if (std::string_view(facility) == "CONFWARN" &&
+        std::string_view(message).find("will be ignored by this") != std::string_view::npos) {
+        kt_level = log::Level::kDebug;
+    }
     if (!log::enabled(kt_level)) return;
     log::write(kt_level, message,
                {{"component", "librdkafka"},
