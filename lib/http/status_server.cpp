@@ -1,0 +1,148 @@
+#include "lib/http/status_server.hpp"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "lib/error.hpp"
+#include "lib/log/log.hpp"
+
+namespace kt::http {
+namespace {
+
+constexpr std::size_t kWorkerThreads = 2;
+constexpr time_t kKeepAliveSeconds = 1;
+constexpr time_t kIoTimeoutSeconds = 5;
+constexpr const char* kTextType = "text/plain; charset=utf-8";
+constexpr const char* kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
+
+Check run_check(const CheckFn& fn) {
+    if (!fn) return {true, {}};
+    try {
+        return fn();
+    } catch (const std::exception& e) {
+        return {false, fmt::format("check failed: {}", e.what())};
+    } catch (...) {
+        return {false, "check failed"};
+    }
+}
+
+void answer_check(const CheckFn& fn, httplib::Response& res) {
+    const Check result = run_check(fn);
+    std::string body = result.ok ? "ok" : "unavailable";
+    if (!result.detail.empty()) body += ": " + result.detail;
+    body += '\n';
+    res.status = result.ok ? 200 : 503;
+    res.set_content(body, kTextType);
+}
+
+// SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
+// process bind the same port silently instead of failing.
+void reuse_address_only(socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+}  // namespace
+
+struct StatusServer::Impl {
+    httplib::Server server;
+    std::thread thread;
+    std::mutex stop_mutex;
+    std::atomic<bool> listen_returned{false};
+    bool stopped = false;
+    int port = 0;
+};
+
+StatusServer::StatusServer(StatusServerOptions options, const metrics::Registry& registry,
+                           CheckFn healthz, CheckFn readyz)
+    : impl_(std::make_unique<Impl>()) {
+    if (options.port < 0 || options.port > 65535) {
+        throw Error(fmt::format("status server: port {} is out of range 0..65535", options.port));
+    }
+    httplib::Server& server = impl_->server;
+    server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+    server.set_socket_options(reuse_address_only);
+    server.set_keep_alive_timeout(kKeepAliveSeconds);
+    server.set_read_timeout(kIoTimeoutSeconds, 0);
+    server.set_write_timeout(kIoTimeoutSeconds, 0);
+
+    server.Get("/metrics", [&registry](const httplib::Request&, httplib::Response& res) {
+        try {
+            res.set_content(registry.render(), kMetricsType);
+        } catch (const std::exception& e) {
+            log::warn("status server: rendering metrics failed: {}", e.what());
+            res.status = 500;
+            res.set_content(fmt::format("rendering metrics failed: {}\n", e.what()), kTextType);
+        }
+    });
+    server.Get("/healthz",
+               [fn = std::move(healthz)](const httplib::Request&, httplib::Response& res) {
+                   answer_check(fn, res);
+               });
+    server.Get("/readyz",
+               [fn = std::move(readyz)](const httplib::Request&, httplib::Response& res) {
+                   answer_check(fn, res);
+               });
+
+    errno = 0;
+    int port = options.port;
+    if (port == 0) {
+        port = server.bind_to_any_port(options.host);
+    } else if (!server.bind_to_port(options.host, port)) {
+        port = -1;
+    }
+    if (port < 0) {
+        const int err = errno;
+        throw Error(fmt::format("status server: cannot listen on {}:{}{}", options.host,
+                                options.port,
+                                err != 0 ? fmt::format(": {}", std::strerror(err)) : ""));
+    }
+    impl_->port = port;
+    Impl* impl = impl_.get();
+    impl->thread = std::thread([impl] {
+        impl->server.listen_after_bind();
+        impl->listen_returned = true;
+    });
+
+    // httplib's stop() does nothing until the accept loop runs, so wait for it here; that
+    // makes stop() right after construction reliable. It starts within microseconds.
+    while (!server.is_running() && !impl->listen_returned) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    log::info("status server listening on {}:{}", options.host, port);
+}
+
+StatusServer::~StatusServer() {
+    stop();
+}
+
+int StatusServer::port() const noexcept {
+    return impl_->port;
+}
+
+void StatusServer::stop() noexcept {
+    try {
+        const std::lock_guard lock(impl_->stop_mutex);
+        if (impl_->stopped) return;
+        impl_->stopped = true;
+        if (impl_->thread.joinable()) {
+            impl_->server.stop();
+            impl_->thread.join();
+        }
+    } catch (...) {
+        // A failure to stop cleanly must not escape a destructor.
+    }
+}
+
+}  // namespace kt::http

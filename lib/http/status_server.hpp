@@ -1,0 +1,44 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "lib/http/check.hpp"
+#include "lib/metrics/registry.hpp"
+
+namespace kt::http {
+
+/// Where the status server listens.
+struct StatusServerOptions {
+    std::string host = "0.0.0.0";
+    int port = 9464;  ///< 0 picks a free port; see StatusServer::port()
+};
+
+/// Serves `/metrics` (Prometheus text from a Registry), `/healthz` and `/readyz` (200 with a
+/// short text body when the check is ok, 503 with its reason otherwise) on its own threads.
+///
+/// The constructor binds and starts serving, or throws kt::Error naming the host and port.
+/// `registry` must outlive the server; the checks run on server threads (an empty CheckFn
+/// always passes; one that throws answers 503). Neither copied nor moved.
+class StatusServer {
+public:
+    /// Binds `options.host:options.port` and starts the serving thread.
+    StatusServer(StatusServerOptions options, const metrics::Registry& registry, CheckFn healthz,
+                 CheckFn readyz);
+    /// Stops like stop(); never throws.
+    ~StatusServer();
+    StatusServer(const StatusServer&) = delete;
+    StatusServer& operator=(const StatusServer&) = delete;
+
+    /// The bound port (the chosen one when the options asked for 0).
+    [[nodiscard]] int port() const noexcept;
+    /// Closes the listening socket, finishes requests in flight and joins the threads.
+    /// Idempotent and thread-safe; never throws.
+    void stop() noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kt::http
