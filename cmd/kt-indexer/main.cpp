@@ -5,9 +5,12 @@
 #include <thread>
 
 #include "cmd/common/worker_main.hpp"
+#include "lib/config/duration.hpp"
 #include "lib/config/loader.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/error.hpp"
+#include "lib/http/status_server.hpp"
+#include "lib/metrics/registry.hpp"
 #include "lib/log/log.hpp"
 #include "workers/indexer/indexer.hpp"
 
@@ -18,6 +21,9 @@ int main(int argc, char** argv) {
     app.add_option("--config", args.config_path, "config file (default $KT_CONFIG, then config/kt.yaml)");
     app.add_option("--index", args.names, "index to serve (repeatable; default: every index)");
     app.add_option("--metrics-port", args.metrics_port, "port of /metrics, /healthz, /readyz");
+    std::string stall_text = "2m";
+    app.add_option("--stall-timeout", stall_text,
+                   "/healthz turns red when there is lag but no commit for this long");
     app.add_option("--log-format", args.log_format, "text or json")
         ->check(CLI::IsMember({"text", "json"}));
     app.add_option("--log-level", args.log_level, "debug, info, warn or error")
@@ -28,6 +34,11 @@ int main(int argc, char** argv) {
         return app.exit(e) == 0 ? 0 : 2;
     }
     kt::log::configure(kt::log::parse_format(args.log_format), kt::log::parse_level(args.log_level));
+    const auto stall_timeout = kt::config::parse_duration(stall_text);
+    if (!stall_timeout || stall_timeout->count() <= 0) {
+        kt::log::error("--stall-timeout: bad duration '{}' (write e.g. 30s, 2m)", stall_text);
+        return 2;
+    }
     std::stop_source stop = kt::cmd::install_stop_signals();
 
     kt::config::Config config;
@@ -51,11 +62,32 @@ int main(int argc, char** argv) {
         }
     }
 
+    kt::metrics::Registry registry;
     std::vector<std::unique_ptr<kt::workers::Indexer>> indexers;
+    std::unique_ptr<kt::http::StatusServer> status;
     try {
         for (const auto* ix : selected) {
-            indexers.push_back(std::make_unique<kt::workers::Indexer>(config, *ix));
+            indexers.push_back(std::make_unique<kt::workers::Indexer>(config, *ix, registry));
         }
+        const auto all = [&indexers](auto check) {
+            kt::http::Check result;
+            for (auto& indexer : indexers) {
+                const kt::http::Check c = check(*indexer);
+                if (!c.ok) {
+                    result.ok = false;
+                    result.detail += (result.detail.empty() ? "" : "; ") + c.detail;
+                }
+            }
+            return result;
+        };
+        status = std::make_unique<kt::http::StatusServer>(
+            kt::http::StatusServerOptions{"0.0.0.0", args.metrics_port}, registry,
+            [all, stall = *stall_timeout] {
+                return all([stall](kt::workers::Indexer& i) { return i.health(stall); });
+            },
+            [all] { return all([](kt::workers::Indexer& i) { return i.readiness(); }); });
+        kt::log::info("kt-indexer serving {} index(es); metrics on port {}", indexers.size(),
+                      status->port());
     } catch (const kt::Error& e) {
         kt::log::error("cannot start: {}", kt::config::redact(e.what()));
         return 1;
@@ -76,6 +108,8 @@ int main(int argc, char** argv) {
             });
         }
     }
+    status->stop();
+    status.reset();
     indexers.clear();
     kt::log::info("kt-indexer stopped");
     return exit_code;

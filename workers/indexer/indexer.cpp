@@ -23,12 +23,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-std::int64_t wall_ms() {
-    return std::chrono::duration_cast<milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 /// Waits `delay` unless `stop` fires first; false when stopped.
 bool sleep_for(milliseconds delay, const std::stop_token& stop) {
     std::mutex m;
@@ -40,6 +34,26 @@ bool sleep_for(milliseconds delay, const std::stop_token& stop) {
 
 }  // namespace
 
+IndexerMetrics IndexerMetrics::create(metrics::Registry& registry, const std::string& name) {
+    const metrics::Labels index{{"index", name}};
+    return IndexerMetrics{
+        registry.counter("kt_indexer_messages_total", "Messages consumed and committed", index),
+        registry.counter("kt_indexer_documents_total", "Documents written to Elasticsearch",
+                         {{"index", name}, {"op", "index"}}),
+        registry.counter("kt_indexer_documents_total", "Documents written to Elasticsearch",
+                         {{"index", name}, {"op", "delete"}}),
+        registry.counter("kt_indexer_dead_letters_total", "Messages sent to the dead-letter topic",
+                         index),
+        registry.counter("kt_indexer_batches_total", "Batches by outcome",
+                         {{"index", name}, {"outcome", "committed"}}),
+        registry.counter("kt_indexer_batches_total", "Batches by outcome",
+                         {{"index", name}, {"outcome", "failed"}}),
+        registry.histogram("kt_indexer_batch_duration_seconds",
+                           "Time from a full batch to its commit", metrics::default_buckets(),
+                           index),
+    };
+}
+
 struct Indexer::Pending {
     std::vector<kafka::Message> messages;
     bool parsed = false;
@@ -50,8 +64,12 @@ struct Indexer::Pending {
     std::set<std::size_t> dead;
 };
 
-Indexer::Indexer(const config::Config& config, const config::IndexConfig& index)
-    : config_(config), index_(index) {
+Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
+                 metrics::Registry& registry)
+    : config_(config),
+      index_(index),
+      metrics_(IndexerMetrics::create(registry, index.name)),
+      liveness_(Clock::now(), std::chrono::seconds(60)) {
     const es::Options es_options = es::Options::from_config(config.elasticsearch,
                                                             config.elasticsearch.compression);
     {
@@ -66,14 +84,22 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index)
     dlq_ = std::make_unique<kafka::Producer>(kafka::Options::from_config(config.kafka));
     kafka::RebalanceHooks hooks;
     hooks.on_assigned = [this](const std::vector<kafka::TopicPartition>& parts) {
-        for (const auto& p : parts) assigned_.insert(p.partition);
+        std::lock_guard lock(positions_mutex_);
+        for (const auto& p : parts) {
+            assigned_.insert(p.partition);
+            committed_[p.partition] = kafka::kNoOffset;
+        }
         log::info("index {}: assigned {} partition(s) of {}", index_.name, parts.size(),
                   index_.topic);
     };
     hooks.on_revoked = [this](const std::vector<kafka::TopicPartition>& parts) {
         // Messages of these partitions still in hand are dropped, never committed: the new
         // owner reads them again from the last commit.
-        for (const auto& p : parts) assigned_.erase(p.partition);
+        std::lock_guard lock(positions_mutex_);
+        for (const auto& p : parts) {
+            assigned_.erase(p.partition);
+            committed_.erase(p.partition);
+        }
         log::info("index {}: revoked {} partition(s)", index_.name, parts.size());
     };
     consumer_ = std::make_unique<kafka::Consumer>(
@@ -81,6 +107,46 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index)
                                     kafka::group_id(config.kafka, "indexer", index.name)),
         std::move(hooks));
     consumer_->subscribe({index.topic});
+    registry.gauge_callback(
+        "kt_indexer_consumer_lag", "Messages on the topic not yet committed, per partition",
+        [this] {
+            std::vector<std::pair<metrics::Labels, double>> out;
+            for (const auto& [partition, lag] : lag()) {
+                out.push_back({{{"index", index_.name}, {"partition", std::to_string(partition)}},
+                               static_cast<double>(lag)});
+            }
+            return out;
+        });
+}
+
+std::map<std::int32_t, std::int64_t> Indexer::lag() const {
+    std::map<std::int32_t, std::int64_t> out;
+    std::lock_guard lock(positions_mutex_);
+    for (const auto& [partition, committed] : committed_) {
+        std::int64_t low = 0;
+        std::int64_t high = 0;
+        // Cached values from fetch responses: no broker round trip, safe from any thread.
+        if (rd_kafka_get_watermark_offsets(consumer_->handle(), index_.topic.c_str(), partition,
+                                           &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+            high < 0) {
+            continue;
+        }
+        const std::int64_t from = committed >= 0 ? committed : low;
+        out[partition] = std::max<std::int64_t>(0, high - from);
+    }
+    return out;
+}
+
+http::Check Indexer::health(std::chrono::milliseconds stall_timeout) {
+    std::int64_t total = 0;
+    for (const auto& [partition, n] : lag()) total += n;
+    return liveness_.check(Clock::now(), total, stall_timeout);
+}
+
+http::Check Indexer::readiness() const {
+    if (!failing_) return {};
+    std::lock_guard lock(error_mutex_);
+    return {false, fmt::format("index {}: {}", index_.name, last_error_)};
 }
 
 Indexer::~Indexer() = default;
@@ -92,16 +158,25 @@ void Indexer::connect_loader() {
 void Indexer::run(std::stop_token stop) {
     es::Backoff backoff;
     while (!stop.stop_requested()) {
-        stats_.last_beat_ms = wall_ms();
+        liveness_.beat(Clock::now());
         Pending batch;
         if (!fill_batch(stop, batch)) continue;
         while (!stop.stop_requested()) {
             try {
-                if (process(stop, batch)) backoff.reset();
+                if (process(stop, batch)) {
+                    backoff.reset();
+                    failing_ = false;
+                }
                 break;
             } catch (const kt::Error& e) {
                 // Nothing of this batch was committed: try the whole batch again.
-                stats_.last_beat_ms = wall_ms();
+                liveness_.beat(Clock::now());
+                metrics_.batches_failed.inc();
+                {
+                    std::lock_guard lock(error_mutex_);
+                    last_error_ = config::redact(e.what());
+                }
+                failing_ = true;
                 const auto delay = backoff.next();
                 log::warn("index {}: batch failed, retrying in {} ms: {}", index_.name,
                           delay.count(), config::redact(e.what()));
@@ -152,7 +227,7 @@ void Indexer::dead_letter(std::string_view value, std::optional<std::string_view
         {"kt.index", index_.name},
     };
     dlq_->produce(index_.dead_letter_topic, key, value, headers);
-    ++stats_.dead_letters;
+    metrics_.dead_letters.inc();
     log::warn("index {}: dead letter {}:{}@{} to {}: {}", index_.name, index_.topic, partition,
               offset, index_.dead_letter_topic, reason);
 }
@@ -211,15 +286,8 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
     std::vector<std::string> rejected_reasons;
     const std::vector<std::string> ids = distinct_ids(entries);
     if (!ids.empty()) {
-        try {
-            connect_loader();
-            load_isolating(ids, results, slice_ids, rejected_ids, rejected_reasons);
-            stats_.pg_ok = true;
-        } catch (const kt::Error&) {
-            stats_.pg_ok = false;
-            ++stats_.pg_retries;
-            throw;
-        }
+        connect_loader();
+        load_isolating(ids, results, slice_ids, rejected_ids, rejected_reasons);
     }
     auto dead_letter_id = [&](const std::string& id, const std::string& reason) {
         const auto [first, last] = messages_of_id.equal_range(id);
@@ -274,14 +342,22 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
         partitions.push_back(m.partition());
         offsets.push_back(m.offset());
     }
-    consumer_->commit(commit_offsets(index_.topic, partitions, offsets));
+    const auto commits = commit_offsets(index_.topic, partitions, offsets);
+    consumer_->commit(commits);
+    {
+        std::lock_guard lock(positions_mutex_);
+        for (const auto& c : commits) {
+            if (committed_.count(c.partition) != 0) committed_[c.partition] = c.offset;
+        }
+    }
+    liveness_.progress(Clock::now());
 
-    stats_.messages += batch.messages.size();
-    stats_.indexed += indexed;
-    stats_.deleted += deleted;
-    ++stats_.batches;
-    stats_.last_commit_ms = wall_ms();
+    metrics_.messages.inc(batch.messages.size());
+    metrics_.indexed.inc(indexed);
+    metrics_.deleted.inc(deleted);
+    metrics_.batches_ok.inc();
     const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    metrics_.batch_seconds.observe(static_cast<double>(took.count()) / 1000.0);
     log::info("index {}: batch of {} message(s): {} indexed, {} deleted, {} dead in {} ms",
               index_.name, batch.messages.size(), indexed, deleted,
               poison + rejected_ids.size() + (actions.size() - indexed - deleted), took.count());

@@ -3,7 +3,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <stop_token>
 #include <string>
@@ -11,6 +13,9 @@
 
 #include "lib/config/config.hpp"
 #include "lib/es/bulk_client.hpp"
+#include "lib/http/check.hpp"
+#include "lib/http/liveness.hpp"
+#include "lib/metrics/registry.hpp"
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/pg/row_loader.hpp"
@@ -19,17 +24,18 @@
 
 namespace kt::workers {
 
-/// Counters one Indexer keeps; read from other threads (metrics, status).
-struct IndexerStats {
-    std::atomic<std::uint64_t> messages{0};
-    std::atomic<std::uint64_t> indexed{0};
-    std::atomic<std::uint64_t> deleted{0};
-    std::atomic<std::uint64_t> dead_letters{0};
-    std::atomic<std::uint64_t> batches{0};
-    std::atomic<std::uint64_t> pg_retries{0};
-    std::atomic<std::int64_t> last_commit_ms{0};  ///< wall clock of the last commit
-    std::atomic<std::int64_t> last_beat_ms{0};    ///< wall clock of the last loop iteration
-    std::atomic<bool> pg_ok{false};
+/// The Prometheus series one Indexer updates (labels: index, and op for documents).
+struct IndexerMetrics {
+    metrics::Counter& messages;
+    metrics::Counter& indexed;
+    metrics::Counter& deleted;
+    metrics::Counter& dead_letters;
+    metrics::Counter& batches_ok;
+    metrics::Counter& batches_failed;
+    metrics::Histogram& batch_seconds;
+
+    /// Registers (or finds) the series of index `name` in `registry`.
+    static IndexerMetrics create(metrics::Registry& registry, const std::string& name);
 };
 
 /// The kt-indexer loop for one index: poll → batch → de-duplicate → one Postgres load → one
@@ -39,7 +45,9 @@ class Indexer {
 public:
     /// Connects to Kafka (joins `<group_prefix>.indexer.<index>`), Postgres and Elasticsearch
     /// and makes sure the alias exists; throws kt::Error when that fails.
-    Indexer(const config::Config& config, const config::IndexConfig& index);
+    /// `registry` must outlive the Indexer.
+    Indexer(const config::Config& config, const config::IndexConfig& index,
+            metrics::Registry& registry);
     ~Indexer();
     Indexer(const Indexer&) = delete;
     Indexer& operator=(const Indexer&) = delete;
@@ -48,8 +56,13 @@ public:
     /// only what is written) and leaves the group.
     void run(std::stop_token stop);
 
-    /// Counters for metrics and health.
-    [[nodiscard]] const IndexerStats& stats() const noexcept { return stats_; }
+    /// /healthz: the loop is alive and, when there is lag, commits progress within
+    /// `stall_timeout`. Thread-safe.
+    [[nodiscard]] http::Check health(std::chrono::milliseconds stall_timeout);
+    /// /readyz: the last batch did not fail on PostgreSQL or Elasticsearch. Thread-safe.
+    [[nodiscard]] http::Check readiness() const;
+    /// Messages not yet committed, per assigned partition (from cached watermarks). Thread-safe.
+    [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const;
 
 private:
     struct Pending;
@@ -66,7 +79,13 @@ private:
 
     const config::Config& config_;
     const config::IndexConfig& index_;
-    IndexerStats stats_;
+    IndexerMetrics metrics_;
+    http::Liveness liveness_;
+    std::atomic<bool> failing_{false};
+    mutable std::mutex error_mutex_;
+    std::string last_error_;
+    mutable std::mutex positions_mutex_;
+    std::map<std::int32_t, std::int64_t> committed_;  ///< next offset per assigned partition
     MessageParser parser_;
     std::set<std::int32_t> assigned_;
     std::unique_ptr<kafka::Producer> dlq_;
