@@ -1,0 +1,49 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "tools/es-standin/router.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace kt::tools::standin {
+
+/// Serves a Router over HTTP (cpp-httplib), with keep-alive, gzip, fault injection and a
+/// background refresh ticker. The constructor binds or throws kt::Error.
+class HttpServer {
+public:
+    /// Binds `host:port` (port 0 picks a free one); does not serve until `start()`.
+    HttpServer(Router& router, const std::string& host, int port);
+    ~HttpServer();
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+    /// The bound port.
+    [[nodiscard]] int port() const { return port_; }
+    /// Starts serving on background threads.
+    void start();
+    /// Stops serving and joins the threads; safe to call twice.
+    void stop();
+
+private:
+    void install_handlers();
+
+    Router& router_;
+    std::unique_ptr<httplib::Server> server_;
+    int port_ = 0;
+    std::thread listener_;
+    std::thread ticker_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    bool started_ = false;
+};
+
+}  // namespace kt::tools::standin
