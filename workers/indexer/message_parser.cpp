@@ -17,6 +17,50 @@ bool is_integer_token(std::string_view token) {
     return true;
 }
 
+/// The id of a string `"id"` member, or why it cannot be one.
+ParsedMessage string_id(std::string_view text) {
+    if (text.empty()) return poison("\"id\" is an empty string");
+    if (text.size() > kMaxIdBytes) {
+        return poison(fmt::format("\"id\" is {} bytes long (limit {})", text.size(), kMaxIdBytes));
+    }
+    if (text.find('\0') != std::string_view::npos) return poison("\"id\" contains NUL");
+    return {true, std::string(text), {}};
+}
+
+/// Reads a message the DOM parser refused over a number: it refuses integers beyond 64 bits
+/// anywhere, yet such an id still names a row of a numeric key, and such a number in another
+/// member is ignored like the member itself. Anything else stays poison with `dom_error`.
+ParsedMessage parse_big_numbers(std::string_view payload, const char* dom_error) {
+    auto not_json = [&] { return poison(fmt::format("not JSON: {}", dom_error)); };
+    simdjson::ondemand::parser parser;
+    const simdjson::padded_string padded(payload);
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::object object;
+    simdjson::ondemand::value id;
+    simdjson::ondemand::json_type type;
+    if (parser.iterate(padded).get(doc) || doc.get_object().get(object) ||
+        object.find_field_unordered("id").get(id) || id.type().get(type)) {
+        return not_json();
+    }
+    if (type == simdjson::ondemand::json_type::string) {
+        std::string_view text;
+        if (id.get_string().get(text)) return not_json();
+        return string_id(text);
+    }
+    if (type != simdjson::ondemand::json_type::number) return not_json();
+    std::string_view token = id.raw_json_token();
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
+                              token.back() == '\r')) {
+        token.remove_suffix(1);
+    }
+    // JSON integers have no leading zeros: `01` stays poison.
+    const std::string_view digits = token.starts_with('-') ? token.substr(1) : token;
+    if (!is_integer_token(token) || (digits.size() > 1 && digits.front() == '0')) {
+        return not_json();
+    }
+    return {true, std::string(token), {}};
+}
+
 }  // namespace
 
 ParsedMessage MessageParser::parse(std::string_view payload) {
@@ -28,6 +72,9 @@ ParsedMessage MessageParser::parse(std::string_view payload) {
     simdjson::dom::element root;
     if (auto err = parser_.parse(payload.data(), payload.size()).get(root)) {
         if (err == simdjson::UTF8_ERROR) return poison("not valid UTF-8");
+        if (err == simdjson::NUMBER_ERROR) {
+            return parse_big_numbers(payload, simdjson::error_message(err));
+        }
         return poison(fmt::format("not JSON: {}", simdjson::error_message(err)));
     }
     simdjson::dom::object object;
@@ -45,16 +92,8 @@ ParsedMessage MessageParser::parse(std::string_view payload) {
             if (is_integer_token(token)) return {true, token, {}};
             return poison(fmt::format("\"id\" must be an integer or a string, got {}", token));
         }
-        case simdjson::dom::element_type::STRING: {
-            const std::string_view text = id.get_string().value_unsafe();
-            if (text.empty()) return poison("\"id\" is an empty string");
-            if (text.size() > kMaxIdBytes) {
-                return poison(fmt::format("\"id\" is {} bytes long (limit {})", text.size(),
-                                          kMaxIdBytes));
-            }
-            if (text.find('\0') != std::string_view::npos) return poison("\"id\" contains NUL");
-            return {true, std::string(text), {}};
-        }
+        case simdjson::dom::element_type::STRING:
+            return string_id(id.get_string().value_unsafe());
         default:
             return poison("\"id\" must be an integer or a string");
     }
