@@ -33,9 +33,8 @@ constexpr int kVersion[3] = {8, 15, 0};
 /// Test-runner features this runner implements (README.asciidoc, "Available test runner
 /// features"). `warnings` is not claimed: the stand-in never sends Warning headers.
 const std::set<std::string> kRunnerFeatures = {
-    "headers",      "allowed_warnings", "allowed_warnings_regex", "contains",
-    "default_shards", "stash_in_key",   "stash_in_path",          "embedded_stash_key",
-    "regex",        "exists"};
+    "headers",      "allowed_warnings", "allowed_warnings_regex", "contains", "default_shards",
+    "stash_in_key", "stash_in_path",    "embedded_stash_key",     "regex",    "exists"};
 
 /// Cluster features the stand-in claims besides the synthetic `gte_vX.Y.Z` ones (<= 8.14.0).
 const std::set<std::string> kClusterFeatures = {"bulk_auto_id", "bulk_require_alias",
@@ -81,10 +80,11 @@ bool version_in_ranges(const std::string& ranges) {
     std::stringstream in(ranges);
     std::string range;
     while (std::getline(in, range, ',')) {
-        const size_t dash = range.find(" - ") != std::string::npos ? range.find(" - ")
-                                                                    : range.find('-');
+        const size_t dash =
+            range.find(" - ") != std::string::npos ? range.find(" - ") : range.find('-');
         std::string low = trim(range.substr(0, dash));
-        std::string high = trim(range.substr(dash + (range.find(" - ") != std::string::npos ? 3 : 1)));
+        std::string high =
+            trim(range.substr(dash + (range.find(" - ") != std::string::npos ? 3 : 1)));
         const bool above = low.empty() || compare(parse_version(low), kVersion) <= 0;
         const bool below = high.empty() || compare(parse_version(high), kVersion) >= 0;
         if (above && below) return true;
@@ -221,7 +221,8 @@ struct Failure : std::runtime_error {
 
 class FileRunner {
 public:
-    FileRunner(fs::path spec_dir, int port) : spec_dir_(std::move(spec_dir)), client_("127.0.0.1", port) {
+    FileRunner(fs::path spec_dir, int port)
+        : spec_dir_(std::move(spec_dir)), client_("127.0.0.1", port) {
         client_.set_keep_alive(true);
         client_.set_read_timeout(30, 0);
     }
@@ -243,7 +244,8 @@ public:
                 run_do(arg);
             } else if (kind == "set") {
                 for (const auto& item : arg) {
-                    stash_[item.second.as<std::string>()] = lookup(item.first.as<std::string>(), true);
+                    stash_[item.second.as<std::string>()] =
+                        lookup(item.first.as<std::string>(), true);
                 }
             } else {
                 assert_step(kind, arg);
@@ -374,9 +376,8 @@ private:
                  it != std::sregex_iterator(); ++it) {
                 parts.push_back((*it)[1]);
             }
-            const bool viable = std::all_of(parts.begin(), parts.end(), [&](const auto& p) {
-                return params.contains(p);
-            });
+            const bool viable = std::all_of(parts.begin(), parts.end(),
+                                            [&](const auto& p) { return params.contains(p); });
             if (viable && (!found || parts.size() > best)) {
                 found = true;
                 best = parts.size();
@@ -421,7 +422,8 @@ private:
         httplib::Response res;
         httplib::Error error = httplib::Error::Success;
         if (!client_.send(req, res, error)) {
-            throw Failure(fmt::format("{} {} failed: {}", method, req.path, httplib::to_string(error)));
+            throw Failure(
+                fmt::format("{} {} failed: {}", method, req.path, httplib::to_string(error)));
         }
         body_text_ = res.body;
         stash_["body"] = res.body;
@@ -435,7 +437,7 @@ private:
         const std::string where = fmt::format("{} {} -> {} {}", method, req.path, status, res.body);
         if (catch_) {
             const std::map<std::string, int> named = {
-                {"bad_request", 400}, {"unauthorized", 401}, {"forbidden", 403},
+                {"bad_request", 400}, {"unauthorized", 401},    {"forbidden", 403},
                 {"missing", 404},     {"request_timeout", 408}, {"conflict", 409},
                 {"unavailable", 503}};
             if (auto it = named.find(*catch_); it != named.end()) {
@@ -600,15 +602,20 @@ private:
             if (kind == "match") {
                 ok = equal(actual, expected);
             } else if (kind == "length") {
-                const int64_t size = actual.is_string() ? static_cast<int64_t>(actual.get<std::string>().size())
-                                     : (actual.is_array() || actual.is_object()) ? static_cast<int64_t>(actual.size())
-                                                                                 : -1;
+                const int64_t size = actual.is_string()
+                                         ? static_cast<int64_t>(actual.get<std::string>().size())
+                                     : (actual.is_array() || actual.is_object())
+                                         ? static_cast<int64_t>(actual.size())
+                                         : -1;
                 ok = expected.is_number() && size == expected.get<int64_t>();
             } else if (kind == "gt" || kind == "gte" || kind == "lt" || kind == "lte") {
                 if (actual.is_number() && expected.is_number()) {
                     const double a = actual.get<double>();
                     const double e = expected.get<double>();
-                    ok = kind == "gt" ? a > e : kind == "gte" ? a >= e : kind == "lt" ? a < e : a <= e;
+                    ok = kind == "gt"    ? a > e
+                         : kind == "gte" ? a >= e
+                         : kind == "lt"  ? a < e
+                                         : a <= e;
                 }
             } else if (kind == "contains") {
                 ok = contains_value(actual, expected);
@@ -670,7 +677,8 @@ int run(const fs::path& root, const std::string& file) {
     const auto file_skip = skip_reason(setup) ? skip_reason(setup) : skip_reason(teardown);
     for (const auto& [name, steps] : tests) {
         if (auto it = kExcluded.find(file); it != kExcluded.end() && it->second.count(name)) {
-            std::cout << "EXCLUDED " << file << " \"" << name << "\": " << it->second.at(name) << "\n";
+            std::cout << "EXCLUDED " << file << " \"" << name << "\": " << it->second.at(name)
+                      << "\n";
             ++excluded;
             continue;
         }

@@ -13,8 +13,7 @@ TEST(StandinAliases, SwapIsAtomic) {
     AliasTable table;
     table["old"]["live"] = AliasProps{};
     const auto plan = plan_alias_actions(
-        table, {"old", "new"},
-        actions(R"({"actions":[{"remove":{"index":"old","alias":"live"}},
+        table, {"old", "new"}, actions(R"({"actions":[{"remove":{"index":"old","alias":"live"}},
                                {"add":{"index":"new","alias":"live"}}]})"));
     EXPECT_EQ(alias_indices(plan.next, "live"), std::vector<std::string>{"new"});
     EXPECT_FALSE(plan.errors);
@@ -35,8 +34,9 @@ TEST(StandinAliases, FailingActionLeavesNothingChanged) {
 TEST(StandinAliases, MustExistRemoveOfMissingAliasFailsWhole) {
     AliasTable table;
     try {
-        plan_alias_actions(table, {"i"},
-                           actions(R"({"actions":[{"remove":{"index":"i","alias":"a","must_exist":true}},
+        plan_alias_actions(
+            table, {"i"},
+            actions(R"({"actions":[{"remove":{"index":"i","alias":"a","must_exist":true}},
                                                    {"add":{"index":"i","alias":"b"}}]})"));
         FAIL() << "expected aliases_not_found_exception";
     } catch (const ApiError& error) {
@@ -47,9 +47,9 @@ TEST(StandinAliases, MustExistRemoveOfMissingAliasFailsWhole) {
 }
 
 TEST(StandinAliases, RemoveIndexThenAliasWithItsName) {
-    const auto plan = plan_alias_actions(
-        {}, {"test", "test_2"},
-        actions(R"({"actions":[{"add":{"index":"test_2","aliases":["test","w"]}},
+    const auto plan =
+        plan_alias_actions({}, {"test", "test_2"},
+                           actions(R"({"actions":[{"add":{"index":"test_2","aliases":["test","w"]}},
                                {"remove_index":{"index":"test"}}]})"));
     EXPECT_EQ(plan.removed_indices.count("test"), 1u);
     EXPECT_EQ(alias_indices(plan.next, "test"), std::vector<std::string>{"test_2"});
@@ -67,8 +67,7 @@ TEST(StandinAliases, AliasOverSeveralIndicesNeedsWriteIndex) {
 }
 
 TEST(StandinAliases, TwoWriteIndicesAreRejected) {
-    EXPECT_THROW(plan_alias_actions({}, {"a", "b"},
-                                    actions(R"({"actions":[
+    EXPECT_THROW(plan_alias_actions({}, {"a", "b"}, actions(R"({"actions":[
                                         {"add":{"index":"a","alias":"x","is_write_index":true}},
                                         {"add":{"index":"b","alias":"x","is_write_index":true}}]})")),
                  ApiError);

@@ -84,7 +84,8 @@ TEST(StandinIndexStore, RefreshIntervalMinusOneDisablesAutomaticRefresh) {
 
 TEST(StandinIndexStore, StrictMappingRejectsUnknownTopLevelField) {
     ManualClock time;
-    IndexStore store("t", {}, Json::parse(R"({"dynamic":"strict","properties":{"a":{"type":"long"}}})"),
+    IndexStore store("t", {},
+                     Json::parse(R"({"dynamic":"strict","properties":{"a":{"type":"long"}}})"),
                      time.clock());
     EXPECT_FALSE(put(store, "1", R"({"a":1})", WriteConditions{}).error);
     const auto rejected = put(store, "2", R"({"a":1,"b":2})", WriteConditions{});

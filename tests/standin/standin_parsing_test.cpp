@@ -54,9 +54,9 @@ TEST(StandinNames, IndexNameRules) {
     EXPECT_EQ(invalid_index_name_reason("Upper"), "must be lowercase");
     EXPECT_TRUE(invalid_index_name_reason("_x").has_value());
     EXPECT_FALSE(invalid_index_name_reason("products_20240101").has_value());
-    EXPECT_EQ(resolve_date_math("<logs_{2022-12-31||/d{yyyy-MM-dd}}>",
-                                std::chrono::system_clock::now()),
-              "logs_2022-12-31");
+    EXPECT_EQ(
+        resolve_date_math("<logs_{2022-12-31||/d{yyyy-MM-dd}}>", std::chrono::system_clock::now()),
+        "logs_2022-12-31");
 }
 
 }  // namespace

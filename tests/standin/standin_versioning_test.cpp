@@ -77,7 +77,8 @@ TEST(StandinVersioning, IfSeqNoMustMatch) {
 TEST(StandinVersioning, ValidationRejectsInternalExplicitVersion) {
     WriteConditions c;
     c.version = 3;
-    EXPECT_NE(validate_conditions(c).find("internal versioning can not be used"), std::string::npos);
+    EXPECT_NE(validate_conditions(c).find("internal versioning can not be used"),
+              std::string::npos);
     WriteConditions create;
     create.op = WriteOp::kCreate;
     create.version_type = VersionType::kExternal;

@@ -115,8 +115,8 @@ std::vector<AliasAction> parse_alias_actions(const Json& body) {
             throw parsing_error("[aliases] failed to parse field [actions]");
         }
         const auto entry_first = entry.begin();
-    const std::string kind = entry_first.key();
-    const auto& spec = entry_first.value();
+        const std::string kind = entry_first.key();
+        const auto& spec = entry_first.value();
         AliasAction action;
         if (kind == "add") {
             action.type = AliasAction::Type::kAdd;
@@ -131,7 +131,8 @@ std::vector<AliasAction> parse_alias_actions(const Json& body) {
         action.aliases = read_names(spec, "alias", "aliases");
         action.props = AliasProps::from_json(spec);
         if (spec.contains("must_exist")) action.must_exist = read_bool(spec["must_exist"]);
-        if (action.indices.empty()) throw validation_failed("One of [index] or [indices] is required");
+        if (action.indices.empty())
+            throw validation_failed("One of [index] or [indices] is required");
         if (action.type != AliasAction::Type::kRemoveIndex && action.aliases.empty()) {
             throw validation_failed("One of [alias] or [aliases] is required");
         }
@@ -156,81 +157,83 @@ AliasPlan plan_alias_actions(const AliasTable& current, const std::set<std::stri
     std::vector<Json> results(actions.size());
     // Like Elasticsearch, indices are removed first, so an alias may take a removed index's name.
     for (int pass = 0; pass < 2; ++pass) {
-    for (size_t n = 0; n < actions.size(); ++n) {
-        const AliasAction& action = actions[n];
-        if ((action.type == AliasAction::Type::kRemoveIndex) != (pass == 0)) continue;
-        Json result = Json::object();
-        result["action"] = action_summary(action);
-        result["status"] = 200;
-        const auto targets = resolve_indices(plan.next, live, action.indices);
-        if (targets.empty()) throw index_not_found(action.indices.front());
-        const auto now = std::chrono::system_clock::now();
-        if (action.type == AliasAction::Type::kRemoveIndex) {
-            for (const auto& expr : action.indices) {
-                if (!has_wildcard(expr) && expr != "_all" && !live.count(expr)) {
-                    throw illegal_argument(
-                        fmt::format("The provided expression [{}] matches an alias, specify the "
-                                    "corresponding concrete indices instead.",
-                                    expr));
-                }
-            }
-            for (const auto& index : targets) {
-                live.erase(index);
-                plan.next.erase(index);
-                plan.removed_indices.insert(index);
-            }
-        } else if (action.type == AliasAction::Type::kAdd) {
-            for (const auto& raw : action.aliases) {
-                const std::string alias = resolve_date_math(raw, now);
-                if (live.count(alias)) {
-                    Json extra = Json::object();
-                    extra["index_uuid"] = "_na_";
-                    extra["index"] = alias;
-                    throw ApiError(400, "invalid_alias_name_exception",
-                                   fmt::format("Invalid alias name [{}]: an index or data stream "
-                                               "exists with the same name as the alias",
-                                               alias),
-                                   extra);
-                }
-                if (auto reason = invalid_index_name_reason(alias); reason && has_wildcard(alias)) {
-                    throw ApiError(400, "invalid_alias_name_exception",
-                                   fmt::format("Invalid alias name [{}]: {}", alias, *reason));
-                }
-                for (const auto& index : targets) plan.next[index][alias] = action.props;
-            }
-        } else {
-            std::vector<std::string> missing;
-            bool removed_any = false;
-            for (const auto& alias : action.aliases) {
-                bool matched = false;
-                for (const auto& index : targets) {
-                    auto it = plan.next.find(index);
-                    if (it == plan.next.end()) continue;
-                    for (auto a = it->second.begin(); a != it->second.end();) {
-                        if (a->first == alias || (has_wildcard(alias) &&
-                                                  wildcard_match(alias, a->first))) {
-                            a = it->second.erase(a);
-                            matched = true;
-                        } else {
-                            ++a;
-                        }
+        for (size_t n = 0; n < actions.size(); ++n) {
+            const AliasAction& action = actions[n];
+            if ((action.type == AliasAction::Type::kRemoveIndex) != (pass == 0)) continue;
+            Json result = Json::object();
+            result["action"] = action_summary(action);
+            result["status"] = 200;
+            const auto targets = resolve_indices(plan.next, live, action.indices);
+            if (targets.empty()) throw index_not_found(action.indices.front());
+            const auto now = std::chrono::system_clock::now();
+            if (action.type == AliasAction::Type::kRemoveIndex) {
+                for (const auto& expr : action.indices) {
+                    if (!has_wildcard(expr) && expr != "_all" && !live.count(expr)) {
+                        throw illegal_argument(fmt::format(
+                            "The provided expression [{}] matches an alias, specify the "
+                            "corresponding concrete indices instead.",
+                            expr));
                     }
                 }
-                if (!matched) missing.push_back(alias);
-                removed_any = removed_any || matched;
-            }
-            if (!missing.empty()) {
-                if (action.must_exist.value_or(false)) throw aliases_missing(missing);
-                if (!removed_any) {
-                    ++failed_removes;
-                    plan.errors = true;
-                    result["status"] = 404;
-                    result["error"] = aliases_missing(missing).cause();
+                for (const auto& index : targets) {
+                    live.erase(index);
+                    plan.next.erase(index);
+                    plan.removed_indices.insert(index);
+                }
+            } else if (action.type == AliasAction::Type::kAdd) {
+                for (const auto& raw : action.aliases) {
+                    const std::string alias = resolve_date_math(raw, now);
+                    if (live.count(alias)) {
+                        Json extra = Json::object();
+                        extra["index_uuid"] = "_na_";
+                        extra["index"] = alias;
+                        throw ApiError(
+                            400, "invalid_alias_name_exception",
+                            fmt::format("Invalid alias name [{}]: an index or data stream "
+                                        "exists with the same name as the alias",
+                                        alias),
+                            extra);
+                    }
+                    if (auto reason = invalid_index_name_reason(alias);
+                        reason && has_wildcard(alias)) {
+                        throw ApiError(400, "invalid_alias_name_exception",
+                                       fmt::format("Invalid alias name [{}]: {}", alias, *reason));
+                    }
+                    for (const auto& index : targets) plan.next[index][alias] = action.props;
+                }
+            } else {
+                std::vector<std::string> missing;
+                bool removed_any = false;
+                for (const auto& alias : action.aliases) {
+                    bool matched = false;
+                    for (const auto& index : targets) {
+                        auto it = plan.next.find(index);
+                        if (it == plan.next.end()) continue;
+                        for (auto a = it->second.begin(); a != it->second.end();) {
+                            if (a->first == alias ||
+                                (has_wildcard(alias) && wildcard_match(alias, a->first))) {
+                                a = it->second.erase(a);
+                                matched = true;
+                            } else {
+                                ++a;
+                            }
+                        }
+                    }
+                    if (!matched) missing.push_back(alias);
+                    removed_any = removed_any || matched;
+                }
+                if (!missing.empty()) {
+                    if (action.must_exist.value_or(false)) throw aliases_missing(missing);
+                    if (!removed_any) {
+                        ++failed_removes;
+                        plan.errors = true;
+                        result["status"] = 404;
+                        result["error"] = aliases_missing(missing).cause();
+                    }
                 }
             }
+            results[n] = result;
         }
-        results[n] = result;
-    }
     }
     for (auto& result : results) plan.action_results.push_back(std::move(result));
     if (failed_removes == actions.size()) {
@@ -262,8 +265,10 @@ std::optional<std::string> alias_write_index(const AliasTable& table, const std:
         auto it = aliases.find(alias);
         if (it == aliases.end()) continue;
         if (it->second.is_write_index.value_or(false)) return index;
-        if (!it->second.is_write_index.has_value()) members.push_back(index);
-        else members.push_back("");
+        if (!it->second.is_write_index.has_value())
+            members.push_back(index);
+        else
+            members.push_back("");
     }
     if (members.size() == 1 && !members.front().empty()) return members.front();
     if (error) {

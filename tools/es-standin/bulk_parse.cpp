@@ -12,13 +12,20 @@ constexpr size_t kMaxIdBytes = 512;
 
 const char* token_name(const nlohmann::json& value) {
     switch (value.type()) {
-        case nlohmann::json::value_t::object: return "START_OBJECT";
-        case nlohmann::json::value_t::array: return "START_ARRAY";
-        case nlohmann::json::value_t::string: return "VALUE_STRING";
-        case nlohmann::json::value_t::boolean: return "VALUE_BOOLEAN";
-        case nlohmann::json::value_t::null: return "VALUE_NULL";
-        case nlohmann::json::value_t::number_float: return "VALUE_NUMBER_FLOAT";
-        default: return "VALUE_NUMBER_INT";
+        case nlohmann::json::value_t::object:
+            return "START_OBJECT";
+        case nlohmann::json::value_t::array:
+            return "START_ARRAY";
+        case nlohmann::json::value_t::string:
+            return "VALUE_STRING";
+        case nlohmann::json::value_t::boolean:
+            return "VALUE_BOOLEAN";
+        case nlohmann::json::value_t::null:
+            return "VALUE_NULL";
+        case nlohmann::json::value_t::number_float:
+            return "VALUE_NUMBER_FLOAT";
+        default:
+            return "VALUE_NUMBER_INT";
     }
 }
 
@@ -41,10 +48,14 @@ int64_t int_of(const nlohmann::json& value, const char* name) {
 
 const char* bulk_op_name(BulkOp op) {
     switch (op) {
-        case BulkOp::kIndex: return "index";
-        case BulkOp::kCreate: return "create";
-        case BulkOp::kDelete: return "delete";
-        case BulkOp::kUpdate: return "update";
+        case BulkOp::kIndex:
+            return "index";
+        case BulkOp::kCreate:
+            return "create";
+        case BulkOp::kDelete:
+            return "delete";
+        case BulkOp::kUpdate:
+            return "update";
     }
     return "index";
 }
@@ -97,8 +108,8 @@ std::vector<BulkItem> parse_bulk(std::string_view body, const BulkDefaults& defa
                 action_line));
         }
         const auto action_first = action.begin();
-    const std::string name = action_first.key();
-    const auto& meta = action_first.value();
+        const std::string name = action_first.key();
+        const auto& meta = action_first.value();
         BulkItem item;
         if (name == "index") {
             item.op = BulkOp::kIndex;
@@ -135,7 +146,8 @@ std::vector<BulkItem> parse_bulk(std::string_view body, const BulkDefaults& defa
             } else if (key == "if_primary_term") {
                 item.conditions.if_primary_term = int_of(value, "if_primary_term");
             } else if (key == "require_alias") {
-                item.require_alias = value.is_boolean() ? value.get<bool>() : text_of(value) == "true";
+                item.require_alias =
+                    value.is_boolean() ? value.get<bool>() : text_of(value) == "true";
             } else if (key == "op_type") {
                 if (text_of(value) == "create") item.op = BulkOp::kCreate;
             } else if (key == "_source" && item.op == BulkOp::kUpdate) {
@@ -145,25 +157,26 @@ std::vector<BulkItem> parse_bulk(std::string_view body, const BulkDefaults& defa
                        key == "list_executed_pipelines" || key == "_source") {
                 // accepted and ignored: single shard, no ingest pipelines
             } else {
-                throw illegal_argument(fmt::format(
-                    "Action/metadata line [{}] contains an unknown parameter [{}]", action_line,
-                    key));
+                throw illegal_argument(
+                    fmt::format("Action/metadata line [{}] contains an unknown parameter [{}]",
+                                action_line, key));
             }
         }
         if (item.index.empty()) validation.push_back("index is missing");
         if (item.id && item.id->empty()) {
             item.error = illegal_argument("if _id is specified it must not be empty");
         } else if (item.id && item.id->size() > kMaxIdBytes) {
-            item.error = validation_failed(fmt::format(
-                "id [{}] is too long, must be no longer than 512 bytes but was: {}", *item.id,
-                item.id->size()));
+            item.error = validation_failed(
+                fmt::format("id [{}] is too long, must be no longer than 512 bytes but was: {}",
+                            *item.id, item.id->size()));
         }
         WriteConditions check = item.conditions;
         check.op = item.op == BulkOp::kCreate   ? WriteOp::kCreate
                    : item.op == BulkOp::kDelete ? WriteOp::kDelete
                                                 : WriteOp::kIndex;
         item.conditions.op = check.op;
-        if (item.op == BulkOp::kUpdate && (check.version || check.version_type != VersionType::kInternal)) {
+        if (item.op == BulkOp::kUpdate &&
+            (check.version || check.version_type != VersionType::kInternal)) {
             validation.push_back("can't provide version in update requests");
         } else if (auto reason = validate_conditions(check); !reason.empty()) {
             validation.push_back(reason);
@@ -184,21 +197,21 @@ std::vector<BulkItem> parse_bulk(std::string_view body, const BulkDefaults& defa
             Json update = Json::parse(source_line, nullptr, false);
             if (update.is_discarded() || !update.is_object()) {
                 throw ApiError(400, "x_content_parse_exception",
-                               fmt::format("[{}:1] Failed to parse update request body",
-                                           line_no));
+                               fmt::format("[{}:1] Failed to parse update request body", line_no));
             }
             for (const auto& [key, value] : update.items()) {
                 if (key != "doc" && key != "upsert" && key != "doc_as_upsert" &&
                     key != "detect_noop" && key != "_source" && key != "script" &&
                     key != "scripted_upsert" && key != "lang") {
-                    throw ApiError(400, "x_content_parse_exception",
-                                   fmt::format("[{}:{}] [UpdateRequest] unknown field [{}]",
-                                               line_no, 2, key));
+                    throw ApiError(
+                        400, "x_content_parse_exception",
+                        fmt::format("[{}:{}] [UpdateRequest] unknown field [{}]", line_no, 2, key));
                 }
             }
             if (update.contains("script")) {
-                item.error = illegal_argument("scripted updates are not supported by the "
-                                              "Elasticsearch stand-in");
+                item.error = illegal_argument(
+                    "scripted updates are not supported by the "
+                    "Elasticsearch stand-in");
             }
             item.update = std::move(update);
         } else {

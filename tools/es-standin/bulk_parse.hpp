@@ -20,9 +20,9 @@ struct BulkItem {
     std::optional<std::string> id;
     WriteConditions conditions;
     bool require_alias = false;
-    std::string source;       ///< document line for index/create
-    Json update;              ///< parsed body for update
-    Json source_filter;       ///< `_source` of an update action (null when absent)
+    std::string source;             ///< document line for index/create
+    Json update;                    ///< parsed body for update
+    Json source_filter;             ///< `_source` of an update action (null when absent)
     std::optional<ApiError> error;  ///< item-level failure found while parsing
 };
 

@@ -15,7 +15,8 @@ namespace {
 void check_mappings(const Json& mappings) {
     if (mappings.is_null()) return;
     if (!mappings.is_object()) {
-        throw ApiError(400, "mapper_parsing_exception", "Failed to parse mapping: malformed mapping");
+        throw ApiError(400, "mapper_parsing_exception",
+                       "Failed to parse mapping: malformed mapping");
     }
     if (!mappings.contains("properties")) return;
     for (const auto& [field, spec] : mappings["properties"].items()) {
@@ -79,7 +80,8 @@ IndexPtr Catalog::create_locked(const std::string& name, const Json& body) {
     }
     validate_new_index_settings(settings);
     check_write_indices(next);
-    auto index = std::make_shared<IndexStore>(name, std::move(settings), std::move(mappings), clock_);
+    auto index =
+        std::make_shared<IndexStore>(name, std::move(settings), std::move(mappings), clock_);
     indices_[name] = index;
     aliases_ = std::move(next);
     return index;
@@ -171,8 +173,8 @@ std::vector<IndexPtr> Catalog::resolve(const std::string& expression,
             if (usable(part)) names.insert(part);
             continue;
         }
-        const auto via_alias = options.aliases_allowed ? alias_indices(aliases_, part)
-                                                       : std::vector<std::string>{};
+        const auto via_alias =
+            options.aliases_allowed ? alias_indices(aliases_, part) : std::vector<std::string>{};
         if (!via_alias.empty()) {
             for (const auto& name : via_alias) {
                 if (usable(name)) names.insert(name);

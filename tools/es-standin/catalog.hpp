@@ -20,7 +20,7 @@ struct ResolveOptions {
     bool ignore_unavailable = false;
     bool allow_no_indices = true;
     bool include_closed = false;
-    bool aliases_allowed = true;   ///< false for APIs that want concrete indices (delete index)
+    bool aliases_allowed = true;  ///< false for APIs that want concrete indices (delete index)
 };
 
 /// All indices and aliases of the stand-in (the "cluster state"). Thread-safe.
@@ -34,7 +34,8 @@ public:
     std::vector<std::string> delete_indices(const std::string& expression,
                                             const ResolveOptions& options);
     /// Resolves a comma list / wildcard / alias expression to indices, sorted by name.
-    std::vector<IndexPtr> resolve(const std::string& expression, const ResolveOptions& options) const;
+    std::vector<IndexPtr> resolve(const std::string& expression,
+                                  const ResolveOptions& options) const;
     /// Resolves the target of a document write; auto-creates a missing index when allowed.
     IndexPtr resolve_for_write(const std::string& name, bool require_alias);
     /// The index named exactly `name`, or null.

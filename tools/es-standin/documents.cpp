@@ -33,8 +33,8 @@ std::optional<int64_t> int_param(const Params& params, const char* name) {
         if (used == v->size()) return out;
     } catch (const std::exception&) {
     }
-    throw illegal_argument(fmt::format("Failed to parse long parameter [{}] with value [{}]", name,
-                                       *v));
+    throw illegal_argument(
+        fmt::format("Failed to parse long parameter [{}] with value [{}]", name, *v));
 }
 
 WriteConditions conditions_from(const Params& params, WriteOp op) {
@@ -72,8 +72,8 @@ ApiResponse write_response(const IndexStore& index, const std::string& id,
     out["_version"] = outcome.version;
     out["result"] = outcome.result;
     if (refresh == RefreshMode::kImmediate) out["forced_refresh"] = true;
-    out["_shards"] = outcome.result == "noop" ? shards_json(0, 0)
-                                              : shards_json(1 + index.replicas(), 1);
+    out["_shards"] =
+        outcome.result == "noop" ? shards_json(0, 0) : shards_json(1 + index.replicas(), 1);
     out["_seq_no"] = outcome.seq_no;
     out["_primary_term"] = outcome.primary_term;
     return {outcome.status, out.dump()};
@@ -115,11 +115,21 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
     for (const char c : text) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     out += fmt::format("\\u{:04x}", static_cast<int>(c));
@@ -146,7 +156,8 @@ ApiResponse DocumentService::bulk(const std::string& index, const std::string& b
     stats_.bulk_request(false);
     BulkDefaults defaults;
     defaults.index = index;
-    if (auto v = param(params, "require_alias")) defaults.require_alias = parse_bool_param(*v, "require_alias");
+    if (auto v = param(params, "require_alias"))
+        defaults.require_alias = parse_bool_param(*v, "require_alias");
     std::vector<BulkItem> items = parse_bulk(body, defaults);
     SourceFilter request_filter;
     {
@@ -211,7 +222,7 @@ ApiResponse DocumentService::bulk(const std::string& index, const std::string& b
         append_json_string(out_items, id);
         if (error) {
             errors = true;
-            stats_.bulk_item(error->status() == 429 ? "rejected"
+            stats_.bulk_item(error->status() == 429   ? "rejected"
                              : error->status() == 409 ? "conflict"
                                                       : "error");
             Json cause = error->cause();
@@ -221,7 +232,8 @@ ApiResponse DocumentService::bulk(const std::string& index, const std::string& b
         }
         touched.insert(target);
         stats_.bulk_item(outcome.result);
-        if (outcome.result != "noop" && outcome.result != "not_found") stats_.doc_written(index_name);
+        if (outcome.result != "noop" && outcome.result != "not_found")
+            stats_.doc_written(index_name);
         const bool noop = outcome.result == "noop";
         const int total = noop ? 0 : 1 + target->replicas();
         fmt::format_to(std::back_inserter(out_items),
@@ -254,16 +266,15 @@ ApiResponse DocumentService::bulk(const std::string& index, const std::string& b
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started)
                           .count();
-    std::string out = fmt::format("{{\"took\":{},\"errors\":{},\"items\":[", took,
-                                  errors ? "true" : "false");
+    std::string out =
+        fmt::format("{{\"took\":{},\"errors\":{},\"items\":[", took, errors ? "true" : "false");
     out += out_items;
     out += "]}";
     return {200, std::move(out)};
 }
 
 ApiResponse DocumentService::index_doc(const std::string& index, const std::string& raw_id,
-                                       const std::string& body, const Params& params,
-                                       bool create) {
+                                       const std::string& body, const Params& params, bool create) {
     const RefreshMode refresh = refresh_mode(params);
     bool as_create = create;
     if (auto op = param(params, "op_type")) {
@@ -352,9 +363,9 @@ ApiResponse DocumentService::get_doc(const std::string& index, const std::string
     const IndexPtr& target = targets.front();
     if (auto v = param(params, "refresh"); v && (*v == "true" || v->empty())) target->refresh();
     DocPtr doc = target->get(id);
-    const SourceFilter filter = SourceFilter::from_params(
-        param(params, "_source"), param(params, "_source_includes"),
-        param(params, "_source_excludes"));
+    const SourceFilter filter =
+        SourceFilter::from_params(param(params, "_source"), param(params, "_source_includes"),
+                                  param(params, "_source_excludes"));
     if (source_only) {
         if (!doc) {
             throw ApiError(404, "resource_not_found_exception",
@@ -390,9 +401,9 @@ ApiResponse DocumentService::mget(const std::string& index, const std::string& b
     } else {
         throw parsing_error("unknown parameter for mget, expected [docs] or [ids]");
     }
-    const SourceFilter filter = SourceFilter::from_params(
-        param(params, "_source"), param(params, "_source_includes"),
-        param(params, "_source_excludes"));
+    const SourceFilter filter =
+        SourceFilter::from_params(param(params, "_source"), param(params, "_source_includes"),
+                                  param(params, "_source_excludes"));
     Json docs = Json::array();
     for (const auto& [idx, id] : wanted) {
         try {

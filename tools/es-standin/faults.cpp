@@ -21,9 +21,8 @@ double fraction(const Json& body, const char* key) {
 FaultConfig FaultConfig::from_json(const Json& body) {
     if (!body.is_object()) throw illegal_argument("faults body must be a JSON object");
     for (const auto& [key, value] : body.items()) {
-        if (key != "bulk_reject_fraction" && key != "item_reject_fraction" &&
-            key != "latency_ms" && key != "unavailable" && key != "reset_fraction" &&
-            key != "seed") {
+        if (key != "bulk_reject_fraction" && key != "item_reject_fraction" && key != "latency_ms" &&
+            key != "unavailable" && key != "reset_fraction" && key != "seed") {
             throw illegal_argument("unknown fault [" + key + "]");
         }
     }
@@ -38,11 +37,13 @@ FaultConfig FaultConfig::from_json(const Json& body) {
         out.latency_ms = body["latency_ms"].get<int64_t>();
     }
     if (body.contains("unavailable")) {
-        if (!body["unavailable"].is_boolean()) throw illegal_argument("[unavailable] must be a boolean");
+        if (!body["unavailable"].is_boolean())
+            throw illegal_argument("[unavailable] must be a boolean");
         out.unavailable = body["unavailable"].get<bool>();
     }
     if (body.contains("seed")) {
-        if (!body["seed"].is_number_unsigned()) throw illegal_argument("[seed] must be a non-negative integer");
+        if (!body["seed"].is_number_unsigned())
+            throw illegal_argument("[seed] must be a non-negative integer");
         out.seed = body["seed"].get<uint64_t>();
     }
     return out;

@@ -73,10 +73,10 @@ IndexStore::IndexStore(std::string name, FlatSettings settings, Json mappings, C
     settings_.try_emplace("index.number_of_replicas", "1");
     settings_["index.uuid"] = uuid_;
     settings_["index.provided_name"] = name_;
-    settings_["index.creation_date"] = std::to_string(
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    settings_["index.creation_date"] =
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count());
     settings_["index.version.created"] = "8512000";
     settings_.try_emplace("index.routing.allocation.include._tier_preference", "data_content");
     refresh_interval_ = setting_time("index.refresh_interval", std::chrono::milliseconds(1000));
@@ -135,10 +135,11 @@ std::optional<ApiError> IndexStore::check_mapping(const std::string& source,
                             "[1:2] failed to parse: field name cannot be an empty string");
         }
         if (dynamic_ == "strict") {
-            return ApiError(400, "strict_dynamic_mapping_exception",
-                            fmt::format("[1:{}] mapping set to strict, dynamic introduction of [{}] "
-                                        "within [_doc] is not allowed",
-                                        key_column(source, field), field));
+            return ApiError(
+                400, "strict_dynamic_mapping_exception",
+                fmt::format("[1:{}] mapping set to strict, dynamic introduction of [{}] "
+                            "within [_doc] is not allowed",
+                            key_column(source, field), field));
         }
         if (dynamic_ == "true") {
             Json property = dynamic_property(kind);
@@ -195,7 +196,11 @@ WriteOutcome IndexStore::index(const std::string& id, std::string source, const 
         return out;
     }
     if (auto error = check_mapping(source, shape)) {
-        out.error = std::move(error);
+        Json extra = Json::object();
+        extra["index_uuid"] = uuid_;
+        extra["shard"] = "0";
+        extra["index"] = name_;
+        out.error = ApiError(error->status(), error->type(), error->reason(), extra);
         return out;
     }
     return store(id, std::move(source), decision.version, decision.found);
@@ -232,8 +237,8 @@ WriteOutcome IndexStore::update(const std::string& id, const UpdateSpec& spec) {
                                        name_, uuid_);
             return out;
         }
-        const Json* body = spec.upsert ? &*spec.upsert : (spec.doc_as_upsert && spec.doc ? &*spec.doc
-                                                                                        : nullptr);
+        const Json* body =
+            spec.upsert ? &*spec.upsert : (spec.doc_as_upsert && spec.doc ? &*spec.doc : nullptr);
         if (body == nullptr) {
             Json extra = Json::object();
             extra["index_uuid"] = uuid_;
@@ -253,10 +258,9 @@ WriteOutcome IndexStore::update(const std::string& id, const UpdateSpec& spec) {
         const auto state = current_state(id);
         return store(id, std::move(text), state ? state->version + 1 : 1, false);
     }
-    const VersionDecision decision =
-        decide_write(spec.conditions, id,
-                     VersionedState{it->second->version, it->second->seq_no,
-                                    it->second->primary_term, false});
+    const VersionDecision decision = decide_write(
+        spec.conditions, id,
+        VersionedState{it->second->version, it->second->seq_no, it->second->primary_term, false});
     if (decision.conflict) {
         out.error = conflict_error(*decision.conflict, name_, uuid_);
         return out;
@@ -335,8 +339,8 @@ void IndexStore::put_settings(const FlatSettings& update) {
     for (const auto& [key, value] : update) {
         if (key == "index.number_of_shards" || key == "index.uuid" ||
             key == "index.creation_date" || key == "index.provided_name") {
-            throw illegal_argument(fmt::format(
-                "final {} setting [{}], not updateable", "index", key));
+            throw illegal_argument(
+                fmt::format("final {} setting [{}], not updateable", "index", key));
         }
     }
     FlatSettings next = settings_;

@@ -113,7 +113,8 @@ private:
     std::optional<ApiError> check_mapping(const std::string& source, const SourceShape& shape);
     WriteOutcome store(const std::string& id, std::string source, int64_t version, bool found);
     void load_known_fields();
-    std::chrono::milliseconds setting_time(const char* key, std::chrono::milliseconds fallback) const;
+    std::chrono::milliseconds setting_time(const char* key,
+                                           std::chrono::milliseconds fallback) const;
 
     struct Tombstone {
         int64_t version = 0;

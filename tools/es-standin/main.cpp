@@ -1,6 +1,6 @@
 // kt-es-standin: an in-memory Elasticsearch stand-in for development and tests. Not Elasticsearch.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>

@@ -187,8 +187,8 @@ std::chrono::milliseconds parse_time_value(std::string_view text, std::string_vi
 bool parse_bool_param(std::string_view text, std::string_view name) {
     if (text == "true" || text.empty()) return true;
     if (text == "false") return false;
-    throw illegal_argument(fmt::format(
-        "Failed to parse value [{}] only [true] or [false] are allowed.", text, name));
+    throw illegal_argument(
+        fmt::format("Failed to parse value [{}] only [true] or [false] are allowed.", text, name));
 }
 
 }  // namespace kt::tools::standin

@@ -131,8 +131,8 @@ void validate_query(const Json& query) {
     const auto query_first = query.begin();
     const std::string type = query_first.key();
     const auto& spec = query_first.value();
-    static const std::vector<std::string> kLeaf = {"match_all", "match_none", "ids",   "term",
-                                                   "terms",     "match",      "range", "exists",
+    static const std::vector<std::string> kLeaf = {"match_all", "match_none",  "ids",   "term",
+                                                   "terms",     "match",       "range", "exists",
                                                    "prefix",    "match_phrase"};
     if (type == "bool") {
         for (const auto& [clause, body] : spec.items()) {
@@ -376,18 +376,31 @@ std::optional<int64_t> parse_date_nanos(std::string_view text, std::string_view 
             const auto [ptr, ec] = std::from_chars(text.data() + t, text.data() + t + width, value);
             if (ec != std::errc() || ptr != text.data() + t + width) return std::nullopt;
             switch (c) {
-                case 'y': year = value; break;
-                case 'M': month = value; break;
-                case 'd': day = value; break;
-                case 'H': hour = value; break;
-                case 'm': minute = value; break;
-                case 's': second = value; break;
+                case 'y':
+                    year = value;
+                    break;
+                case 'M':
+                    month = value;
+                    break;
+                case 'd':
+                    day = value;
+                    break;
+                case 'H':
+                    hour = value;
+                    break;
+                case 'm':
+                    minute = value;
+                    break;
+                case 's':
+                    second = value;
+                    break;
                 case 'S': {
                     nanos = value;
                     for (size_t i = width; i < 9; ++i) nanos *= 10;
                     break;
                 }
-                default: return std::nullopt;
+                default:
+                    return std::nullopt;
             }
             t += width;
         } else {

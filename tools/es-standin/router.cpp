@@ -22,7 +22,9 @@ Json parse_body(const std::string& body) {
     return out;
 }
 
-ApiResponse json_response(int status, const Json& body) { return {status, body.dump()}; }
+ApiResponse json_response(int status, const Json& body) {
+    return {status, body.dump()};
+}
 
 ApiResponse acknowledged() {
     Json out = Json::object();
@@ -269,7 +271,8 @@ ApiResponse Router::index_admin(const ApiRequest& r) {
         if (m == "HEAD") out.body.clear();
         return out;
     }
-    if (api == "_bulk" && (m == "POST" || m == "PUT")) return documents_.bulk(index, r.body, r.params);
+    if (api == "_bulk" && (m == "POST" || m == "PUT"))
+        return documents_.bulk(index, r.body, r.params);
     if (api == "_search" && (read || m == "POST")) {
         return json_response(200, search_.search(index, parse_body(r.body), r.params));
     }
@@ -348,9 +351,9 @@ ApiResponse Router::get_aliases(const std::string& index, const std::string& nam
     std::vector<IndexPtr> targets = catalog_.resolve(index, options);
     const AliasTable table = catalog_.aliases();
     const auto patterns = split_csv(name);
-    const bool all_names = patterns.empty() ||
-                           std::any_of(patterns.begin(), patterns.end(),
-                                       [](const std::string& p) { return p == "_all"; });
+    const bool all_names =
+        patterns.empty() || std::any_of(patterns.begin(), patterns.end(),
+                                        [](const std::string& p) { return p == "_all"; });
     std::set<std::string> found;
     Json out = Json::object();
     for (const auto& target : targets) {
@@ -358,11 +361,10 @@ ApiResponse Router::get_aliases(const std::string& index, const std::string& nam
         auto it = table.find(target->name());
         if (it != table.end()) {
             for (const auto& [alias, props] : it->second) {
-                const bool wanted = all_names ||
-                                    std::any_of(patterns.begin(), patterns.end(),
-                                                [&](const std::string& p) {
-                                                    return wildcard_match(p, alias);
-                                                });
+                const bool wanted = all_names || std::any_of(patterns.begin(), patterns.end(),
+                                                             [&](const std::string& p) {
+                                                                 return wildcard_match(p, alias);
+                                                             });
                 if (!wanted) continue;
                 aliases[alias] = props.to_json();
                 found.insert(alias);
@@ -437,7 +439,8 @@ ApiResponse Router::settings_api(const ApiRequest& r, const std::string& index) 
     }
     if (r.method != "GET") throw no_handler(r);
     const bool flat = flag(r.params, "flat_settings", false);
-    const auto names = r.segments.size() > 2 ? split_csv(r.segments[2]) : std::vector<std::string>{};
+    const auto names =
+        r.segments.size() > 2 ? split_csv(r.segments[2]) : std::vector<std::string>{};
     Json out = Json::object();
     for (const auto& target : targets) {
         FlatSettings settings = target->settings();
@@ -445,7 +448,8 @@ ApiResponse Router::settings_api(const ApiRequest& r, const std::string& index) 
             FlatSettings picked;
             for (const auto& [key, value] : settings) {
                 for (const auto& n : names) {
-                    if (wildcard_match(n, key) || wildcard_match("index." + n, key)) picked[key] = value;
+                    if (wildcard_match(n, key) || wildcard_match("index." + n, key))
+                        picked[key] = value;
                 }
             }
             settings = std::move(picked);
@@ -522,8 +526,9 @@ ApiResponse Router::cat_indices(const std::string& index, const Params& params) 
     if (param(params, "format").value_or("") == "json") return json_response(200, rows);
     std::string text;
     if (flag(params, "v", false)) {
-        text += "health status index uuid pri rep docs.count docs.deleted store.size "
-                "pri.store.size dataset.size\n";
+        text +=
+            "health status index uuid pri rep docs.count docs.deleted store.size "
+            "pri.store.size dataset.size\n";
     }
     for (const auto& row : rows) {
         std::string line;

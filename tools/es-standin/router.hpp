@@ -30,8 +30,8 @@ private:
     ApiResponse route(const ApiRequest& request);
     ApiResponse index_admin(const ApiRequest& request);
     ApiResponse alias_api(const ApiRequest& request);
-    ApiResponse get_aliases(const std::string& index, const std::string& name,
-                            const Params& params, bool head);
+    ApiResponse get_aliases(const std::string& index, const std::string& name, const Params& params,
+                            bool head);
     ApiResponse get_indices(const std::string& index, const Params& params, bool head);
     ApiResponse settings_api(const ApiRequest& request, const std::string& index);
     ApiResponse stats_api(const std::string& index);

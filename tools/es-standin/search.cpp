@@ -35,8 +35,8 @@ const Json* mapping_of(const Json& mappings, const std::string& field) {
     const Json* found = nullptr;
     while (start <= field.size()) {
         const size_t dot = field.find('.', start);
-        const std::string part = field.substr(start, dot == std::string::npos ? std::string::npos
-                                                                              : dot - start);
+        const std::string part =
+            field.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
         const Json* next = nullptr;
         if (node->contains("properties") && (*node)["properties"].contains(part)) {
             next = &(*node)["properties"][part];
@@ -132,8 +132,8 @@ int64_t to_int(const std::string& text, const char* name) {
         if (used == text.size()) return out;
     } catch (const std::exception&) {
     }
-    throw illegal_argument(fmt::format("Failed to parse int parameter [{}] with value [{}]", name,
-                                       text));
+    throw illegal_argument(
+        fmt::format("Failed to parse int parameter [{}] with value [{}]", name, text));
 }
 
 ParsedSearch parse_search(const Json& body, const Params& params) {
@@ -141,20 +141,41 @@ ParsedSearch parse_search(const Json& body, const Params& params) {
     out.track_total_hits = 10000;
     std::vector<std::string> validation;
     if (body.is_object()) {
-        static const std::vector<std::string> kKnown = {
-            "query", "from", "size", "sort", "search_after", "track_total_hits", "_source",
-            "pit", "track_scores", "timeout", "seq_no_primary_term", "version", "stored_fields",
-            "terminate_after", "aggs", "aggregations", "highlight", "min_score", "explain",
-            "post_filter", "runtime_mappings", "fields", "docvalue_fields", "collapse",
-            "indices_boost", "profile", "stats", "slice"};
+        static const std::vector<std::string> kKnown = {"query",
+                                                        "from",
+                                                        "size",
+                                                        "sort",
+                                                        "search_after",
+                                                        "track_total_hits",
+                                                        "_source",
+                                                        "pit",
+                                                        "track_scores",
+                                                        "timeout",
+                                                        "seq_no_primary_term",
+                                                        "version",
+                                                        "stored_fields",
+                                                        "terminate_after",
+                                                        "aggs",
+                                                        "aggregations",
+                                                        "highlight",
+                                                        "min_score",
+                                                        "explain",
+                                                        "post_filter",
+                                                        "runtime_mappings",
+                                                        "fields",
+                                                        "docvalue_fields",
+                                                        "collapse",
+                                                        "indices_boost",
+                                                        "profile",
+                                                        "stats",
+                                                        "slice"};
         for (const auto& [key, value] : body.items()) {
             if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
                 Json extra = Json::object();
                 extra["line"] = 1;
                 extra["col"] = 1;
-                throw ApiError(400, "parsing_exception", "Unknown key for a START_OBJECT in [" +
-                                                             key + "].",
-                               extra);
+                throw ApiError(400, "parsing_exception",
+                               "Unknown key for a START_OBJECT in [" + key + "].", extra);
             }
         }
         if (body.contains("query")) out.query = body["query"];
@@ -215,8 +236,8 @@ ParsedSearch parse_search(const Json& body, const Params& params) {
     }
     if (out.from < 0) validation.push_back("[from] parameter cannot be negative");
     if (out.size < 0) {
-        throw illegal_argument(fmt::format("[size] parameter cannot be negative, found [{}]",
-                                           out.size));
+        throw illegal_argument(
+            fmt::format("[size] parameter cannot be negative, found [{}]", out.size));
     }
     if (!validation.empty()) {
         std::string reason = "Validation Failed: ";
@@ -244,14 +265,16 @@ std::vector<Hit> run_query(const std::vector<SearchTarget>& targets, const Parse
         for (const auto& target : targets) {
             const Json* mapping = mapping_of(target.mappings, s.field);
             if (type_of(mapping) == "text" && !mapping->value("fielddata", false)) {
-                throw illegal_argument(fmt::format(
-                    "Fielddata is disabled on [{}] in [{}]. Text fields are not optimised for "
-                    "operations that require per-document field data like aggregations and "
-                    "sorting, so these operations are disabled by default. Please use a keyword "
-                    "field instead. Alternatively, set fielddata=true on [{}] in order to load "
-                    "field data by uninverting the inverted index. Note that this can use "
-                    "significant memory.",
-                    s.field, target.index, s.field))
+                throw illegal_argument(
+                    fmt::format(
+                        "Fielddata is disabled on [{}] in [{}]. Text fields are not optimised for "
+                        "operations that require per-document field data like aggregations and "
+                        "sorting, so these operations are disabled by default. Please use a "
+                        "keyword "
+                        "field instead. Alternatively, set fielddata=true on [{}] in order to load "
+                        "field data by uninverting the inverted index. Note that this can use "
+                        "significant memory.",
+                        s.field, target.index, s.field))
                     .as_shard_failure(target.index);
             }
             if (!mapping && !s.unmapped_type) {
@@ -264,8 +287,8 @@ std::vector<Hit> run_query(const std::vector<SearchTarget>& targets, const Parse
     const bool need_source = !request.query.is_null() && !request.query.contains("match_all");
     bool need_fields = false;
     for (const auto& s : sort) {
-        need_fields = need_fields || (s.field != "_doc" && s.field != "_score" &&
-                                      s.field != "_shard_doc");
+        need_fields =
+            need_fields || (s.field != "_doc" && s.field != "_score" && s.field != "_shard_doc");
     }
     std::vector<Hit> hits;
     for (size_t t = 0; t < targets.size(); ++t) {
@@ -357,8 +380,8 @@ std::vector<Json> after_keys(const Json& after, const std::vector<SortField>& so
     return out;
 }
 
-Json render_hit(const Hit& hit, const SourceFilter& source, bool sorted, bool scores,
-                bool seq_no, bool version) {
+Json render_hit(const Hit& hit, const SourceFilter& source, bool sorted, bool scores, bool seq_no,
+                bool version) {
     Json out = Json::object();
     out["_index"] = hit.target->index;
     out["_id"] = hit.doc->id;
@@ -425,8 +448,9 @@ std::vector<SortField> parse_sort(const Json& sort) {
         }
         return out;
     }
-    throw parsing_error("malformed sort format, within the sort array, an object, or an actual "
-                        "string are allowed");
+    throw parsing_error(
+        "malformed sort format, within the sort array, an object, or an actual "
+        "string are allowed");
 }
 
 std::vector<SortField> parse_sort_param(const std::string& text) {
@@ -435,8 +459,8 @@ std::vector<SortField> parse_sort_param(const std::string& text) {
         SortField field;
         const size_t colon = part.rfind(':');
         field.field = part.substr(0, colon);
-        field.descending = colon != std::string::npos ? part.substr(colon + 1) == "desc"
-                                                      : field.field == "_score";
+        field.descending =
+            colon != std::string::npos ? part.substr(colon + 1) == "desc" : field.field == "_score";
         out.push_back(field);
     }
     return out;
@@ -521,12 +545,11 @@ Json SearchService::search(const std::string& index, const Json& body, const Par
         targets = targets_for(index, params);
     }
     std::vector<SortField> sort = request.sort;
-    const bool sorted = request.explicit_sort &&
-                        !(sort.size() == 1 && sort.front().field == "_score");
+    const bool sorted =
+        request.explicit_sort && !(sort.size() == 1 && sort.front().field == "_score");
     if (pit && request.explicit_sort) {
-        const bool has_tiebreak = std::any_of(sort.begin(), sort.end(), [](const SortField& s) {
-            return s.field == "_shard_doc";
-        });
+        const bool has_tiebreak = std::any_of(
+            sort.begin(), sort.end(), [](const SortField& s) { return s.field == "_shard_doc"; });
         if (!has_tiebreak &&
             (request.search_after.is_null() || request.search_after.size() == sort.size() + 1)) {
             sort.push_back(SortField{"_shard_doc", false, "", std::nullopt});
@@ -551,13 +574,15 @@ Json SearchService::search(const std::string& index, const Json& body, const Par
     const auto total = static_cast<int64_t>(hits.size());
     if (!request.search_after.is_null()) {
         const auto after = after_keys(request.search_after, sort, targets);
-        hits.erase(std::remove_if(hits.begin(), hits.end(),
-                                  [&](const Hit& h) { return compare_hits(sort, h.keys, after) <= 0; }),
-                   hits.end());
+        hits.erase(
+            std::remove_if(hits.begin(), hits.end(),
+                           [&](const Hit& h) { return compare_hits(sort, h.keys, after) <= 0; }),
+            hits.end());
     }
     Json out = Json::object();
     std::string scroll_id;
-    size_t begin = static_cast<size_t>(std::min<int64_t>(request.from, static_cast<int64_t>(hits.size())));
+    size_t begin =
+        static_cast<size_t>(std::min<int64_t>(request.from, static_cast<int64_t>(hits.size())));
     size_t end = std::min(hits.size(), begin + static_cast<size_t>(request.size));
     if (request.scroll) {
         auto context = std::make_shared<ScrollContext>();
@@ -656,8 +681,8 @@ Json SearchService::scroll(const std::string& id, const std::optional<std::strin
     hits["max_score"] = context->sorted || context->hits.empty() ? Json() : Json(1.0);
     Json list = Json::array();
     for (size_t i = begin; i < end; ++i) {
-        list.push_back(render_hit(context->hits[i], context->source, context->sorted, false, false,
-                                  false));
+        list.push_back(
+            render_hit(context->hits[i], context->source, context->sorted, false, false, false));
     }
     hits["hits"] = std::move(list);
     out["hits"] = std::move(hits);
@@ -724,7 +749,8 @@ Json SearchService::msearch(const std::string& index, const std::string& body,
         if (!line.empty()) lines.push_back(line);
         start = end + 1;
     }
-    if (lines.size() % 2 != 0) throw illegal_argument("The msearch request must be terminated by a newline [\n]");
+    if (lines.size() % 2 != 0)
+        throw illegal_argument("The msearch request must be terminated by a newline [\n]");
     for (size_t i = 0; i + 1 < lines.size(); i += 2) {
         Json header = Json::parse(lines[i], nullptr, false);
         Json search = Json::parse(lines[i + 1], nullptr, false);
@@ -748,7 +774,8 @@ Json SearchService::msearch(const std::string& index, const std::string& body,
             const Json& i = header["index"];
             if (i.is_array()) {
                 target.clear();
-                for (const auto& part : i) target += (target.empty() ? "" : ",") + part.get<std::string>();
+                for (const auto& part : i)
+                    target += (target.empty() ? "" : ",") + part.get<std::string>();
             } else {
                 target = i.get<std::string>();
             }

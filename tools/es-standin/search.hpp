@@ -17,7 +17,7 @@ namespace kt::tools::standin {
 struct SortField {
     std::string field;
     bool descending = false;
-    std::string format;        ///< date output/search_after format (date fields)
+    std::string format;  ///< date output/search_after format (date fields)
     std::optional<std::string> unmapped_type;
 };
 

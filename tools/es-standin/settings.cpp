@@ -32,7 +32,8 @@ FlatSettings flatten_settings(const Json& settings) {
     FlatSettings raw;
     if (settings.is_null()) return raw;
     if (!settings.is_object()) {
-        throw ApiError(400, "settings_exception", "Failed to load settings from " + settings.dump());
+        throw ApiError(400, "settings_exception",
+                       "Failed to load settings from " + settings.dump());
     }
     flatten_into(settings, "", raw);
     FlatSettings out;

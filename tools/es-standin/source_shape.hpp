@@ -12,9 +12,9 @@ enum class FieldKind { kString, kInteger, kFloat, kBool, kNull, kObject, kArray 
 
 /// What indexing needs to know about a `_source` without building a DOM.
 struct SourceShape {
-    bool valid = false;     ///< well-formed JSON
-    std::string error;      ///< parse error text when not valid
-    bool is_object = false; ///< the top-level value is an object
+    bool valid = false;       ///< well-formed JSON
+    std::string error;        ///< parse error text when not valid
+    bool is_object = false;   ///< the top-level value is an object
     std::string first_token;  ///< Jackson-style name of the first token when not an object
     std::vector<std::pair<std::string, FieldKind>> fields;  ///< top-level members in order
 };

@@ -17,8 +17,10 @@ VersionType parse_version_type(std::string_view text) {
 std::string validate_conditions(const WriteConditions& c) {
     const bool external = c.version_type != VersionType::kInternal;
     if (c.op == WriteOp::kCreate) {
-        if (external) return "create operations only support internal versioning. use index instead";
-        if (c.version) return "create operations do not support explicit versions. use index instead";
+        if (external)
+            return "create operations only support internal versioning. use index instead";
+        if (c.version)
+            return "create operations do not support explicit versions. use index instead";
         if (c.if_seq_no || c.if_primary_term) {
             return "create operations do not support compare and set. use index instead";
         }
@@ -33,7 +35,8 @@ std::string validate_conditions(const WriteConditions& c) {
             return "ifSeqNo is set, but primary term is [0]";
         }
         if (!c.if_seq_no) {
-            return fmt::format("ifSeqNo is unassigned, but primary term is [{}]", *c.if_primary_term);
+            return fmt::format("ifSeqNo is unassigned, but primary term is [{}]",
+                               *c.if_primary_term);
         }
         return {};
     }

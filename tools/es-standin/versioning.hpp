@@ -46,6 +46,7 @@ VersionDecision decide_write(const WriteConditions& conditions, std::string_view
                              const std::optional<VersionedState>& current);
 /// True while a tombstone deleted at `deleted_at` is still remembered (`index.gc_deletes`).
 bool tombstone_alive(std::chrono::steady_clock::time_point deleted_at,
-                     std::chrono::steady_clock::time_point now, std::chrono::milliseconds gc_deletes);
+                     std::chrono::steady_clock::time_point now,
+                     std::chrono::milliseconds gc_deletes);
 
 }  // namespace kt::tools::standin
