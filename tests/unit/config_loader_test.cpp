@@ -169,8 +169,11 @@ TEST(ConfigLoader, ListWhereAMapBelongs) {
     EXPECT_THAT(load_error(replace(kValid, "elasticsearch:\n  url: http://localhost:9200",
                                    "elasticsearch:\n  - http://localhost:9200")),
                 HasSubstr("elasticsearch: expected a map, got a list"));
-    EXPECT_THAT(load_error(replace(kValid, "  products:\n    query:", "  - products:\n    query:")),
-                HasSubstr("indexes: expected a map, got a list"));
+    EXPECT_THAT(load_error(replace(kValid,
+                                   "  delay_5m: { delay: 5m, target: products, next: delay_1h }\n"
+                                   "  delay_1h: { delay: 1h, target: products }",
+                                   "  - { delay: 5m, target: products }")),
+                HasSubstr("delayers: expected a map, got a list"));
 }
 
 TEST(ConfigLoader, ReportsAllProblemsAtOnce) {

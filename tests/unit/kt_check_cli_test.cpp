@@ -15,15 +15,15 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct Run {
+struct CliRun {
     int exit_code = -1;
     std::string output;  // stdout and stderr
 };
 
-Run run_kt_check(const std::string& config, const std::string& env = "") {
+CliRun run_kt_check(const std::string& config, const std::string& env = "") {
     const std::string cmd = env + " " + std::string(KT_BINARY_DIR) + "/cmd/kt check --config '" +
                             config + "' 2>&1";
-    Run run;
+    CliRun run;
     FILE* pipe = ::popen(cmd.c_str(), "r");
     if (pipe == nullptr) return run;
     std::array<char, 4096> buf{};
@@ -61,7 +61,7 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 }
 
 TEST(KtCheck, ExampleConfigPasses) {
-    const Run run = run_kt_check(std::string(KT_SOURCE_DIR) + "/config/kt.yaml",
+    const CliRun run = run_kt_check(std::string(KT_SOURCE_DIR) + "/config/kt.yaml",
                                  "env -u KT_POSTGRES_URL -u KT_KAFKA_BROKERS");
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_THAT(run.output, HasSubstr("ok"));
@@ -80,7 +80,7 @@ TEST_P(KtCheckBroken, ExitsTwoAndNamesTheKey) {
     const auto& c = GetParam();
     const std::string path = write_config(std::string(c.name) + ".yaml",
                                           replaced(example(), c.from, c.to));
-    const Run run = run_kt_check(path, "env -u KT_UNSET_FOR_TEST");
+    const CliRun run = run_kt_check(path, "env -u KT_UNSET_FOR_TEST");
     EXPECT_EQ(run.exit_code, 2) << run.output;
     EXPECT_THAT(run.output, HasSubstr(c.expected));
 }
@@ -105,10 +105,10 @@ INSTANTIATE_TEST_SUITE_P(
         BrokenCase{"list_for_map", "  url: ${KT_ELASTICSEARCH_URL:-http://localhost:9200}\n  timeout: 30s",
                    "  - ${KT_ELASTICSEARCH_URL:-http://localhost:9200}\n  - 30s",
                    "elasticsearch: expected a map, got a list"}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(KtCheck, MissingFileIsAConfigError) {
-    const Run run = run_kt_check("/nonexistent/kt.yaml");
+    const CliRun run = run_kt_check("/nonexistent/kt.yaml");
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_THAT(run.output, HasSubstr("cannot read"));
 }
