@@ -44,6 +44,7 @@ trap cleanup EXIT
 
 say "Creating sample tables: 2 brands, 1,000 products"
 psql -q -v ON_ERROR_STOP=1 "$KT_POSTGRES_URL" <<'SQL'
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS products, brands;
 CREATE TABLE brands (id bigint PRIMARY KEY, name text NOT NULL);
 CREATE TABLE products (
