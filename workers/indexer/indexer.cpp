@@ -1,6 +1,7 @@
 #include "workers/indexer/indexer.hpp"
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -60,8 +61,10 @@ struct Indexer::Pending {
     std::vector<BatchEntry> entries;
     std::unordered_multimap<std::string, std::size_t> messages_of_id;
     std::size_t poison = 0;
-    /// Messages already sent to the dead-letter topic, so a retried batch sends them once.
-    std::set<std::size_t> dead;
+    /// Why each dead message (by index) is dead; kept across retries of the batch.
+    std::map<std::size_t, std::string> dead_reasons;
+    /// Dead messages handed to the producer since the last failed flush.
+    std::set<std::size_t> dead_sent;
 };
 
 Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
@@ -257,9 +260,7 @@ void Indexer::load_isolating(const std::vector<std::string>& ids,
 bool Indexer::process(std::stop_token stop, Pending& batch) {
     const auto started = Clock::now();
     auto send_dead = [&](std::size_t i, const std::string& reason) {
-        if (!batch.dead.insert(i).second) return;
-        const auto& m = batch.messages[i];
-        dead_letter(m.payload(), m.key(), reason, m.partition(), m.offset());
+        batch.dead_reasons.emplace(i, reason);
     };
     if (!batch.parsed) {
         batch.entries.reserve(batch.messages.size());
@@ -325,9 +326,22 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
         }
     }
 
-    // Dead letters must be acknowledged before their offsets are committed.
-    const kafka::FlushResult flushed = dlq_->flush(std::chrono::seconds(30));
+    // Dead letters must be acknowledged before their offsets are committed; after a failed
+    // flush every one of them is sent again.
+    for (const auto& [i, reason] : batch.dead_reasons) {
+        if (!batch.dead_sent.insert(i).second) continue;
+        const auto& m = batch.messages[i];
+        dead_letter(m.payload(), m.key(), reason, m.partition(), m.offset());
+    }
+    kafka::FlushResult flushed;
+    try {
+        flushed = dlq_->flush(std::chrono::seconds(30));
+    } catch (const kt::Error&) {
+        batch.dead_sent.clear();
+        throw;
+    }
     if (!flushed.ok()) {
+        batch.dead_sent.clear();
         throw kt::Error(fmt::format("{} dead letter(s) to {} were not acknowledged: {}",
                                     flushed.failed, index_.dead_letter_topic,
                                     rd_kafka_err2str(flushed.first_error)),
