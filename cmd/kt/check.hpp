@@ -4,8 +4,9 @@
 
 namespace kt::cmd {
 
-/// `kt check`: validates the config (and, from the indexer on, connects to everything).
-/// Prints one line per problem; returns the process exit code (0 ok, 2 config error).
-int run_check(const std::string& config_path);
+/// `kt check`: validates the config, then (unless `offline`) connects to Kafka (metadata),
+/// PostgreSQL (`SELECT 1` and each index query with an empty id list) and Elasticsearch (`GET /`).
+/// Prints one line per problem; returns the exit code: 0 ok, 1 unreachable or failing, 2 config.
+int run_check(const std::string& config_path, bool offline);
 
 }  // namespace kt::cmd

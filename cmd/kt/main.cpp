@@ -16,8 +16,11 @@ int main(int argc, char** argv) {
     app.add_option("--config", config_path, "config file (default $KT_CONFIG, then config/kt.yaml)");
     app.add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
 
-    auto* check = app.add_subcommand("check", "validate the config and report each problem");
+    auto* check = app.add_subcommand(
+        "check", "validate the config, connect to everything, report each problem on its own line");
+    bool offline = false;
     check->add_option("--config", config_path, "config file");
+    check->add_flag("--offline", offline, "only validate the config, connect to nothing");
 
     auto* produce = app.add_subcommand("produce", "send instant messages ({\"id\": …}, keyed by id)");
     std::string topic;
@@ -35,7 +38,7 @@ int main(int argc, char** argv) {
     kt::log::configure(kt::log::parse_format(log_format), kt::log::Level::kInfo);
 
     try {
-        if (check->parsed()) return kt::cmd::run_check(config_path);
+        if (check->parsed()) return kt::cmd::run_check(config_path, offline);
         const auto load = [&]() -> std::optional<kt::config::Config> {
             try {
                 return kt::config::load_file(config_path);

@@ -21,7 +21,7 @@ struct CliRun {
 };
 
 CliRun run_kt_check(const std::string& config, const std::string& env = "") {
-    const std::string cmd = env + " " + std::string(KT_BINARY_DIR) + "/cmd/kt check --config '" +
+    const std::string cmd = env + " " + std::string(KT_BINARY_DIR) + "/cmd/kt check --offline --config '" +
                             config + "' 2>&1";
     CliRun run;
     FILE* pipe = ::popen(cmd.c_str(), "r");
