@@ -1,0 +1,771 @@
+// indexer_bench: end-to-end throughput and CPU cost of the real kt-indexer on the development
+// stack, next to the same work done by each component alone (Kafka consume, the PostgreSQL batch
+// query, Elasticsearch-stand-in bulk writes), so the distance to the limit is visible.
+//
+// Reads the stack from KT_TEST_POSTGRES_URL, KT_TEST_KAFKA_BROKERS, KT_TEST_DEVBROKER_CONTROL
+// and KT_TEST_ES_URL (scripts/bench.sh starts a private stack and sets them). It is a report,
+// not a test: it exits 0 whatever the figures are, 1 only when it cannot run.
+//
+//   indexer_bench [--rows 200000] [--partitions 0] [--batch-size 1000] [--indexer PATH]
+//                 [--no-gzip] [--wrap "perf record -g"] [--skip-components] [--timeout 600]
+//
+// End to end: a table of --rows products, a topic with every id pre-produced, then the real
+// kt-indexer (batch_size 1000, batch_wait 200ms) until its committed-message counter on /metrics
+// reaches the end of the topic. CPU is utime + stime of all its threads from /proc/<pid>/stat;
+// the figure per message counts from the first committed batch, so start-up is excluded.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <httplib.h>
+#include <CLI/CLI.hpp>
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "lib/config/config.hpp"
+#include "lib/error.hpp"
+#include "lib/es/bulk_client.hpp"
+#include "lib/es/curl_transport.hpp"
+#include "lib/es/index_admin.hpp"
+#include "lib/es/options.hpp"
+#include "lib/kafka/admin.hpp"
+#include "lib/kafka/consumer.hpp"
+#include "lib/kafka/options.hpp"
+#include "lib/kafka/producer.hpp"
+#include "lib/log/log.hpp"
+#include "lib/pg/row_loader.hpp"
+
+extern char** environ;
+
+namespace kt::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr double kTargetDocsPerSecond = 30'000.0;
+constexpr double kTargetCpuMicrosPerMessage = 3.0;
+constexpr int kBrands = 500;
+/// The mock cluster keeps at most about 100,000 message sets / 5 MiB per partition.
+constexpr int kMaxMessagesPerPartition = 50'000;
+constexpr milliseconds kMetricsPoll{50};
+
+/// Command line of the benchmark.
+struct Args {
+    int rows = 200'000;
+    int partitions = 0;  ///< 0: enough for the mock cluster's per-partition limit, at least 8
+    int batch_size = 1000;
+    std::string indexer = KT_BINARY_DIR "/cmd/kt-indexer";
+    std::string wrap;  ///< command prefix for kt-indexer, e.g. a profiler
+    bool skip_components = false;
+    bool gzip = true;  ///< `elasticsearch.compression` of kt-indexer's config
+    int timeout_seconds = 600;
+};
+
+/// The development stack, from the variables the test script sets.
+struct Stack {
+    std::string postgres_url;
+    std::string brokers;
+    std::string control_url;
+    std::string es_url;
+};
+
+std::string require_env(const char* name) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+        throw Error(fmt::format("{} is not set: start the stack (scripts/bench.sh does)", name));
+    }
+    return value;
+}
+
+Stack stack_from_env() {
+    return Stack{require_env("KT_TEST_POSTGRES_URL"), require_env("KT_TEST_KAFKA_BROKERS"),
+                 require_env("KT_TEST_DEVBROKER_CONTROL"), require_env("KT_TEST_ES_URL")};
+}
+
+/// Names no earlier run used: `bench_<pid>_<random>`.
+std::string unique_suffix() {
+    std::random_device rd;
+    return fmt::format("{}_{:06x}", ::getpid(), rd() & 0xffffffU);
+}
+
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+}
+
+/// CPU seconds (user + system, every thread) of this process so far.
+double own_cpu_seconds() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const auto tv = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return tv(usage.ru_utime) + tv(usage.ru_stime);
+}
+
+/// CPU seconds (utime + stime of all threads) of process `pid`, from /proc/<pid>/stat.
+std::optional<double> process_cpu_seconds(pid_t pid) {
+    std::ifstream in(fmt::format("/proc/{}/stat", pid));
+    std::string text;
+    if (!std::getline(in, text)) return std::nullopt;
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    // Fields after the command name start at field 3 (state); utime is 14, stime 15.
+    std::uint64_t utime = 0;
+    std::uint64_t stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14) utime = std::stoull(field);
+        if (i == 15) stime = std::stoull(field);
+    }
+    const auto ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    return static_cast<double>(utime + stime) / ticks;
+}
+
+/// Owns a scratch folder and removes it at the end.
+class ScratchDir {
+public:
+    ScratchDir() {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "kt-indexer-bench.XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a scratch folder");
+        path_ = pattern;
+    }
+    ~ScratchDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+
+    /// The folder.
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// A child process that is stopped (SIGTERM, then SIGKILL) and reaped when this goes away.
+class ChildProcess {
+public:
+    /// Starts `argv` with stdout and stderr appended to `log_path`; throws kt::Error.
+    ChildProcess(const std::vector<std::string>& argv, const std::string& log_path) {
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
+                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
+        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+        std::vector<char*> raw;
+        raw.reserve(argv.size() + 1);
+        for (const auto& a : argv) raw.push_back(const_cast<char*>(a.c_str()));
+        raw.push_back(nullptr);
+        const int rc = ::posix_spawnp(&pid_, raw[0], &actions, nullptr, raw.data(), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0) throw Error(fmt::format("cannot start {}: {}", argv[0], std::strerror(rc)));
+    }
+    ~ChildProcess() {
+        try {
+            (void)stop(seconds(10));
+        } catch (...) {
+        }
+    }
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    /// The process id.
+    [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+
+    /// True while the process has not exited (reaps it when it has).
+    bool running() {
+        if (reaped_) return false;
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            reaped_ = true;
+            exit_status_ = status;
+        }
+        return !reaped_;
+    }
+
+    /// SIGTERM, waits up to `grace`, then SIGKILL; returns the total CPU seconds of the process
+    /// from wait4 when this call reaped it.
+    std::optional<double> stop(milliseconds grace) {
+        if (reaped_) return std::nullopt;
+        ::kill(pid_, SIGTERM);
+        const auto deadline = Clock::now() + grace;
+        rusage usage{};
+        int status = 0;
+        while (true) {
+            const pid_t r = ::wait4(pid_, &status, WNOHANG, &usage);
+            if (r == pid_) break;
+            if (r < 0) {
+                reaped_ = true;
+                return std::nullopt;
+            }
+            if (Clock::now() > deadline) {
+                ::kill(pid_, SIGKILL);
+                ::wait4(pid_, &status, 0, &usage);
+                break;
+            }
+            std::this_thread::sleep_for(milliseconds(20));  // polling a child's exit
+        }
+        reaped_ = true;
+        exit_status_ = status;
+        const auto tv = [](const timeval& t) {
+            return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+        };
+        return tv(usage.ru_utime) + tv(usage.ru_stime);
+    }
+
+    /// Wait status once reaped.
+    [[nodiscard]] int exit_status() const noexcept { return exit_status_; }
+
+private:
+    pid_t pid_ = 0;
+    bool reaped_ = false;
+    int exit_status_ = 0;
+};
+
+/// A TCP port that was free a moment ago.
+int free_port() {
+    struct Socket {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        ~Socket() {
+            if (fd >= 0) ::close(fd);
+        }
+    } probe;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof address;
+    if (probe.fd < 0 ||
+        ::bind(probe.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::getsockname(probe.fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        throw Error("no free port");
+    }
+    return ntohs(address.sin_port);
+}
+
+/// Tables `<p>` (products) and `<b>` (brands) with `rows` products, dropped at the end.
+class Tables {
+public:
+    Tables(const std::string& url, const std::string& suffix, int rows)
+        : conn_(url), products_("bench_products_" + suffix), brands_("bench_brands_" + suffix) {
+        pqxx::nontransaction tx(conn_);
+        tx.exec(
+            fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, name text NOT NULL)", brands_));
+        created_ = true;
+        tx.exec(fmt::format("INSERT INTO {} SELECT g, 'Brand ' || g FROM generate_series(1, {}) g",
+                            brands_, kBrands));
+        tx.exec(fmt::format(
+            "CREATE TABLE {} (id bigint PRIMARY KEY, title text NOT NULL, price numeric(10,2) "
+            "NOT NULL, brand_id bigint REFERENCES {}(id), updated_at timestamptz NOT NULL, "
+            "description text)",
+            products_, brands_));
+        tx.exec(
+            fmt::format("INSERT INTO {} SELECT g, 'Product ' || g || ' ' || md5(g::text), "
+                        "((g * 7919) % 100000) / 100.0, 1 + g % {}, "
+                        "timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute', "
+                        "repeat('lorem ipsum ', 10) FROM generate_series(1, {}) g",
+                        products_, kBrands, rows));
+        tx.exec(fmt::format("ANALYZE {}", products_));
+        tx.exec(fmt::format("ANALYZE {}", brands_));
+    }
+    ~Tables() {
+        if (!created_) return;
+        try {
+            pqxx::nontransaction tx(conn_);
+            tx.exec(fmt::format("DROP TABLE IF EXISTS {}", products_));
+            tx.exec(fmt::format("DROP TABLE IF EXISTS {}", brands_));
+        } catch (...) {
+        }
+    }
+    Tables(const Tables&) = delete;
+    Tables& operator=(const Tables&) = delete;
+
+    /// The index query over these tables, shaped like config/kt.yaml's products.
+    [[nodiscard]] std::string query() const {
+        return fmt::format(
+            "SELECT p.id, jsonb_build_object(\n"
+            "         'title', p.title,\n"
+            "         'price', p.price,\n"
+            "         'brand', b.name,\n"
+            "         'updated_at', p.updated_at) AS doc\n"
+            "FROM {} p LEFT JOIN {} b ON b.id = p.brand_id\n"
+            "WHERE p.id = ANY($1::bigint[])\n",
+            products_, brands_);
+    }
+
+private:
+    pqxx::connection conn_;
+    std::string products_;
+    std::string brands_;
+    bool created_ = false;
+};
+
+/// Creates `topic` with `partitions` through the devbroker control endpoint.
+void create_topic(const std::string& control_url, const std::string& topic, int partitions) {
+    httplib::Client client(control_url);
+    client.set_connection_timeout(seconds(5));
+    const std::string body = fmt::format(R"({{"name":"{}","partitions":{}}})", topic, partitions);
+    const auto res = client.Post("/topics", body, "application/json");
+    if (!res || res->status != 201) {
+        throw Error(fmt::format("creating topic {} failed: {}", topic,
+                                res ? res->body : httplib::to_string(res.error())));
+    }
+}
+
+/// Produces `{"id": n}` keyed by n for every id and waits for every acknowledgement.
+void produce_ids(const Stack& stack, const std::string& topic, int rows) {
+    kafka::Options options;
+    options.brokers = stack.brokers;
+    options.properties["linger.ms"] = "20";
+    kafka::Producer producer(options);
+    for (int id = 1; id <= rows; ++id) {
+        const std::string key = std::to_string(id);
+        const std::string value = fmt::format(R"({{"id":{}}})", id);
+        producer.produce(topic, key, value);
+    }
+    const auto flushed = producer.flush(seconds(120));
+    if (!flushed.ok() || flushed.delivered != static_cast<std::uint64_t>(rows)) {
+        throw Error(fmt::format("produced {} of {} messages to {}: {}", flushed.delivered, rows,
+                                topic, rd_kafka_err2str(flushed.first_error)));
+    }
+}
+
+/// Sum of the high watermarks of `topic` (the number of messages on it).
+std::int64_t topic_end(const Stack& stack, const std::string& topic, int partitions) {
+    kafka::Options options;
+    options.brokers = stack.brokers;
+    kafka::Admin admin(options);
+    std::int64_t total = 0;
+    for (int p = 0; p < partitions; ++p) {
+        total += admin.query_watermarks(topic, p, seconds(10)).high;
+    }
+    return total;
+}
+
+/// Writes the kt config file for the end-to-end run.
+void write_config(const std::filesystem::path& path, const Stack& stack, const Args& args,
+                  const std::string& index, const std::string& group_prefix,
+                  const std::string& query) {
+    std::ofstream out(path);
+    out << "kafka:\n"
+        << "  brokers: \"" << stack.brokers << "\"\n"
+        << "  group_prefix: " << group_prefix << "\n"
+        << "  properties:\n"
+        << "    session.timeout.ms: \"6000\"\n"
+        << "    heartbeat.interval.ms: \"500\"\n"
+        << "postgres:\n"
+        << "  url: \"" << stack.postgres_url << "\"\n"
+        << "elasticsearch:\n"
+        << "  url: \"" << stack.es_url << "\"\n"
+        << "  compression: " << (args.gzip ? "true" : "false") << "\n"
+        << "indexes:\n"
+        << "  " << index << ":\n"
+        << "    topic: " << index << "\n"
+        << "    query: |\n";
+    std::istringstream lines(query);
+    for (std::string line; std::getline(lines, line);) out << "      " << line << "\n";
+    out << "    mappings_file: " << KT_SOURCE_DIR << "/config/mappings/products.json\n"
+        << "    batch_size: " << args.batch_size << "\n"
+        << "    batch_wait: 200ms\n";
+    if (!out) throw Error("cannot write " + path.string());
+}
+
+/// `kt_indexer_messages_total{index="<index>"}` from a Prometheus text page; nullopt if absent.
+std::optional<double> messages_total(const std::string& page, const std::string& index) {
+    const std::string prefix = fmt::format(R"(kt_indexer_messages_total{{index="{}"}} )", index);
+    const auto at = page.find(prefix);
+    if (at == std::string::npos) return std::nullopt;
+    return std::strtod(page.c_str() + at + prefix.size(), nullptr);
+}
+
+/// Figures of the end-to-end run.
+struct EndToEnd {
+    bool finished = false;
+    double startup_seconds = 0;      ///< spawn to the first committed batch seen
+    double total_seconds = 0;        ///< spawn to the last offset committed
+    double steady_seconds = 0;       ///< first committed batch seen to the last
+    double steady_messages = 0;      ///< messages committed in steady_seconds
+    double startup_cpu = 0;          ///< CPU seconds of kt-indexer at the first batch seen
+    double steady_cpu = 0;           ///< CPU seconds of kt-indexer during steady_seconds
+    std::optional<double> exit_cpu;  ///< whole-life CPU seconds from wait4
+    double messages = 0;
+};
+
+EndToEnd run_end_to_end(const Stack& stack, const Args& args, const std::string& index,
+                        const std::string& group_prefix, const std::string& query,
+                        std::int64_t total, const ScratchDir& scratch) {
+    const auto config_path = scratch.path() / "kt.yaml";
+    const auto log_path = scratch.path() / "kt-indexer.log";
+    write_config(config_path, stack, args, index, group_prefix, query);
+    const int port = free_port();
+
+    std::vector<std::string> argv;
+    std::istringstream wrap(args.wrap);
+    for (std::string word; wrap >> word;) argv.push_back(word);
+    argv.insert(argv.end(), {args.indexer, "--config", config_path.string(), "--metrics-port",
+                             std::to_string(port)});
+
+    EndToEnd result;
+    httplib::Client metrics("127.0.0.1", port);
+    metrics.set_connection_timeout(seconds(1));
+    metrics.set_keep_alive(true);
+    const auto started = Clock::now();
+    ChildProcess indexer(argv, log_path.string());
+    const auto deadline = started + seconds(args.timeout_seconds);
+    std::optional<Clock::time_point> first_at;
+    double first_messages = 0;
+    while (Clock::now() < deadline && indexer.running()) {
+        const auto res = metrics.Get("/metrics");
+        const auto now = Clock::now();
+        const auto count =
+            res && res->status == 200 ? messages_total(res->body, index) : std::nullopt;
+        if (count && *count > 0) {
+            const double cpu = process_cpu_seconds(indexer.pid()).value_or(0);
+            if (!first_at) {
+                first_at = now;
+                first_messages = *count;
+                result.startup_seconds = seconds_between(started, now);
+                result.startup_cpu = cpu;
+            }
+            result.messages = *count;
+            if (*count >= static_cast<double>(total)) {
+                result.finished = true;
+                result.total_seconds = seconds_between(started, now);
+                result.steady_seconds = seconds_between(*first_at, now);
+                result.steady_messages = *count - first_messages;
+                result.steady_cpu = cpu - result.startup_cpu;
+                break;
+            }
+        }
+        std::this_thread::sleep_for(kMetricsPoll);  // scrape interval, not synchronisation
+    }
+    if (!indexer.running()) {
+        std::ifstream log(log_path);
+        std::cerr << "kt-indexer exited early; its log:\n" << log.rdbuf() << "\n";
+        throw Error("kt-indexer exited before the topic was consumed");
+    }
+    result.exit_cpu = indexer.stop(seconds(15));
+    if (!result.finished) {
+        std::cerr << fmt::format("kt-indexer committed {} of {} messages before the timeout\n",
+                                 result.messages, total);
+    }
+    return result;
+}
+
+/// Figures of one component run alone in this process.
+struct Alone {
+    double docs = 0;
+    double seconds = 0;
+    double cpu = 0;  ///< CPU seconds of this process (client side) during the run
+};
+
+/// Consumes the whole topic in a fresh group with commits per batch (no parsing, no writes).
+Alone run_kafka_alone(const Stack& stack, const std::string& topic, const std::string& group,
+                      std::int64_t total, const Args& args) {
+    kafka::Options options;
+    options.brokers = stack.brokers;
+    options.group_id = group;
+    options.properties["session.timeout.ms"] = "6000";
+    options.properties["heartbeat.interval.ms"] = "500";
+    kafka::Consumer consumer(options);
+    consumer.subscribe({topic});
+    Alone out;
+    std::optional<Clock::time_point> first_at;
+    double first_cpu = 0;
+    const auto deadline = Clock::now() + seconds(args.timeout_seconds);
+    std::int64_t seen = 0;
+    std::vector<kafka::Message> batch;
+    while (seen < total && Clock::now() < deadline) {
+        batch.clear();
+        const auto n = consumer.poll_batch(batch, static_cast<std::size_t>(args.batch_size),
+                                           milliseconds(100));
+        if (n == 0) continue;
+        if (!first_at) {
+            first_at = Clock::now();
+            first_cpu = own_cpu_seconds();
+        } else {
+            out.docs += static_cast<double>(n);
+        }
+        seen += static_cast<std::int64_t>(n);
+        std::vector<kafka::TopicPartition> commits;
+        for (const auto& m : batch) {
+            auto it = std::find_if(commits.begin(), commits.end(),
+                                   [&m](const auto& c) { return c.partition == m.partition(); });
+            if (it == commits.end()) {
+                commits.push_back({topic, m.partition(), m.offset() + 1});
+            } else {
+                it->offset = std::max(it->offset, m.offset() + 1);
+            }
+        }
+        consumer.commit(commits);
+    }
+    if (first_at) {
+        out.seconds = seconds_between(*first_at, Clock::now());
+        out.cpu = own_cpu_seconds() - first_cpu;
+    }
+    consumer.close();
+    return out;
+}
+
+/// Loads every id in shuffled batches of `batch_size` with RowLoader; keeps the rows.
+Alone run_postgres_alone(const Stack& stack, const config::IndexConfig& index_config, int rows,
+                         int batch_size, std::vector<pg::LoadResult>& loaded) {
+    std::vector<std::string> ids;
+    ids.reserve(static_cast<std::size_t>(rows));
+    for (int id = 1; id <= rows; ++id) ids.push_back(std::to_string(id));
+    std::mt19937 random(42);
+    std::shuffle(ids.begin(), ids.end(), random);
+
+    pg::RowLoader loader(index_config, stack.postgres_url);
+    Alone out;
+    const double cpu0 = own_cpu_seconds();
+    const auto started = Clock::now();
+    for (std::size_t at = 0; at < ids.size(); at += static_cast<std::size_t>(batch_size)) {
+        const auto end = std::min(ids.size(), at + static_cast<std::size_t>(batch_size));
+        const std::vector<std::string> slice(ids.begin() + static_cast<std::ptrdiff_t>(at),
+                                             ids.begin() + static_cast<std::ptrdiff_t>(end));
+        loaded.push_back(loader.load(slice));
+        out.docs += static_cast<double>(loaded.back().rows.size());
+    }
+    out.seconds = seconds_between(started, Clock::now());
+    out.cpu = own_cpu_seconds() - cpu0;
+    return out;
+}
+
+/// Bulk-writes `loaded` to a fresh alias `index` the way kt-indexer does (external_gte).
+Alone run_standin_alone(const Stack& stack, const std::string& index, bool compression,
+                        const std::vector<pg::LoadResult>& loaded, int batch_size) {
+    es::Options options;
+    options.url = stack.es_url;
+    options.compression = compression;
+    {
+        es::IndexAdmin admin(std::make_unique<es::CurlTransport>(options));
+        (void)admin.ensure_alias(index, KT_SOURCE_DIR "/config/mappings/products.json",
+                                 std::chrono::system_clock::now());
+    }
+    es::BulkClientOptions bulk_options;
+    bulk_options.bulk_size.max = static_cast<std::size_t>(batch_size);
+    es::BulkClient client(std::make_unique<es::CurlTransport>(options), bulk_options);
+    Alone out;
+    std::size_t failed = 0;
+    std::vector<es::BulkAction> actions;
+    const double cpu0 = own_cpu_seconds();
+    const auto started = Clock::now();
+    for (const auto& load : loaded) {
+        actions.clear();
+        for (const auto& row : load.rows) {
+            actions.push_back({es::BulkAction::Op::kIndex, row.id, row.doc, load.version});
+        }
+        const es::WriteResult written = client.write(index, actions);
+        failed += actions.size() - written.count(es::Outcome::kDone);
+        out.docs += static_cast<double>(written.count(es::Outcome::kDone));
+    }
+    out.seconds = seconds_between(started, Clock::now());
+    out.cpu = own_cpu_seconds() - cpu0;
+    if (failed > 0) std::cerr << fmt::format("stand-in: {} document(s) not written\n", failed);
+    return out;
+}
+
+/// Removes the physical indices behind `alias` (best effort).
+void drop_alias(const Stack& stack, const std::string& alias) {
+    try {
+        es::Options options;
+        options.url = stack.es_url;
+        es::IndexAdmin admin(std::make_unique<es::CurlTransport>(options));
+        for (const auto& physical : admin.indices_of_alias(alias)) {
+            (void)admin.delete_index(physical);
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "cleanup of " << alias << " failed: " << e.what() << "\n";
+    }
+}
+
+double rate(const Alone& a) {
+    return a.seconds > 0 ? a.docs / a.seconds : 0;
+}
+double micros_per_doc(const Alone& a) {
+    return a.docs > 0 ? a.cpu * 1e6 / a.docs : 0;
+}
+
+void print_row(const std::string& what, const std::string& measured, const std::string& cpu,
+               const std::string& target) {
+    fmt::print("{:<44} {:>14} {:>16} {:>14}\n", what, measured, cpu, target);
+}
+
+std::string load_average() {
+    std::ifstream in("/proc/loadavg");
+    std::string a;
+    std::string b;
+    std::string c;
+    in >> a >> b >> c;
+    return fmt::format("{} {} {}", a, b, c);
+}
+
+int run(const Args& args) {
+    const Stack stack = stack_from_env();
+    const std::string suffix = unique_suffix();
+    const std::string index = "bench_products_" + suffix;
+    const std::string alone_index = "bench_alone_" + suffix;
+    const std::string alone_plain_index = "bench_alone_plain_" + suffix;
+    const int partitions =
+        args.partitions > 0
+            ? args.partitions
+            : std::max(8, (args.rows + kMaxMessagesPerPartition - 1) / kMaxMessagesPerPartition);
+    ScratchDir scratch;
+
+    fmt::print(
+        "indexer_bench: {} rows, {} partitions, batches of {}, kt-indexer gzip {}; load average "
+        "before: {}\n",
+        args.rows, partitions, args.batch_size, args.gzip ? "on" : "off", load_average());
+    const auto setup_started = Clock::now();
+    Tables tables(stack.postgres_url, suffix, args.rows);
+    create_topic(stack.control_url, index, partitions);
+    produce_ids(stack, index, args.rows);
+    const std::int64_t total = topic_end(stack, index, partitions);
+    fmt::print("setup: table and {} messages in {:.1f} s\n", total,
+               seconds_between(setup_started, Clock::now()));
+
+    struct Cleanup {
+        const Stack& stack;
+        std::vector<std::string> aliases;
+        ~Cleanup() {
+            for (const auto& a : aliases) drop_alias(stack, a);
+        }
+    } cleanup{stack, {index, alone_index, alone_plain_index}};
+
+    const EndToEnd e2e =
+        run_end_to_end(stack, args, index, "bench_" + suffix, tables.query(), total, scratch);
+
+    Alone kafka_alone;
+    Alone pg_alone;
+    Alone es_alone;
+    Alone es_plain_alone;
+    if (!args.skip_components) {
+        kafka_alone = run_kafka_alone(stack, index, "bench_consume_" + suffix, total, args);
+        config::IndexConfig index_config;
+        index_config.name = index;
+        index_config.topic = index;
+        index_config.query = tables.query();
+        index_config.batch_size = args.batch_size;
+        std::vector<pg::LoadResult> loaded;
+        pg_alone = run_postgres_alone(stack, index_config, args.rows, args.batch_size, loaded);
+        es_alone = run_standin_alone(stack, alone_index, true, loaded, args.batch_size);
+        es_plain_alone =
+            run_standin_alone(stack, alone_plain_index, false, loaded, args.batch_size);
+    }
+
+    const double e2e_steady_rate =
+        e2e.steady_seconds > 0 ? e2e.steady_messages / e2e.steady_seconds : 0;
+    const double e2e_total_rate =
+        e2e.total_seconds > 0 ? static_cast<double>(total) / e2e.total_seconds : 0;
+    const double cpu_per_message =
+        e2e.steady_messages > 0 ? e2e.steady_cpu * 1e6 / e2e.steady_messages : 0;
+
+    fmt::print("\n");
+    print_row("figure", "docs/s", "CPU us/doc", "target");
+    print_row(std::string(44, '-'), std::string(14, '-'), std::string(16, '-'),
+              std::string(14, '-'));
+    print_row("end to end, steady (first batch to last)", fmt::format("{:.0f}", e2e_steady_rate),
+              fmt::format("{:.2f} indexer", cpu_per_message),
+              fmt::format(">= {:.0f}", kTargetDocsPerSecond));
+    print_row("end to end, from process start", fmt::format("{:.0f}", e2e_total_rate),
+              e2e.exit_cpu
+                  ? fmt::format("{:.2f} indexer", *e2e.exit_cpu * 1e6 / static_cast<double>(total))
+                  : "-",
+              fmt::format("<= {:.1f} us/msg", kTargetCpuMicrosPerMessage));
+    if (!args.skip_components) {
+        print_row("kafka consume + commit alone (bench client)",
+                  fmt::format("{:.0f}", rate(kafka_alone)),
+                  fmt::format("{:.2f} client", micros_per_doc(kafka_alone)), "");
+        print_row("postgres alone (RowLoader, shuffled ids)", fmt::format("{:.0f}", rate(pg_alone)),
+                  fmt::format("{:.2f} client", micros_per_doc(pg_alone)), "");
+        print_row("stand-in alone (BulkClient, gzip)", fmt::format("{:.0f}", rate(es_alone)),
+                  fmt::format("{:.2f} client", micros_per_doc(es_alone)), "");
+        print_row("stand-in alone (BulkClient, no gzip)",
+                  fmt::format("{:.0f}", rate(es_plain_alone)),
+                  fmt::format("{:.2f} client", micros_per_doc(es_plain_alone)), "");
+    }
+    fmt::print("\n");
+    fmt::print(
+        "kt-indexer: start-up to first committed batch {:.2f} s ({:.2f} CPU s); "
+        "whole run {:.2f} s; CPU at exit {}\n",
+        e2e.startup_seconds, e2e.startup_cpu, e2e.total_seconds,
+        e2e.exit_cpu ? fmt::format("{:.2f} s", *e2e.exit_cpu) : "unknown");
+    if (!args.skip_components) {
+        const std::pair<double, const char*> components[] = {{rate(kafka_alone), "kafka"},
+                                                             {rate(pg_alone), "postgres"},
+                                                             {rate(es_alone), "stand-in"}};
+        const auto slowest = *std::min_element(std::begin(components), std::end(components));
+        const double serial = 1.0 / (1.0 / rate(pg_alone) + 1.0 / rate(es_alone));
+        fmt::print("end to end / slowest component ({}, {:.0f} docs/s): {:.2f}\n", slowest.second,
+                   slowest.first, slowest.first > 0 ? e2e_steady_rate / slowest.first : 0);
+        fmt::print("end to end / postgres-then-stand-in serial bound ({:.0f} docs/s): {:.2f}\n",
+                   serial, serial > 0 ? e2e_steady_rate / serial : 0);
+    }
+    if (!args.wrap.empty()) {
+        fmt::print("note: kt-indexer ran under '{}'; its CPU figures are the wrapper's\n",
+                   args.wrap);
+    }
+    fmt::print("targets: {} docs/s {}; CPU {:.2f} us/msg {}\n",
+               fmt::format("{:.0f}", e2e_steady_rate),
+               e2e_steady_rate >= kTargetDocsPerSecond ? "met" : "MISSED", cpu_per_message,
+               cpu_per_message <= kTargetCpuMicrosPerMessage ? "met" : "MISSED");
+    fmt::print("load average after: {}\n", load_average());
+    return 0;
+}
+
+}  // namespace
+}  // namespace kt::bench
+
+int main(int argc, char** argv) {
+    kt::bench::Args args;
+    CLI::App app{"kt-indexer end-to-end benchmark on the development stack"};
+    app.add_option("--rows", args.rows, "rows in the table and messages on the topic")
+        ->check(CLI::Range(1000, 5'000'000));
+    app.add_option("--partitions", args.partitions, "topic partitions (0: automatic, >= 8)");
+    app.add_option("--batch-size", args.batch_size, "batch_size of the index")
+        ->check(CLI::Range(1, 100'000));
+    app.add_option("--indexer", args.indexer, "kt-indexer executable");
+    app.add_option("--wrap", args.wrap,
+                   "command prefix for kt-indexer, e.g. \"valgrind --tool=callgrind\"");
+    app.add_flag("--skip-components", args.skip_components,
+                 "only the end-to-end run (for profiling)");
+    app.add_flag("!--no-gzip", args.gzip,
+                 "kt-indexer with elasticsearch.compression: false (default: true, as shipped)");
+    app.add_option("--timeout", args.timeout_seconds, "seconds allowed for each consuming run");
+    CLI11_PARSE(app, argc, argv);
+    kt::log::configure(kt::log::Format::kText, kt::log::Level::kWarn);
+    try {
+        return kt::bench::run(args);
+    } catch (const std::exception& e) {
+        std::cerr << "indexer_bench: " << e.what() << "\n";
+        return 1;
+    }
+}
