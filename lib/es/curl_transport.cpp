@@ -129,7 +129,8 @@ Response CurlTransport::perform(const Request& request) {
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer_.data());
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
+    // Compressed answers cost CPU on both sides; ask for them only when compression is on.
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, options_.compression ? "gzip" : nullptr);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);

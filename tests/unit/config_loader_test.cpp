@@ -101,7 +101,7 @@ TEST(ConfigLoader, LoadsEverySectionWithDefaults) {
     ASSERT_EQ(cfg.cascades.size(), 1u);
     EXPECT_EQ(cfg.cascades[0].target, "products");
     EXPECT_EQ(cfg.elasticsearch.timeout, std::chrono::seconds(30));
-    EXPECT_TRUE(cfg.elasticsearch.compression);
+    EXPECT_FALSE(cfg.elasticsearch.compression);
 }
 
 TEST(ConfigLoader, InterpolatesVariablesAndDefaults) {

@@ -235,14 +235,14 @@ void Indexer::dead_letter(std::string_view value, std::optional<std::string_view
               offset, index_.dead_letter_topic, reason);
 }
 
-void Indexer::load_isolating(const std::vector<std::string>& ids,
+void Indexer::load_isolating(std::vector<std::string> ids,
                              std::vector<pg::LoadResult>& results,
                              std::vector<std::vector<std::string>>& slice_ids,
                              std::vector<std::string>& rejected_ids,
                              std::vector<std::string>& rejected_reasons) {
     try {
         results.push_back(loader_->load(ids));
-        slice_ids.push_back(ids);
+        slice_ids.push_back(std::move(ids));
     } catch (const pg::IdRejected& e) {
         // One id the query cannot take must not stall the batch: halve until it is alone.
         if (ids.size() == 1) {
@@ -285,10 +285,10 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
     std::vector<std::vector<std::string>> slice_ids;
     std::vector<std::string> rejected_ids;
     std::vector<std::string> rejected_reasons;
-    const std::vector<std::string> ids = distinct_ids(entries);
+    std::vector<std::string> ids = distinct_ids(entries);
     if (!ids.empty()) {
         connect_loader();
-        load_isolating(ids, results, slice_ids, rejected_ids, rejected_reasons);
+        load_isolating(std::move(ids), results, slice_ids, rejected_ids, rejected_reasons);
     }
     auto dead_letter_id = [&](const std::string& id, const std::string& reason) {
         const auto [first, last] = messages_of_id.equal_range(id);
