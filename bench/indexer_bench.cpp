@@ -7,7 +7,7 @@
 // not a test: it exits 0 whatever the figures are, 1 only when it cannot run.
 //
 //   indexer_bench [--rows 200000] [--partitions 0] [--batch-size 1000] [--indexer PATH]
-//                 [--no-gzip] [--wrap "perf record -g"] [--skip-components] [--timeout 600]
+//                 [--gzip] [--wrap "perf record -g"] [--skip-components] [--timeout 600]
 //
 // End to end: a table of --rows products, a topic with every id pre-produced, then the real
 // kt-indexer (batch_size 1000, batch_wait 200ms) until its committed-message counter on /metrics
@@ -81,7 +81,7 @@ struct Args {
     std::string indexer = KT_BINARY_DIR "/cmd/kt-indexer";
     std::string wrap;  ///< command prefix for kt-indexer, e.g. a profiler
     bool skip_components = false;
-    bool gzip = true;  ///< `elasticsearch.compression` of kt-indexer's config
+    bool gzip = false;  ///< `elasticsearch.compression` of kt-indexer's config
     int timeout_seconds = 600;
 };
 
@@ -757,8 +757,8 @@ int main(int argc, char** argv) {
                    "command prefix for kt-indexer, e.g. \"valgrind --tool=callgrind\"");
     app.add_flag("--skip-components", args.skip_components,
                  "only the end-to-end run (for profiling)");
-    app.add_flag("!--no-gzip", args.gzip,
-                 "kt-indexer with elasticsearch.compression: false (default: true, as shipped)");
+    app.add_flag("--gzip", args.gzip,
+                 "kt-indexer with elasticsearch.compression: true (default: false, as shipped)");
     app.add_option("--timeout", args.timeout_seconds, "seconds allowed for each consuming run");
     CLI11_PARSE(app, argc, argv);
     kt::log::configure(kt::log::Format::kText, kt::log::Level::kWarn);
