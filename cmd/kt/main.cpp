@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
     produce->add_option("--config", config_path, "config file");
     produce->add_option("topic", topic, "model topic")->required();
     produce->add_option("ids", ids, "ids")->required();
+    bool delay = false;
+    produce->add_flag("--delay", delay,
+                      "send delay envelopes to TOPIC's first delay stage instead of instant messages");
 
     try {
         app.parse(argc, argv);
@@ -50,7 +53,7 @@ int main(int argc, char** argv) {
         if (produce->parsed()) {
             const auto config = load();
             if (!config) return 2;
-            return kt::cmd::run_produce(*config, topic, ids);
+            return kt::cmd::run_produce(*config, topic, ids, delay);
         }
     } catch (const kt::Error& e) {
         kt::log::error("{}", e.what());

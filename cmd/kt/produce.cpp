@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -11,30 +12,61 @@
 
 namespace kt::cmd {
 
-std::string instant_message(const std::string& id) {
+namespace {
+nlohmann::json id_value(const std::string& id) {
     const bool numeric = !id.empty() && id.size() < 19 && id[0] != '0' &&
                          std::all_of(id.begin(), id.end(),
                                      [](unsigned char c) { return std::isdigit(c) != 0; });
-    nlohmann::json j;
-    if (numeric) {
-        j["id"] = std::stoll(id);
-    } else {
-        j["id"] = id;
+    return numeric ? nlohmann::json(std::stoll(id)) : nlohmann::json(id);
+}
+}  // namespace
+
+std::string instant_message(const std::string& id) {
+    return nlohmann::json{{"id", id_value(id)}}.dump();
+}
+
+std::string delay_envelope(const std::string& id, const std::string& topic, double created_at) {
+    return nlohmann::json{{"payload", {{"id", id_value(id)}}},
+                          {"created_at", created_at},
+                          {"topic", topic}}
+        .dump();
+}
+
+const config::DelayerConfig* first_delay_stage(const config::Config& config,
+                                               const std::string& topic) {
+    for (const auto& d : config.delayers) {
+        if (d.target != topic) continue;
+        const bool is_next = std::any_of(config.delayers.begin(), config.delayers.end(),
+                                         [&](const auto& other) { return other.next == d.name; });
+        if (!is_next) return &d;
     }
-    return j.dump();
+    return nullptr;
 }
 
 int run_produce(const config::Config& config, const std::string& topic,
-                const std::vector<std::string>& ids) {
+                const std::vector<std::string>& ids, bool delay) {
+    const config::DelayerConfig* stage = delay ? first_delay_stage(config, topic) : nullptr;
+    if (delay && stage == nullptr) {
+        fmt::print(stderr, "--delay: no delayer in {} has target {}\n", config.path, topic);
+        return 2;
+    }
+    const std::string destination = stage != nullptr ? stage->topic : topic;
+    const double now = std::chrono::duration<double>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
     kafka::Producer producer(kafka::Options::from_config(config.kafka));
-    for (const auto& id : ids) producer.produce(topic, id, instant_message(id));
+    for (const auto& id : ids) {
+        producer.produce(destination, id,
+                         stage != nullptr ? delay_envelope(id, topic, now) : instant_message(id));
+    }
     const auto result = producer.flush(std::chrono::seconds(30));
     if (!result.ok()) {
         fmt::print(stderr, "{} of {} message(s) to {} failed: {}\n", result.failed, ids.size(),
                    topic, rd_kafka_err2str(result.first_error));
         return 1;
     }
-    fmt::print("produced {} message(s) to {}\n", result.delivered, topic);
+    fmt::print("produced {} {} to {}\n", result.delivered,
+               stage != nullptr ? "delay envelope(s)" : "message(s)", destination);
     return 0;
 }
 
