@@ -1,15 +1,13 @@
 // `kt check` against the real development stack: connectivity and each index query.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <pqxx/pqxx>
 
+#include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace {
@@ -17,21 +15,8 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-struct CheckRun {
-    int exit_code = -1;
-    std::string output;
-};
-
-CheckRun kt_check(const std::string& config) {
-    const std::string cmd = std::string(KT_BINARY_DIR) + "/cmd/kt check --config '" + config + "' 2>&1";
-    CheckRun run;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return run;
-    std::array<char, 4096> buf{};
-    while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) run.output += buf.data();
-    const int status = ::pclose(pipe);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return run;
+kt::test::CommandResult kt_check(const std::string& config) {
+    return kt::test::run_command(std::string(KT_BINARY_DIR) + "/cmd/kt check --config '" + config + "'");
 }
 
 std::string write_config(const std::string& table, const std::string& query_table) {
@@ -54,7 +39,7 @@ TEST(KtCheckLive, PassesWhenEverythingIsReachableAndEveryQueryRuns) {
         w.exec0("INSERT INTO " + table + " VALUES (1, 'one')");
         w.commit();
     }
-    const CheckRun run = kt_check(write_config(table, table));
+    const auto run = kt_check(write_config(table, table));
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_THAT(run.output, HasSubstr("elasticsearch"));
     EXPECT_THAT(run.output, HasSubstr("postgres: indexes." + table + "_query: ok"));
@@ -68,7 +53,7 @@ TEST(KtCheckLive, NamesTheIndexWhoseTableDoesNotExist) {
         w.exec0("CREATE TABLE " + table + " (id bigint PRIMARY KEY, name text)");
         w.commit();
     }
-    const CheckRun run = kt_check(write_config(table, table + "_missing"));
+    const auto run = kt_check(write_config(table, table + "_missing"));
     EXPECT_EQ(run.exit_code, 1) << run.output;
     EXPECT_THAT(run.output, HasSubstr("postgres: indexes." + table + "_query:"));
     EXPECT_THAT(run.output, HasSubstr(table + "_missing"));

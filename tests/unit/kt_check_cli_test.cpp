@@ -1,36 +1,22 @@
 // Runs the real `kt check` executable on the example config and on broken variants of it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "tests/support/run_command.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct CliRun {
-    int exit_code = -1;
-    std::string output;  // stdout and stderr
-};
-
-CliRun run_kt_check(const std::string& config, const std::string& env = "") {
-    const std::string cmd = env + " " + std::string(KT_BINARY_DIR) + "/cmd/kt check --offline --config '" +
-                            config + "' 2>&1";
-    CliRun run;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return run;
-    std::array<char, 4096> buf{};
-    while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) run.output += buf.data();
-    const int status = ::pclose(pipe);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return run;
+kt::test::CommandResult run_kt_check(const std::string& config, const std::string& env = "") {
+    return kt::test::run_command(env + " " + std::string(KT_BINARY_DIR) +
+                                 "/cmd/kt check --offline --config '" + config + "'");
 }
 
 std::string example() {
@@ -61,7 +47,7 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 }
 
 TEST(KtCheck, ExampleConfigPasses) {
-    const CliRun run = run_kt_check(std::string(KT_SOURCE_DIR) + "/config/kt.yaml",
+    const auto run = run_kt_check(std::string(KT_SOURCE_DIR) + "/config/kt.yaml",
                                  "env -u KT_POSTGRES_URL -u KT_KAFKA_BROKERS");
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_THAT(run.output, HasSubstr("ok"));
@@ -80,7 +66,7 @@ TEST_P(KtCheckBroken, ExitsTwoAndNamesTheKey) {
     const auto& c = GetParam();
     const std::string path = write_config(std::string(c.name) + ".yaml",
                                           replaced(example(), c.from, c.to));
-    const CliRun run = run_kt_check(path, "env -u KT_UNSET_FOR_TEST");
+    const auto run = run_kt_check(path, "env -u KT_UNSET_FOR_TEST");
     EXPECT_EQ(run.exit_code, 2) << run.output;
     EXPECT_THAT(run.output, HasSubstr(c.expected));
 }
@@ -108,7 +94,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(KtCheck, MissingFileIsAConfigError) {
-    const CliRun run = run_kt_check("/nonexistent/kt.yaml");
+    const auto run = run_kt_check("/nonexistent/kt.yaml");
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_THAT(run.output, HasSubstr("cannot read"));
 }
