@@ -55,6 +55,9 @@ IndexerMetrics IndexerMetrics::create(metrics::Registry& registry, const std::st
     };
 }
 
+/// Largest payload copied into a dead letter (real Kafka's default limit is about 1 MB).
+constexpr std::size_t kMaxDeadLetterBytes = 512 * 1024;
+
 struct Indexer::Pending {
     std::vector<kafka::Message> messages;
     bool parsed = false;
@@ -222,14 +225,21 @@ void Indexer::dead_letter(std::string_view value, std::optional<std::string_view
                           const std::string& reason, std::int32_t partition, std::int64_t offset) {
     const std::string partition_text = std::to_string(partition);
     const std::string offset_text = std::to_string(offset);
+    const std::string size_text = std::to_string(value.size());
+    // Kafka's default message limit is about 1 MB: an oversized poison message keeps its head,
+    // and its original size goes in a header, so the dead letter itself can always be written.
+    const bool truncated = value.size() > kMaxDeadLetterBytes;
     const kafka::Header headers[] = {
         {"kt.error", reason},
         {"kt.topic", index_.topic},
         {"kt.partition", partition_text},
         {"kt.offset", offset_text},
         {"kt.index", index_.name},
+        {"kt.original_bytes", size_text},
     };
-    dlq_->produce(index_.dead_letter_topic, key, value, headers);
+    dlq_->produce(index_.dead_letter_topic, key,
+                  truncated ? value.substr(0, kMaxDeadLetterBytes) : value,
+                  std::span(headers, truncated ? 6 : 5));
     metrics_.dead_letters.inc();
     log::warn("index {}: dead letter {}:{}@{} to {}: {}", index_.name, index_.topic, partition,
               offset, index_.dead_letter_topic, reason);
@@ -329,9 +339,10 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
     // Dead letters must be acknowledged before their offsets are committed; after a failed
     // flush every one of them is sent again.
     for (const auto& [i, reason] : batch.dead_reasons) {
-        if (!batch.dead_sent.insert(i).second) continue;
+        if (batch.dead_sent.count(i) != 0) continue;
         const auto& m = batch.messages[i];
         dead_letter(m.payload(), m.key(), reason, m.partition(), m.offset());
+        batch.dead_sent.insert(i);  // only once the producer took it
     }
     kafka::FlushResult flushed;
     try {
