@@ -30,13 +30,7 @@ std::optional<TopicMetadata> Admin::describe_topic(const std::string& topic,
 
 Watermarks Admin::query_watermarks(const std::string& topic, std::int32_t partition,
                                    std::chrono::milliseconds timeout) {
-    Watermarks w;
-    const auto err = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition,
-                                                      &w.low, &w.high, ms(timeout));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw KafkaError(fmt::format("cannot query watermarks of {}[{}]", topic, partition), err);
-    }
-    return w;
+    return kafka::query_watermarks(handle_.get(), topic, partition, timeout);
 }
 
 std::vector<TopicPartition> Admin::committed(const std::string& group,

@@ -136,13 +136,7 @@ void Consumer::resume(const std::vector<TopicPartition>& partitions) {
 
 Watermarks Consumer::query_watermarks(const std::string& topic, std::int32_t partition,
                                       std::chrono::milliseconds timeout) {
-    Watermarks w;
-    const auto err = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition,
-                                                      &w.low, &w.high, ms(timeout));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw KafkaError(fmt::format("cannot query watermarks of {}[{}]", topic, partition), err);
-    }
-    return w;
+    return kafka::query_watermarks(handle_.get(), topic, partition, timeout);
 }
 
 std::vector<TopicMetadata> Consumer::list_topics(std::chrono::milliseconds timeout) {

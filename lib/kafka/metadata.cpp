@@ -1,5 +1,7 @@
 #include "lib/kafka/metadata.hpp"
 
+#include <fmt/format.h>
+
 #include "lib/kafka/detail/handles.hpp"
 #include "lib/kafka/error.hpp"
 
@@ -17,6 +19,17 @@ std::vector<TopicMetadata> list_topics(rd_kafka_t* handle, std::chrono::millisec
         topics.push_back(TopicMetadata{t.topic, t.partition_cnt, t.err});
     }
     return topics;
+}
+
+Watermarks query_watermarks(rd_kafka_t* handle, const std::string& topic, std::int32_t partition,
+                             std::chrono::milliseconds timeout) {
+    Watermarks w;
+    const auto err = rd_kafka_query_watermark_offsets(handle, topic.c_str(), partition, &w.low,
+                                                      &w.high, static_cast<int>(timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw KafkaError(fmt::format("cannot query watermarks of {}[{}]", topic, partition), err);
+    }
+    return w;
 }
 
 std::optional<TopicMetadata> find_topic(const std::vector<TopicMetadata>& topics,

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/kafka/topic_partition.hpp"
+
 namespace kt::kafka {
 
 /// What the cluster says about one topic.
@@ -22,6 +24,11 @@ struct TopicMetadata {
 /// broker answers within `timeout`.
 [[nodiscard]] std::vector<TopicMetadata> list_topics(rd_kafka_t* handle,
                                                      std::chrono::milliseconds timeout);
+
+/// Low/high watermarks of one partition, asked of its leader; throws KafkaError.
+[[nodiscard]] Watermarks query_watermarks(rd_kafka_t* handle, const std::string& topic,
+                                          std::int32_t partition,
+                                          std::chrono::milliseconds timeout);
 
 /// The topic named `name` in `topics`, or nullopt.
 [[nodiscard]] std::optional<TopicMetadata> find_topic(const std::vector<TopicMetadata>& topics,
