@@ -33,15 +33,20 @@ bool probe(const std::string& what, const std::function<std::string()>& fn) {
 
 }  // namespace
 
-int run_check(const std::string& config_path, bool offline) {
-    config::Config cfg;
+std::optional<config::Config> load_config_or_report(const std::string& config_path) {
     try {
-        cfg = config::load_file(config_path);
+        return config::load_file(config_path);
     } catch (const config::ConfigError& e) {
         for (const auto& line : e.lines()) fmt::print(stderr, "{}\n", line);
         fmt::print(stderr, "config {}: {} problem(s)\n", config_path, e.problems().size());
-        return 2;
+        return std::nullopt;
     }
+}
+
+int run_check(const std::string& config_path, bool offline) {
+    const auto loaded = load_config_or_report(config_path);
+    if (!loaded) return 2;
+    const config::Config& cfg = *loaded;
     fmt::print("config {}: ok ({} index(es), {} delayer(s), {} cascade(s))\n", config_path,
                cfg.indexes.size(), cfg.delayers.size(), cfg.cascades.size());
     if (offline) return 0;

@@ -42,16 +42,8 @@ int main(int argc, char** argv) {
 
     try {
         if (check->parsed()) return kt::cmd::run_check(config_path, offline);
-        const auto load = [&]() -> std::optional<kt::config::Config> {
-            try {
-                return kt::config::load_file(config_path);
-            } catch (const kt::config::ConfigError& e) {
-                for (const auto& line : e.lines()) fmt::print(stderr, "{}\n", line);
-                return std::nullopt;
-            }
-        };
         if (produce->parsed()) {
-            const auto config = load();
+            const auto config = kt::cmd::load_config_or_report(config_path);
             if (!config) return 2;
             return kt::cmd::run_produce(*config, topic, ids, delay);
         }
