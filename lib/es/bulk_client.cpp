@@ -23,9 +23,23 @@ BulkOutcome all_retry(std::size_t n, int status, std::string type, std::string r
     BulkOutcome outcome;
     outcome.http_status = status;
     outcome.throttled = status == 429;
+    outcome.failed = status != 429;
     outcome.items.assign(n,
                          ItemResult{Outcome::kRetry, status, std::move(type), std::move(reason)});
     return outcome;
+}
+
+/// Counts one request of a write by how it went.
+void count_request(const BulkOutcome& outcome, std::size_t retried, RequestCounts& counts) {
+    if (outcome.http_status == 429) {
+        ++counts.throttled;
+    } else if (outcome.failed) {
+        ++counts.failed;
+    } else if (retried > 0) {
+        ++counts.partial;
+    } else {
+        ++counts.ok;
+    }
 }
 
 }  // namespace
@@ -63,7 +77,7 @@ BulkClient::BulkClient(std::unique_ptr<Transport> transport, BulkClientOptions o
 }
 
 BulkOutcome BulkClient::send(std::string_view index, std::span<const BulkAction> actions) {
-    if (actions.empty()) return BulkOutcome{200, {}, false};
+    if (actions.empty()) return BulkOutcome{200, {}, false, false};
     Request request;
     request.method = Method::kPost;
     request.target = "/" + encode_path_segment(index) + "/_bulk";
@@ -128,18 +142,20 @@ WriteResult BulkClient::write(std::string_view index, std::span<const BulkAction
                 if (first_retry == nullptr) first_retry = &result.items[at];
             }
         }
+        const std::size_t retried = next.size();
         next.insert(next.end(), pending.begin() + static_cast<std::ptrdiff_t>(take), pending.end());
         pending.swap(next);
+        count_request(outcome, retried, result.requests);
 
         if (outcome.throttled) {
             bulk_size_.on_backpressure();
         } else if (first_retry == nullptr) {
             bulk_size_.on_success();
         }
-        if (first_retry == nullptr) {
-            backoff.reset();
-            continue;
-        }
+        // Elasticsearch took part of the chunk: it is up, so wait the base delay again.
+        if (retried < take) backoff.reset();
+        if (first_retry == nullptr) continue;
+        ++result.requests.retries;
         const auto delay = backoff.next();
         // Warn on attempts 1, 2, 4, 8 …; the rest at debug, so a long outage stays readable.
         const int attempt = backoff.attempt();

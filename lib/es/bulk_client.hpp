@@ -30,6 +30,16 @@ struct BulkOutcome {
     int http_status = 0;            ///< 0 when no answer arrived
     std::vector<ItemResult> items;  ///< one per action, in action order
     bool throttled = false;         ///< Elasticsearch answered 429 to the request or an item
+    bool failed = false;  ///< no usable answer: 5xx, connection error or an unreadable body
+};
+
+/// How the HTTP requests of one BulkClient::write went (for metrics).
+struct RequestCounts {
+    std::size_t ok = 0;         ///< 2xx, every item done or dead
+    std::size_t partial = 0;    ///< 2xx, some items to retry (an item 429 or 5xx)
+    std::size_t throttled = 0;  ///< the whole request answered 429
+    std::size_t failed = 0;     ///< 5xx, timeout, connection error or unreadable answer
+    std::size_t retries = 0;    ///< backoff waits before resending
 };
 
 /// Result of BulkClient::write.
@@ -37,6 +47,7 @@ struct WriteResult {
     /// One per action. kRetry only when `stopped`: that item is not known to be written.
     std::vector<ItemResult> items;
     bool stopped = false;  ///< the stop token fired before every item was done or dead
+    RequestCounts requests;
 
     /// Index of the first item neither done nor dead (`items.size()` when none): the caller
     /// commits nothing at or past it.
@@ -63,7 +74,10 @@ public:
     BulkOutcome send(std::string_view index, std::span<const BulkAction> actions);
 
     /// Sends `actions` in chunks of the adaptive bulk size and resends only retryable items,
-    /// with backoff, until every item is done or dead or `stop` is requested. Throws what
+    /// with backoff, until every item is done or dead or `stop` is requested. The backoff grows
+    /// only over rounds that wrote nothing: a round that wrote or settled any item starts it
+    /// again from the base, so a partial overload slows the writer through the bulk size, not
+    /// through ever longer waits. Throws what
     /// send() throws for non-retryable request errors (auth, missing index …).
     /// Retried items are resent before unsent ones, but two actions on the same id in one call
     /// are ordered across retries only by their `version` (external_gte); give each id once.

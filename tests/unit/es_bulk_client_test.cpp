@@ -215,9 +215,41 @@ TEST(BulkClientWrite, ResendsOnlyRetryableItemsUntilDone) {
     EXPECT_EQ(result.count(Outcome::kDone), 5U);
     EXPECT_EQ(result.first_unwritten(), 5U);
     EXPECT_EQ(h.sleeps.size(), 2U);
-    // Backoff grows between consecutive failures (r = 0.5): 50 ms, then 100 ms.
+    // r = 0.5 of the base ceiling each time: the second round wrote items 1, 3 and 5.
+    EXPECT_EQ(h.sleeps[0], std::chrono::milliseconds(50));
+    EXPECT_EQ(h.sleeps[1], std::chrono::milliseconds(50));
+    EXPECT_EQ(result.requests.throttled, 1U);
+    EXPECT_EQ(result.requests.partial, 1U);
+    EXPECT_EQ(result.requests.ok, 1U);
+    EXPECT_EQ(result.requests.retries, 2U);
+}
+
+TEST(BulkClientWrite, BackoffGrowsOnlyOverRoundsThatWroteNothing) {
+    Fixture f(6);
+    BulkClientOptions options;
+    options.bulk_size = {6, 1, 0.0};
+    int calls = 0;
+    // Three rejected requests, then rounds that each write one item and throttle the rest.
+    Harness h({[&calls](const Request&, const std::vector<std::string>& ids) {
+                  if (++calls <= 3) return Response{503, "", {}};
+                  return bulk_answer(
+                      ids, [&ids](const std::string& id) { return id == ids.front() ? 201 : 429; });
+              }},
+              options);
+    const WriteResult result = h.client->write("i", f.actions);
+    EXPECT_EQ(result.count(Outcome::kDone), 6U);
+    ASSERT_GE(h.sleeps.size(), 5U);
+    // 50, 100, 200 ms while nothing is written; 50 ms after every round that wrote one.
     EXPECT_EQ(h.sleeps[0], std::chrono::milliseconds(50));
     EXPECT_EQ(h.sleeps[1], std::chrono::milliseconds(100));
+    EXPECT_EQ(h.sleeps[2], std::chrono::milliseconds(200));
+    for (std::size_t i = 3; i < h.sleeps.size(); ++i) {
+        EXPECT_EQ(h.sleeps[i], std::chrono::milliseconds(50)) << "sleep " << i;
+    }
+    EXPECT_EQ(result.requests.failed, 3U);
+    EXPECT_EQ(result.requests.partial, h.sleeps.size() - 3);
+    EXPECT_GE(result.requests.ok, 1U);
+    EXPECT_EQ(result.requests.retries, h.sleeps.size());
 }
 
 TEST(BulkClientWrite, DeadItemsAreReportedAndNotResent) {

@@ -33,6 +33,14 @@ bool sleep_for(milliseconds delay, const std::stop_token& stop) {
     return !stop.stop_requested();
 }
 
+metrics::Counter& bulk_request(metrics::Registry& registry, const std::string& index,
+                               const char* outcome) {
+    return registry.counter("kt_indexer_bulk_requests_total",
+                            "Elasticsearch bulk requests by outcome (ok, partial: some items to "
+                            "retry, throttled: 429, failed: 5xx or no answer)",
+                            {{"index", index}, {"outcome", outcome}});
+}
+
 }  // namespace
 
 IndexerMetrics IndexerMetrics::create(metrics::Registry& registry, const std::string& name) {
@@ -52,7 +60,21 @@ IndexerMetrics IndexerMetrics::create(metrics::Registry& registry, const std::st
         registry.histogram("kt_indexer_batch_duration_seconds",
                            "Time from a full batch to its commit", metrics::default_buckets(),
                            index),
+        bulk_request(registry, name, "ok"),
+        bulk_request(registry, name, "partial"),
+        bulk_request(registry, name, "throttled"),
+        bulk_request(registry, name, "failed"),
+        registry.counter("kt_indexer_bulk_retries_total",
+                         "Backoff waits before resending bulk items", index),
     };
+}
+
+void IndexerMetrics::count(const es::RequestCounts& requests) {
+    bulk_ok.inc(requests.ok);
+    bulk_partial.inc(requests.partial);
+    bulk_throttled.inc(requests.throttled);
+    bulk_failed.inc(requests.failed);
+    bulk_retries.inc(requests.retries);
 }
 
 /// Largest payload copied into a dead letter (real Kafka's default limit is about 1 MB).
@@ -76,8 +98,8 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
       index_(index),
       metrics_(IndexerMetrics::create(registry, index.name)),
       liveness_(Clock::now(), std::chrono::seconds(60)) {
-    const es::Options es_options = es::Options::from_config(config.elasticsearch,
-                                                            config.elasticsearch.compression);
+    const es::Options es_options =
+        es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
     {
         es::IndexAdmin admin(std::make_unique<es::CurlTransport>(es_options));
         (void)admin.ensure_alias(index.name, index.mappings_file, std::chrono::system_clock::now());
@@ -215,9 +237,8 @@ bool Indexer::fill_batch(std::stop_token stop, Pending& batch) {
         if (was_empty && n > 0) deadline = Clock::now() + index_.batch_wait;
     }
     // Drop what belongs to partitions revoked while polling.
-    std::erase_if(batch.messages, [this](const kafka::Message& m) {
-        return assigned_.count(m.partition()) == 0;
-    });
+    std::erase_if(batch.messages,
+                  [this](const kafka::Message& m) { return assigned_.count(m.partition()) == 0; });
     return !batch.messages.empty();
 }
 
@@ -230,12 +251,8 @@ void Indexer::dead_letter(std::string_view value, std::optional<std::string_view
     // and its original size goes in a header, so the dead letter itself can always be written.
     const bool truncated = value.size() > kMaxDeadLetterBytes;
     const kafka::Header headers[] = {
-        {"kt.error", reason},
-        {"kt.topic", index_.topic},
-        {"kt.partition", partition_text},
-        {"kt.offset", offset_text},
-        {"kt.index", index_.name},
-        {"kt.original_bytes", size_text},
+        {"kt.error", reason},       {"kt.topic", index_.topic}, {"kt.partition", partition_text},
+        {"kt.offset", offset_text}, {"kt.index", index_.name},  {"kt.original_bytes", size_text},
     };
     dlq_->produce(index_.dead_letter_topic, key,
                   truncated ? value.substr(0, kMaxDeadLetterBytes) : value,
@@ -245,8 +262,7 @@ void Indexer::dead_letter(std::string_view value, std::optional<std::string_view
               offset, index_.dead_letter_topic, reason);
 }
 
-void Indexer::load_isolating(std::vector<std::string> ids,
-                             std::vector<pg::LoadResult>& results,
+void Indexer::load_isolating(std::vector<std::string> ids, std::vector<pg::LoadResult>& results,
                              std::vector<std::vector<std::string>>& slice_ids,
                              std::vector<std::string>& rejected_ids,
                              std::vector<std::string>& rejected_reasons) {
@@ -317,6 +333,7 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
     std::size_t deleted = 0;
     if (!actions.empty()) {
         const es::WriteResult written = bulk_->write(index_.name, actions, stop);
+        metrics_.count(written.requests);
         if (written.stopped) {
             log::info("index {}: stopped with {} document(s) unwritten; nothing committed",
                       index_.name, actions.size() - written.first_unwritten());
@@ -326,8 +343,8 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
             const auto& item = written.items[i];
             if (item.outcome == es::Outcome::kDead) {
                 dead_letter_id(std::string(actions[i].id),
-                               fmt::format("elasticsearch {} {}: {}", item.status,
-                                           item.error_type, item.error_reason));
+                               fmt::format("elasticsearch {} {}: {}", item.status, item.error_type,
+                                           item.error_reason));
             } else if (actions[i].op == es::BulkAction::Op::kIndex) {
                 ++indexed;
             } else {
@@ -353,10 +370,10 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
     }
     if (!flushed.ok()) {
         batch.dead_sent.clear();
-        throw kt::Error(fmt::format("{} dead letter(s) to {} were not acknowledged: {}",
-                                    flushed.failed, index_.dead_letter_topic,
-                                    rd_kafka_err2str(flushed.first_error)),
-                        true);
+        throw kt::Error(
+            fmt::format("{} dead letter(s) to {} were not acknowledged: {}", flushed.failed,
+                        index_.dead_letter_topic, rd_kafka_err2str(flushed.first_error)),
+            true);
     }
 
     std::vector<std::int32_t> partitions;

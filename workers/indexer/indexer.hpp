@@ -15,16 +15,17 @@
 #include "lib/es/bulk_client.hpp"
 #include "lib/http/check.hpp"
 #include "lib/http/liveness.hpp"
-#include "lib/metrics/registry.hpp"
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/producer.hpp"
+#include "lib/metrics/registry.hpp"
 #include "lib/pg/row_loader.hpp"
 #include "workers/indexer/batch_plan.hpp"
 #include "workers/indexer/message_parser.hpp"
 
 namespace kt::workers {
 
-/// The Prometheus series one Indexer updates (labels: index, and op for documents).
+/// The Prometheus series one Indexer updates (labels: index; op for documents, outcome for
+/// batches and bulk requests).
 struct IndexerMetrics {
     metrics::Counter& messages;
     metrics::Counter& indexed;
@@ -33,6 +34,14 @@ struct IndexerMetrics {
     metrics::Counter& batches_ok;
     metrics::Counter& batches_failed;
     metrics::Histogram& batch_seconds;
+    metrics::Counter& bulk_ok;
+    metrics::Counter& bulk_partial;
+    metrics::Counter& bulk_throttled;
+    metrics::Counter& bulk_failed;
+    metrics::Counter& bulk_retries;
+
+    /// Adds the requests of one BulkClient::write.
+    void count(const es::RequestCounts& requests);
 
     /// Registers (or finds) the series of index `name` in `registry`.
     static IndexerMetrics create(metrics::Registry& registry, const std::string& name);

@@ -1,0 +1,139 @@
+#include "tests/support/dev_stack.hpp"
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "lib/kafka/consumer.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace kt::test {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+void create_topic(const std::string& topic, int partitions) {
+    httplib::Client client(devbroker_control());
+    const auto res = client.Post(
+        "/topics", json{{"name", topic}, {"partitions", partitions}}.dump(), "application/json");
+    if (!res) throw std::runtime_error("kt-devbroker control endpoint unreachable");
+    if (res->status != 201) {
+        throw std::runtime_error("creating topic " + topic + ": HTTP " +
+                                 std::to_string(res->status) + " " + res->body);
+    }
+}
+
+kafka::Options broker_options() {
+    kafka::Options options;
+    options.brokers = kafka_brokers();
+    return options;
+}
+
+std::vector<kafka::Message> read_topic(const std::string& topic, std::size_t count,
+                                       std::chrono::milliseconds timeout) {
+    kafka::Options options = broker_options();
+    options.group_id = unique_name("reader");
+    options.properties = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
+    kafka::Consumer consumer(options);
+    consumer.subscribe({topic});
+    std::vector<kafka::Message> out;
+    wait_until(
+        [&] {
+            consumer.poll_batch(out, count - out.size(), 200ms);
+            return out.size() >= count;
+        },
+        timeout, 1ms);
+    consumer.close();
+    return out;
+}
+
+std::optional<int> wait_status_port(WorkerProcess& worker, std::chrono::milliseconds timeout) {
+    constexpr std::string_view kNeedle = "metrics on port ";
+    if (!worker.wait_for_log(kNeedle, timeout)) return std::nullopt;
+    const std::string log = worker.log();
+    const auto at = log.find(kNeedle) + kNeedle.size();
+    return std::stoi(log.substr(at, log.find_first_not_of("0123456789", at) - at));
+}
+
+std::pair<int, std::string> http_get(int port, const std::string& path) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(10, 0);
+    const auto res = client.Get(path);
+    if (!res) return {0, ""};
+    return {res->status, res->body};
+}
+
+std::optional<double> metric_value(const std::string& exposition, const std::string& series) {
+    std::istringstream in(exposition);
+    for (std::string line; std::getline(in, line);) {
+        if (line.size() > series.size() && line.starts_with(series) && line[series.size()] == ' ') {
+            return std::stod(line.substr(series.size() + 1));
+        }
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+std::string standin_binary() {
+    const char* from_env = std::getenv("KT_TEST_ES_STANDIN_BIN");
+    return from_env != nullptr ? from_env : KT_BINARY_DIR "/tools/es-standin/kt-es-standin";
+}
+
+void expect_2xx(const httplib::Result& res, const char* what) {
+    if (!res) throw std::runtime_error(std::string(what) + ": stand-in unreachable");
+    if (res->status / 100 != 2) {
+        throw std::runtime_error(std::string(what) + ": HTTP " + std::to_string(res->status) + " " +
+                                 res->body);
+    }
+}
+
+}  // namespace
+
+PrivateStandin::PrivateStandin()
+    : ready_file_(
+          (std::filesystem::temp_directory_path() / (unique_name("standin") + ".ready")).string()),
+      process_({standin_binary(), {"--port", "0", "--ready-file", ready_file_}, {}, {}}) {
+    const bool ready = wait_until(
+        [this] {
+            std::ifstream in(ready_file_);
+            for (std::string line; std::getline(in, line);) {
+                if (line.starts_with("url=")) {
+                    url_ = line.substr(4);
+                    return true;
+                }
+            }
+            return !process_.running();
+        },
+        20s);
+    if (!ready || url_.empty()) {
+        throw std::runtime_error("kt-es-standin did not start: " + process_.log());
+    }
+}
+
+PrivateStandin::~PrivateStandin() {
+    std::error_code ignored;
+    std::filesystem::remove(ready_file_, ignored);
+}
+
+void PrivateStandin::set_faults(const json& faults) {
+    httplib::Client client(url_);
+    expect_2xx(client.Put("/_standin/faults", faults.dump(), "application/json"), "set faults");
+}
+
+void PrivateStandin::clear_faults() {
+    httplib::Client client(url_);
+    expect_2xx(client.Delete("/_standin/faults"), "clear faults");
+}
+
+json PrivateStandin::stats() {
+    httplib::Client client(url_);
+    const auto res = client.Get("/_standin/stats");
+    if (!res || res->status != 200) return json::object();
+    return json::parse(res->body);
+}
+
+}  // namespace kt::test

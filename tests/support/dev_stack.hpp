@@ -1,0 +1,67 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/kafka/message.hpp"
+#include "lib/kafka/options.hpp"
+#include "tests/support/worker_process.hpp"
+
+namespace kt::test {
+
+/// Creates `topic` with `partitions` through kt-devbroker's control endpoint; throws
+/// std::runtime_error with the endpoint's answer when it fails.
+void create_topic(const std::string& topic, int partitions);
+
+/// Client options for the development broker (KT_TEST_KAFKA_BROKERS), no group.
+[[nodiscard]] kafka::Options broker_options();
+
+/// Reads up to `count` messages of `topic` from the start with a fresh consumer group; returns
+/// what arrived by the deadline.
+[[nodiscard]] std::vector<kafka::Message> read_topic(const std::string& topic, std::size_t count,
+                                                     std::chrono::milliseconds timeout);
+
+/// The status port a worker executable logged ("metrics on port N"); nullopt when it did not
+/// log one within `timeout`.
+[[nodiscard]] std::optional<int> wait_status_port(WorkerProcess& worker,
+                                                  std::chrono::milliseconds timeout);
+
+/// GET http://127.0.0.1:`port``path`: the HTTP status (0 when unreachable) and the body.
+[[nodiscard]] std::pair<int, std::string> http_get(int port, const std::string& path);
+
+/// The value of `series` (written as exposed, e.g. `name{a="b",c="d"}`) in Prometheus text;
+/// nullopt when absent.
+[[nodiscard]] std::optional<double> metric_value(const std::string& exposition,
+                                                 const std::string& series);
+
+/// A private kt-es-standin process (KT_TEST_ES_STANDIN_BIN, else the one built here), so that
+/// injected faults never disturb other tests. Stopped with the object.
+class PrivateStandin {
+public:
+    /// Starts it on a free port; throws std::runtime_error when it does not become ready.
+    PrivateStandin();
+    ~PrivateStandin();
+    PrivateStandin(const PrivateStandin&) = delete;
+    PrivateStandin& operator=(const PrivateStandin&) = delete;
+
+    /// Base URL, e.g. http://127.0.0.1:PORT.
+    [[nodiscard]] const std::string& url() const { return url_; }
+    /// Replaces the injected faults (PUT /_standin/faults); throws when refused.
+    void set_faults(const nlohmann::json& faults);
+    /// Removes every injected fault; throws when refused.
+    void clear_faults();
+    /// GET /_standin/stats, an empty object when unreachable.
+    [[nodiscard]] nlohmann::json stats();
+
+private:
+    std::string ready_file_;
+    WorkerProcess process_;
+    std::string url_;
+};
+
+}  // namespace kt::test
