@@ -1,35 +1,20 @@
 #include "cmd/kt/produce.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
+#include "lib/wire/messages.hpp"
 
 namespace kt::cmd {
 
-namespace {
-nlohmann::json id_value(const std::string& id) {
-    const bool numeric = !id.empty() && id.size() < 19 && id[0] != '0' &&
-                         std::all_of(id.begin(), id.end(),
-                                     [](unsigned char c) { return std::isdigit(c) != 0; });
-    return numeric ? nlohmann::json(std::stoll(id)) : nlohmann::json(id);
-}
-}  // namespace
-
-std::string instant_message(const std::string& id) {
-    return nlohmann::json{{"id", id_value(id)}}.dump();
-}
+std::string instant_message(const std::string& id) { return wire::instant_message(id); }
 
 std::string delay_envelope(const std::string& id, const std::string& topic, double created_at) {
-    return nlohmann::json{{"payload", {{"id", id_value(id)}}},
-                          {"created_at", created_at},
-                          {"topic", topic}}
-        .dump();
+    return wire::delay_envelope(wire::instant_message(id), topic, created_at);
 }
 
 const config::DelayerConfig* first_delay_stage(const config::Config& config,

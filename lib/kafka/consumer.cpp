@@ -134,6 +134,18 @@ void Consumer::resume(const std::vector<TopicPartition>& partitions) {
     check(detail::first_error(list.get()), "cannot resume partitions");
 }
 
+void Consumer::seek(const std::vector<TopicPartition>& partitions,
+                    std::chrono::milliseconds timeout) {
+    if (partitions.empty()) return;
+    auto list = detail::to_list(partitions);
+    const detail::ErrorPtr error(rd_kafka_seek_partitions(handle_.get(), list.get(), ms(timeout)));
+    if (error) {
+        throw KafkaError(fmt::format("cannot seek {}", describe(partitions)), error.get());
+    }
+    check(detail::first_error(list.get()),
+          fmt::format("cannot seek {}", describe(partitions)).c_str());
+}
+
 Watermarks Consumer::query_watermarks(const std::string& topic, std::int32_t partition,
                                       std::chrono::milliseconds timeout) {
     return kafka::query_watermarks(handle_.get(), topic, partition, timeout);

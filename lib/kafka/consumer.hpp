@@ -63,6 +63,10 @@ public:
     void pause(const std::vector<TopicPartition>& partitions);
     /// Restarts fetching from `partitions` where it stopped.
     void resume(const std::vector<TopicPartition>& partitions);
+    /// Moves the fetch position of assigned `partitions` to each one's offset and waits up to
+    /// `timeout` until no message fetched from the old position can be returned any more.
+    /// Works on paused partitions (they stay paused). Throws KafkaError.
+    void seek(const std::vector<TopicPartition>& partitions, std::chrono::milliseconds timeout);
     /// Low/high watermarks of one partition, asked of its leader; throws KafkaError.
     [[nodiscard]] Watermarks query_watermarks(const std::string& topic, std::int32_t partition,
                                               std::chrono::milliseconds timeout);

@@ -1,0 +1,609 @@
+#include "workers/delayer/delayer.hpp"
+
+#include <condition_variable>
+
+#include <fmt/format.h>
+
+#include "lib/config/redact.hpp"
+#include "lib/kafka/error.hpp"
+#include "lib/kafka/options.hpp"
+#include "lib/log/log.hpp"
+#include "lib/wire/messages.hpp"
+
+namespace kt::workers {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+/// Largest payload copied into a dead letter (real Kafka's default limit is about 1 MB).
+constexpr std::size_t kMaxDeadLetterBytes = 512 * 1024;
+/// How long seek() may take to settle a paused partition's position.
+constexpr milliseconds kSeekTimeout{10000};
+/// One flush() slice: stop requests are noticed between slices.
+constexpr milliseconds kFlushSlice{250};
+/// A batch's produce attempt gives up (and is retried) after this long without every report.
+constexpr milliseconds kFlushTimeout{30000};
+
+/// Waits `delay` unless `stop` fires first; false when stopped.
+bool sleep_for(milliseconds delay, const std::stop_token& stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait_for(lock, stop, delay, [] { return false; });
+    return !stop.stop_requested();
+}
+
+double unix_seconds(WallTime t) {
+    return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+std::vector<double> lateness_buckets() {
+    return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
+}
+
+}  // namespace
+
+DelayerMetrics DelayerMetrics::create(metrics::Registry& registry, const std::string& name) {
+    const metrics::Labels labels{{"delayer", name}};
+    return DelayerMetrics{
+        registry.counter("kt_delayer_released_total",
+                         "Payloads re-published to their model topic (acknowledged)", labels),
+        registry.counter("kt_delayer_forwarded_total",
+                         "Envelopes forwarded to the next delay stage (acknowledged)", labels),
+        registry.counter("kt_delayer_dead_letters_total", "Envelopes sent to the dead-letter topic",
+                         labels),
+        registry.counter("kt_delayer_future_envelopes_total",
+                         "Envelopes whose created_at lay in the future (held at most the delay)",
+                         labels),
+        registry.counter("kt_delayer_batches_total", "Batches by outcome",
+                         {{"delayer", name}, {"outcome", "committed"}}),
+        registry.counter("kt_delayer_batches_total", "Batches by outcome",
+                         {{"delayer", name}, {"outcome", "failed"}}),
+        registry.histogram("kt_delayer_release_lateness_seconds",
+                           "Time from an envelope's due time to the acknowledgement of its release",
+                           lateness_buckets(), labels),
+        registry.gauge("kt_delayer_held_envelopes",
+                       "Envelopes on the delay topic not yet released and committed", labels),
+        registry.gauge("kt_delayer_window_envelopes",
+                       "Envelopes read and held in memory, waiting to fall due", labels),
+        registry.gauge("kt_delayer_paused_partitions",
+                       "Partitions paused because their window is full of envelopes not yet due",
+                       labels),
+    };
+}
+
+/// One message a batch produces: a released payload, a forward, or a dead letter.
+struct Delayer::Outgoing {
+    enum class Kind { kRelease, kForward, kDead };
+    enum class State { kUnsent, kInFlight, kDone };
+
+    std::size_t entry = 0;  ///< index into the batch
+    Kind kind = Kind::kRelease;
+    State state = State::kUnsent;
+    bool failed = false;  ///< done, but replaced by a dead letter
+    std::string reason;   ///< dead letters: why
+};
+
+Delayer::Delayer(const config::Config& config, const config::DelayerConfig& delayer,
+                 metrics::Registry& registry, DelayerOptions options)
+    : config_(config),
+      delayer_(delayer),
+      options_(options),
+      metrics_(DelayerMetrics::create(registry, delayer.name)),
+      liveness_(Clock::now(), std::chrono::seconds(60)),
+      schedule_(options.window) {
+    if (!delayer.next.empty()) {
+        const auto* next = config.find_delayer(delayer.next);
+        if (next == nullptr) {
+            throw Error(fmt::format("delayer {}: next stage {} is not configured", delayer.name,
+                                    delayer.next));
+        }
+        next_topic_ = next->topic;
+    }
+    producer_ = make_producer();
+    connect();
+}
+
+Delayer::~Delayer() {
+    // Leave the group while every member is alive: on_revoked still commits.
+    try {
+        if (consumer_) consumer_->close();
+    } catch (const std::exception& e) {
+        log::warn("delayer {}: leaving the group failed: {}", delayer_.name, e.what());
+    }
+}
+
+std::unique_ptr<kafka::Producer> Delayer::make_producer() {
+    return std::make_unique<kafka::Producer>(kafka::Options::from_config(config_.kafka),
+                                             [this](const kafka::DeliveryReport& report) {
+                                                 if (report.tag >= delivered_.size()) return;
+                                                 if (report.ok()) {
+                                                     delivered_[report.tag] = true;
+                                                 } else {
+                                                     delivery_errors_[report.tag] = report.error;
+                                                 }
+                                             });
+}
+
+void Delayer::connect() {
+    kafka::Options options = kafka::Options::from_config(
+        config_.kafka, kafka::group_id(config_.kafka, "delayer", delayer_.name));
+    // Bounded prefetch: a paused partition holds nothing in librdkafka's queue, the others at
+    // most this much together (users may override each through kafka.properties).
+    options.properties.try_emplace("queued.max.messages.kbytes", "4096");
+    options.properties.try_emplace("queued.min.messages", "10000");
+    options.properties.try_emplace("fetch.message.max.bytes", "65536");
+
+    kafka::RebalanceHooks hooks;
+    hooks.on_assigned = [this](const std::vector<kafka::TopicPartition>& parts) {
+        std::lock_guard lock(status_mutex_);
+        for (const auto& p : parts) {
+            schedule_.assign(p.partition);
+            newly_assigned_.insert(p.partition);
+            status_[p.partition] = PartitionStatus{};
+        }
+        log::info("delayer {}: assigned {} partition(s) of {}", delayer_.name, parts.size(),
+                  delayer_.topic);
+    };
+    hooks.on_revoked = [this](const std::vector<kafka::TopicPartition>& parts) {
+        // Last chance to commit what was acknowledged for these partitions; envelopes still in
+        // their windows are dropped, never committed: the new owner reads them again.
+        std::vector<kafka::TopicPartition> commits;
+        for (const auto& p : parts) {
+            const auto it = pending_commits_.find(p.partition);
+            if (it != pending_commits_.end()) {
+                commits.push_back({delayer_.topic, p.partition, it->second});
+            }
+        }
+        try {
+            if (consumer_) consumer_->commit(commits);
+        } catch (const kt::Error& e) {
+            log::warn("delayer {}: commit on revocation failed: {}", delayer_.name, e.what());
+        }
+        std::lock_guard lock(status_mutex_);
+        for (const auto& p : parts) {
+            schedule_.revoke(p.partition);
+            pending_commits_.erase(p.partition);
+            newly_assigned_.erase(p.partition);
+            status_.erase(p.partition);
+        }
+        log::info("delayer {}: revoked {} partition(s)", delayer_.name, parts.size());
+    };
+    consumer_ = std::make_unique<kafka::Consumer>(options, std::move(hooks));
+    consumer_->subscribe({delayer_.topic});
+}
+
+void Delayer::reconnect() {
+    if (consumer_) {
+        try {
+            consumer_->close();  // leaves the group; on_revoked commits what was acknowledged
+        } catch (const kt::Error& e) {
+            log::warn("delayer {}: leaving the group failed: {}", delayer_.name, e.what());
+        }
+        consumer_.reset();
+    }
+    {
+        std::lock_guard lock(status_mutex_);
+        schedule_ = Schedule(options_.window);
+        pending_commits_.clear();
+        newly_assigned_.clear();
+        status_.clear();
+    }
+    connect();
+}
+
+std::map<std::int32_t, std::int64_t> Delayer::lag() const {
+    std::map<std::int32_t, std::int64_t> out;
+    std::lock_guard lock(status_mutex_);
+    for (const auto& [partition, s] : status_) {
+        if (s.lag >= 0) out[partition] = s.lag;
+    }
+    return out;
+}
+
+http::Check Delayer::health(std::chrono::milliseconds stall_timeout) {
+    std::int64_t due_lag = 0;
+    {
+        std::lock_guard lock(status_mutex_);
+        for (const auto& [partition, s] : status_) {
+            if (!s.holding && s.lag > 0) due_lag += s.lag;
+        }
+    }
+    return liveness_.check(Clock::now(), due_lag, stall_timeout);
+}
+
+http::Check Delayer::readiness() const {
+    if (!failing_) return {};
+    std::lock_guard lock(error_mutex_);
+    return {false, fmt::format("delayer {}: {}", delayer_.name, last_error_)};
+}
+
+void Delayer::set_error(const std::string& error) {
+    {
+        std::lock_guard lock(error_mutex_);
+        last_error_ = config::redact(error);
+    }
+    failing_ = true;
+}
+
+void Delayer::publish_status(WallTime now) {
+    std::int64_t held = 0;
+    {
+        std::lock_guard lock(status_mutex_);
+        for (auto& [partition, s] : status_) {
+            s.holding = schedule_.holding(partition, now);
+            std::int64_t low = 0;
+            std::int64_t high = 0;
+            // Cached values from fetch responses: no broker round trip.
+            if (rd_kafka_get_watermark_offsets(consumer_->handle(), delayer_.topic.c_str(),
+                                               partition, &low,
+                                               &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+                high < 0) {
+                continue;
+            }
+            const std::int64_t from = s.committed >= 0 ? s.committed : low;
+            s.lag = std::max<std::int64_t>(0, high - from);
+            held += s.lag;
+        }
+    }
+    metrics_.held_envelopes.set(static_cast<double>(held));
+    metrics_.window_envelopes.set(static_cast<double>(schedule_.held()));
+    metrics_.paused_partitions.set(static_cast<double>(schedule_.paused()));
+}
+
+void Delayer::apply_assignment() {
+    if (newly_assigned_.empty()) return;
+    std::vector<kafka::TopicPartition> parts;
+    for (const auto p : newly_assigned_) parts.push_back({delayer_.topic, p, kafka::kNoOffset});
+    newly_assigned_.clear();
+    // librdkafka keeps a partition paused by the application across a rebalance.
+    consumer_->resume(parts);
+    try {
+        const auto committed = consumer_->committed(parts, std::chrono::seconds(5));
+        std::lock_guard lock(status_mutex_);
+        for (const auto& c : committed) {
+            const auto it = status_.find(c.partition);
+            if (it != status_.end()) it->second.committed = c.offset;
+        }
+    } catch (const kt::Error& e) {
+        log::warn("delayer {}: cannot read committed offsets: {}", delayer_.name, e.what());
+    }
+}
+
+void Delayer::intake(const kafka::Message& message, WallTime now, std::vector<ReadyEntry>& ready) {
+    const std::int32_t partition = message.partition();
+    if (!schedule_.admits(partition, message.offset())) return;
+    WindowEntry entry;
+    entry.offset = message.offset();
+    entry.value.assign(message.payload());
+    if (const auto key = message.key()) entry.key.emplace(*key);
+    ParsedEnvelope parsed = parser_.parse(message.payload());
+    if (!parsed.ok) {
+        entry.dead_reason = std::move(parsed.reason);
+        entry.due = WallTime::min();
+    } else {
+        std::optional<std::int64_t> timestamp;
+        if (const auto ts = message.timestamp()) timestamp = ts->count();
+        const DueTime due = due_time(parsed.created_at, timestamp, delayer_.delay, now);
+        if (due.from_future) {
+            metrics_.future_envelopes.inc();
+            log::debug("delayer {}: {}:{}@{} was created in the future; held until {:.3f}",
+                       delayer_.name, delayer_.topic, partition, entry.offset,
+                       unix_seconds(due.due));
+        }
+        entry.due = due.due;
+        entry.payload_pos = parsed.payload_pos;
+        entry.payload_len = parsed.payload_len;
+        entry.id = std::move(parsed.id);
+        entry.topic = parsed.topic ? std::move(*parsed.topic) : delayer_.target;
+    }
+    schedule_.offer(partition, std::move(entry), now, ready);
+}
+
+void Delayer::apply_flow(const FlowPlan& plan) {
+    if (!plan.pause.empty()) {
+        std::vector<kafka::TopicPartition> parts;
+        for (const auto& p : plan.pause) parts.push_back({delayer_.topic, p.partition, p.offset});
+        consumer_->pause(parts);
+        // Messages after the window were fetched (and dropped): read them again on resume.
+        consumer_->seek(parts, kSeekTimeout);
+        log::debug("delayer {}: paused {} partition(s) with full windows", delayer_.name,
+                   parts.size());
+    }
+    if (!plan.resume.empty()) {
+        std::vector<kafka::TopicPartition> parts;
+        for (const auto p : plan.resume) parts.push_back({delayer_.topic, p, kafka::kNoOffset});
+        consumer_->resume(parts);
+    }
+}
+
+void Delayer::produce_one(const std::vector<ReadyEntry>& ready, const Outgoing& out,
+                          std::size_t tag) {
+    const WindowEntry& e = ready[out.entry].entry;
+    const std::string_view payload = std::string_view(e.value).substr(e.payload_pos, e.payload_len);
+    switch (out.kind) {
+        case Outgoing::Kind::kRelease:
+            producer_->produce(kafka::Record{
+                e.topic, std::string_view(e.id), payload, {}, kafka::kAnyPartition, tag});
+            return;
+        case Outgoing::Kind::kForward: {
+            // The next stage counts its delay from now.
+            const std::string forward =
+                wire::delay_envelope(payload, e.topic, unix_seconds(WallClock::now()));
+            producer_->produce(kafka::Record{
+                next_topic_, std::string_view(e.id), forward, {}, kafka::kAnyPartition, tag});
+            return;
+        }
+        case Outgoing::Kind::kDead: {
+            const std::string partition_text = std::to_string(ready[out.entry].partition);
+            const std::string offset_text = std::to_string(e.offset);
+            const std::string size_text = std::to_string(e.value.size());
+            const bool truncated = e.value.size() > kMaxDeadLetterBytes;
+            const kafka::Header headers[] = {
+                {"kt.error", out.reason},         {"kt.topic", delayer_.topic},
+                {"kt.partition", partition_text}, {"kt.offset", offset_text},
+                {"kt.delayer", delayer_.name},    {"kt.original_bytes", size_text},
+            };
+            std::optional<std::string_view> key;
+            if (e.key) key = *e.key;
+            const std::string_view value = std::string_view(e.value);
+            producer_->produce(
+                kafka::Record{delayer_.dead_letter_topic, key,
+                              truncated ? value.substr(0, kMaxDeadLetterBytes) : value,
+                              std::span(headers, truncated ? 6 : 5), kafka::kAnyPartition, tag});
+            return;
+        }
+    }
+}
+
+bool Delayer::flush(const std::stop_token& stop) {
+    const auto deadline = Clock::now() + kFlushTimeout;
+    while (true) {
+        try {
+            (void)producer_->flush(kFlushSlice);
+            return true;
+        } catch (const kafka::KafkaError& e) {
+            if (e.code() != RD_KAFKA_RESP_ERR__TIMED_OUT) throw;
+        }
+        if (stop.stop_requested() || Clock::now() >= deadline) return false;
+        liveness_.beat(Clock::now());
+    }
+}
+
+bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
+    const auto started = Clock::now();
+    std::vector<Outgoing> outs;
+    outs.reserve(ready.size() * (next_topic_.empty() ? 1 : 2));
+    for (std::size_t i = 0; i < ready.size(); ++i) {
+        const WindowEntry& e = ready[i].entry;
+        if (e.dead()) {
+            outs.push_back(
+                {i, Outgoing::Kind::kDead, Outgoing::State::kUnsent, false, e.dead_reason});
+            continue;
+        }
+        outs.push_back({i, Outgoing::Kind::kRelease, Outgoing::State::kUnsent, false, {}});
+        if (!next_topic_.empty()) {
+            outs.push_back({i, Outgoing::Kind::kForward, Outgoing::State::kUnsent, false, {}});
+        }
+    }
+    delivered_.assign(outs.size(), false);
+    delivery_errors_.assign(outs.size(), RD_KAFKA_RESP_ERR_NO_ERROR);
+
+    // A release or forward that can never succeed becomes a dead letter of its envelope.
+    auto give_up = [&](std::size_t j, rd_kafka_resp_err_t error) {
+        Outgoing& out = outs[j];
+        out.state = Outgoing::State::kDone;
+        out.failed = true;
+        const std::string& topic =
+            out.kind == Outgoing::Kind::kRelease ? ready[out.entry].entry.topic : next_topic_;
+        outs.push_back({out.entry, Outgoing::Kind::kDead, Outgoing::State::kUnsent, false,
+                        fmt::format("cannot produce to {}: {} ({})", topic,
+                                    rd_kafka_err2name(error), rd_kafka_err2str(error))});
+        delivered_.push_back(false);
+        delivery_errors_.push_back(RD_KAFKA_RESP_ERR_NO_ERROR);
+    };
+
+    for (int attempt = 0;; ++attempt) {
+        std::string problem;
+        try {
+            for (std::size_t j = 0; j < outs.size(); ++j) {
+                if (outs[j].state != Outgoing::State::kUnsent) continue;
+                try {
+                    produce_one(ready, outs[j], j);
+                    outs[j].state = Outgoing::State::kInFlight;
+                } catch (const kafka::KafkaError& e) {
+                    if (outs[j].kind == Outgoing::Kind::kDead ||
+                        !is_permanent_delivery_error(e.code())) {
+                        throw;
+                    }
+                    give_up(j, e.code());
+                }
+            }
+            if (!flush(stop)) {
+                if (stop.stop_requested()) return false;
+                problem = fmt::format("{} message(s) not acknowledged within {} s",
+                                      producer_->in_flight(), kFlushTimeout.count() / 1000);
+            }
+        } catch (const kafka::KafkaError& e) {
+            problem = e.what();
+            if (e.fatal()) {
+                // The idempotent producer cannot go on: a new one sends everything again.
+                log::warn("delayer {}: producer failed fatally, recreating it: {}", delayer_.name,
+                          e.what());
+                producer_ = make_producer();
+                for (auto& out : outs) {
+                    if (out.state == Outgoing::State::kInFlight)
+                        out.state = Outgoing::State::kUnsent;
+                }
+            }
+        }
+        rd_kafka_resp_err_t first_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+        for (std::size_t j = 0; j < outs.size(); ++j) {
+            if (outs[j].state != Outgoing::State::kInFlight) continue;
+            if (delivered_[j]) {
+                outs[j].state = Outgoing::State::kDone;
+            } else if (const auto error = delivery_errors_[j];
+                       error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                delivery_errors_[j] = RD_KAFKA_RESP_ERR_NO_ERROR;
+                if (outs[j].kind != Outgoing::Kind::kDead && is_permanent_delivery_error(error)) {
+                    give_up(j, error);
+                } else {
+                    outs[j].state = Outgoing::State::kUnsent;
+                    if (first_error == RD_KAFKA_RESP_ERR_NO_ERROR) first_error = error;
+                }
+            }
+        }
+        const bool all_done = std::all_of(outs.begin(), outs.end(), [](const Outgoing& o) {
+            return o.state == Outgoing::State::kDone;
+        });
+        if (all_done) break;
+        // Only dead letters replacing undeliverable envelopes are new: send them right away.
+        if (problem.empty() && first_error == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+        if (problem.empty()) {
+            problem = fmt::format("delivery failed: {} ({})", rd_kafka_err2name(first_error),
+                                  rd_kafka_err2str(first_error));
+        }
+        // Nothing of this batch is committed: send what is missing again.
+        metrics_.batches_failed.inc();
+        set_error(problem);
+        const auto delay = retry_delay(attempt);
+        log::warn("delayer {}: batch of {} envelope(s) not acknowledged, retrying in {} ms: {}",
+                  delayer_.name, ready.size(), delay.count(), config::redact(problem));
+        liveness_.beat(Clock::now());
+        if (!sleep_for(delay, stop)) return false;
+    }
+
+    const WallTime acked = WallClock::now();
+    std::size_t released = 0;
+    std::size_t forwarded = 0;
+    std::size_t dead = 0;
+    double max_late = 0;
+    for (const auto& out : outs) {
+        if (out.failed) continue;
+        switch (out.kind) {
+            case Outgoing::Kind::kRelease: {
+                ++released;
+                const double late =
+                    std::chrono::duration<double>(acked - ready[out.entry].entry.due).count();
+                metrics_.lateness_seconds.observe(late);
+                max_late = std::max(max_late, late);
+                break;
+            }
+            case Outgoing::Kind::kForward:
+                ++forwarded;
+                break;
+            case Outgoing::Kind::kDead:
+                ++dead;
+                log::warn("delayer {}: dead letter {}:{}@{} to {}: {}", delayer_.name,
+                          delayer_.topic, ready[out.entry].partition, ready[out.entry].entry.offset,
+                          delayer_.dead_letter_topic, out.reason);
+                break;
+        }
+    }
+    metrics_.released.inc(released);
+    metrics_.forwarded.inc(forwarded);
+    metrics_.dead_letters.inc(dead);
+
+    for (const auto& [partition, offset] : commit_plan(ready)) {
+        auto& pending = pending_commits_[partition];
+        pending = std::max(pending, offset);
+    }
+    commit_pending();
+    if (!commit_failing_) failing_ = false;
+    metrics_.batches_ok.inc();
+    const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    log::info(
+        "delayer {}: batch of {} envelope(s): {} released, {} forwarded, {} dead in {} ms "
+        "(latest release {} ms after due)",
+        delayer_.name, ready.size(), released, forwarded, dead, took.count(),
+        static_cast<std::int64_t>(max_late * 1000));
+    return true;
+}
+
+void Delayer::commit_pending() {
+    if (pending_commits_.empty()) return;
+    std::vector<kafka::TopicPartition> commits;
+    for (const auto& [partition, offset] : pending_commits_) {
+        if (schedule_.assigned(partition)) commits.push_back({delayer_.topic, partition, offset});
+    }
+    try {
+        consumer_->commit(commits);
+    } catch (const kt::Error& e) {
+        // Kept: committed with the next batch, or on revocation.
+        if (!commit_failing_) {
+            log::warn("delayer {}: commit failed, will retry: {}", delayer_.name, e.what());
+        }
+        commit_failing_ = true;
+        set_error(e.what());
+        return;
+    }
+    if (commit_failing_) log::info("delayer {}: commits succeed again", delayer_.name);
+    commit_failing_ = false;
+    pending_commits_.clear();
+    {
+        std::lock_guard lock(status_mutex_);
+        for (const auto& c : commits) {
+            const auto it = status_.find(c.partition);
+            if (it != status_.end()) it->second.committed = c.offset;
+        }
+    }
+    liveness_.progress(Clock::now());
+}
+
+void Delayer::run(std::stop_token stop) {
+    std::vector<kafka::Message> messages;
+    std::vector<ReadyEntry> ready;
+    int failures = 0;
+    while (!stop.stop_requested()) {
+        liveness_.beat(Clock::now());
+        try {
+            if (!consumer_) connect();
+            apply_assignment();
+            commit_pending();
+            WallTime now = WallClock::now();
+            ready.clear();
+            schedule_.take_due(now, ready, options_.max_batch);
+            // The timer: poll no longer than until the earliest window front falls due.
+            const milliseconds timeout =
+                ready.empty() ? poll_timeout(schedule_.next_due(), now, options_.max_poll_wait)
+                              : milliseconds(0);
+            messages.clear();
+            consumer_->poll_batch(messages, options_.max_batch, timeout);
+            // Entries of partitions revoked while polling belong to their new owner now.
+            std::erase_if(ready,
+                          [this](const ReadyEntry& r) { return !schedule_.assigned(r.partition); });
+            now = WallClock::now();
+            for (const auto& m : messages) intake(m, now, ready);
+            messages.clear();
+            apply_flow(schedule_.plan_flow());
+            if (!ready.empty() && !process(stop, ready)) break;
+            publish_status(WallClock::now());
+            failures = 0;
+        } catch (const kt::Error& e) {
+            // The consumer's positions may be unknown now: rejoin from the committed offsets,
+            // which never pass an envelope that was not released.
+            metrics_.batches_failed.inc();
+            set_error(e.what());
+            const auto delay = retry_delay(failures++);
+            log::warn("delayer {}: {}; reconnecting in {} ms", delayer_.name,
+                      config::redact(e.what()), delay.count());
+            if (!sleep_for(delay, stop)) break;
+            try {
+                reconnect();
+            } catch (const kt::Error& again) {
+                log::warn("delayer {}: reconnecting failed: {}", delayer_.name,
+                          config::redact(again.what()));
+            }
+        }
+    }
+    log::info("delayer {}: stopping", delayer_.name);
+    try {
+        if (consumer_) consumer_->close();
+    } catch (const std::exception& e) {
+        log::warn("delayer {}: leaving the group failed: {}", delayer_.name, e.what());
+    }
+}
+
+}  // namespace kt::workers
