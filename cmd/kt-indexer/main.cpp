@@ -9,16 +9,19 @@
 #include "lib/config/loader.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/error.hpp"
+#include "lib/http/readiness.hpp"
 #include "lib/http/status_server.hpp"
-#include "lib/metrics/registry.hpp"
 #include "lib/log/log.hpp"
+#include "lib/metrics/registry.hpp"
+#include "workers/common/dependency_probes.hpp"
 #include "workers/indexer/indexer.hpp"
 
 int main(int argc, char** argv) {
     kt::cmd::WorkerArgs args;
     args.config_path = kt::config::default_config_path();
     CLI::App app{"kt-indexer: keeps Elasticsearch indexes equal to their PostgreSQL rows"};
-    app.add_option("--config", args.config_path, "config file (default $KT_CONFIG, then config/kt.yaml)");
+    app.add_option("--config", args.config_path,
+                   "config file (default $KT_CONFIG, then config/kt.yaml)");
     app.add_option("--index", args.names, "index to serve (repeatable; default: every index)");
     app.add_option("--metrics-port", args.metrics_port, "port of /metrics, /healthz, /readyz");
     std::string stall_text = "2m";
@@ -33,7 +36,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : 2;
     }
-    kt::log::configure(kt::log::parse_format(args.log_format), kt::log::parse_level(args.log_level));
+    kt::log::configure(kt::log::parse_format(args.log_format),
+                       kt::log::parse_level(args.log_level));
     const auto stall_timeout = kt::config::parse_duration(stall_text);
     if (!stall_timeout || stall_timeout->count() <= 0) {
         kt::log::error("--stall-timeout: bad duration '{}' (write e.g. 30s, 2m)", stall_text);
@@ -62,10 +66,19 @@ int main(int argc, char** argv) {
         }
     }
 
+    if (selected.empty()) {
+        kt::log::error("{}: no index to serve (the indexes section is empty)", args.config_path);
+        return 2;
+    }
+
     kt::metrics::Registry registry;
     std::vector<std::unique_ptr<kt::workers::Indexer>> indexers;
+    std::unique_ptr<kt::http::ReadinessProber> prober;
     std::unique_ptr<kt::http::StatusServer> status;
     try {
+        prober = std::make_unique<kt::http::ReadinessProber>(
+            kt::workers::dependency_probes(config, {selected.front()->topic, true, true}),
+            std::chrono::seconds(5));
         for (const auto* ix : selected) {
             indexers.push_back(std::make_unique<kt::workers::Indexer>(config, *ix, registry));
         }
@@ -85,7 +98,16 @@ int main(int argc, char** argv) {
             [all, stall = *stall_timeout] {
                 return all([stall](kt::workers::Indexer& i) { return i.health(stall); });
             },
-            [all] { return all([](kt::workers::Indexer& i) { return i.readiness(); }); });
+            [all, &prober] {
+                kt::http::Check ready = prober->check();
+                const kt::http::Check loops =
+                    all([](kt::workers::Indexer& i) { return i.readiness(); });
+                if (!loops.ok) {
+                    ready.detail = loops.detail + (ready.ok ? "" : "; " + ready.detail);
+                    ready.ok = false;
+                }
+                return ready;
+            });
         kt::log::info("kt-indexer serving {} index(es); metrics on port {}", indexers.size(),
                       status->port());
     } catch (const kt::Error& e) {
@@ -110,6 +132,7 @@ int main(int argc, char** argv) {
     }
     status->stop();
     status.reset();
+    prober.reset();
     indexers.clear();
     kt::log::info("kt-indexer stopped");
     return exit_code;

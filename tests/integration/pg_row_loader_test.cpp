@@ -12,6 +12,7 @@
 
 #include "lib/config/config.hpp"
 #include "lib/pg/error.hpp"
+#include "lib/pg/pinger.hpp"
 #include "lib/pg/row_loader.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -444,6 +445,33 @@ TEST(PgRowLoader, UnreachableServerIsRetryable) {
     } catch (const ConnectionError& e) {
         EXPECT_TRUE(e.retryable());
         EXPECT_THAT(e.what(), HasSubstr("nowhere"));
+        EXPECT_THAT(e.what(), HasSubstr("kt:***@127.0.0.1:1"));
+        EXPECT_THAT(e.what(), Not(HasSubstr("hunter2")));
+    }
+}
+
+TEST(PgPinger, AnswersAndReconnectsAfterItsBackendIsTerminated) {
+    Db db;
+    Pinger pinger(test::postgres_url());
+    pinger.ping();
+    db.exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE application_name = 'kt-readiness' AND pid <> pg_backend_pid()");
+    // The first ping after the kill may fail (its connection is gone); the next reconnects.
+    try {
+        pinger.ping();
+    } catch (const ConnectionError&) {
+        pinger.ping();
+    }
+}
+
+TEST(PgPinger, UnreachableServerThrowsWithoutThePassword) {
+    Pinger pinger("postgresql://kt:hunter2-secret@127.0.0.1:1/kt", seconds(1));
+    try {
+        pinger.ping();
+        FAIL() << "expected ConnectionError";
+    } catch (const ConnectionError& e) {
+        EXPECT_TRUE(e.retryable());
         EXPECT_THAT(e.what(), HasSubstr("kt:***@127.0.0.1:1"));
         EXPECT_THAT(e.what(), Not(HasSubstr("hunter2")));
     }

@@ -32,20 +32,41 @@ kafka::Options broker_options() {
     return options;
 }
 
-std::vector<kafka::Message> read_topic(const std::string& topic, std::size_t count,
-                                       std::chrono::milliseconds timeout) {
+std::optional<std::string> ReadMessage::header(const std::string& name) const {
+    const auto it = headers.find(name);
+    if (it == headers.end()) return std::nullopt;
+    return it->second;
+}
+
+std::vector<ReadMessage> read_topic(const std::string& topic, std::size_t count,
+                                    std::chrono::milliseconds timeout) {
     kafka::Options options = broker_options();
     options.group_id = unique_name("reader");
     options.properties = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
+    std::vector<ReadMessage> out;
     kafka::Consumer consumer(options);
     consumer.subscribe({topic});
-    std::vector<kafka::Message> out;
+    std::vector<kafka::Message> got;
     wait_until(
         [&] {
-            consumer.poll_batch(out, count - out.size(), 200ms);
+            got.clear();
+            consumer.poll_batch(got, count - out.size(), 200ms);
+            for (const auto& m : got) {
+                ReadMessage copy;
+                copy.partition = m.partition();
+                copy.offset = m.offset();
+                if (m.key()) copy.key = std::string(*m.key());
+                copy.payload = std::string(m.payload());
+                for (const auto& h : m.headers()) {
+                    if (h.value) copy.headers[std::string(h.name)] = std::string(*h.value);
+                }
+                if (const auto ts = m.timestamp()) copy.timestamp_ms = ts->count();
+                out.push_back(std::move(copy));
+            }
             return out.size() >= count;
         },
         timeout, 1ms);
+    got.clear();  // librdkafka's messages go before its client
     consumer.close();
     return out;
 }

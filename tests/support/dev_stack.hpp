@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,10 +23,23 @@ void create_topic(const std::string& topic, int partitions);
 /// Client options for the development broker (KT_TEST_KAFKA_BROKERS), no group.
 [[nodiscard]] kafka::Options broker_options();
 
+/// A consumed message copied out of librdkafka (a kafka::Message must not outlive its client).
+struct ReadMessage {
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+    std::optional<std::string> key;
+    std::string payload;
+    std::map<std::string, std::string> headers;  ///< last value of each non-null header
+    std::optional<std::int64_t> timestamp_ms;
+
+    /// The header's value, nullopt when absent.
+    [[nodiscard]] std::optional<std::string> header(const std::string& name) const;
+};
+
 /// Reads up to `count` messages of `topic` from the start with a fresh consumer group; returns
 /// what arrived by the deadline.
-[[nodiscard]] std::vector<kafka::Message> read_topic(const std::string& topic, std::size_t count,
-                                                     std::chrono::milliseconds timeout);
+[[nodiscard]] std::vector<ReadMessage> read_topic(const std::string& topic, std::size_t count,
+                                                  std::chrono::milliseconds timeout);
 
 /// The status port a worker executable logged ("metrics on port N"); nullopt when it did not
 /// log one within `timeout`.

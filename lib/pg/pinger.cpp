@@ -1,0 +1,43 @@
+#include "lib/pg/pinger.hpp"
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+#include "lib/pg/detail/conninfo.hpp"
+#include "lib/pg/error.hpp"
+#include "lib/pg/sql.hpp"
+
+namespace kt::pg {
+
+struct Pinger::Session {
+    explicit Session(const std::string& conninfo) : conn(conninfo) {}
+    pqxx::connection conn;
+};
+
+Pinger::Pinger(std::string url, std::chrono::seconds timeout)
+    : url_(std::move(url)),
+      conninfo_(detail::with_session_options(url_, "kt-readiness", timeout)),
+      timeout_(timeout) {}
+
+Pinger::~Pinger() = default;
+
+void Pinger::ping() {
+    try {
+        if (!session_) {
+            session_ = std::make_unique<Session>(conninfo_);
+            pqxx::nontransaction tx(session_->conn);
+            tx.exec(fmt::format("SET statement_timeout = {}",
+                                std::chrono::milliseconds(timeout_).count()));
+        }
+        pqxx::nontransaction tx(session_->conn);
+        tx.exec1("SELECT 1");
+    } catch (const std::exception& e) {
+        session_.reset();
+        throw ConnectionError(
+            detail::scrub_password(fmt::format("PostgreSQL at {} does not answer: {}",
+                                               detail::redact_url(url_), one_line(e.what())),
+                                   url_));
+    }
+}
+
+}  // namespace kt::pg

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace kt::pg {
+
+/// Tells whether PostgreSQL answers: keeps one connection and runs `SELECT 1` on it,
+/// reconnecting when it was lost. Connecting is lazy (the constructor never throws for an
+/// unreachable server). Not thread-safe: use it from one thread.
+class Pinger {
+public:
+    /// For `url`; `timeout` bounds connecting and the statement.
+    explicit Pinger(std::string url, std::chrono::seconds timeout = std::chrono::seconds(3));
+    ~Pinger();
+    Pinger(const Pinger&) = delete;
+    Pinger& operator=(const Pinger&) = delete;
+
+    /// Runs `SELECT 1`; throws ConnectionError (password scrubbed) when the server does not
+    /// answer. The next call after a failure connects afresh.
+    void ping();
+
+private:
+    struct Session;
+
+    std::string url_;
+    std::string conninfo_;
+    std::chrono::seconds timeout_;
+    std::unique_ptr<Session> session_;
+};
+
+}  // namespace kt::pg
