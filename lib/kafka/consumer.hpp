@@ -32,6 +32,7 @@ struct RebalanceHooks {
 /// enable.auto.offset.store=false, auto.offset.reset=earliest. Works with the EAGER and
 /// COOPERATIVE rebalance protocols (partition.assignment.strategy). Not thread-safe: use one
 /// Consumer from one thread. Registered with librdkafka as opaque, so neither copied nor moved.
+/// Every Message it returned must be destroyed before it: librdkafka's destroy waits for them.
 class Consumer {
 public:
     /// Creates the client; throws kt::Error when group_id is empty or a property is rejected.
