@@ -7,6 +7,7 @@
 
 #include "lib/log/log.hpp"
 #include "lib/pg/detail/conninfo.hpp"
+#include "lib/pg/detail/failure.hpp"
 #include "lib/pg/sql.hpp"
 
 namespace kt::pg {
@@ -269,60 +270,15 @@ void RowLoader::rollback_or_drop() noexcept {
 }
 
 void RowLoader::rethrow_as_pg_error(const std::string& doing, std::size_t id_count) {
-    const auto message = [&](std::string_view detail_text, const std::string& sqlstate) {
-        std::string text = fmt::format("index '{}': {}: {}", index_.name, doing, detail_text);
-        if (!sqlstate.empty()) text += fmt::format(" (SQLSTATE {})", sqlstate);
-        return detail::scrub_password(std::move(text), url_);
-    };
-    const auto drop = [&] {
+    const detail::Failure failure =
+        detail::current_failure(url_, session_ && session_->conn.is_open(), id_count);
+    if (failure.connection_lost) {
         session_.reset();
         lost_connection_ = true;
-    };
-    try {
-        throw;
-    } catch (const pqxx::broken_connection& e) {
-        drop();
-        throw ConnectionError(message(fmt::format("connection to PostgreSQL at {} lost: {}",
-                                                  detail::redact_url(url_), one_line(e.what())),
-                                      ""));
-    } catch (const pqxx::sql_error& e) {
-        SqlstateKind kind = classify_sqlstate(e.sqlstate());
-        if (kind != SqlstateKind::kConnection && session_ && !session_->conn.is_open()) {
-            kind = SqlstateKind::kConnection;
-        }
-        // With no ids, a data error comes from the query itself.
-        if (kind == SqlstateKind::kData && id_count == 0) kind = SqlstateKind::kQuery;
-        const std::string text = message(one_line(e.what()), e.sqlstate());
-        if (kind == SqlstateKind::kConnection) {
-            drop();
-        } else {
-            rollback_or_drop();
-        }
-        switch (kind) {
-            case SqlstateKind::kConnection:
-                throw ConnectionError(text, e.sqlstate());
-            case SqlstateKind::kTransient:
-                throw ServerBusyError(text, e.sqlstate());
-            case SqlstateKind::kData:
-                throw IdRejected(text, e.sqlstate());
-            case SqlstateKind::kQuery:
-                break;
-        }
-        throw QueryError(text, e.sqlstate());
-    } catch (const pqxx::in_doubt_error& e) {
-        drop();
-        throw ConnectionError(message(one_line(e.what()), ""));
-    } catch (const pqxx::failure& e) {
-        if (session_ && session_->conn.is_open()) {
-            rollback_or_drop();
-            throw QueryError(message(one_line(e.what()), ""));
-        }
-        drop();
-        throw ConnectionError(message(one_line(e.what()), ""));
-    } catch (const std::exception& e) {
+    } else {
         rollback_or_drop();
-        throw QueryError(message(one_line(e.what()), ""));
     }
+    detail::throw_failure(failure, fmt::format("index '{}': {}", index_.name, doing));
 }
 
 }  // namespace kt::pg
