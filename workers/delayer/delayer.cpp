@@ -584,6 +584,7 @@ void Delayer::run(std::stop_token stop) {
         } catch (const kt::Error& e) {
             // The consumer's positions may be unknown now: rejoin from the committed offsets,
             // which never pass an envelope that was not released.
+            messages.clear();  // a Message must not outlive its Consumer
             metrics_.batches_failed.inc();
             set_error(e.what());
             const auto delay = retry_delay(failures++);

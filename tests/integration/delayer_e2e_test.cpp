@@ -1,0 +1,579 @@
+// kt-delayer end to end: the real executable against kt-devbroker (and, for self-healing,
+// kt-indexer with PostgreSQL and the Elasticsearch stand-in).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lib/kafka/producer.hpp"
+#include "lib/wire/messages.hpp"
+#include "tests/support/dev_stack.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/test_env.hpp"
+#include "tests/support/topic_reader.hpp"
+#include "tests/support/worker_process.hpp"
+
+namespace kt::workers {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::ReceivedMessage;
+using test::TopicReader;
+using test::unix_now;
+using test::WorkerProcess;
+
+constexpr auto kDeadline = 60s;
+constexpr auto kExitDeadline = 10s;
+/// Releases must happen within this long after their due time.
+constexpr double kMaxLateness = 1.0;
+const std::string kDelayerBinary = KT_BINARY_DIR "/cmd/kt-delayer";
+const std::string kIndexerBinary = KT_BINARY_DIR "/cmd/kt-indexer";
+const std::string kKtBinary = KT_BINARY_DIR "/cmd/kt";
+
+/// One delay stage of a test config.
+struct Stage {
+    std::string suffix;  ///< stage name (and topic) = <unique name>_<suffix>
+    std::string delay;   ///< e.g. "2s"
+    std::string next;    ///< suffix of the next stage, empty when none
+};
+
+/// What a test needs besides its delay stages.
+struct SetupOptions {
+    int partitions = 4;
+    /// kafka.properties beyond the test defaults (session timeout 6 s, heartbeat 500 ms).
+    std::map<std::string, std::string> properties;
+    /// Creates a PostgreSQL table for the index (self-healing test); otherwise the index is
+    /// only there because a delayer's target must be an index topic.
+    bool with_table = false;
+};
+
+/// Delay stages with unique topic names, the model topic they release to, and a config file.
+class Delays {
+public:
+    explicit Delays(std::vector<Stage> stages, SetupOptions options = {})
+        : name_(test::unique_name("dly")),
+          stages_(std::move(stages)),
+          options_(std::move(options)),
+          dir_(std::filesystem::temp_directory_path() / name_) {
+        test::create_topic(target(), 4);
+        for (const auto& s : stages_) {
+            test::create_topic(topic(s.suffix), options_.partitions);
+            test::create_topic(topic(s.suffix) + ".dlq", 1);
+        }
+        if (options_.with_table) {
+            db_ = std::make_unique<pqxx::connection>(test::postgres_url());
+            exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, title text NOT NULL)");
+        }
+        std::filesystem::create_directories(dir_);
+        std::ofstream(config_path()) << config_text();
+    }
+    ~Delays() {
+        try {
+            if (db_) exec("DROP TABLE IF EXISTS " + name_);
+        } catch (...) {
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    Delays(const Delays&) = delete;
+    Delays& operator=(const Delays&) = delete;
+
+    /// The model topic (and index) payloads are released to.
+    [[nodiscard]] const std::string& target() const { return name_; }
+    /// The delay topic (and delayer name) of stage `suffix`.
+    [[nodiscard]] std::string topic(const std::string& suffix) const {
+        return name_ + "_" + suffix;
+    }
+    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+
+    void exec(const std::string& sql) {
+        pqxx::nontransaction tx(*db_);
+        tx.exec(sql);
+        tx.commit();
+    }
+
+    /// Produces raw values in order to one partition of `topic`, unkeyed.
+    void produce(const std::string& topic, std::int32_t partition,
+                 const std::vector<std::string>& values) {
+        std::vector<std::pair<std::int32_t, std::string>> records;
+        for (const auto& v : values) records.emplace_back(partition, v);
+        produce(topic, records);
+    }
+    /// Produces (partition, value) pairs in order with one producer, unkeyed.
+    void produce(const std::string& topic,
+                 const std::vector<std::pair<std::int32_t, std::string>>& records) {
+        kafka::Options options = test::broker_options();
+        options.properties["linger.ms"] = "20";
+        kafka::Producer producer(options);
+        for (const auto& [partition, value] : records) {
+            producer.produce(kafka::Record{topic, std::nullopt, value, {}, partition, 0});
+        }
+        const auto flushed = producer.flush(30s);
+        ASSERT_TRUE(flushed.ok());
+        ASSERT_EQ(flushed.delivered, records.size());
+    }
+
+    std::unique_ptr<WorkerProcess> start_delayer(const std::string& log_name = "delayer",
+                                                 std::vector<std::string> extra = {}) {
+        std::vector<std::string> args{"--config", config_path(), "--metrics-port", "0"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return std::make_unique<WorkerProcess>(test::WorkerProcessOptions{
+            kDelayerBinary, args, {}, (dir_ / (log_name + ".log")).string()});
+    }
+    std::unique_ptr<WorkerProcess> start_indexer() {
+        return std::make_unique<WorkerProcess>(
+            test::WorkerProcessOptions{kIndexerBinary,
+                                       {"--config", config_path(), "--metrics-port", "0"},
+                                       {},
+                                       (dir_ / "indexer.log").string()});
+    }
+
+    /// `_source` of document `id` in the index, nullopt when absent.
+    std::optional<json> document(const std::string& id) {
+        httplib::Client client(test::es_url());
+        const auto res = client.Get("/" + name_ + "/_doc/" + id);
+        if (!res || res->status == 404) return std::nullopt;
+        if (res->status != 200) return json{{"unexpected_status", res->status}};
+        return json::parse(res->body).value("_source", json());
+    }
+
+private:
+    [[nodiscard]] std::string config_text() const {
+        std::string props;
+        std::map<std::string, std::string> all{{"session.timeout.ms", "6000"},
+                                               {"heartbeat.interval.ms", "500"}};
+        for (const auto& [k, v] : options_.properties) all[k] = v;
+        for (const auto& [k, v] : all) props += fmt::format("    {}: \"{}\"\n", k, v);
+        std::string delayers;
+        for (const auto& s : stages_) {
+            delayers +=
+                fmt::format("  {}: {{ delay: {}, target: {}{} }}\n", topic(s.suffix), s.delay,
+                            name_, s.next.empty() ? "" : ", next: " + topic(s.next));
+        }
+        return fmt::format(R"(kafka:
+  brokers: "{}"
+  group_prefix: {}
+  properties:
+{}postgres:
+  url: "{}"
+elasticsearch:
+  url: "{}"
+  timeout: 10s
+indexes:
+  {}:
+    query: |
+      SELECT id, jsonb_build_object('title', title) AS doc
+      FROM {} WHERE id = ANY($1::bigint[])
+    batch_wait: 50ms
+delayers:
+{})",
+                           test::kafka_brokers(), name_ + "_g", props, test::postgres_url(),
+                           test::es_url(), name_, name_, delayers);
+    }
+
+    std::string name_;
+    std::vector<Stage> stages_;
+    SetupOptions options_;
+    std::filesystem::path dir_;
+    std::unique_ptr<pqxx::connection> db_;
+};
+
+/// A kafka_tools envelope for integer id `id`; nullopt members are left out.
+std::string envelope(std::int64_t id, std::optional<double> created_at,
+                     std::optional<std::string> topic) {
+    json j{{"payload", {{"id", id}}}};
+    if (created_at) j["created_at"] = *created_at;
+    if (topic) j["topic"] = *topic;
+    return j.dump(-1, ' ', false, json::error_handler_t::strict);
+}
+
+/// Seconds from `due` to the release's Kafka timestamp (set by kt-delayer's producer).
+double lateness(const ReceivedMessage& r, double due) {
+    return static_cast<double>(r.message.timestamp_ms.value_or(0)) / 1000.0 - due;
+}
+
+/// Fails unless the release was not early (to the millisecond of Kafka timestamps) and at most
+/// kMaxLateness late.
+::testing::AssertionResult released_on_time(const ReceivedMessage& r, double due) {
+    const auto ts = r.message.timestamp_ms.value_or(0);
+    const auto due_ms = static_cast<std::int64_t>(std::floor(due * 1000.0));
+    if (ts < due_ms) {
+        return ::testing::AssertionFailure()
+               << "released " << (due_ms - ts) << " ms early: " << r.message.payload;
+    }
+    if (lateness(r, due) > kMaxLateness) {
+        return ::testing::AssertionFailure()
+               << "released " << lateness(r, due) << " s late: " << r.message.payload;
+    }
+    return ::testing::AssertionSuccess();
+}
+
+/// The id of a released instant message `{"id": N}`.
+std::int64_t released_id(const ReceivedMessage& r) {
+    return json::parse(r.message.payload).at("id").get<std::int64_t>();
+}
+
+/// The value of `series` on the worker's /metrics, nullopt when absent or unreachable.
+std::optional<double> metric(int port, const std::string& series) {
+    const auto [status, body] = test::http_get(port, "/metrics");
+    if (status != 200) return std::nullopt;
+    return test::metric_value(body, series);
+}
+
+void expect_clean_exit(WorkerProcess& worker) {
+    const auto asked = std::chrono::steady_clock::now();
+    worker.terminate();
+    EXPECT_EQ(worker.wait_exit(kExitDeadline), 0) << worker.log();
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, kExitDeadline);
+}
+
+TEST(DelayerE2e, ReleasesNoEarlierThanDueAndWithinASecondAfter) {
+    Delays d({{"d", "2s", ""}});
+    const std::string stage = d.topic("d");
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    auto delayer = d.start_delayer();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s)", kDeadline)) << delayer->log();
+    const auto port = test::wait_status_port(*delayer, kDeadline);
+    ASSERT_TRUE(port.has_value()) << delayer->log();
+
+    // Due between 1.1 s and 2 s from now, spread over the partitions; half name their topic,
+    // half fall back to the delayer's target.
+    std::map<std::int64_t, double> due;
+    std::vector<std::pair<std::int32_t, std::string>> records;
+    const double now = unix_now();
+    for (std::int64_t id = 1; id <= 40; ++id) {
+        const double created_at = now - static_cast<double>(id % 10) * 0.1;
+        due[id] = created_at + 2.0;
+        const auto topic = id % 2 == 0 ? std::optional<std::string>(d.target()) : std::nullopt;
+        records.emplace_back(static_cast<std::int32_t>(id % 4), envelope(id, created_at, topic));
+    }
+    d.produce(stage, records);
+    ASSERT_LT(unix_now(), now + 1.0) << "producing took too long for the test to mean anything";
+    // Without created_at, the Kafka timestamp counts.
+    const double before = unix_now();
+    d.produce(stage, 0, {envelope(100, std::nullopt, std::nullopt)});
+    const double after = unix_now();
+
+    const auto& got = reader.read_until(41, kDeadline);
+    ASSERT_EQ(got.size(), 41U) << delayer->log();
+    std::set<std::int64_t> seen;
+    for (const auto& r : got) {
+        const auto id = released_id(r);
+        seen.insert(id);
+        EXPECT_EQ(r.message.key, std::optional<std::string>(std::to_string(id)));
+        EXPECT_EQ(json::parse(r.message.payload), (json{{"id", id}}));
+        if (id == 100) {
+            const double ts = static_cast<double>(*r.message.timestamp_ms) / 1000.0;
+            EXPECT_GE(ts, std::floor((before + 2.0) * 1000.0) / 1000.0 - 0.001);
+            EXPECT_LE(ts, after + 2.0 + kMaxLateness);
+            continue;
+        }
+        EXPECT_TRUE(released_on_time(r, due.at(id)));
+    }
+    EXPECT_EQ(seen.size(), 41U);
+
+    const std::string labels = "{delayer=\"" + stage + "\"}";
+    EXPECT_TRUE(test::wait_until(
+        [&] { return metric(*port, "kt_delayer_released_total" + labels) == 41.0; }, 10s))
+        << test::http_get(*port, "/metrics").second;
+    EXPECT_EQ(metric(*port, "kt_delayer_release_lateness_seconds_count" + labels), 41.0);
+    EXPECT_EQ(metric(*port, "kt_delayer_dead_letters_total" + labels), 0.0);
+    EXPECT_EQ(test::http_get(*port, "/healthz").first, 200);
+    EXPECT_EQ(test::http_get(*port, "/readyz").first, 200);
+    EXPECT_GE(delayer->count_in_log("released"), 1U);
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, PartitionsWithDifferentDueTimesAreServedIndependently) {
+    Delays d({{"d", "4s", ""}});
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    auto delayer = d.start_delayer();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s)", kDeadline)) << delayer->log();
+
+    // Partition p's envelope is due in 4 - p seconds (partition 3 first, partition 0 last);
+    // partition 0 holds a second envelope due long ago behind its first one.
+    const double now = unix_now();
+    std::map<std::int64_t, double> due;
+    std::vector<std::pair<std::int32_t, std::string>> records;
+    for (std::int32_t p = 0; p < 4; ++p) {
+        const double created_at = now - p;
+        due[p + 1] = created_at + 4.0;
+        records.emplace_back(p, envelope(p + 1, created_at, std::nullopt));
+    }
+    records.emplace_back(0, envelope(99, now - 3600, std::nullopt));
+    d.produce(d.topic("d"), records);
+    due[99] = due[1];  // offset order: released with (right after) its partition's head
+
+    const auto& got = reader.read_until(5, kDeadline);
+    ASSERT_EQ(got.size(), 5U) << delayer->log();
+    std::vector<std::int64_t> order;
+    for (const auto& r : got) {
+        order.push_back(released_id(r));
+        EXPECT_TRUE(released_on_time(r, due.at(released_id(r))));
+    }
+    // Each partition's envelope at its own time: no head-of-line blocking across partitions.
+    ASSERT_GE(order.size(), 3U);
+    EXPECT_EQ((std::vector<std::int64_t>{order[0], order[1], order[2]}),
+              (std::vector<std::int64_t>{4, 3, 2}));
+    EXPECT_THAT(std::vector<std::int64_t>(order.begin() + 3, order.end()),
+                ::testing::UnorderedElementsAre(1, 99));
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, ABacklogOfEnvelopesNotYetDueDoesNotBlockAnOverdueOne) {
+    Delays d({{"d", "5m", ""}});
+    const std::string stage = d.topic("d");
+    // 20,000 envelopes on partition 0 that fall due only in 5 minutes.
+    std::vector<std::string> backlog;
+    const double now = unix_now();
+    for (std::int64_t id = 1; id <= 20000; ++id) backlog.push_back(envelope(id, now, std::nullopt));
+    d.produce(stage, 0, backlog);
+
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    auto delayer = d.start_delayer();
+    const auto port = test::wait_status_port(*delayer, kDeadline);
+    ASSERT_TRUE(port.has_value()) << delayer->log();
+    const std::string labels = "{delayer=\"" + stage + "\"}";
+    // Partition 0's window fills up and the partition is paused; the rest stays in Kafka.
+    ASSERT_TRUE(test::wait_until(
+        [&] { return metric(*port, "kt_delayer_paused_partitions" + labels) >= 1.0; }, kDeadline))
+        << delayer->log();
+    const auto window = metric(*port, "kt_delayer_window_envelopes" + labels);
+    ASSERT_TRUE(window.has_value());
+    EXPECT_LE(*window, 1000.0) << "the backlog must stay in Kafka, not in memory";
+
+    // An envelope overdue since a minute on partition 1 is released at once.
+    const double produced_at = unix_now();
+    d.produce(stage, 1, {envelope(50000, produced_at - 3600, std::nullopt)});
+    const auto& got = reader.read_until(1, kDeadline);
+    ASSERT_EQ(got.size(), 1U) << delayer->log();
+    EXPECT_EQ(released_id(got[0]), 50000);
+    EXPECT_LE(got[0].received_at - produced_at, kMaxLateness) << delayer->log();
+    EXPECT_TRUE(test::wait_until(
+        [&] { return metric(*port, "kt_delayer_held_envelopes" + labels) == 20000.0; }, 10s));
+    EXPECT_EQ(reader.read_for(500ms).size(), 1U) << "nothing of the backlog is due";
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, ChainedStagesForwardWithAFreshCreatedAt) {
+    Delays d({{"a", "1s", "b"}, {"b", "2s", ""}});
+    TopicReader released(d.target());
+    TopicReader forwarded(d.topic("b"));
+    ASSERT_TRUE(released.wait_assigned(kDeadline));
+    ASSERT_TRUE(forwarded.wait_assigned(kDeadline));
+    auto delayer = d.start_delayer();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s) of " + d.topic("a"), kDeadline))
+        << delayer->log();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s) of " + d.topic("b"), kDeadline))
+        << delayer->log();
+
+    const double created_at = unix_now();
+    d.produce(d.topic("a"), 2, {envelope(7, created_at, d.target())});
+
+    const auto& fwd = forwarded.read_until(1, kDeadline);
+    ASSERT_EQ(fwd.size(), 1U) << delayer->log();
+    const json next = json::parse(fwd[0].message.payload);
+    EXPECT_EQ(next["payload"], (json{{"id", 7}}));
+    EXPECT_EQ(next["topic"], d.target());
+    EXPECT_EQ(fwd[0].message.key, std::optional<std::string>("7"));
+    const double fresh = next["created_at"].get<double>();
+    EXPECT_GE(fresh, created_at + 1.0) << "created_at is reset when stage a releases";
+    EXPECT_LE(fresh, created_at + 1.0 + kMaxLateness);
+
+    const auto& got = released.read_until(2, kDeadline);
+    ASSERT_EQ(got.size(), 2U) << delayer->log();
+    EXPECT_TRUE(released_on_time(got[0], created_at + 1.0));  // stage a
+    EXPECT_TRUE(released_on_time(got[1], fresh + 2.0));       // stage b, from the fresh time
+    EXPECT_EQ(released_id(got[0]), 7);
+    EXPECT_EQ(released_id(got[1]), 7);
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, SigkillWhileHoldingThenRestartReleasesEverythingNoneEarly) {
+    Delays d({{"d", "8s", ""}});
+    const std::string stage = d.topic("d");
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    auto first = d.start_delayer("first");
+    ASSERT_TRUE(first->wait_for_log("assigned 4 partition(s)", kDeadline)) << first->log();
+    const auto port = test::wait_status_port(*first, kDeadline);
+    ASSERT_TRUE(port.has_value());
+
+    // Ids 1..100 fall due in about a second, ids 101..200 in 8 s; interleaved per partition.
+    std::map<std::int64_t, double> due;
+    const double now = unix_now();
+    std::vector<std::pair<std::int32_t, std::string>> records;
+    for (std::int64_t id = 1; id <= 200; ++id) {
+        const double created_at = id <= 100 ? now - 7.0 : now;
+        due[id] = created_at + 8.0;
+        records.emplace_back(static_cast<std::int32_t>(id % 4),
+                             envelope(id, created_at, std::nullopt));
+    }
+    d.produce(stage, records);
+
+    ASSERT_GE(reader.read_until(100, kDeadline).size(), 100U) << first->log();
+    const std::string labels = "{delayer=\"" + stage + "\"}";
+    ASSERT_TRUE(test::wait_until(
+        [&] { return metric(*port, "kt_delayer_window_envelopes" + labels) == 100.0; }, 10s))
+        << first->log();
+    first->kill();
+    ASSERT_EQ(first->wait_exit(kExitDeadline), 128 + SIGKILL);
+    EXPECT_LT(unix_now(), now + 8.0) << "killed after the held envelopes fell due; proves nothing";
+
+    auto second = d.start_delayer("second");
+    std::set<std::int64_t> ids;
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            ids.clear();
+            for (const auto& r : reader.read_until(ids.size() + 1, 200ms)) {
+                ids.insert(released_id(r));
+            }
+            return ids.size() == 200;
+        },
+        kDeadline))
+        << ids.size() << " of 200 released\n"
+        << second->log();
+    for (const auto& r : reader.messages()) {
+        const auto ts_ms = *r.message.timestamp_ms;
+        EXPECT_GE(ts_ms, static_cast<std::int64_t>(std::floor(due.at(released_id(r)) * 1000)))
+            << "released early: " << r.message.payload;
+    }
+    expect_clean_exit(*second);
+}
+
+TEST(DelayerE2e, KeepsItsGroupWhileHoldingLongerThanMaxPollInterval) {
+    SetupOptions options;
+    options.properties = {{"max.poll.interval.ms", "6000"}};
+    Delays d({{"d", "15s", ""}}, options);
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    auto delayer = d.start_delayer();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s)", kDeadline)) << delayer->log();
+
+    const double created_at = unix_now();
+    d.produce(d.topic("d"), 3, {envelope(1, created_at, std::nullopt)});
+    // Held for 15 s, two and a half times max.poll.interval.ms.
+    const auto& got = reader.read_until(1, kDeadline);
+    ASSERT_EQ(got.size(), 1U) << delayer->log();
+    EXPECT_TRUE(released_on_time(got[0], created_at + 15.0));
+    EXPECT_EQ(delayer->count_in_log("assigned"), 1U) << delayer->log();
+    EXPECT_EQ(delayer->count_in_log("revoked"), 0U) << delayer->log();
+    EXPECT_THAT(delayer->log(), ::testing::Not(::testing::HasSubstr("maximum poll interval")));
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, SigtermWhileHoldingExitsZeroAndCommitsNothingUnreleased) {
+    Delays d({{"d", "1h", ""}});
+    auto first = d.start_delayer("first");
+    ASSERT_TRUE(first->wait_for_log("assigned 4 partition(s)", kDeadline)) << first->log();
+    const auto port = test::wait_status_port(*first, kDeadline);
+    ASSERT_TRUE(port.has_value());
+    const double now = unix_now();
+    d.produce(d.topic("d"), 0,
+              {envelope(1, now - 7200, std::nullopt), envelope(2, now, std::nullopt)});
+    const std::string labels = "{delayer=\"" + d.topic("d") + "\"}";
+    ASSERT_TRUE(test::wait_until(
+        [&] { return metric(*port, "kt_delayer_released_total" + labels) == 1.0; }, kDeadline))
+        << first->log();
+    ASSERT_TRUE(test::wait_until(
+        [&] { return metric(*port, "kt_delayer_held_envelopes" + labels) == 1.0; }, 10s))
+        << first->log();
+    expect_clean_exit(*first);
+    EXPECT_THAT(first->log(), ::testing::HasSubstr("stopping"));
+}
+
+TEST(DelayerE2e, PoisonEnvelopesAreDeadLetteredAndThePartitionMovesOn) {
+    Delays d({{"d", "1s", ""}});
+    const std::string stage = d.topic("d");
+    const std::vector<std::string> poison{"this is not json", R"({"payload": {"name": "x"}})",
+                                          R"({"payload": {"id": 1}, "topic": "no such/topic"})"};
+    std::vector<std::string> values = poison;
+    values.push_back(envelope(5, unix_now() - 10, std::nullopt));
+    d.produce(stage, 0, values);
+
+    TopicReader reader(d.target());
+    auto delayer = d.start_delayer();
+    const auto port = test::wait_status_port(*delayer, kDeadline);
+    ASSERT_TRUE(port.has_value());
+    const auto& got = reader.read_until(1, kDeadline);
+    ASSERT_EQ(got.size(), 1U) << delayer->log();
+    EXPECT_EQ(released_id(got[0]), 5);
+
+    const auto dead = test::read_topic(stage + ".dlq", poison.size(), kDeadline);
+    ASSERT_EQ(dead.size(), poison.size()) << delayer->log();
+    for (std::size_t i = 0; i < dead.size(); ++i) {
+        const auto& m = dead[i];
+        EXPECT_EQ(m.payload, poison[i]);
+        EXPECT_FALSE(m.header("kt.error").value_or("").empty());
+        EXPECT_EQ(m.header("kt.topic"), std::optional<std::string>(stage));
+        EXPECT_EQ(m.header("kt.partition"), std::optional<std::string>("0"));
+        EXPECT_EQ(m.header("kt.offset"), std::optional<std::string>(std::to_string(i)));
+        EXPECT_EQ(m.header("kt.delayer"), std::optional<std::string>(stage));
+    }
+    EXPECT_THAT(dead[1].header("kt.error").value_or(""), ::testing::HasSubstr("\"id\""));
+    EXPECT_THAT(dead[2].header("kt.error").value_or(""), ::testing::HasSubstr("topic"));
+    const std::string labels = "{delayer=\"" + stage + "\"}";
+    EXPECT_EQ(metric(*port, "kt_delayer_dead_letters_total" + labels), 3.0);
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, SelfHealingIndexWithOnlyTheDelayMessage) {
+    SetupOptions options;
+    options.with_table = true;
+    Delays d({{"d", "2s", ""}}, options);
+    d.exec("INSERT INTO " + d.target() + " (id, title) VALUES (1, 'before')");
+    auto indexer = d.start_indexer();
+    auto delayer = d.start_delayer();
+    // The index starts in sync with the row.
+    d.produce(d.target(), 0, {wire::instant_message("1")});
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            return d.document("1") == json{{"title", "before"}};
+        },
+        kDeadline))
+        << indexer->log();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s)", kDeadline)) << delayer->log();
+
+    // The application commits a change and dies before its instant message: only the delay
+    // message (sent before the commit, as kafka_tools does) exists.
+    const auto sent = test::run_command(kKtBinary + " produce --config " + d.config_path() + " " +
+                                        d.target() + " 1 --delay");
+    ASSERT_EQ(sent.exit_code, 0) << sent.output;
+    d.exec("UPDATE " + d.target() + " SET title = 'after' WHERE id = 1");
+    EXPECT_EQ(d.document("1"), (json{{"title", "before"}})) << "nothing re-indexed it yet";
+
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            return d.document("1") == json{{"title", "after"}};
+        },
+        kDeadline))
+        << "delayer:\n"
+        << delayer->log() << "\nindexer:\n"
+        << indexer->log();
+    EXPECT_GE(delayer->count_in_log("1 released"), 1U) << delayer->log();
+    expect_clean_exit(*delayer);
+    expect_clean_exit(*indexer);
+}
+
+}  // namespace
+}  // namespace kt::workers
