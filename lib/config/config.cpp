@@ -1,5 +1,7 @@
 #include "lib/config/config.hpp"
 
+#include <algorithm>
+
 namespace kt::config {
 
 namespace {
@@ -20,6 +22,16 @@ const DelayerConfig* Config::find_delayer(const std::string& name) const {
 }
 const CascadeConfig* Config::find_cascade(const std::string& name) const {
     return find_by_name(cascades, name);
+}
+
+const DelayerConfig* Config::first_delay_stage(const std::string& topic) const {
+    for (const auto& d : delayers) {
+        if (d.target != topic) continue;
+        const bool is_next = std::any_of(delayers.begin(), delayers.end(),
+                                         [&](const auto& other) { return other.next == d.name; });
+        if (!is_next) return &d;
+    }
+    return nullptr;
 }
 
 }  // namespace kt::config

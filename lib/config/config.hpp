@@ -40,11 +40,11 @@ struct ElasticsearchConfig {
 
 /// One entry of `indexes:`. Exactly one of `query` and `table` is set.
 struct IndexConfig {
-    std::string name;   ///< the alias users search
-    std::string topic;  ///< defaults to `name`
-    std::string query;  ///< `$1` is a text[] of ids; returns columns id and doc
-    std::string table;  ///< `table:` shorthand, doc = the whole row
-    std::string mappings_file;  ///< resolved against the config file's folder; empty when unset
+    std::string name;               ///< the alias users search
+    std::string topic;              ///< defaults to `name`
+    std::string query;              ///< `$1` is a text[] of ids; returns columns id and doc
+    std::string table;              ///< `table:` shorthand, doc = the whole row
+    std::string mappings_file;      ///< resolved against the config file's folder; empty when unset
     std::string dead_letter_topic;  ///< defaults to `<topic>.dlq`
     int batch_size = 1000;
     Duration batch_wait{200};
@@ -55,8 +55,8 @@ struct DelayerConfig {
     std::string name;
     std::string topic;  ///< defaults to `name`
     Duration delay{0};
-    std::string target;  ///< model topic used when an envelope has no `topic`
-    std::string next;    ///< next delayer's name; empty when none
+    std::string target;             ///< model topic used when an envelope has no `topic`
+    std::string next;               ///< next delayer's name; empty when none
     std::string dead_letter_topic;  ///< defaults to `<topic>.dlq`
 };
 
@@ -87,6 +87,9 @@ struct Config {
     [[nodiscard]] const DelayerConfig* find_delayer(const std::string& name) const;
     /// The cascade with that name, or nullptr.
     [[nodiscard]] const CascadeConfig* find_cascade(const std::string& name) const;
+    /// The first delay stage for model topic `topic`: the first delayer in file order whose
+    /// `target` is `topic` and that is no other delayer's `next`; nullptr when none.
+    [[nodiscard]] const DelayerConfig* first_delay_stage(const std::string& topic) const;
 };
 
 }  // namespace kt::config

@@ -149,9 +149,14 @@ void Producer::on_delivery(const rd_kafka_message_t* message) noexcept {
     if (!on_delivery_) return;
     try {
         const DeliveryReport report{
-            message->rkt != nullptr ? rd_kafka_topic_name(message->rkt) : "", message->partition,
-            message->offset, message->err,
-            static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(message->_private))};
+            message->rkt != nullptr ? rd_kafka_topic_name(message->rkt) : "",
+            message->partition,
+            message->offset,
+            message->err,
+            static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(message->_private)),
+            message->key != nullptr ? std::optional<std::string_view>(std::string_view(
+                                          static_cast<const char*>(message->key), message->key_len))
+                                    : std::nullopt};
         on_delivery_(report);
     } catch (...) {
         if (!callback_error_) callback_error_ = std::current_exception();

@@ -39,6 +39,8 @@ struct DeliveryReport {
     std::int64_t offset = kNoOffset;
     rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
     std::uint64_t tag = 0;
+    /// The message's key (nullopt when it had none); lives only during the callback.
+    std::optional<std::string_view> key;
 
     /// True when the broker acknowledged the message.
     [[nodiscard]] bool ok() const noexcept { return error == RD_KAFKA_RESP_ERR_NO_ERROR; }

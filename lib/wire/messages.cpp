@@ -21,6 +21,10 @@ std::string instant_message(std::string_view id) {
     return fmt::format(R"({{"id":{}}})", id_json(id));
 }
 
+std::string cascaded_message(std::string_view id) {
+    return fmt::format(R"({{"id":{},"cascaded":true}})", id_json(id));
+}
+
 std::string delay_envelope(std::string_view payload_json, std::string_view topic,
                            double created_at) {
     return fmt::format(R"({{"payload":{},"created_at":{:.6f},"topic":{}}})", payload_json,

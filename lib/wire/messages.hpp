@@ -12,6 +12,9 @@ namespace kt::wire {
 /// The instant message of `id`: `{"id":42}` or `{"id":"sku-1"}`.
 [[nodiscard]] std::string instant_message(std::string_view id);
 
+/// The instant message a cascade sends for child `id`: `{"id":42,"cascaded":true}`.
+[[nodiscard]] std::string cascaded_message(std::string_view id);
+
 /// The kafka_tools delay envelope `{"payload":<payload_json>,"created_at":<unix seconds>,
 /// "topic":"<topic>"}`. `payload_json` must already be a JSON object (copied verbatim);
 /// `created_at` is written with microsecond precision.

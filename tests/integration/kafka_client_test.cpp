@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/app/publisher.hpp"
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/error.hpp"
@@ -505,6 +506,30 @@ TEST(KafkaGroup, TwoProcessesShareTheTopicAndConsumeEveryMessageExactlyOnce) {
             << "partition " << tp.partition;
     }
     std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(AppPublisher, FlushNamesEachIdKafkaDidNotAcknowledge) {
+    kt::app::PublisherOptions options;
+    options.kafka.brokers = "127.0.0.1:1";  // nothing listens there
+    options.kafka.properties["message.timeout.ms"] = "300";
+    kt::app::Publisher publisher(std::move(options));
+    const std::vector<std::string> ids{"1", "sku-2"};
+    publisher.queue("products", ids);
+    try {
+        (void)publisher.flush();
+        FAIL() << "expected PublishError";
+    } catch (const kt::app::PublishError& e) {
+        ASSERT_EQ(e.failures().size(), 2U);
+        EXPECT_EQ(e.failures()[0].topic, "products");
+        EXPECT_EQ(e.failures()[0].id, "1");
+        EXPECT_EQ(e.failures()[1].id, "sku-2");
+        EXPECT_TRUE(e.retryable());
+    }
+    EXPECT_EQ(publisher.flush(), 0U) << "failures are reported once";
 }
 
 }  // namespace
