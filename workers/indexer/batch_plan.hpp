@@ -6,26 +6,10 @@
 #include <vector>
 
 #include "lib/es/bulk_body.hpp"
-#include "lib/kafka/topic_partition.hpp"
 #include "lib/pg/row_loader.hpp"
+#include "workers/common/batch_plan.hpp"
 
 namespace kt::workers {
-
-/// One consumed message whose id parsed.
-struct BatchEntry {
-    std::int32_t partition = 0;
-    std::int64_t offset = 0;
-    std::string id;
-};
-
-/// The offsets to commit once every message of a batch is handled: per partition, one past
-/// the highest offset seen, sorted by partition.
-std::vector<kafka::TopicPartition> commit_offsets(const std::string& topic,
-                                                  std::span<const std::int32_t> partitions,
-                                                  std::span<const std::int64_t> offsets);
-
-/// The distinct ids of `entries` in first-seen order.
-std::vector<std::string> distinct_ids(std::span<const BatchEntry> entries);
 
 /// A loaded slice of ids: the rows Postgres returned and the snapshot version they share.
 struct LoadedSlice {

@@ -77,9 +77,6 @@ void IndexerMetrics::count(const es::RequestCounts& requests) {
     bulk_retries.inc(requests.retries);
 }
 
-/// Largest payload copied into a dead letter (real Kafka's default limit is about 1 MB).
-constexpr std::size_t kMaxDeadLetterBytes = 512 * 1024;
-
 struct Indexer::Pending {
     std::vector<kafka::Message> messages;
     bool parsed = false;
@@ -109,32 +106,12 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
     bulk_ = std::make_unique<es::BulkClient>(std::make_unique<es::CurlTransport>(es_options),
                                              bulk_options);
 
-    dlq_ = std::make_unique<kafka::Producer>(kafka::Options::from_config(config.kafka));
-    kafka::RebalanceHooks hooks;
-    hooks.on_assigned = [this](const std::vector<kafka::TopicPartition>& parts) {
-        std::lock_guard lock(positions_mutex_);
-        for (const auto& p : parts) {
-            assigned_.insert(p.partition);
-            committed_[p.partition] = kafka::kNoOffset;
-        }
-        log::info("index {}: assigned {} partition(s) of {}", index_.name, parts.size(),
-                  index_.topic);
-    };
-    hooks.on_revoked = [this](const std::vector<kafka::TopicPartition>& parts) {
-        // Messages of these partitions still in hand are dropped, never committed: the new
-        // owner reads them again from the last commit.
-        std::lock_guard lock(positions_mutex_);
-        for (const auto& p : parts) {
-            assigned_.erase(p.partition);
-            committed_.erase(p.partition);
-        }
-        log::info("index {}: revoked {} partition(s)", index_.name, parts.size());
-    };
-    consumer_ = std::make_unique<kafka::Consumer>(
+    dead_letters_ = std::make_unique<DeadLetterWriter>(
+        kafka::Options::from_config(config.kafka), index.dead_letter_topic, "index", index.name);
+    consumer_ = std::make_unique<BatchConsumer>(
         kafka::Options::from_config(config.kafka,
                                     kafka::group_id(config.kafka, "indexer", index.name)),
-        std::move(hooks));
-    consumer_->subscribe({index.topic});
+        index.topic, "index " + index.name);
     registry.gauge_callback(
         "kt_indexer_consumer_lag", "Messages on the topic not yet committed, per partition",
         [this] {
@@ -148,21 +125,7 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
 }
 
 std::map<std::int32_t, std::int64_t> Indexer::lag() const {
-    std::map<std::int32_t, std::int64_t> out;
-    std::lock_guard lock(positions_mutex_);
-    for (const auto& [partition, committed] : committed_) {
-        std::int64_t low = 0;
-        std::int64_t high = 0;
-        // Cached values from fetch responses: no broker round trip, safe from any thread.
-        if (rd_kafka_get_watermark_offsets(consumer_->handle(), index_.topic.c_str(), partition,
-                                           &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-            high < 0) {
-            continue;
-        }
-        const std::int64_t from = committed >= 0 ? committed : low;
-        out[partition] = std::max<std::int64_t>(0, high - from);
-    }
-    return out;
+    return consumer_->lag();
 }
 
 http::Check Indexer::health(std::chrono::milliseconds stall_timeout) {
@@ -213,53 +176,13 @@ void Indexer::run(std::stop_token stop) {
         }
     }
     log::info("index {}: stopping", index_.name);
-    try {
-        consumer_->close();
-    } catch (const std::exception& e) {
-        log::warn("index {}: leaving the group failed: {}", index_.name, e.what());
-    }
+    consumer_->close();
 }
 
 bool Indexer::fill_batch(std::stop_token stop, Pending& batch) {
     const auto max = static_cast<std::size_t>(index_.batch_size);
     batch.messages.reserve(max);
-    Clock::time_point deadline{};
-    while (!stop.stop_requested() && batch.messages.size() < max) {
-        milliseconds timeout{100};
-        if (!batch.messages.empty()) {
-            const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-            if (left.count() <= 0) break;
-            timeout = std::min(timeout, left);
-        }
-        const bool was_empty = batch.messages.empty();
-        const auto n = consumer_->poll_batch(batch.messages, max - batch.messages.size(), timeout);
-        if (n == 0 && was_empty) break;
-        if (was_empty && n > 0) deadline = Clock::now() + index_.batch_wait;
-    }
-    // Drop what belongs to partitions revoked while polling.
-    std::erase_if(batch.messages,
-                  [this](const kafka::Message& m) { return assigned_.count(m.partition()) == 0; });
-    return !batch.messages.empty();
-}
-
-void Indexer::dead_letter(std::string_view value, std::optional<std::string_view> key,
-                          const std::string& reason, std::int32_t partition, std::int64_t offset) {
-    const std::string partition_text = std::to_string(partition);
-    const std::string offset_text = std::to_string(offset);
-    const std::string size_text = std::to_string(value.size());
-    // Kafka's default message limit is about 1 MB: an oversized poison message keeps its head,
-    // and its original size goes in a header, so the dead letter itself can always be written.
-    const bool truncated = value.size() > kMaxDeadLetterBytes;
-    const kafka::Header headers[] = {
-        {"kt.error", reason},       {"kt.topic", index_.topic}, {"kt.partition", partition_text},
-        {"kt.offset", offset_text}, {"kt.index", index_.name},  {"kt.original_bytes", size_text},
-    };
-    dlq_->produce(index_.dead_letter_topic, key,
-                  truncated ? value.substr(0, kMaxDeadLetterBytes) : value,
-                  std::span(headers, truncated ? 6 : 5));
-    metrics_.dead_letters.inc();
-    log::warn("index {}: dead letter {}:{}@{} to {}: {}", index_.name, index_.topic, partition,
-              offset, index_.dead_letter_topic, reason);
+    return consumer_->fill(stop, batch.messages, max, index_.batch_wait);
 }
 
 void Indexer::load_isolating(std::vector<std::string> ids, std::vector<pg::LoadResult>& results,
@@ -358,40 +281,17 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
     for (const auto& [i, reason] : batch.dead_reasons) {
         if (batch.dead_sent.count(i) != 0) continue;
         const auto& m = batch.messages[i];
-        dead_letter(m.payload(), m.key(), reason, m.partition(), m.offset());
+        dead_letters_->send(m.payload(), m.key(), reason, index_.topic, m.partition(), m.offset());
+        metrics_.dead_letters.inc();
         batch.dead_sent.insert(i);  // only once the producer took it
     }
-    kafka::FlushResult flushed;
     try {
-        flushed = dlq_->flush(std::chrono::seconds(30));
+        dead_letters_->flush(std::chrono::seconds(30));
     } catch (const kt::Error&) {
         batch.dead_sent.clear();
         throw;
     }
-    if (!flushed.ok()) {
-        batch.dead_sent.clear();
-        throw kt::Error(
-            fmt::format("{} dead letter(s) to {} were not acknowledged: {}", flushed.failed,
-                        index_.dead_letter_topic, rd_kafka_err2str(flushed.first_error)),
-            true);
-    }
-
-    std::vector<std::int32_t> partitions;
-    std::vector<std::int64_t> offsets;
-    partitions.reserve(batch.messages.size());
-    offsets.reserve(batch.messages.size());
-    for (const auto& m : batch.messages) {
-        partitions.push_back(m.partition());
-        offsets.push_back(m.offset());
-    }
-    const auto commits = commit_offsets(index_.topic, partitions, offsets);
-    consumer_->commit(commits);
-    {
-        std::lock_guard lock(positions_mutex_);
-        for (const auto& c : commits) {
-            if (committed_.count(c.partition) != 0) committed_[c.partition] = c.offset;
-        }
-    }
+    consumer_->commit(batch.messages);
     liveness_.progress(Clock::now());
 
     metrics_.messages.inc(batch.messages.size());

@@ -19,6 +19,8 @@
 #include "lib/kafka/producer.hpp"
 #include "lib/metrics/registry.hpp"
 #include "lib/pg/row_loader.hpp"
+#include "workers/common/batch_consumer.hpp"
+#include "workers/common/dead_letters.hpp"
 #include "workers/indexer/batch_plan.hpp"
 #include "workers/indexer/message_parser.hpp"
 
@@ -82,8 +84,6 @@ private:
                         std::vector<std::vector<std::string>>& slice_ids,
                         std::vector<std::string>& rejected_ids,
                         std::vector<std::string>& rejected_reasons);
-    void dead_letter(std::string_view value, std::optional<std::string_view> key,
-                     const std::string& reason, std::int32_t partition, std::int64_t offset);
     void connect_loader();
 
     const config::Config& config_;
@@ -93,12 +93,9 @@ private:
     std::atomic<bool> failing_{false};
     mutable std::mutex error_mutex_;
     std::string last_error_;
-    mutable std::mutex positions_mutex_;
-    std::map<std::int32_t, std::int64_t> committed_;  ///< next offset per assigned partition
     MessageParser parser_;
-    std::set<std::int32_t> assigned_;
-    std::unique_ptr<kafka::Producer> dlq_;
-    std::unique_ptr<kafka::Consumer> consumer_;
+    std::unique_ptr<DeadLetterWriter> dead_letters_;
+    std::unique_ptr<BatchConsumer> consumer_;
     std::unique_ptr<pg::RowLoader> loader_;
     std::unique_ptr<es::BulkClient> bulk_;
 };

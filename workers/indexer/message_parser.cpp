@@ -6,7 +6,9 @@ namespace kt::workers {
 
 namespace {
 
-ParsedMessage poison(std::string reason) { return {false, {}, std::move(reason)}; }
+ParsedMessage poison(std::string reason) {
+    return {false, {}, std::move(reason)};
+}
 
 bool is_integer_token(std::string_view token) {
     std::size_t i = token.starts_with('-') ? 1 : 0;

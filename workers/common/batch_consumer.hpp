@@ -1,0 +1,53 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "lib/kafka/consumer.hpp"
+#include "lib/kafka/message.hpp"
+#include "lib/kafka/options.hpp"
+
+namespace kt::workers {
+
+/// A consumer-group member on one topic that hands out batches and commits them: the shared
+/// front half of the indexer and the cascader loops. Tracks the assigned partitions and their
+/// committed offsets for lag. Messages of partitions revoked while polling are dropped, never
+/// committed (the new owner reads them again from the last commit). The loop methods run on one
+/// thread; lag() is thread-safe.
+class BatchConsumer {
+public:
+    /// Joins `options.group_id` for `topic`; `who` prefixes log lines (e.g. `index products`).
+    /// Throws kt::Error when the client cannot be created.
+    BatchConsumer(const kafka::Options& options, std::string topic, std::string who);
+
+    /// Appends up to `max` messages to `out`: waits up to 100 ms for the first, then until `wait`
+    /// has passed since it or `max` is reached. Returns false when nothing arrived.
+    bool fill(const std::stop_token& stop, std::vector<kafka::Message>& out, std::size_t max,
+              std::chrono::milliseconds wait);
+    /// Commits one past the highest offset of `messages` per partition (throws KafkaError).
+    void commit(std::span<const kafka::Message> messages);
+    /// Messages on the topic not yet committed, per assigned partition (cached watermarks).
+    [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const;
+    /// Revokes (running the hooks) and leaves the group; logs instead of throwing.
+    void close() noexcept;
+    /// The topic consumed.
+    [[nodiscard]] const std::string& topic() const noexcept { return topic_; }
+
+private:
+    std::string topic_;
+    std::string who_;
+    mutable std::mutex mutex_;
+    std::set<std::int32_t> assigned_;
+    std::map<std::int32_t, std::int64_t> committed_;  ///< next offset per assigned partition
+    std::unique_ptr<kafka::Consumer> consumer_;       // last: its hooks use the members above
+};
+
+}  // namespace kt::workers

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lib/kafka/topic_partition.hpp"
+
+// Pure batch decisions shared by the workers that consume id messages.
+namespace kt::workers {
+
+/// One consumed message whose id parsed.
+struct BatchEntry {
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+    std::string id;
+};
+
+/// The offsets to commit once every message of a batch is handled: per partition, one past
+/// the highest offset seen, sorted by partition.
+std::vector<kafka::TopicPartition> commit_offsets(const std::string& topic,
+                                                  std::span<const std::int32_t> partitions,
+                                                  std::span<const std::int64_t> offsets);
+
+/// The distinct ids of `entries` in first-seen order.
+std::vector<std::string> distinct_ids(std::span<const BatchEntry> entries);
+
+}  // namespace kt::workers
