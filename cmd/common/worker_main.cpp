@@ -1,11 +1,147 @@
 #include "cmd/common/worker_main.hpp"
 
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <thread>
 
+#include "lib/config/duration.hpp"
+#include "lib/config/loader.hpp"
+#include "lib/config/redact.hpp"
+#include "lib/error.hpp"
+#include "lib/http/readiness.hpp"
+#include "lib/http/status_server.hpp"
 #include "lib/log/log.hpp"
 
 namespace kt::cmd {
+
+namespace {
+
+/// Every check of `loops`, combined: ok when all are, details joined.
+http::Check combine(const std::vector<std::unique_ptr<workers::WorkerLoop>>& loops,
+                    const std::function<http::Check(workers::WorkerLoop&)>& check) {
+    http::Check result;
+    for (const auto& loop : loops) {
+        const http::Check c = check(*loop);
+        if (!c.ok) {
+            result.ok = false;
+            result.detail += (result.detail.empty() ? "" : "; ") + c.detail;
+        }
+    }
+    return result;
+}
+
+}  // namespace
+
+int run_worker_main(int argc, char** argv, const WorkerSpec& spec) {
+    std::string config_path = config::default_config_path();
+    std::vector<std::string> names;
+    int metrics_port = 9464;
+    std::string stall_text = "2m";
+    std::string log_format = "text";
+    std::string log_level = "info";
+    CLI::App app{spec.description};
+    app.add_option("--config", config_path,
+                   "config file (default $KT_CONFIG, then config/kt.yaml)");
+    app.add_option(spec.name_option, names,
+                   "entry of " + spec.section + " to serve (repeatable; default: every one)");
+    app.add_option("--metrics-port", metrics_port,
+                   "port of /metrics, /healthz, /readyz (0: any free port)");
+    app.add_option("--stall-timeout", stall_text,
+                   "/healthz turns red when there is lag but no commit for this long");
+    app.add_option("--log-format", log_format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--log-level", log_level, "debug, info, warn or error")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+    log::configure(log::parse_format(log_format), log::parse_level(log_level));
+    const auto stall_timeout = config::parse_duration(stall_text);
+    if (!stall_timeout || stall_timeout->count() <= 0) {
+        log::error("--stall-timeout: bad duration '{}' (write e.g. 30s, 2m)", stall_text);
+        return 2;
+    }
+    std::stop_source stop = install_stop_signals();
+
+    config::Config config;
+    try {
+        config = config::load_file(config_path);
+    } catch (const config::ConfigError& e) {
+        for (const auto& line : e.lines()) log::error("{}", line);
+        return 2;
+    }
+    const std::vector<std::string> all = spec.names(config);
+    if (names.empty()) names = all;
+    for (const auto& name : names) {
+        if (std::find(all.begin(), all.end(), name) == all.end()) {
+            log::error("{} {}: no such entry in {} of {}", spec.name_option, name, spec.section,
+                       config_path);
+            return 2;
+        }
+    }
+    if (names.empty()) {
+        log::error("{}: nothing to serve (the {} section is empty)", config_path, spec.section);
+        return 2;
+    }
+
+    metrics::Registry registry;
+    std::vector<std::unique_ptr<workers::WorkerLoop>> loops;
+    std::unique_ptr<http::ReadinessProber> prober;
+    std::unique_ptr<http::StatusServer> status;
+    try {
+        for (const auto& name : names) loops.push_back(spec.make(config, name, registry));
+        prober = std::make_unique<http::ReadinessProber>(
+            workers::dependency_probes(config, spec.dependencies(config, names)),
+            std::chrono::seconds(5));
+        status = std::make_unique<http::StatusServer>(
+            http::StatusServerOptions{"0.0.0.0", metrics_port}, registry,
+            [&loops, stall = *stall_timeout] {
+                return combine(loops, [stall](workers::WorkerLoop& l) { return l.health(stall); });
+            },
+            [&loops, &prober] {
+                http::Check ready = prober->check();
+                const http::Check own =
+                    combine(loops, [](workers::WorkerLoop& l) { return l.readiness(); });
+                if (!own.ok) {
+                    ready.detail = own.detail + (ready.ok ? "" : "; " + ready.detail);
+                    ready.ok = false;
+                }
+                return ready;
+            });
+        log::info("{} serving {} {} entr{}; metrics on port {}", spec.program, loops.size(),
+                  spec.section, loops.size() == 1 ? "y" : "ies", status->port());
+    } catch (const Error& e) {
+        log::error("cannot start: {}", config::redact(e.what()));
+        return 1;
+    }
+
+    std::atomic<int> exit_code{0};
+    {
+        std::vector<std::jthread> threads;
+        for (auto& loop : loops) {
+            threads.emplace_back([&loop, &stop, &exit_code, &spec] {
+                try {
+                    loop->run(stop.get_token());
+                } catch (const std::exception& e) {
+                    log::error("{} loop failed: {}", spec.program, config::redact(e.what()));
+                    exit_code = 1;
+                    stop.request_stop();
+                }
+            });
+        }
+    }
+    status->stop();
+    status.reset();
+    prober.reset();
+    loops.clear();
+    log::info("{} stopped", spec.program);
+    return exit_code.load();
+}
 
 std::stop_source install_stop_signals() {
     sigset_t set;

@@ -21,6 +21,7 @@
 #include "lib/pg/row_loader.hpp"
 #include "workers/common/batch_consumer.hpp"
 #include "workers/common/dead_letters.hpp"
+#include "workers/common/worker_loop.hpp"
 #include "workers/indexer/batch_plan.hpp"
 #include "workers/indexer/message_parser.hpp"
 
@@ -52,26 +53,26 @@ struct IndexerMetrics {
 /// The kt-indexer loop for one index: poll → batch → de-duplicate → one Postgres load → one
 /// bulk write → dead letters acknowledged → commit. Offsets are committed only after every
 /// message before them is in Elasticsearch or in the dead-letter topic. Runs on one thread.
-class Indexer {
+class Indexer final : public WorkerLoop {
 public:
     /// Connects to Kafka (joins `<group_prefix>.indexer.<index>`), Postgres and Elasticsearch
     /// and makes sure the alias exists; throws kt::Error when that fails.
     /// `registry` must outlive the Indexer.
     Indexer(const config::Config& config, const config::IndexConfig& index,
             metrics::Registry& registry);
-    ~Indexer();
+    ~Indexer() override;
     Indexer(const Indexer&) = delete;
     Indexer& operator=(const Indexer&) = delete;
 
     /// Runs until `stop` is requested; then finishes or abandons the batch in hand (committing
     /// only what is written) and leaves the group.
-    void run(std::stop_token stop);
+    void run(std::stop_token stop) override;
 
     /// /healthz: the loop is alive and, when there is lag, commits progress within
     /// `stall_timeout`. Thread-safe.
-    [[nodiscard]] http::Check health(std::chrono::milliseconds stall_timeout);
+    [[nodiscard]] http::Check health(std::chrono::milliseconds stall_timeout) override;
     /// /readyz: the last batch did not fail on PostgreSQL or Elasticsearch. Thread-safe.
-    [[nodiscard]] http::Check readiness() const;
+    [[nodiscard]] http::Check readiness() const override;
     /// Messages not yet committed, per assigned partition (from cached watermarks). Thread-safe.
     [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const;
 

@@ -1,0 +1,263 @@
+#include "workers/cascader/cascader.hpp"
+
+#include <condition_variable>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "lib/config/redact.hpp"
+#include "lib/es/retry_policy.hpp"
+#include "lib/kafka/options.hpp"
+#include "lib/log/log.hpp"
+#include "lib/metrics/histogram.hpp"
+#include "lib/pg/error.hpp"
+#include "lib/wire/messages.hpp"
+#include "workers/common/batch_plan.hpp"
+
+namespace kt::workers {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+/// Thrown out of a chunk callback when stop is requested mid-stream.
+struct Stopped {};
+
+/// Waits `delay` unless `stop` fires first; false when stopped.
+bool sleep_for(milliseconds delay, const std::stop_token& stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait_for(lock, stop, delay, [] { return false; });
+    return !stop.stop_requested();
+}
+
+/// The children producer: the user's properties, plus a capped local queue unless they set one.
+kafka::Options child_producer_options(const config::KafkaConfig& kafka) {
+    kafka::Options options = kafka::Options::from_config(kafka);
+    options.properties.try_emplace("queue.buffering.max.kbytes", "16384");
+    options.properties.try_emplace("queue.buffering.max.messages", "50000");
+    return options;
+}
+
+}  // namespace
+
+CascaderMetrics CascaderMetrics::create(metrics::Registry& registry, const std::string& name) {
+    const metrics::Labels cascade{{"cascade", name}};
+    return CascaderMetrics{
+        registry.counter("kt_cascader_parents_total", "Parent messages consumed and committed",
+                         cascade),
+        registry.counter("kt_cascader_children_total",
+                         "Child ids produced to the target topic and acknowledged", cascade),
+        registry.counter("kt_cascader_dead_letters_total", "Messages sent to the dead-letter topic",
+                         cascade),
+        registry.counter("kt_cascader_batches_total", "Batches by outcome",
+                         {{"cascade", name}, {"outcome", "committed"}}),
+        registry.counter("kt_cascader_batches_total", "Batches by outcome",
+                         {{"cascade", name}, {"outcome", "failed"}}),
+        registry.histogram("kt_cascader_batch_duration_seconds",
+                           "Time from a full batch to its commit", metrics::default_buckets(),
+                           cascade),
+        registry.histogram("kt_cascader_fanout_children",
+                           "Child ids produced per parent id, averaged over each batch",
+                           metrics::exponential_buckets(1, 4, 11), cascade),
+    };
+}
+
+struct Cascader::Pending {
+    std::vector<kafka::Message> messages;
+    bool parsed = false;
+    std::vector<BatchEntry> entries;
+    std::unordered_multimap<std::string, std::size_t> messages_of_id;
+    /// Why each dead message (by index) is dead; kept across retries of the batch.
+    std::map<std::size_t, std::string> dead_reasons;
+    /// Dead messages handed to the producer since the last failed flush.
+    std::set<std::size_t> dead_sent;
+};
+
+Cascader::Cascader(const config::Config& config, const config::CascadeConfig& cascade,
+                   metrics::Registry& registry)
+    : config_(config),
+      cascade_(cascade),
+      metrics_(CascaderMetrics::create(registry, cascade.name)),
+      liveness_(Clock::now(), std::chrono::seconds(60)),
+      query_(cascade, config.postgres.url,
+             pg::LoaderOptions{"kt-cascader", std::chrono::seconds(10)}),
+      producer_(std::make_unique<kafka::Producer>(child_producer_options(config.kafka))),
+      dead_letters_(std::make_unique<DeadLetterWriter>(kafka::Options::from_config(config.kafka),
+                                                       cascade.dead_letter_topic, "cascade",
+                                                       cascade.name)),
+      consumer_(std::make_unique<BatchConsumer>(
+          kafka::Options::from_config(config.kafka,
+                                      kafka::group_id(config.kafka, "cascader", cascade.name)),
+          cascade.topic, "cascade " + cascade.name)) {
+    registry.gauge_callback(
+        "kt_cascader_consumer_lag", "Messages on the parent topic not yet committed, per partition",
+        [this] {
+            std::vector<std::pair<metrics::Labels, double>> out;
+            for (const auto& [partition, lag] : consumer_->lag()) {
+                out.push_back(
+                    {{{"cascade", cascade_.name}, {"partition", std::to_string(partition)}},
+                     static_cast<double>(lag)});
+            }
+            return out;
+        });
+}
+
+Cascader::~Cascader() = default;
+
+http::Check Cascader::health(std::chrono::milliseconds stall_timeout) {
+    std::int64_t total = 0;
+    for (const auto& [partition, n] : consumer_->lag()) total += n;
+    return liveness_.check(Clock::now(), total, stall_timeout);
+}
+
+http::Check Cascader::readiness() const {
+    if (!failing_) return {};
+    std::lock_guard lock(error_mutex_);
+    return {false, fmt::format("cascade {}: {}", cascade_.name, last_error_)};
+}
+
+void Cascader::run(std::stop_token stop) {
+    es::Backoff backoff;
+    const auto max = static_cast<std::size_t>(cascade_.batch_size);
+    while (!stop.stop_requested()) {
+        liveness_.beat(Clock::now());
+        Pending batch;
+        batch.messages.reserve(max);
+        if (!consumer_->fill(stop, batch.messages, max, cascade_.batch_wait)) continue;
+        while (!stop.stop_requested()) {
+            try {
+                if (process(stop, batch)) {
+                    backoff.reset();
+                    failing_ = false;
+                }
+                break;
+            } catch (const kt::Error& e) {
+                // Nothing of this batch was committed: try the whole batch again.
+                liveness_.beat(Clock::now());
+                metrics_.batches_failed.inc();
+                {
+                    std::lock_guard lock(error_mutex_);
+                    last_error_ = config::redact(e.what());
+                }
+                failing_ = true;
+                const auto delay = backoff.next();
+                log::warn("cascade {}: batch failed, retrying in {} ms: {}", cascade_.name,
+                          delay.count(), config::redact(e.what()));
+                if (!sleep_for(delay, stop)) break;
+            }
+        }
+    }
+    log::info("cascade {}: stopping", cascade_.name);
+    consumer_->close();
+}
+
+std::size_t Cascader::stream_isolating(const std::stop_token& stop, std::vector<std::string> ids,
+                                       std::vector<std::string>& rejected_ids,
+                                       std::vector<std::string>& rejected_reasons) {
+    try {
+        return query_.stream(ids, kChildChunk, [&](std::span<const std::string> children) {
+            if (stop.stop_requested()) throw Stopped{};
+            for (const auto& child : children) {
+                producer_->produce(cascade_.target, child, wire::cascaded_message(child));
+            }
+            producer_->poll(milliseconds(0));
+        });
+    } catch (const pg::IdRejected& e) {
+        // One parent id the query cannot take must not stall the batch: halve until it is alone.
+        if (ids.size() == 1) {
+            rejected_ids.push_back(ids.front());
+            rejected_reasons.push_back(
+                fmt::format("id rejected by the query (SQLSTATE {}): {}", e.sqlstate(), e.what()));
+            return 0;
+        }
+        const auto mid = ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2);
+        const std::size_t first =
+            stream_isolating(stop, {ids.begin(), mid}, rejected_ids, rejected_reasons);
+        return first + stream_isolating(stop, {mid, ids.end()}, rejected_ids, rejected_reasons);
+    }
+}
+
+bool Cascader::process(const std::stop_token& stop, Pending& batch) {
+    const auto started = Clock::now();
+    if (!batch.parsed) {
+        batch.entries.reserve(batch.messages.size());
+        for (std::size_t i = 0; i < batch.messages.size(); ++i) {
+            const auto& m = batch.messages[i];
+            ParsedMessage parsed = parser_.parse(m.payload());
+            if (!parsed.ok) {
+                batch.dead_reasons.emplace(i, parsed.reason);
+                continue;
+            }
+            batch.messages_of_id.emplace(parsed.id, i);
+            batch.entries.push_back({m.partition(), m.offset(), std::move(parsed.id)});
+        }
+        batch.parsed = true;
+    }
+
+    std::vector<std::string> ids = distinct_ids(batch.entries);
+    const std::size_t parents = ids.size();
+    std::vector<std::string> rejected_ids;
+    std::vector<std::string> rejected_reasons;
+    std::size_t children = 0;
+    if (!ids.empty()) {
+        try {
+            children = stream_isolating(stop, std::move(ids), rejected_ids, rejected_reasons);
+        } catch (const Stopped&) {
+            log::info("cascade {}: stopped in the middle of a fan-out; nothing committed",
+                      cascade_.name);
+            return false;
+        }
+    }
+    const kafka::FlushResult flushed = producer_->flush(std::chrono::seconds(60));
+    if (!flushed.ok()) {
+        throw kt::Error(
+            fmt::format("{} child message(s) to {} were not acknowledged: {}", flushed.failed,
+                        cascade_.target, rd_kafka_err2str(flushed.first_error)),
+            true);
+    }
+    for (std::size_t i = 0; i < rejected_ids.size(); ++i) {
+        const auto [first, last] = batch.messages_of_id.equal_range(rejected_ids[i]);
+        for (auto it = first; it != last; ++it) {
+            batch.dead_reasons.emplace(it->second, rejected_reasons[i]);
+        }
+    }
+
+    // Dead letters must be acknowledged before their offsets are committed; after a failed
+    // flush every one of them is sent again.
+    for (const auto& [i, reason] : batch.dead_reasons) {
+        if (batch.dead_sent.count(i) != 0) continue;
+        const auto& m = batch.messages[i];
+        dead_letters_->send(m.payload(), m.key(), reason, cascade_.topic, m.partition(),
+                            m.offset());
+        metrics_.dead_letters.inc();
+        batch.dead_sent.insert(i);
+    }
+    try {
+        dead_letters_->flush(std::chrono::seconds(30));
+    } catch (const kt::Error&) {
+        batch.dead_sent.clear();
+        throw;
+    }
+    consumer_->commit(batch.messages);
+    liveness_.progress(Clock::now());
+
+    metrics_.parents.inc(batch.messages.size());
+    metrics_.children.inc(children);
+    metrics_.batches_ok.inc();
+    if (parents > 0) {
+        metrics_.fanout.observe(static_cast<double>(children) / static_cast<double>(parents));
+    }
+    const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    metrics_.batch_seconds.observe(static_cast<double>(took.count()) / 1000.0);
+    log::info(
+        "cascade {}: batch of {} message(s): {} parent id(s), {} child id(s) to {}, {} dead "
+        "in {} ms",
+        cascade_.name, batch.messages.size(), parents, children, cascade_.target,
+        batch.dead_reasons.size(), took.count());
+    return true;
+}
+
+}  // namespace kt::workers

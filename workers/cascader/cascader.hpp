@@ -1,0 +1,86 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "lib/config/config.hpp"
+#include "lib/http/liveness.hpp"
+#include "lib/kafka/producer.hpp"
+#include "lib/metrics/registry.hpp"
+#include "lib/pg/child_query.hpp"
+#include "workers/common/batch_consumer.hpp"
+#include "workers/common/dead_letters.hpp"
+#include "workers/common/worker_loop.hpp"
+#include "workers/indexer/message_parser.hpp"
+
+namespace kt::workers {
+
+/// Child ids handed from PostgreSQL to Kafka at a time: bounds the cascader's memory whatever
+/// the fan-out.
+inline constexpr std::size_t kChildChunk = 5000;
+
+/// The Prometheus series one Cascader updates (label: cascade; outcome for batches).
+struct CascaderMetrics {
+    metrics::Counter& parents;
+    metrics::Counter& children;
+    metrics::Counter& dead_letters;
+    metrics::Counter& batches_ok;
+    metrics::Counter& batches_failed;
+    metrics::Histogram& batch_seconds;
+    metrics::Histogram& fanout;
+
+    /// Registers (or finds) the series of cascade `name` in `registry`.
+    static CascaderMetrics create(metrics::Registry& registry, const std::string& name);
+};
+
+/// The kt-cascader loop for one cascade: poll parent ids → batch → de-duplicate → stream the
+/// association query's child ids from PostgreSQL in chunks → produce `{"id": …,
+/// "cascaded": true}` keyed by id to the target topic → wait for every acknowledgement → commit.
+/// Memory stays bounded for any fan-out: chunks of kChildChunk ids, and the producer's queue
+/// is capped (produce() waits for room). A failed batch is retried whole (children may then be
+/// sent twice; consumers are idempotent). Runs on one thread.
+class Cascader final : public WorkerLoop {
+public:
+    /// Creates the Kafka clients (group `<group_prefix>.cascader.<name>`); PostgreSQL is
+    /// connected on first use. Throws kt::Error when a client cannot be created.
+    Cascader(const config::Config& config, const config::CascadeConfig& cascade,
+             metrics::Registry& registry);
+    ~Cascader() override;
+    Cascader(const Cascader&) = delete;
+    Cascader& operator=(const Cascader&) = delete;
+
+    void run(std::stop_token stop) override;
+    [[nodiscard]] http::Check health(std::chrono::milliseconds stall_timeout) override;
+    [[nodiscard]] http::Check readiness() const override;
+
+private:
+    struct Pending;
+
+    bool process(const std::stop_token& stop, Pending& batch);
+    std::size_t stream_isolating(const std::stop_token& stop, std::vector<std::string> ids,
+                                 std::vector<std::string>& rejected_ids,
+                                 std::vector<std::string>& rejected_reasons);
+
+    const config::Config& config_;
+    const config::CascadeConfig& cascade_;
+    CascaderMetrics metrics_;
+    http::Liveness liveness_;
+    std::atomic<bool> failing_{false};
+    mutable std::mutex error_mutex_;
+    std::string last_error_;
+    MessageParser parser_;
+    pg::ChildQuery query_;
+    std::unique_ptr<kafka::Producer> producer_;
+    std::unique_ptr<DeadLetterWriter> dead_letters_;
+    std::unique_ptr<BatchConsumer> consumer_;
+};
+
+}  // namespace kt::workers
