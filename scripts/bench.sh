@@ -2,6 +2,7 @@
 # Builds the benchmarks, starts a private development stack (KT_STACK_DIR, default .stack/bench),
 # runs bench/indexer_bench with the given arguments and stops the stack again.
 #   scripts/bench.sh [indexer_bench arguments, e.g. --rows 200000]
+#   scripts/bench.sh delayer [delayer_bench arguments, e.g. --envelopes 1000000]
 # KT_BUILD_DIR (default build-bench) is the build folder; KT_BENCH_JOBS (default 2) ninja's -j.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,7 +13,9 @@ export KT_STACK_DIR=${KT_STACK_DIR:-$root/.stack/bench}
 if [[ ! -f $KT_BUILD_DIR/build.ninja ]]; then
   cmake -S "$root" -B "$KT_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
-ninja -C "$KT_BUILD_DIR" -j "${KT_BENCH_JOBS:-2}" indexer_bench kt-indexer kt-devbroker kt-es-standin
+bench=indexer_bench
+if [[ ${1:-} == delayer ]]; then bench=delayer_bench; shift; fi
+ninja -C "$KT_BUILD_DIR" -j "${KT_BENCH_JOBS:-2}" "$bench" kt-indexer kt-delayer kt-devbroker kt-es-standin
 
 bash scripts/stack.sh stop >/dev/null 2>&1 || true
 trap 'bash scripts/stack.sh stop' EXIT
@@ -21,4 +24,4 @@ bash scripts/stack.sh start
 source "$KT_STACK_DIR/env"
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other builds skew the figures)"
-"$KT_BUILD_DIR/bench/indexer_bench" "$@"
+"$KT_BUILD_DIR/bench/$bench" "$@"
