@@ -67,7 +67,7 @@ struct Registry::Family {
     std::map<Labels, std::unique_ptr<Counter>> counters;
     std::map<Labels, std::unique_ptr<Gauge>> gauges;
     std::map<Labels, std::unique_ptr<Histogram>> histograms;
-    GaugeCallback callback;
+    std::vector<GaugeCallback> callbacks;
 };
 
 Registry::Registry() = default;
@@ -136,11 +136,9 @@ void Registry::gauge_callback(std::string_view name, std::string_view help, Gaug
     validate_metric_name(name);
     if (!fn) throw Error(fmt::format("gauge callback '{}' is empty", name));
     const std::lock_guard lock(mutex_);
-    if (families_.find(name) != families_.end()) {
-        throw Error(fmt::format("metric '{}' is already registered", name));
-    }
+    // Several loops of one process (two indexes, say) each add their own series.
     Family& fam = family(name, help, kGaugeCallback);
-    fam.callback = std::move(fn);
+    fam.callbacks.push_back(std::move(fn));
 }
 
 std::string Registry::render() const {
@@ -151,14 +149,14 @@ std::string Registry::render() const {
         std::string name;
         std::string help;
         std::string text;
-        GaugeCallback callback;
+        std::vector<GaugeCallback> callbacks;
     };
     std::vector<Part> parts;
     {
         const std::lock_guard lock(mutex_);
         parts.reserve(families_.size());
         for (const auto& [name, fam] : families_) {
-            Part part{name, fam->help, {}, fam->callback};
+            Part part{name, fam->help, {}, fam->callbacks};
             if (fam->kind != kGaugeCallback) {
                 std::string& out = part.text;
                 append_header(out, name, fam->help, fam->kind);
@@ -187,26 +185,26 @@ std::string Registry::render() const {
 
     std::string out;
     for (const Part& part : parts) {
-        if (!part.callback) {
+        if (part.callbacks.empty()) {
             out += part.text;
             continue;
         }
         append_header(out, part.name, part.help, kGaugeCallback);
-        try {
-            auto samples = part.callback();
-            std::vector<std::pair<Labels, double>> sorted;
-            sorted.reserve(samples.size());
-            for (auto& [labels, value] : samples) {
-                sorted.emplace_back(canonical_labels(part.name, std::move(labels)), value);
+        std::vector<std::pair<Labels, double>> sorted;
+        for (const auto& callback : part.callbacks) {
+            try {
+                for (auto& [labels, value] : callback()) {
+                    sorted.emplace_back(canonical_labels(part.name, std::move(labels)), value);
+                }
+            } catch (const std::exception& e) {
+                log::warn("metrics: gauge callback '{}' failed, rendering none of its samples: {}",
+                          part.name, e.what());
             }
-            std::sort(sorted.begin(), sorted.end(),
-                      [](const auto& a, const auto& b) { return a.first < b.first; });
-            for (const auto& [labels, value] : sorted) {
-                append_sample(out, part.name, labels, format_value(value));
-            }
-        } catch (const std::exception& e) {
-            log::warn("metrics: gauge callback '{}' failed, rendering no samples: {}", part.name,
-                      e.what());
+        }
+        std::sort(sorted.begin(), sorted.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (const auto& [labels, value] : sorted) {
+            append_sample(out, part.name, labels, format_value(value));
         }
     }
     return out;

@@ -41,7 +41,8 @@ public:
     Histogram& histogram(std::string_view name, std::string_view help, std::vector<double> bounds,
                          Labels labels = {});
     /// A gauge family whose series `fn` returns at each render(). `fn` runs on the scraping
-    /// thread without the registry lock held; if it throws, the family renders no samples.
+    /// thread without the registry lock held; if it throws, its samples are left out. Calling
+    /// it again with the same name adds another callback to the family (one per worker loop).
     void gauge_callback(std::string_view name, std::string_view help, GaugeCallback fn);
 
     /// Exposition format 0.0.4: families sorted by name, series sorted by labels.

@@ -146,6 +146,20 @@ TEST(MetricsRegistry, FailingGaugeCallbackRendersNoSamplesButKeepsTheRest) {
               "kt_ok 1\n");
 }
 
+TEST(MetricsRegistry, GaugeCallbacksOfOneNameShareTheFamily) {
+    Registry registry;
+    registry.gauge_callback("kt_lag", "Lag", [] {
+        return std::vector<std::pair<Labels, double>>{{{{"index", "b"}}, 2}};
+    });
+    registry.gauge_callback("kt_lag", "Lag", [] {
+        return std::vector<std::pair<Labels, double>>{{{{"index", "a"}}, 1}};
+    });
+    const std::string text = registry.render();
+    EXPECT_EQ(text,
+              "# HELP kt_lag Lag\n# TYPE kt_lag gauge\nkt_lag{index=\"a\"} 1\n"
+              "kt_lag{index=\"b\"} 2\n");
+}
+
 TEST(MetricsRegistry, GaugeCallbackMayRegisterMetricsWithoutDeadlock) {
     Registry registry;
     registry.gauge_callback("kt_cb", "Cb.", [&registry] {

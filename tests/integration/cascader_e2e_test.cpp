@@ -1,0 +1,367 @@
+// kt-cascader end to end: the real executable (with kt-indexer and kt-delayer where the test
+// needs the whole pipeline) against PostgreSQL, kt-devbroker and the Elasticsearch stand-in.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lib/app/publisher.hpp"
+#include "lib/config/loader.hpp"
+#include "lib/kafka/admin.hpp"
+#include "lib/kafka/producer.hpp"
+#include "tests/support/dev_stack.hpp"
+#include "tests/support/test_env.hpp"
+#include "tests/support/topic_reader.hpp"
+#include "tests/support/worker_process.hpp"
+
+namespace kt::workers {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::WorkerProcess;
+
+constexpr auto kDeadline = 60s;
+constexpr auto kExitDeadline = 10s;
+
+/// brands → products → variants, with an index for products and one for variants, a cascade for
+/// each association, a 2 s delay stage for products, all under unique names.
+class Shop {
+public:
+    Shop()
+        : p_(test::unique_name("casc")),
+          dir_(std::filesystem::temp_directory_path() / p_),
+          db_(test::postgres_url()) {
+        exec(
+            fmt::format("CREATE TABLE {0}_brands (id bigint PRIMARY KEY, name text NOT NULL);"
+                        "CREATE TABLE {0}_products (id bigint PRIMARY KEY, title text NOT NULL,"
+                        "  brand_id bigint NOT NULL);"
+                        "CREATE INDEX ON {0}_products (brand_id);"
+                        "CREATE TABLE {0}_variants (id bigint PRIMARY KEY, sku text NOT NULL,"
+                        "  product_id bigint NOT NULL)",
+                        p_));
+        for (const auto& t : {brands(), products(), variants(), delay_topic()}) {
+            test::create_topic(t, 4);
+            test::create_topic(t + ".dlq", 1);
+        }
+        std::filesystem::create_directories(dir_);
+        std::ofstream(config_path()) << config_text();
+    }
+    ~Shop() {
+        try {
+            exec(fmt::format("DROP TABLE IF EXISTS {0}_brands, {0}_products, {0}_variants", p_));
+        } catch (...) {
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    Shop(const Shop&) = delete;
+    Shop& operator=(const Shop&) = delete;
+
+    [[nodiscard]] std::string brands() const { return p_ + "_brands"; }
+    [[nodiscard]] std::string products() const { return p_ + "_products"; }
+    [[nodiscard]] std::string variants() const { return p_ + "_variants"; }
+    [[nodiscard]] std::string delay_topic() const { return p_ + "_delay"; }
+    [[nodiscard]] std::string brand_products() const { return p_ + "_brand_products"; }
+    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+
+    void exec(const std::string& sql) {
+        pqxx::nontransaction tx(db_);
+        tx.exec(sql);
+    }
+    /// Brand `id` named `name`, with products `from..to` titled `p<id>`.
+    void brand_with_products(std::int64_t id, const std::string& name, std::int64_t from,
+                             std::int64_t to) {
+        exec(fmt::format("INSERT INTO {}_brands VALUES ({}, '{}')", p_, id, name));
+        exec(
+            fmt::format("INSERT INTO {0}_products SELECT g, 'p' || g, {1} "
+                        "FROM generate_series({2}, {3}) g",
+                        p_, id, from, to));
+    }
+
+    std::unique_ptr<WorkerProcess> start(const std::string& binary, const std::string& log_name,
+                                         std::vector<std::string> extra = {}) {
+        std::vector<std::string> args{"--config", config_path(), "--metrics-port", "0"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return std::make_unique<WorkerProcess>(test::WorkerProcessOptions{
+            KT_BINARY_DIR "/cmd/" + binary, args, {}, (dir_ / (log_name + ".log")).string()});
+    }
+
+    /// Produces instant messages for `ids` on `topic` with the application library.
+    void announce(const std::string& topic, const std::vector<std::string>& ids) {
+        app::PublisherOptions options;
+        options.kafka = test::broker_options();
+        app::Publisher publisher(std::move(options));
+        publisher.queue(topic, ids);
+        ASSERT_EQ(publisher.flush(), ids.size());
+    }
+
+    /// `_source` of document `id` in index `alias`, nullopt when absent.
+    std::optional<json> document(const std::string& alias, const std::string& id) {
+        httplib::Client client(test::es_url());
+        const auto res = client.Get("/" + alias + "/_doc/" + id);
+        if (!res || res->status != 200) return std::nullopt;
+        return json::parse(res->body).value("_source", json());
+    }
+    /// How many documents of `alias` have `field` equal to `value`.
+    std::int64_t count_where(const std::string& alias, const std::string& field,
+                             const std::string& value) {
+        httplib::Client client(test::es_url());
+        (void)client.Post("/" + alias + "/_refresh", "", "application/json");
+        const auto res =
+            client.Post("/" + alias + "/_count",
+                        json{{"query", {{"term", {{field, value}}}}}}.dump(), "application/json");
+        if (!res || res->status != 200) return -1;
+        return json::parse(res->body).value("count", -1);
+    }
+
+    /// Messages on `topic` so far (sum of the partitions' high watermarks).
+    static std::int64_t messages_on(const std::string& topic) {
+        kafka::Admin admin(test::broker_options());
+        std::int64_t total = 0;
+        for (std::int32_t p = 0; p < 4; ++p) total += admin.query_watermarks(topic, p, 10s).high;
+        return total;
+    }
+
+private:
+    [[nodiscard]] std::string config_text() const {
+        return fmt::format(R"(kafka:
+  brokers: "{1}"
+  group_prefix: {0}_g
+  properties:
+    session.timeout.ms: "6000"
+    heartbeat.interval.ms: "500"
+postgres:
+  url: "{2}"
+elasticsearch:
+  url: "{3}"
+indexes:
+  {0}_products:
+    query: |
+      SELECT p.id, jsonb_build_object('title', p.title, 'brand', b.name) AS doc
+      FROM {0}_products p LEFT JOIN {0}_brands b ON b.id = p.brand_id
+      WHERE p.id = ANY($1::bigint[])
+    batch_wait: 100ms
+  {0}_variants:
+    query: |
+      SELECT v.id, jsonb_build_object('sku', v.sku, 'brand', b.name) AS doc
+      FROM {0}_variants v JOIN {0}_products p ON p.id = v.product_id
+      LEFT JOIN {0}_brands b ON b.id = p.brand_id
+      WHERE v.id = ANY($1::bigint[])
+    batch_wait: 100ms
+delayers:
+  {0}_delay: {{ delay: 2s, target: {0}_products }}
+cascades:
+  {0}_brand_products:
+    topic: {0}_brands
+    query: SELECT id FROM {0}_products WHERE brand_id = ANY($1::bigint[])
+    target: {0}_products
+    batch_wait: 100ms
+  {0}_product_variants:
+    topic: {0}_products
+    query: SELECT id FROM {0}_variants WHERE product_id = ANY($1::bigint[])
+    target: {0}_variants
+    batch_wait: 100ms
+)",
+                           p_, test::kafka_brokers(), test::postgres_url(), test::es_url());
+    }
+
+    std::string p_;
+    std::filesystem::path dir_;
+    pqxx::connection db_;
+};
+
+std::vector<std::string> id_range(std::int64_t from, std::int64_t to) {
+    std::vector<std::string> out;
+    for (auto i = from; i <= to; ++i) out.push_back(std::to_string(i));
+    return out;
+}
+
+/// Peak resident memory of a process in KiB (VmHWM), 0 when unknown.
+std::int64_t peak_rss_kib(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);) {
+        if (line.starts_with("VmHWM:")) return std::stoll(line.substr(6));
+    }
+    return 0;
+}
+
+TEST(CascaderE2e, RenamingABrandReindexesExactlyItsProducts) {
+    Shop shop;
+    shop.brand_with_products(1, "Acme", 1, 50);
+    shop.brand_with_products(2, "Globex", 51, 100);
+    auto indexer = shop.start("kt-indexer", "indexer", {"--index", shop.products()});
+    shop.announce(shop.products(), id_range(1, 100));
+    ASSERT_TRUE(test::wait_until(
+        [&] { return shop.count_where(shop.products(), "brand", "Acme") == 50; }, kDeadline))
+        << indexer->log();
+
+    test::TopicReader product_messages(shop.products());
+    ASSERT_TRUE(product_messages.wait_assigned(kDeadline));
+    auto cascader = shop.start("kt-cascader", "cascader", {"--cascade", shop.brand_products()});
+    shop.exec("UPDATE " + shop.brands() + " SET name = 'Acme Renamed' WHERE id = 1");
+    shop.announce(shop.brands(), {"1"});
+
+    ASSERT_TRUE(test::wait_until(
+        [&] { return shop.count_where(shop.products(), "brand", "Acme Renamed") == 50; },
+        kDeadline))
+        << cascader->log() << indexer->log();
+    EXPECT_EQ(shop.count_where(shop.products(), "brand", "Globex"), 50);
+    EXPECT_EQ(shop.document(shop.products(), "7"),
+              (json{{"title", "p7"}, {"brand", "Acme Renamed"}}));
+
+    // Exactly brand 1's products were sent, each once, marked as cascaded and keyed by id.
+    const auto& seen = product_messages.read_until(100 + 50, kDeadline);
+    std::set<std::string> cascaded;
+    for (const auto& r : seen) {
+        const json value = json::parse(r.message.payload);
+        if (!value.value("cascaded", false)) continue;
+        EXPECT_EQ(r.message.key,
+                  std::optional<std::string>(std::to_string(value.at("id").get<int>())));
+        EXPECT_TRUE(cascaded.insert(value.at("id").dump()).second) << "sent twice: " << value;
+    }
+    EXPECT_EQ(cascaded.size(), 50U);
+    EXPECT_EQ(cascaded.count("1"), 1U);
+    EXPECT_EQ(cascaded.count("50"), 1U);
+    EXPECT_EQ(cascaded.count("51"), 0U);
+    EXPECT_TRUE(cascader->wait_for_log("50 child id(s)", kDeadline)) << cascader->log();
+
+    cascader->terminate();
+    EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
+    indexer->terminate();
+    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+}
+
+TEST(CascaderE2e, ATwoLevelChainPropagates) {
+    Shop shop;
+    shop.brand_with_products(1, "Initech", 1, 3);
+    shop.exec("INSERT INTO " + shop.variants() + " SELECT g, 'sku-' || g, 1 + g % 3 " +
+              "FROM generate_series(1, 9) g");
+    auto indexer = shop.start("kt-indexer", "indexer");
+    auto cascader = shop.start("kt-cascader", "cascader");
+    shop.exec("UPDATE " + shop.brands() + " SET name = 'Initrode' WHERE id = 1");
+    shop.announce(shop.brands(), {"1"});
+    // brand 1 → products 1..3 → variants 1..9: nothing but the brand id was announced.
+    ASSERT_TRUE(test::wait_until(
+        [&] { return shop.count_where(shop.variants(), "brand", "Initrode") == 9; }, kDeadline))
+        << cascader->log() << indexer->log();
+    EXPECT_EQ(shop.document(shop.variants(), "4"), (json{{"sku", "sku-4"}, {"brand", "Initrode"}}));
+    EXPECT_EQ(shop.count_where(shop.products(), "brand", "Initrode"), 3);
+    cascader->terminate();
+    indexer->terminate();
+    EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
+    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+}
+
+TEST(CascaderE2e, AFanOutOf200000ChildrenStaysUnder64MiB) {
+    Shop shop;
+    constexpr std::int64_t kChildren = 200000;
+    shop.brand_with_products(1, "Huge", 1, kChildren);
+    auto cascader = shop.start("kt-cascader", "cascader", {"--cascade", shop.brand_products()});
+    shop.announce(shop.brands(), {"1"});
+    ASSERT_TRUE(cascader->wait_for_log("200000 child id(s)", 120s)) << cascader->log();
+    EXPECT_EQ(Shop::messages_on(shop.products()), kChildren);
+    const std::int64_t peak_kib = peak_rss_kib(cascader->pid());
+    std::cout << "kt-cascader peak resident memory after a fan-out of " << kChildren
+              << " children: " << peak_kib / 1024 << " MiB\n";
+    EXPECT_GT(peak_kib, 0);
+    EXPECT_LT(peak_kib, 64 * 1024);
+    cascader->terminate();
+    EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
+}
+
+TEST(CascaderE2e, SigkillDuringAFanOutLosesNoChild) {
+    Shop shop;
+    constexpr std::int64_t kChildren = 100000;
+    shop.brand_with_products(1, "Killed", 1, kChildren);
+    auto first = shop.start("kt-cascader", "first", {"--cascade", shop.brand_products()});
+    shop.announce(shop.brands(), {"1"});
+    ASSERT_TRUE(
+        test::wait_until([&] { return Shop::messages_on(shop.products()) > 0; }, kDeadline, 5ms))
+        << first->log();
+    first->kill();
+    ASSERT_EQ(first->wait_exit(kExitDeadline), 128 + SIGKILL);
+    const std::int64_t before = Shop::messages_on(shop.products());
+    ASSERT_LT(before, kChildren) << "the fan-out finished before the kill; the test proves nothing";
+    EXPECT_EQ(first->count_in_log("child id(s)"), 0U) << first->log();
+
+    // The parent offset was not committed: a new cascader sends the whole fan-out again.
+    auto second = shop.start("kt-cascader", "second", {"--cascade", shop.brand_products()});
+    ASSERT_TRUE(second->wait_for_log("100000 child id(s)", 120s)) << second->log();
+    test::TopicReader reader(shop.products());
+    std::set<std::string> ids;
+    for (const auto& r :
+         reader.read_until(static_cast<std::size_t>(before + kChildren), kDeadline)) {
+        ids.insert(json::parse(r.message.payload).at("id").dump());
+    }
+    EXPECT_EQ(ids.size(), static_cast<std::size_t>(kChildren));
+    second->terminate();
+    EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
+}
+
+TEST(CascaderE2e, PoisonAndRejectedParentsAreDeadLetteredAndTheBatchGoesOn) {
+    Shop shop;
+    shop.brand_with_products(1, "Good", 1, 3);
+    {
+        kafka::Producer producer(test::broker_options());
+        for (const std::string v : {"not json", R"({"id": "abc"})", R"({"id": 1})"}) {
+            producer.produce(kafka::Record{shop.brands(), std::nullopt, v, {}, 0, 0});
+        }
+        ASSERT_TRUE(producer.flush(30s).ok());
+    }
+    auto cascader = shop.start("kt-cascader", "cascader", {"--cascade", shop.brand_products()});
+    ASSERT_TRUE(cascader->wait_for_log("3 child id(s)", kDeadline)) << cascader->log();
+    const auto dead = test::read_topic(shop.brands() + ".dlq", 2, kDeadline);
+    ASSERT_EQ(dead.size(), 2U) << cascader->log();
+    std::set<std::string> payloads;
+    for (const auto& m : dead) {
+        payloads.insert(m.payload);
+        EXPECT_EQ(m.header("kt.cascade"), std::optional<std::string>(shop.brand_products()));
+        EXPECT_TRUE(m.header("kt.error").has_value());
+    }
+    EXPECT_EQ(payloads, (std::set<std::string>{"not json", R"({"id": "abc"})"}));
+    cascader->terminate();
+    EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
+}
+
+TEST(AppPublisherE2e, InstantAndDelayMessagesReachTheIndex) {
+    Shop shop;
+    shop.brand_with_products(1, "Lib", 1, 2);
+    auto indexer = shop.start("kt-indexer", "indexer", {"--index", shop.products()});
+    auto delayer = shop.start("kt-delayer", "delayer");
+    app::PublisherOptions options =
+        app::PublisherOptions::from_config([&] { return config::load_file(shop.config_path()); }());
+    app::Publisher publisher(std::move(options));
+    publisher.queue(shop.products(), "1");
+    publisher.delay(shop.products(), "2");  // as if the instant message was never sent
+    ASSERT_EQ(publisher.flush(), 2U);
+    ASSERT_TRUE(test::wait_until([&] { return shop.document(shop.products(), "1").has_value(); },
+                                 kDeadline))
+        << indexer->log();
+    ASSERT_TRUE(test::wait_until([&] { return shop.document(shop.products(), "2").has_value(); },
+                                 kDeadline))
+        << delayer->log() << indexer->log();
+    EXPECT_EQ(shop.document(shop.products(), "2"), (json{{"title", "p2"}, {"brand", "Lib"}}));
+    delayer->terminate();
+    indexer->terminate();
+    EXPECT_EQ(delayer->wait_exit(kExitDeadline), 0) << delayer->log();
+    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+}
+
+}  // namespace
+}  // namespace kt::workers
