@@ -13,14 +13,6 @@
 // kt-indexer (batch_size 1000, batch_wait 200ms) until its committed-message counter on /metrics
 // reaches the end of the topic. CPU is utime + stime of all its threads from /proc/<pid>/stat;
 // the figure per message counts from the first committed batch, so start-up is excluded.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <httplib.h>
 #include <CLI/CLI.hpp>
@@ -44,6 +36,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/support.hpp"
 #include "lib/config/config.hpp"
 #include "lib/error.hpp"
 #include "lib/es/bulk_client.hpp"
@@ -57,12 +50,9 @@
 #include "lib/log/log.hpp"
 #include "lib/pg/row_loader.hpp"
 
-extern char** environ;
-
 namespace kt::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -84,191 +74,6 @@ struct Args {
     bool gzip = false;  ///< `elasticsearch.compression` of kt-indexer's config
     int timeout_seconds = 600;
 };
-
-/// The development stack, from the variables the test script sets.
-struct Stack {
-    std::string postgres_url;
-    std::string brokers;
-    std::string control_url;
-    std::string es_url;
-};
-
-std::string require_env(const char* name) {
-    const char* value = std::getenv(name);
-    if (value == nullptr || *value == '\0') {
-        throw Error(fmt::format("{} is not set: start the stack (scripts/bench.sh does)", name));
-    }
-    return value;
-}
-
-Stack stack_from_env() {
-    return Stack{require_env("KT_TEST_POSTGRES_URL"), require_env("KT_TEST_KAFKA_BROKERS"),
-                 require_env("KT_TEST_DEVBROKER_CONTROL"), require_env("KT_TEST_ES_URL")};
-}
-
-/// Names no earlier run used: `bench_<pid>_<random>`.
-std::string unique_suffix() {
-    std::random_device rd;
-    return fmt::format("{}_{:06x}", ::getpid(), rd() & 0xffffffU);
-}
-
-double seconds_between(Clock::time_point from, Clock::time_point to) {
-    return std::chrono::duration<double>(to - from).count();
-}
-
-/// CPU seconds (user + system, every thread) of this process so far.
-double own_cpu_seconds() {
-    rusage usage{};
-    ::getrusage(RUSAGE_SELF, &usage);
-    const auto tv = [](const timeval& t) {
-        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-    };
-    return tv(usage.ru_utime) + tv(usage.ru_stime);
-}
-
-/// CPU seconds (utime + stime of all threads) of process `pid`, from /proc/<pid>/stat.
-std::optional<double> process_cpu_seconds(pid_t pid) {
-    std::ifstream in(fmt::format("/proc/{}/stat", pid));
-    std::string text;
-    if (!std::getline(in, text)) return std::nullopt;
-    const auto close = text.rfind(')');
-    if (close == std::string::npos) return std::nullopt;
-    std::istringstream fields(text.substr(close + 2));
-    std::string field;
-    // Fields after the command name start at field 3 (state); utime is 14, stime 15.
-    std::uint64_t utime = 0;
-    std::uint64_t stime = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-        if (i == 14) utime = std::stoull(field);
-        if (i == 15) stime = std::stoull(field);
-    }
-    const auto ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-    return static_cast<double>(utime + stime) / ticks;
-}
-
-/// Owns a scratch folder and removes it at the end.
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "kt-indexer-bench.XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a scratch folder");
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-
-    /// The folder.
-    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
-
-/// A child process that is stopped (SIGTERM, then SIGKILL) and reaped when this goes away.
-class ChildProcess {
-public:
-    /// Starts `argv` with stdout and stderr appended to `log_path`; throws kt::Error.
-    ChildProcess(const std::vector<std::string>& argv, const std::string& log_path) {
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
-                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
-        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-        std::vector<char*> raw;
-        raw.reserve(argv.size() + 1);
-        for (const auto& a : argv) raw.push_back(const_cast<char*>(a.c_str()));
-        raw.push_back(nullptr);
-        const int rc = ::posix_spawnp(&pid_, raw[0], &actions, nullptr, raw.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) throw Error(fmt::format("cannot start {}: {}", argv[0], std::strerror(rc)));
-    }
-    ~ChildProcess() {
-        try {
-            (void)stop(seconds(10));
-        } catch (...) {
-        }
-    }
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
-
-    /// The process id.
-    [[nodiscard]] pid_t pid() const noexcept { return pid_; }
-
-    /// True while the process has not exited (reaps it when it has).
-    bool running() {
-        if (reaped_) return false;
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            reaped_ = true;
-            exit_status_ = status;
-        }
-        return !reaped_;
-    }
-
-    /// SIGTERM, waits up to `grace`, then SIGKILL; returns the total CPU seconds of the process
-    /// from wait4 when this call reaped it.
-    std::optional<double> stop(milliseconds grace) {
-        if (reaped_) return std::nullopt;
-        ::kill(pid_, SIGTERM);
-        const auto deadline = Clock::now() + grace;
-        rusage usage{};
-        int status = 0;
-        while (true) {
-            const pid_t r = ::wait4(pid_, &status, WNOHANG, &usage);
-            if (r == pid_) break;
-            if (r < 0) {
-                reaped_ = true;
-                return std::nullopt;
-            }
-            if (Clock::now() > deadline) {
-                ::kill(pid_, SIGKILL);
-                ::wait4(pid_, &status, 0, &usage);
-                break;
-            }
-            std::this_thread::sleep_for(milliseconds(20));  // polling a child's exit
-        }
-        reaped_ = true;
-        exit_status_ = status;
-        const auto tv = [](const timeval& t) {
-            return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-        };
-        return tv(usage.ru_utime) + tv(usage.ru_stime);
-    }
-
-    /// Wait status once reaped.
-    [[nodiscard]] int exit_status() const noexcept { return exit_status_; }
-
-private:
-    pid_t pid_ = 0;
-    bool reaped_ = false;
-    int exit_status_ = 0;
-};
-
-/// A TCP port that was free a moment ago.
-int free_port() {
-    struct Socket {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        ~Socket() {
-            if (fd >= 0) ::close(fd);
-        }
-    } probe;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    if (probe.fd < 0 ||
-        ::bind(probe.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::getsockname(probe.fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        throw Error("no free port");
-    }
-    return ntohs(address.sin_port);
-}
 
 /// Tables `<p>` (products) and `<b>` (brands) with `rows` products, dropped at the end.
 class Tables {
@@ -326,48 +131,6 @@ private:
     std::string brands_;
     bool created_ = false;
 };
-
-/// Creates `topic` with `partitions` through the devbroker control endpoint.
-void create_topic(const std::string& control_url, const std::string& topic, int partitions) {
-    httplib::Client client(control_url);
-    client.set_connection_timeout(seconds(5));
-    const std::string body = fmt::format(R"({{"name":"{}","partitions":{}}})", topic, partitions);
-    const auto res = client.Post("/topics", body, "application/json");
-    if (!res || res->status != 201) {
-        throw Error(fmt::format("creating topic {} failed: {}", topic,
-                                res ? res->body : httplib::to_string(res.error())));
-    }
-}
-
-/// Produces `{"id": n}` keyed by n for every id and waits for every acknowledgement.
-void produce_ids(const Stack& stack, const std::string& topic, int rows) {
-    kafka::Options options;
-    options.brokers = stack.brokers;
-    options.properties["linger.ms"] = "20";
-    kafka::Producer producer(options);
-    for (int id = 1; id <= rows; ++id) {
-        const std::string key = std::to_string(id);
-        const std::string value = fmt::format(R"({{"id":{}}})", id);
-        producer.produce(topic, key, value);
-    }
-    const auto flushed = producer.flush(seconds(120));
-    if (!flushed.ok() || flushed.delivered != static_cast<std::uint64_t>(rows)) {
-        throw Error(fmt::format("produced {} of {} messages to {}: {}", flushed.delivered, rows,
-                                topic, rd_kafka_err2str(flushed.first_error)));
-    }
-}
-
-/// Sum of the high watermarks of `topic` (the number of messages on it).
-std::int64_t topic_end(const Stack& stack, const std::string& topic, int partitions) {
-    kafka::Options options;
-    options.brokers = stack.brokers;
-    kafka::Admin admin(options);
-    std::int64_t total = 0;
-    for (int p = 0; p < partitions; ++p) {
-        total += admin.query_watermarks(topic, p, seconds(10)).high;
-    }
-    return total;
-}
 
 /// Writes the kt config file for the end-to-end run.
 void write_config(const std::filesystem::path& path, const Stack& stack, const Args& args,
@@ -612,20 +375,6 @@ double rate(const Alone& a) {
 }
 double micros_per_doc(const Alone& a) {
     return a.docs > 0 ? a.cpu * 1e6 / a.docs : 0;
-}
-
-void print_row(const std::string& what, const std::string& measured, const std::string& cpu,
-               const std::string& target) {
-    fmt::print("{:<44} {:>14} {:>16} {:>14}\n", what, measured, cpu, target);
-}
-
-std::string load_average() {
-    std::ifstream in("/proc/loadavg");
-    std::string a;
-    std::string b;
-    std::string c;
-    in >> a >> b >> c;
-    return fmt::format("{} {} {}", a, b, c);
 }
 
 int run(const Args& args) {

@@ -1,0 +1,105 @@
+#pragma once
+
+// What the benchmarks share: the development stack from the environment, child processes with
+// their CPU time, scratch folders, topics on the development broker, and printing.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kt::bench {
+
+using Clock = std::chrono::steady_clock;
+
+/// The development stack, from the variables the test script sets.
+struct Stack {
+    std::string postgres_url;
+    std::string brokers;
+    std::string control_url;
+    std::string es_url;
+};
+
+/// The stack from KT_TEST_*; throws kt::Error naming a missing variable.
+[[nodiscard]] Stack stack_from_env();
+
+/// Names no earlier run used: `<pid>_<random>`.
+[[nodiscard]] std::string unique_suffix();
+
+/// Seconds from `from` to `to`.
+[[nodiscard]] double seconds_between(Clock::time_point from, Clock::time_point to);
+
+/// CPU seconds (user + system, every thread) of this process so far.
+[[nodiscard]] double own_cpu_seconds();
+
+/// CPU seconds (utime + stime of all threads) of process `pid`, from /proc/<pid>/stat.
+[[nodiscard]] std::optional<double> process_cpu_seconds(pid_t pid);
+
+/// Peak resident memory (VmHWM) of process `pid` in bytes, from /proc/<pid>/status.
+[[nodiscard]] std::optional<std::int64_t> process_peak_rss_bytes(pid_t pid);
+
+/// Owns a scratch folder and removes it at the end.
+class ScratchDir {
+public:
+    /// Creates a fresh folder in the temp directory; throws kt::Error.
+    ScratchDir();
+    ~ScratchDir();
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+
+    /// The folder.
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// A child process that is stopped (SIGTERM, then SIGKILL) and reaped when this goes away.
+class ChildProcess {
+public:
+    /// Starts `argv` with stdout and stderr appended to `log_path`; throws kt::Error.
+    ChildProcess(const std::vector<std::string>& argv, const std::string& log_path);
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    /// The process id.
+    [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+    /// True while the process has not exited (reaps it when it has).
+    bool running();
+    /// SIGTERM, waits up to `grace`, then SIGKILL; returns the total CPU seconds of the process
+    /// from wait4 when this call reaped it.
+    std::optional<double> stop(std::chrono::milliseconds grace);
+    /// Wait status once reaped.
+    [[nodiscard]] int exit_status() const noexcept { return exit_status_; }
+
+private:
+    pid_t pid_ = 0;
+    bool reaped_ = false;
+    int exit_status_ = 0;
+};
+
+/// A TCP port that was free a moment ago.
+[[nodiscard]] int free_port();
+
+/// Creates `topic` with `partitions` through the devbroker control endpoint; throws kt::Error.
+void create_topic(const std::string& control_url, const std::string& topic, int partitions);
+
+/// Produces `{"id": n}` keyed by n for every id 1..rows and waits for every acknowledgement.
+void produce_ids(const Stack& stack, const std::string& topic, int rows);
+
+/// Sum of the high watermarks of `topic` (the number of messages on it).
+[[nodiscard]] std::int64_t topic_end(const Stack& stack, const std::string& topic, int partitions);
+
+/// One row of a figures table: what, measured, CPU, target.
+void print_row(const std::string& what, const std::string& measured, const std::string& cpu,
+               const std::string& target);
+
+/// The first three fields of /proc/loadavg.
+[[nodiscard]] std::string load_average();
+
+}  // namespace kt::bench
