@@ -13,6 +13,7 @@
 #include "lib/es/options.hpp"
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/options.hpp"
+#include "lib/pg/child_query.hpp"
 #include "lib/pg/row_loader.hpp"
 
 namespace kt::cmd {
@@ -23,7 +24,8 @@ namespace {
 bool probe(const std::string& what, const std::function<std::string()>& fn) {
     try {
         const std::string detail = fn();
-        fmt::print("{}: ok{}{}\n", what, detail.empty() ? "" : " (", detail.empty() ? "" : detail + ")");
+        fmt::print("{}: ok{}{}\n", what, detail.empty() ? "" : " (",
+                   detail.empty() ? "" : detail + ")");
         return true;
     } catch (const std::exception& e) {
         fmt::print(stderr, "{}: {}\n", what, config::redact(e.what()));
@@ -67,6 +69,13 @@ int run_check(const std::string& config_path, bool offline) {
         ok &= probe(fmt::format("postgres: indexes.{}", ix.name), [&] {
             pg::RowLoader loader(ix, cfg.postgres.url);
             loader.check();
+            return std::string();
+        });
+    }
+    for (const auto& cascade : cfg.cascades) {
+        ok &= probe(fmt::format("postgres: cascades.{}", cascade.name), [&] {
+            pg::ChildQuery query(cascade, cfg.postgres.url);
+            query.check();
             return std::string();
         });
     }

@@ -26,7 +26,10 @@ std::string write_config(const std::string& table, const std::string& query_tabl
                         << "\nelasticsearch:\n  url: " << kt::test::es_url()
                         << "\nindexes:\n  " << table << "_short:\n    table: " << table
                         << "\n  " << table << "_query:\n    query: SELECT id, to_jsonb(t) AS doc FROM "
-                        << query_table << " t WHERE id = ANY($1::bigint[])\n";
+                        << query_table << " t WHERE id = ANY($1::bigint[])\n"
+                        << "cascades:\n  " << table << "_children:\n    topic: " << table
+                        << "_parents\n    target: " << table << "_short\n    query: SELECT id FROM "
+                        << query_table << " WHERE id = ANY($1::bigint[])\n";
     return file.string();
 }
 
@@ -43,6 +46,7 @@ TEST(KtCheckLive, PassesWhenEverythingIsReachableAndEveryQueryRuns) {
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_THAT(run.output, HasSubstr("elasticsearch"));
     EXPECT_THAT(run.output, HasSubstr("postgres: indexes." + table + "_query: ok"));
+    EXPECT_THAT(run.output, HasSubstr("postgres: cascades." + table + "_children: ok"));
 }
 
 TEST(KtCheckLive, NamesTheIndexWhoseTableDoesNotExist) {
@@ -58,6 +62,8 @@ TEST(KtCheckLive, NamesTheIndexWhoseTableDoesNotExist) {
     EXPECT_THAT(run.output, HasSubstr("postgres: indexes." + table + "_query:"));
     EXPECT_THAT(run.output, HasSubstr(table + "_missing"));
     EXPECT_THAT(run.output, HasSubstr("postgres: indexes." + table + "_short: ok"));
+    EXPECT_THAT(run.output, HasSubstr("postgres: cascades." + table + "_children:"));
+    EXPECT_THAT(run.output, ::testing::Not(HasSubstr("cascades." + table + "_children: ok")));
 }
 
 }  // namespace
