@@ -1,12 +1,9 @@
 #include "workers/cascader/cascader.hpp"
 
-#include <condition_variable>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
-#include "lib/config/redact.hpp"
-#include "lib/es/retry_policy.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
 #include "lib/metrics/histogram.hpp"
@@ -23,15 +20,6 @@ using std::chrono::milliseconds;
 
 /// Thrown out of a chunk callback when stop is requested mid-stream.
 struct Stopped {};
-
-/// Waits `delay` unless `stop` fires first; false when stopped.
-bool sleep_for(milliseconds delay, const std::stop_token& stop) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait_for(lock, stop, delay, [] { return false; });
-    return !stop.stop_requested();
-}
 
 /// The children producer: the user's properties, plus a capped local queue unless they set one.
 kafka::Options child_producer_options(const config::KafkaConfig& kafka) {
@@ -82,6 +70,7 @@ Cascader::Cascader(const config::Config& config, const config::CascadeConfig& ca
       cascade_(cascade),
       metrics_(CascaderMetrics::create(registry, cascade.name)),
       liveness_(Clock::now(), std::chrono::seconds(60)),
+      retry_("cascade " + cascade.name, metrics_.batches_failed, liveness_),
       query_(cascade, config.postgres.url,
              pg::LoaderOptions{"kt-cascader", std::chrono::seconds(10)}),
       producer_(std::make_unique<kafka::Producer>(child_producer_options(config.kafka))),
@@ -114,41 +103,17 @@ http::Check Cascader::health(std::chrono::milliseconds stall_timeout) {
 }
 
 http::Check Cascader::readiness() const {
-    if (!failing_) return {};
-    std::lock_guard lock(error_mutex_);
-    return {false, fmt::format("cascade {}: {}", cascade_.name, last_error_)};
+    return retry_.readiness();
 }
 
 void Cascader::run(std::stop_token stop) {
-    es::Backoff backoff;
     const auto max = static_cast<std::size_t>(cascade_.batch_size);
     while (!stop.stop_requested()) {
         liveness_.beat(Clock::now());
         Pending batch;
         batch.messages.reserve(max);
         if (!consumer_->fill(stop, batch.messages, max, cascade_.batch_wait)) continue;
-        while (!stop.stop_requested()) {
-            try {
-                if (process(stop, batch)) {
-                    backoff.reset();
-                    failing_ = false;
-                }
-                break;
-            } catch (const kt::Error& e) {
-                // Nothing of this batch was committed: try the whole batch again.
-                liveness_.beat(Clock::now());
-                metrics_.batches_failed.inc();
-                {
-                    std::lock_guard lock(error_mutex_);
-                    last_error_ = config::redact(e.what());
-                }
-                failing_ = true;
-                const auto delay = backoff.next();
-                log::warn("cascade {}: batch failed, retrying in {} ms: {}", cascade_.name,
-                          delay.count(), config::redact(e.what()));
-                if (!sleep_for(delay, stop)) break;
-            }
-        }
+        (void)retry_.run(stop, [&] { return process(stop, batch); });
     }
     log::info("cascade {}: stopping", cascade_.name);
     consumer_->close();

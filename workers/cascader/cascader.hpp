@@ -17,6 +17,7 @@
 #include "lib/metrics/registry.hpp"
 #include "lib/pg/child_query.hpp"
 #include "workers/common/batch_consumer.hpp"
+#include "workers/common/batch_retry.hpp"
 #include "workers/common/dead_letters.hpp"
 #include "workers/common/worker_loop.hpp"
 #include "workers/indexer/message_parser.hpp"
@@ -73,9 +74,7 @@ private:
     const config::CascadeConfig& cascade_;
     CascaderMetrics metrics_;
     http::Liveness liveness_;
-    std::atomic<bool> failing_{false};
-    mutable std::mutex error_mutex_;
-    std::string last_error_;
+    BatchRetry retry_;
     MessageParser parser_;
     pg::ChildQuery query_;
     std::unique_ptr<kafka::Producer> producer_;

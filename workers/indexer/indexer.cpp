@@ -1,6 +1,5 @@
 #include "workers/indexer/indexer.hpp"
 
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -8,11 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "lib/config/redact.hpp"
 #include "lib/es/curl_transport.hpp"
 #include "lib/es/index_admin.hpp"
 #include "lib/es/options.hpp"
-#include "lib/es/retry_policy.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
 #include "lib/pg/error.hpp"
@@ -23,15 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-/// Waits `delay` unless `stop` fires first; false when stopped.
-bool sleep_for(milliseconds delay, const std::stop_token& stop) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait_for(lock, stop, delay, [] { return false; });
-    return !stop.stop_requested();
-}
 
 metrics::Counter& bulk_request(metrics::Registry& registry, const std::string& index,
                                const char* outcome) {
@@ -94,7 +82,8 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
     : config_(config),
       index_(index),
       metrics_(IndexerMetrics::create(registry, index.name)),
-      liveness_(Clock::now(), std::chrono::seconds(60)) {
+      liveness_(Clock::now(), std::chrono::seconds(60)),
+      retry_("index " + index.name, metrics_.batches_failed, liveness_) {
     const es::Options es_options =
         es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
     {
@@ -135,9 +124,7 @@ http::Check Indexer::health(std::chrono::milliseconds stall_timeout) {
 }
 
 http::Check Indexer::readiness() const {
-    if (!failing_) return {};
-    std::lock_guard lock(error_mutex_);
-    return {false, fmt::format("index {}: {}", index_.name, last_error_)};
+    return retry_.readiness();
 }
 
 Indexer::~Indexer() = default;
@@ -147,33 +134,11 @@ void Indexer::connect_loader() {
 }
 
 void Indexer::run(std::stop_token stop) {
-    es::Backoff backoff;
     while (!stop.stop_requested()) {
         liveness_.beat(Clock::now());
         Pending batch;
         if (!fill_batch(stop, batch)) continue;
-        while (!stop.stop_requested()) {
-            try {
-                if (process(stop, batch)) {
-                    backoff.reset();
-                    failing_ = false;
-                }
-                break;
-            } catch (const kt::Error& e) {
-                // Nothing of this batch was committed: try the whole batch again.
-                liveness_.beat(Clock::now());
-                metrics_.batches_failed.inc();
-                {
-                    std::lock_guard lock(error_mutex_);
-                    last_error_ = config::redact(e.what());
-                }
-                failing_ = true;
-                const auto delay = backoff.next();
-                log::warn("index {}: batch failed, retrying in {} ms: {}", index_.name,
-                          delay.count(), config::redact(e.what()));
-                if (!sleep_for(delay, stop)) break;
-            }
-        }
+        (void)retry_.run(stop, [&] { return process(stop, batch); });
     }
     log::info("index {}: stopping", index_.name);
     consumer_->close();

@@ -20,6 +20,7 @@
 #include "lib/metrics/registry.hpp"
 #include "lib/pg/row_loader.hpp"
 #include "workers/common/batch_consumer.hpp"
+#include "workers/common/batch_retry.hpp"
 #include "workers/common/dead_letters.hpp"
 #include "workers/common/worker_loop.hpp"
 #include "workers/indexer/batch_plan.hpp"
@@ -91,9 +92,7 @@ private:
     const config::IndexConfig& index_;
     IndexerMetrics metrics_;
     http::Liveness liveness_;
-    std::atomic<bool> failing_{false};
-    mutable std::mutex error_mutex_;
-    std::string last_error_;
+    BatchRetry retry_;
     MessageParser parser_;
     std::unique_ptr<DeadLetterWriter> dead_letters_;
     std::unique_ptr<BatchConsumer> consumer_;

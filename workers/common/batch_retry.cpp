@@ -1,0 +1,55 @@
+#include "workers/common/batch_retry.hpp"
+
+#include <condition_variable>
+
+#include <fmt/format.h>
+
+#include "lib/config/redact.hpp"
+#include "lib/error.hpp"
+#include "lib/es/retry_policy.hpp"
+#include "lib/log/log.hpp"
+
+namespace kt::workers {
+
+bool sleep_for(std::chrono::milliseconds delay, const std::stop_token& stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait_for(lock, stop, delay, [] { return false; });
+    return !stop.stop_requested();
+}
+
+BatchRetry::BatchRetry(std::string who, metrics::Counter& failures, http::Liveness& liveness)
+    : who_(std::move(who)), failures_(failures), liveness_(liveness) {}
+
+bool BatchRetry::run(const std::stop_token& stop, const std::function<bool()>& attempt) {
+    es::Backoff backoff;
+    while (!stop.stop_requested()) {
+        try {
+            const bool done = attempt();
+            if (done) failing_ = false;
+            return done;
+        } catch (const kt::Error& e) {
+            liveness_.beat(std::chrono::steady_clock::now());
+            failures_.inc();
+            const std::string error = config::redact(e.what());
+            {
+                std::lock_guard lock(mutex_);
+                last_error_ = error;
+            }
+            failing_ = true;
+            const auto delay = backoff.next();
+            log::warn("{}: batch failed, retrying in {} ms: {}", who_, delay.count(), error);
+            if (!sleep_for(delay, stop)) return false;
+        }
+    }
+    return false;
+}
+
+http::Check BatchRetry::readiness() const {
+    if (!failing_) return {};
+    std::lock_guard lock(mutex_);
+    return {false, fmt::format("{}: {}", who_, last_error_)};
+}
+
+}  // namespace kt::workers

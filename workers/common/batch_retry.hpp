@@ -1,0 +1,44 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <stop_token>
+#include <string>
+
+#include "lib/http/check.hpp"
+#include "lib/http/liveness.hpp"
+#include "lib/metrics/counter.hpp"
+
+namespace kt::workers {
+
+/// Waits `delay` unless `stop` fires first; false when stopped.
+bool sleep_for(std::chrono::milliseconds delay, const std::stop_token& stop);
+
+/// Retries one batch until it is handled: the shared back half of the worker loops. Nothing of
+/// a failed attempt was committed, so the whole batch is tried again after an exponential
+/// backoff with jitter (100 ms doubling to 30 s), forever, until it succeeds or stop is
+/// requested. Failures are counted, logged (secrets redacted) and make readiness() false until
+/// the next success. run() is called from the loop's thread; readiness() from any.
+class BatchRetry {
+public:
+    /// `who` prefixes log lines and readiness details (e.g. `index products`).
+    BatchRetry(std::string who, metrics::Counter& failures, http::Liveness& liveness);
+
+    /// Calls `attempt` until it returns without throwing kt::Error; true when it returned true
+    /// (the batch is done), false when it returned false or stop was requested.
+    bool run(const std::stop_token& stop, const std::function<bool()>& attempt);
+    /// Not ready while the latest attempt failed; the detail is its error. Thread-safe.
+    [[nodiscard]] http::Check readiness() const;
+
+private:
+    std::string who_;
+    metrics::Counter& failures_;
+    http::Liveness& liveness_;
+    std::atomic<bool> failing_{false};
+    mutable std::mutex mutex_;
+    std::string last_error_;
+};
+
+}  // namespace kt::workers
