@@ -14,6 +14,7 @@
 //
 //   delayer_bench [--envelopes 1000000] [--partitions 32] [--window 60] [--lead 60]
 //                 [--skip-throughput] [--skip-backlog] [--delayer PATH] [--timeout 900]
+//                 [--keep-logs]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -74,6 +75,7 @@ struct Args {
     bool skip_backlog = false;
     std::string delayer = KT_BINARY_DIR "/cmd/kt-delayer";
     int timeout_seconds = 900;
+    bool keep_logs = false;
 };
 
 /// The development stack, from the variables the test script sets.
@@ -212,13 +214,17 @@ int free_port() {
 /// Owns a scratch folder and removes it at the end.
 class ScratchDir {
 public:
-    ScratchDir() {
+    explicit ScratchDir(bool keep) : keep_(keep) {
         std::string pattern =
             (std::filesystem::temp_directory_path() / "kt-delayer-bench.XXXXXX").string();
         if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a scratch folder");
         path_ = pattern;
     }
     ~ScratchDir() {
+        if (keep_) {
+            std::cout << "logs kept in " << path_.string() << "\n";
+            return;
+        }
         std::error_code ignored;
         std::filesystem::remove_all(path_, ignored);
     }
@@ -228,6 +234,7 @@ public:
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
 private:
+    bool keep_;
     std::filesystem::path path_;
 };
 
@@ -565,11 +572,12 @@ int run(int argc, char** argv) {
     app.add_flag("--skip-backlog", args.skip_backlog, "skip the backlog phase");
     app.add_option("--delayer", args.delayer, "kt-delayer executable");
     app.add_option("--timeout", args.timeout_seconds, "give up on a phase after this many s");
+    app.add_flag("--keep-logs", args.keep_logs, "keep kt-delayer's configs and logs");
     CLI11_PARSE(app, argc, argv);
     log::configure(log::Format::kText, log::Level::kWarn);
     const Stack stack{require_env("KT_TEST_KAFKA_BROKERS"),
                       require_env("KT_TEST_DEVBROKER_CONTROL")};
-    const ScratchDir dir;
+    const ScratchDir dir(args.keep_logs);
     std::cout << fmt::format("kt-delayer bench: {} envelopes, {} partitions, {} cores\n",
                              args.envelopes, args.partitions, std::thread::hardware_concurrency());
     if (!args.skip_throughput) run_throughput(args, stack, dir);

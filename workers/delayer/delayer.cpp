@@ -133,7 +133,7 @@ void Delayer::connect() {
     // Bounded prefetch: a paused partition holds nothing in librdkafka's queue, the others at
     // most this much together (users may override each through kafka.properties).
     options.properties.try_emplace("queued.max.messages.kbytes", "4096");
-    options.properties.try_emplace("queued.min.messages", "10000");
+    options.properties.try_emplace("queued.min.messages", "50000");
     options.properties.try_emplace("fetch.message.max.bytes", "65536");
 
     kafka::RebalanceHooks hooks;

@@ -17,6 +17,7 @@
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/metrics/registry.hpp"
+#include "workers/common/worker_loop.hpp"
 #include "workers/delayer/envelope.hpp"
 #include "workers/delayer/schedule.hpp"
 
@@ -55,25 +56,25 @@ struct DelayerOptions {
 /// window is full of not-yet-due envelopes is paused and resumed when they drain, so the loop
 /// keeps polling (and its group membership), serves other partitions, and holds at most
 /// `partitions x window` envelopes whatever the backlog. Runs on one thread.
-class Delayer {
+class Delayer final : public WorkerLoop {
 public:
     /// Connects to Kafka (joins `<group_prefix>.delayer.<name>`); throws kt::Error when that
     /// fails. `config`, `delayer` and `registry` must outlive the Delayer.
     Delayer(const config::Config& config, const config::DelayerConfig& delayer,
             metrics::Registry& registry, DelayerOptions options = {});
-    ~Delayer();
+    ~Delayer() override;
     Delayer(const Delayer&) = delete;
     Delayer& operator=(const Delayer&) = delete;
 
     /// Runs until `stop` is requested; then finishes the batch in hand if Kafka acknowledges
     /// it promptly (committing only what is acknowledged) and leaves the group.
-    void run(std::stop_token stop);
+    void run(std::stop_token stop) override;
 
     /// /healthz: the loop is alive and, when due envelopes wait, commits progress within
     /// `stall_timeout` (envelopes not yet due do not count). Thread-safe.
-    [[nodiscard]] http::Check health(std::chrono::milliseconds stall_timeout);
+    [[nodiscard]] http::Check health(std::chrono::milliseconds stall_timeout) override;
     /// /readyz: the last batch was acknowledged and committed. Thread-safe.
-    [[nodiscard]] http::Check readiness() const;
+    [[nodiscard]] http::Check readiness() const override;
     /// Envelopes not yet released and committed, per assigned partition (cached watermarks).
     /// Thread-safe.
     [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const;
