@@ -15,12 +15,6 @@
 //   delayer_bench [--envelopes 1000000] [--partitions 32] [--window 60] [--lead 60]
 //                 [--skip-throughput] [--skip-backlog] [--delayer PATH] [--timeout 900]
 //                 [--keep-logs]
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,31 +26,26 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "bench/support.hpp"
 #include "lib/error.hpp"
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/log/log.hpp"
 
-extern char** environ;
-
 namespace kt::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -78,45 +67,9 @@ struct Args {
     bool keep_logs = false;
 };
 
-/// The development stack, from the variables the test script sets.
-struct Stack {
-    std::string brokers;
-    std::string control_url;
-};
-
-std::string require_env(const char* name) {
-    const char* value = std::getenv(name);
-    if (value == nullptr || *value == '\0') {
-        throw Error(fmt::format("{} is not set: start the stack (scripts/bench.sh does)", name));
-    }
-    return value;
-}
-
 double unix_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-double seconds_between(Clock::time_point from, Clock::time_point to) {
-    return std::chrono::duration<double>(to - from).count();
-}
-
-/// CPU seconds (utime + stime of all threads) of process `pid`, from /proc/<pid>/stat.
-std::optional<double> process_cpu_seconds(pid_t pid) {
-    std::ifstream in(fmt::format("/proc/{}/stat", pid));
-    std::string text;
-    if (!std::getline(in, text)) return std::nullopt;
-    const auto close = text.rfind(')');
-    if (close == std::string::npos) return std::nullopt;
-    std::istringstream fields(text.substr(close + 2));
-    std::string field;
-    std::uint64_t utime = 0;
-    std::uint64_t stime = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-        if (i == 14) utime = std::stoull(field);
-        if (i == 15) stime = std::stoull(field);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 /// A `Vm…:` line of /proc/<pid>/status in MiB (VmRSS: resident now, VmHWM: peak resident).
@@ -130,97 +83,16 @@ std::optional<double> process_memory_mib(pid_t pid, const std::string& field) {
     return std::nullopt;
 }
 
-/// A child process stopped (SIGTERM, then SIGKILL) and reaped when this goes away.
-class ChildProcess {
+/// Holds the configs and logs of a run; removed at the end unless kept.
+class LogDir {
 public:
-    /// Starts `argv` with stdout and stderr appended to `log_path`; throws kt::Error.
-    ChildProcess(const std::vector<std::string>& argv, const std::string& log_path) {
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
-                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
-        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-        std::vector<char*> raw;
-        raw.reserve(argv.size() + 1);
-        for (const auto& a : argv) raw.push_back(const_cast<char*>(a.c_str()));
-        raw.push_back(nullptr);
-        const int rc = ::posix_spawnp(&pid_, raw[0], &actions, nullptr, raw.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) throw Error(fmt::format("cannot start {}: {}", argv[0], std::strerror(rc)));
-    }
-    ~ChildProcess() { (void)stop(seconds(10)); }
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
-
-    [[nodiscard]] pid_t pid() const noexcept { return pid_; }
-
-    /// True while the process has not exited (reaps it when it has).
-    bool running() {
-        if (reaped_) return false;
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            reaped_ = true;
-            exit_status_ = status;
-        }
-        return !reaped_;
-    }
-
-    /// SIGTERM, waits up to `grace`, then SIGKILL; the exit code (128 + signal when killed),
-    /// nullopt when it was already reaped.
-    std::optional<int> stop(milliseconds grace) {
-        if (reaped_) return std::nullopt;
-        ::kill(pid_, SIGTERM);
-        const auto deadline = Clock::now() + grace;
-        int status = 0;
-        while (::waitpid(pid_, &status, WNOHANG) != pid_) {
-            if (Clock::now() > deadline) {
-                ::kill(pid_, SIGKILL);
-                ::waitpid(pid_, &status, 0);
-                break;
-            }
-            std::this_thread::sleep_for(milliseconds(20));  // polling a child's exit
-        }
-        reaped_ = true;
-        exit_status_ = status;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-
-private:
-    pid_t pid_ = 0;
-    bool reaped_ = false;
-    int exit_status_ = 0;
-};
-
-/// A TCP port that was free a moment ago.
-int free_port() {
-    struct Socket {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        ~Socket() {
-            if (fd >= 0) ::close(fd);
-        }
-    } probe;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (probe.fd < 0 ||
-        ::bind(probe.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::getsockname(probe.fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        throw Error("no free port");
-    }
-    return ntohs(address.sin_port);
-}
-
-/// Owns a scratch folder and removes it at the end.
-class ScratchDir {
-public:
-    explicit ScratchDir(bool keep) : keep_(keep) {
+    explicit LogDir(bool keep) : keep_(keep) {
         std::string pattern =
             (std::filesystem::temp_directory_path() / "kt-delayer-bench.XXXXXX").string();
         if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a scratch folder");
         path_ = pattern;
     }
-    ~ScratchDir() {
+    ~LogDir() {
         if (keep_) {
             std::cout << "logs kept in " << path_.string() << "\n";
             return;
@@ -228,8 +100,8 @@ public:
         std::error_code ignored;
         std::filesystem::remove_all(path_, ignored);
     }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
+    LogDir(const LogDir&) = delete;
+    LogDir& operator=(const LogDir&) = delete;
 
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
@@ -237,17 +109,6 @@ private:
     bool keep_;
     std::filesystem::path path_;
 };
-
-void create_topic(const Stack& stack, const std::string& topic, int partitions) {
-    httplib::Client client(stack.control_url);
-    client.set_connection_timeout(seconds(5));
-    const std::string body = fmt::format(R"({{"name":"{}","partitions":{}}})", topic, partitions);
-    const auto res = client.Post("/topics", body, "application/json");
-    if (!res || res->status != 201) {
-        throw Error(fmt::format("creating topic {} failed: {}", topic,
-                                res ? res->body : httplib::to_string(res.error())));
-    }
-}
 
 /// Produces envelope i (payload id i, created_at from `created_at(i)`) to partition
 /// i % partitions for i in [0, n). The development broker keeps at most 5 MiB and 100,000
@@ -384,17 +245,25 @@ std::string log_tail(const std::string& path) {
     return out;
 }
 
+/// Stops `process` (SIGTERM, then SIGKILL after `grace`): its exit code, 128 + signal when a
+/// signal ended it.
+int stop_process(ChildProcess& process, milliseconds grace) {
+    (void)process.stop(grace);
+    const int status = process.exit_status();
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 std::string verdict(bool ok) {
     return ok ? "meets target" : "MISSES target";
 }
 
 /// Phase 1: every envelope already due.
-void run_throughput(const Args& args, const Stack& stack, const ScratchDir& dir) {
+void run_throughput(const Args& args, const Stack& stack, const LogDir& dir) {
     const std::string name = fmt::format("bench_delay_all_due_{}", ::getpid());
     const std::string target = name + "_target";
-    create_topic(stack, name, args.partitions);
-    create_topic(stack, name + ".dlq", 1);
-    create_topic(stack, target, args.partitions);
+    create_topic(stack.control_url, name, args.partitions);
+    create_topic(stack.control_url, name + ".dlq", 1);
+    create_topic(stack.control_url, target, args.partitions);
     const double long_ago = unix_now() - 86400;
     std::cout << fmt::format("throughput: producing {} overdue envelopes to {} partitions ...\n",
                              args.envelopes, args.partitions)
@@ -431,7 +300,7 @@ void run_throughput(const Args& args, const Stack& stack, const ScratchDir& dir)
     }
     const double cpu = process_cpu_seconds(delayer.process().pid()).value_or(0);
     const double peak = process_memory_mib(delayer.process().pid(), "VmHWM").value_or(0);
-    const auto exit_code = delayer.process().stop(seconds(15));
+    const int exit_code = stop_process(delayer.process(), seconds(15));
     const double steady = seconds_between(*first, done);
     const double rate = (n - at_first) / steady;
     std::cout << fmt::format(
@@ -441,16 +310,16 @@ void run_throughput(const Args& args, const Stack& stack, const ScratchDir& dir)
         "exit code {}\n",
         rate, verdict(rate >= kTargetReleasesPerSecond), kTargetReleasesPerSecond,
         n / seconds_between(delayer.started(), done), seconds_between(delayer.started(), done),
-        (cpu - cpu_at_first) / (n - at_first) * 1e6, peak, exit_code.value_or(-1));
+        (cpu - cpu_at_first) / (n - at_first) * 1e6, peak, exit_code);
 }
 
 /// Phase 2: a million envelopes pending, then falling due over the window.
-void run_backlog(const Args& args, const Stack& stack, const ScratchDir& dir) {
+void run_backlog(const Args& args, const Stack& stack, const LogDir& dir) {
     const std::string name = fmt::format("bench_delay_backlog_{}", ::getpid());
     const std::string target = name + "_target";
-    create_topic(stack, name, args.partitions);
-    create_topic(stack, name + ".dlq", 1);
-    create_topic(stack, target, args.partitions);
+    create_topic(stack.control_url, name, args.partitions);
+    create_topic(stack.control_url, name + ".dlq", 1);
+    create_topic(stack.control_url, target, args.partitions);
 
     // created_at spreads over the window just before now; the delay makes the first one due
     // `lead` seconds from now and the last one `lead + window` seconds from now.
@@ -528,7 +397,7 @@ void run_backlog(const Args& args, const Stack& stack, const ScratchDir& dir) {
         std::this_thread::sleep_for(kSample);  // sampling interval of memory and /metrics
     }
     const double peak = process_memory_mib(delayer.process().pid(), "VmHWM").value_or(0);
-    const auto exit_code = delayer.process().stop(seconds(15));
+    const int exit_code = stop_process(delayer.process(), seconds(15));
 
     std::size_t duplicates = 0;
     const auto times = read_release_times(stack, target, n, duplicates, seconds(300));
@@ -557,7 +426,7 @@ void run_backlog(const Args& args, const Stack& stack, const ScratchDir& dir) {
         "  resident memory while releasing at most {:.1f} MiB (peak {:.1f} MiB); exit code {}\n",
         late.size(), missing, duplicates, early, quantile(0.5), quantile(0.99),
         verdict(quantile(0.99) <= kTargetP99Lateness), kTargetP99Lateness, late.back(), release_rss,
-        peak, exit_code.value_or(-1));
+        peak, exit_code);
 }
 
 int run(int argc, char** argv) {
@@ -575,9 +444,8 @@ int run(int argc, char** argv) {
     app.add_flag("--keep-logs", args.keep_logs, "keep kt-delayer's configs and logs");
     CLI11_PARSE(app, argc, argv);
     log::configure(log::Format::kText, log::Level::kWarn);
-    const Stack stack{require_env("KT_TEST_KAFKA_BROKERS"),
-                      require_env("KT_TEST_DEVBROKER_CONTROL")};
-    const ScratchDir dir(args.keep_logs);
+    const Stack stack = stack_from_env();
+    const LogDir dir(args.keep_logs);
     std::cout << fmt::format("kt-delayer bench: {} envelopes, {} partitions, {} cores\n",
                              args.envelopes, args.partitions, std::thread::hardware_concurrency());
     if (!args.skip_throughput) run_throughput(args, stack, dir);
