@@ -1,9 +1,11 @@
 // kt: the one-shot CLI (check; reindex, verify, produce and status join as they are built).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cmd/kt/check.hpp"
 #include "cmd/kt/produce.hpp"
+#include "cmd/kt/reindex.hpp"
+#include "cmd/kt/verify.hpp"
 #include "lib/config/loader.hpp"
 #include "lib/error.hpp"
 #include "lib/log/log.hpp"
@@ -13,8 +15,10 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     std::string config_path = kt::config::default_config_path();
     std::string log_format = "text";
-    app.add_option("--config", config_path, "config file (default $KT_CONFIG, then config/kt.yaml)");
-    app.add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--config", config_path,
+                   "config file (default $KT_CONFIG, then config/kt.yaml)");
+    app.add_option("--log-format", log_format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}));
 
     auto* check = app.add_subcommand(
         "check", "validate the config, connect to everything, report each problem on its own line");
@@ -22,15 +26,43 @@ int main(int argc, char** argv) {
     check->add_option("--config", config_path, "config file");
     check->add_flag("--offline", offline, "only validate the config, connect to nothing");
 
-    auto* produce = app.add_subcommand("produce", "send instant messages ({\"id\": …}, keyed by id)");
+    auto* produce =
+        app.add_subcommand("produce", "send instant messages ({\"id\": …}, keyed by id)");
     std::string topic;
     std::vector<std::string> ids;
     produce->add_option("--config", config_path, "config file");
     produce->add_option("topic", topic, "model topic")->required();
     produce->add_option("ids", ids, "ids")->required();
     bool delay = false;
-    produce->add_flag("--delay", delay,
-                      "send delay envelopes to TOPIC's first delay stage instead of instant messages");
+    produce->add_flag(
+        "--delay", delay,
+        "send delay envelopes to TOPIC's first delay stage instead of instant messages");
+
+    auto* verify = app.add_subcommand(
+        "verify", "compare every row with the index: missing, extra and stale documents");
+    std::string verify_index;
+    bool fix = false;
+    verify->add_option("--config", config_path, "config file");
+    verify->add_option("index", verify_index, "index (alias) name")->required();
+    verify->add_flag("--fix", fix, "re-index missing and stale documents, delete extra ones");
+
+    auto* reindex = app.add_subcommand(
+        "reindex", "rebuild an index from a consistent snapshot and move its alias to it");
+    kt::cmd::ReindexArgs reindex_args;
+    reindex->add_option("--config", config_path, "config file");
+    reindex->add_option("index", reindex_args.index, "index (alias) name")->required();
+    reindex->add_option("--parallel", reindex_args.parallel, "snapshot readers (default 1)")
+        ->check(CLI::Range(1, 64));
+    reindex
+        ->add_option("--batch-size", reindex_args.batch_size,
+                     "rows per bulk request (default: the index's batch_size)")
+        ->check(CLI::Range(1, 100000));
+    reindex->add_flag("--keep-old", reindex_args.keep_old, "keep the old index after the swap");
+    reindex->add_flag("--no-swap", reindex_args.no_swap,
+                      "build the new index but leave the alias where it is");
+    reindex->add_option("--ids", reindex_args.ids, "re-index just these ids in place (1,2,3)");
+    reindex->add_option("--ids-file", reindex_args.ids_file,
+                        "re-index the ids in this file in place (commas or line breaks)");
 
     try {
         app.parse(argc, argv);
@@ -46,6 +78,16 @@ int main(int argc, char** argv) {
             const auto config = kt::cmd::load_config_or_report(config_path);
             if (!config) return 2;
             return kt::cmd::run_produce(*config, topic, ids, delay);
+        }
+        if (reindex->parsed()) {
+            const auto config = kt::cmd::load_config_or_report(config_path);
+            if (!config) return 2;
+            return kt::cmd::run_reindex(*config, reindex_args);
+        }
+        if (verify->parsed()) {
+            const auto config = kt::cmd::load_config_or_report(config_path);
+            if (!config) return 2;
+            return kt::cmd::run_verify(*config, verify_index, fix);
         }
     } catch (const kt::Error& e) {
         kt::log::error("{}", e.what());

@@ -44,6 +44,7 @@ struct IndexConfig {
     std::string topic;              ///< defaults to `name`
     std::string query;              ///< `$1` is a text[] of ids; returns columns id and doc
     std::string table;              ///< `table:` shorthand, doc = the whole row
+    std::string scan_query;         ///< with `query`: id and doc of every row, no parameter
     std::string mappings_file;      ///< resolved against the config file's folder; empty when unset
     std::string dead_letter_topic;  ///< defaults to `<topic>.dlq`
     int batch_size = 1000;

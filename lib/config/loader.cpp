@@ -306,8 +306,9 @@ private:
             }
             const YAML::Node v = kv.second;
             if (!reader_.expect_map(v, path)) continue;
-            reader_.reject_unknown(v, path, {"topic", "query", "table", "mappings_file",
-                                             "batch_size", "batch_wait", "dead_letter_topic"});
+            reader_.reject_unknown(v, path,
+                                   {"topic", "query", "table", "scan_query", "mappings_file",
+                                    "batch_size", "batch_wait", "dead_letter_topic"});
             ix.topic = reader_.string(v, path, "topic", false).value_or(ix.name);
             check_topic(ix.topic, path + ".topic", line_of(v["topic"].IsDefined() ? v["topic"] : v));
             const auto query = reader_.string(v, path, "query", false);
@@ -328,6 +329,19 @@ private:
                     reader_.problem(path + ".table", line_of(v["table"]), "must not be empty");
                 }
                 ix.table = *table;
+            }
+            if (auto scan = reader_.string(v, path, "scan_query", false)) {
+                const int scan_line = line_of(v["scan_query"]);
+                if (table) {
+                    reader_.problem(path + ".scan_query", scan_line,
+                                    "only with query: (table: generates its own scan)");
+                } else if (scan->find_first_not_of(" \t\r\n") == std::string::npos) {
+                    reader_.problem(path + ".scan_query", scan_line, "must not be empty");
+                } else if (scan->find("$1") != std::string::npos) {
+                    reader_.problem(path + ".scan_query", scan_line,
+                                    "must take no parameter ($1): it returns every row");
+                }
+                ix.scan_query = *scan;
             }
             if (auto f = reader_.string(v, path, "mappings_file", false)) {
                 ix.mappings_file = resolve(*f);

@@ -52,9 +52,8 @@ Config load_ok(const std::string& yaml, std::map<std::string, std::string> vars 
 }
 
 /// Loads yaml that must fail; returns every problem line joined.
-std::string load_error(const std::string& yaml,
-                       std::map<std::string, std::string> vars = {
-                           {"PG_URL", "postgresql://kt@localhost/kt"}}) {
+std::string load_error(const std::string& yaml, std::map<std::string, std::string> vars = {
+                                                    {"PG_URL", "postgresql://kt@localhost/kt"}}) {
     try {
         (void)load_string(yaml, "test.yaml", "", env_of(std::move(vars)));
     } catch (const ConfigError& e) {
@@ -156,8 +155,9 @@ TEST(ConfigLoader, BadDurationNamesKey) {
 }
 
 TEST(ConfigLoader, DelayerWithoutDelay) {
-    EXPECT_THAT(load_error(replace(kValid, "{ delay: 1h, target: products }", "{ target: products }")),
-                HasSubstr("delayers.delay_1h.delay: missing required key"));
+    EXPECT_THAT(
+        load_error(replace(kValid, "{ delay: 1h, target: products }", "{ target: products }")),
+        HasSubstr("delayers.delay_1h.delay: missing required key"));
 }
 
 TEST(ConfigLoader, CascadeWithoutTarget) {
@@ -189,16 +189,39 @@ TEST(ConfigLoader, ReportsAllProblemsAtOnce) {
 }
 
 TEST(ConfigLoader, QueryAndTableAreExclusiveAndOneIsRequired) {
-    EXPECT_THAT(load_error(replace(kValid, "    table: brands", "    table: brands\n    query: SELECT $1")),
-                HasSubstr("indexes.brands.table: set either query or table"));
+    EXPECT_THAT(
+        load_error(replace(kValid, "    table: brands", "    table: brands\n    query: SELECT $1")),
+        HasSubstr("indexes.brands.table: set either query or table"));
     EXPECT_THAT(load_error(replace(kValid, "    table: brands", "    batch_size: 5")),
                 HasSubstr("indexes.brands.query: missing required key"));
     EXPECT_THAT(load_error(replace(kValid, "WHERE id = ANY($1::bigint[])", "WHERE true")),
                 HasSubstr("indexes.products.query: must use $1"));
 }
 
+TEST(ConfigLoader, ScanQueryIsReadAndValidated) {
+    const std::string with_scan =
+        replace(kValid, "    batch_size: 500\n",
+                "    scan_query: SELECT id, doc FROM p\n    batch_size: 500\n");
+    const Config config = load_ok(with_scan);
+    EXPECT_EQ(config.find_index("products")->scan_query, "SELECT id, doc FROM p");
+    EXPECT_EQ(config.find_index("brands")->scan_query, "");
+
+    EXPECT_THAT(load_error(replace(with_scan, "SELECT id, doc FROM p\n",
+                                   "SELECT id, doc FROM p WHERE id = ANY($1)\n")),
+                HasSubstr("test.yaml:12: indexes.products.scan_query: must take no parameter"));
+    EXPECT_THAT(load_error(replace(with_scan, "SELECT id, doc FROM p\n", "\"  \"\n")),
+                HasSubstr("test.yaml:12: indexes.products.scan_query: must not be empty"));
+    EXPECT_THAT(load_error(replace(kValid, "    table: brands",
+                                   "    table: brands\n    scan_query: SELECT 1")),
+                HasSubstr("indexes.brands.scan_query: only with query:"));
+    EXPECT_THAT(
+        load_error(replace(kValid, "    table: brands", "    table: brands\n    scan_query: [1]")),
+        HasSubstr("indexes.brands.scan_query"));
+}
+
 TEST(ConfigLoader, CrossReferencesMustExist) {
-    EXPECT_THAT(load_error(replace(kValid, "{ delay: 1h, target: products }", "{ delay: 1h, target: prodcuts }")),
+    EXPECT_THAT(load_error(replace(kValid, "{ delay: 1h, target: products }",
+                                   "{ delay: 1h, target: prodcuts }")),
                 HasSubstr("delayers.delay_1h.target: 'prodcuts' is not the topic of any index"));
     EXPECT_THAT(load_error(replace(kValid, "next: delay_1h", "next: delay_2h")),
                 HasSubstr("delayers.delay_5m.next: 'delay_2h' is not a delayer"));
@@ -243,7 +266,8 @@ TEST(ConfigLoader, ManagedKafkaPropertiesCannotBeSet) {
 }
 
 TEST(ConfigLoader, MissingMappingsFileIsNamed) {
-    EXPECT_THAT(load_error(replace(kValid, "    table: brands", "    table: brands\n    mappings_file: nope.json")),
+    EXPECT_THAT(load_error(replace(kValid, "    table: brands",
+                                   "    table: brands\n    mappings_file: nope.json")),
                 HasSubstr("indexes.brands.mappings_file: file not found"));
 }
 
@@ -266,7 +290,8 @@ TEST(ConfigLoader, SecretsNeverAppearInMessages) {
 TEST(ConfigLoader, ExampleConfigIsValid) {
     const Config cfg = load_file(std::string(KT_SOURCE_DIR) + "/config/kt.yaml", env_of({}));
     EXPECT_FALSE(cfg.indexes.empty());
-    EXPECT_THAT(cfg.find_index("products")->mappings_file, HasSubstr("config/mappings/products.json"));
+    EXPECT_THAT(cfg.find_index("products")->mappings_file,
+                HasSubstr("config/mappings/products.json"));
 }
 
 TEST(Duration, ParsesEveryUnitAndSums) {

@@ -1,0 +1,163 @@
+#include "cmd/kt/reindex.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <stop_token>
+#include <thread>
+
+#include "lib/error.hpp"
+#include "workers/reindex/ids.hpp"
+#include "workers/reindex/plan.hpp"
+#include "workers/reindex/reindexer.hpp"
+
+namespace kt::cmd {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::atomic<int> g_signal{0};
+
+extern "C" void on_signal(int signal) {
+    g_signal.store(signal);
+}
+
+/// SIGINT and SIGTERM request a stop while it lives; the previous handlers come back after.
+class StopOnSignal {
+public:
+    StopOnSignal() {
+        g_signal.store(0);
+        struct sigaction action {};
+        action.sa_handler = &on_signal;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, &old_int_);
+        sigaction(SIGTERM, &action, &old_term_);
+        watcher_ = std::jthread([this](std::stop_token done) {
+            while (!done.stop_requested()) {
+                if (g_signal.load() != 0) source_.request_stop();
+                std::this_thread::sleep_for(50ms);
+            }
+        });
+    }
+    ~StopOnSignal() {
+        watcher_.request_stop();
+        watcher_.join();
+        sigaction(SIGINT, &old_int_, nullptr);
+        sigaction(SIGTERM, &old_term_, nullptr);
+    }
+    StopOnSignal(const StopOnSignal&) = delete;
+    StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+    [[nodiscard]] std::stop_token token() const { return source_.get_token(); }
+
+private:
+    std::stop_source source_;
+    struct sigaction old_int_ {};
+    struct sigaction old_term_ {};
+    std::jthread watcher_;
+};
+
+int reindex_ids_in_place(const config::Config& config, const config::IndexConfig& index,
+                         const ReindexArgs& args) {
+    std::string text = args.ids;
+    if (!args.ids_file.empty()) {
+        std::ifstream in(args.ids_file, std::ios::binary);
+        if (!in) {
+            fmt::print(stderr, "kt reindex: cannot read {}\n", args.ids_file);
+            return 2;
+        }
+        std::ostringstream file;
+        file << in.rdbuf();
+        text += "\n" + file.str();
+    }
+    const std::vector<std::string> ids = workers::parse_id_list(text);  // each id once
+    StopOnSignal signals;
+    const workers::IdsResult result = workers::reindex_ids(config, index, ids, {}, signals.token());
+    fmt::print("reindex {}: {} id(s): {} document(s) indexed, {} deleted\n", index.name, ids.size(),
+               result.indexed, result.deleted);
+    for (const std::string& failure : result.failed) fmt::print(stderr, "refused: {}\n", failure);
+    if (signals.token().stop_requested()) {
+        fmt::print(stderr, "reindex {}: interrupted\n", index.name);
+        return 1;
+    }
+    return result.failed.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int run_reindex(const config::Config& config, const ReindexArgs& args) {
+    const config::IndexConfig* index = config.find_index(args.index);
+    if (index == nullptr) {
+        fmt::print(stderr, "kt reindex: no index '{}' in {}\n", args.index, config.path);
+        return 2;
+    }
+    try {
+        if (!args.ids.empty() || !args.ids_file.empty()) {
+            return reindex_ids_in_place(config, *index, args);
+        }
+        if (index->table.empty() && index->scan_query.empty()) {
+            fmt::print(stderr,
+                       "kt reindex: index '{}' has a query: but no scan_query: (a query returning "
+                       "id and doc for every row), so its rows cannot be read\n",
+                       index->name);
+            return 2;
+        }
+        const bool terminal = isatty(STDERR_FILENO) == 1;
+        workers::ReindexOptions options;
+        options.parallel = args.parallel;
+        options.batch_size = args.batch_size;
+        options.keep_old = args.keep_old;
+        options.no_swap = args.no_swap;
+        options.progress_every = terminal ? 200ms : 5s;
+        options.on_progress = [&](const workers::ProgressSnapshot& p) {
+            if (terminal) {
+                fmt::print(stderr, "\r{}\033[K", workers::progress_bar(p));
+            } else {
+                fmt::print(stderr, "{}\n", workers::progress_line(index->name, p));
+            }
+            std::fflush(stderr);
+        };
+        StopOnSignal signals;
+        workers::ReindexResult result;
+        try {
+            result = workers::Reindexer(config, *index, options).run(signals.token());
+        } catch (const workers::ReindexInterrupted&) {
+            if (terminal) fmt::print(stderr, "\n");
+            fmt::print(stderr,
+                       "reindex {}: interrupted; the new index was deleted and the alias is "
+                       "unchanged\n",
+                       index->name);
+            return 1;
+        }
+        if (terminal) fmt::print(stderr, "\n");
+        const double rate =
+            result.load_seconds > 0 ? static_cast<double>(result.rows) / result.load_seconds : 0;
+        fmt::print(
+            "reindex {}: {} rows into {} in {:.1f}s ({:.0f} rows/s), {} id(s) caught up "
+            "from {}\n",
+            index->name, result.rows, result.new_index, result.total_seconds, rate,
+            result.caught_up, index->topic);
+        if (result.swapped) {
+            fmt::print("reindex {}: alias {} now points at {}{}\n", index->name, index->name,
+                       result.new_index,
+                       result.old_indices.empty()
+                           ? ""
+                           : fmt::format("; {} {}", args.keep_old ? "kept" : "deleted",
+                                         fmt::join(result.old_indices, ", ")));
+        } else {
+            fmt::print("reindex {}: --no-swap: {} is ready; the alias is unchanged\n", index->name,
+                       result.new_index);
+        }
+        return 0;
+    } catch (const Error& e) {
+        fmt::print(stderr, "kt reindex {}: {}\n", args.index, e.what());
+        return 1;
+    }
+}
+
+}  // namespace kt::cmd

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "lib/es/transport.hpp"
+
+namespace kt::es {
+
+/// One document read back from an index.
+struct ScannedDocument {
+    std::string id;      ///< `_id`
+    std::string source;  ///< `_source` as JSON text (re-serialised, keys in the order sent)
+};
+
+/// Receives one page of documents; the span lives only during the call.
+using ScanPageFn = std::function<void(std::span<const ScannedDocument> page)>;
+
+/// Settings of IndexScanner.
+struct ScanOptions {
+    std::size_t page_size = 1000;   ///< hits per search request
+    std::string keep_alive = "2m";  ///< point-in-time keep-alive, renewed by every page
+};
+
+/// Reads every document of an index or alias as of one point in time: a point in time is
+/// opened, pages are read with `sort: _shard_doc` and `search_after` (never from+size, which
+/// Elasticsearch caps at 10,000), and the point in time is closed at the end, also when
+/// `on_page` throws. Only documents visible to search (refreshed) are read. Throws kt::EsError
+/// for an error answer and kt::TransientError when no answer arrived. Not thread-safe.
+class IndexScanner {
+public:
+    /// Sends its requests through `transport`, which must outlive the scanner.
+    explicit IndexScanner(Transport& transport, ScanOptions options = {});
+
+    /// Hands every document of `index` to `on_page`, a page at a time; returns how many.
+    std::size_t scan(std::string_view index, const ScanPageFn& on_page);
+
+private:
+    Response checked(Method method, std::string target, std::string body);
+
+    Transport& transport_;
+    ScanOptions options_;
+};
+
+}  // namespace kt::es

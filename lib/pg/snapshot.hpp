@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "lib/pg/row_loader.hpp"
+
+namespace kt::pg {
+
+/// A snapshot exported for other sessions: one REPEATABLE READ READ ONLY transaction runs
+/// `pg_export_snapshot()` and stays open (so the snapshot stays importable) until release() or
+/// destruction. Other sessions import it with ScanRequest::snapshot_id and then all read the
+/// very same database state. The constructor connects or throws (ConnectionError, QueryError).
+class ExportedSnapshot {
+public:
+    explicit ExportedSnapshot(const std::string& url, const LoaderOptions& options = {});
+    ~ExportedSnapshot();
+    ExportedSnapshot(const ExportedSnapshot&) = delete;
+    ExportedSnapshot& operator=(const ExportedSnapshot&) = delete;
+
+    /// The id to pass to `SET TRANSACTION SNAPSHOT`.
+    [[nodiscard]] const std::string& id() const noexcept { return id_; }
+    /// The snapshot's version, as RowLoader computes it.
+    [[nodiscard]] std::int64_t version() const noexcept { return version_; }
+    /// Ends the exporting transaction; importers that already began keep their snapshot.
+    void release() noexcept;
+
+private:
+    struct Session;
+    std::unique_ptr<Session> session_;
+    std::string id_;
+    std::int64_t version_ = 0;
+};
+
+}  // namespace kt::pg

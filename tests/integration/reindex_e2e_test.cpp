@@ -1,0 +1,337 @@
+// kt reindex end to end: the real kt executable (and kt-indexer beside it) against PostgreSQL,
+// kt-devbroker and the Elasticsearch stand-in (a private one where latency is injected).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lib/es/curl_transport.hpp"
+#include "lib/es/index_scanner.hpp"
+#include "lib/es/options.hpp"
+#include "lib/kafka/producer.hpp"
+#include "tests/support/dev_stack.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/test_env.hpp"
+#include "tests/support/worker_process.hpp"
+
+namespace kt::workers {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+const std::string kKt = KT_BINARY_DIR "/cmd/kt";
+const std::string kIndexer = KT_BINARY_DIR "/cmd/kt-indexer";
+
+/// A table (bigint key, or text key), its topic and index entry, and a config file.
+class ReindexFixture {
+public:
+    explicit ReindexFixture(std::string es_url = test::es_url(), bool shorthand = false,
+                            bool text_key = false)
+        : name_(test::unique_name("reix")),
+          es_url_(std::move(es_url)),
+          dir_(std::filesystem::temp_directory_path() / name_),
+          db_(test::postgres_url()) {
+        exec(fmt::format("CREATE TABLE {} (id {} PRIMARY KEY, title text NOT NULL, n bigint)",
+                         name_, text_key ? "text" : "bigint"));
+        test::create_topic(name_, 4);
+        test::create_topic(name_ + ".dlq", 1);
+        std::filesystem::create_directories(dir_);
+        std::string entry;
+        if (shorthand) {
+            entry = fmt::format("    table: {}\n", name_);
+        } else {
+            entry = fmt::format(
+                "    query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc FROM {0} "
+                "WHERE id = ANY($1::{1}[])\n"
+                "    scan_query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc "
+                "FROM {0}\n",
+                name_, text_key ? "text" : "bigint");
+        }
+        std::ofstream(config_path()) << fmt::format(
+            "kafka:\n  brokers: \"{}\"\n  group_prefix: {}_g\n  properties:\n"
+            "    session.timeout.ms: \"6000\"\n    heartbeat.interval.ms: \"500\"\n"
+            "postgres:\n  url: \"{}\"\nelasticsearch:\n  url: \"{}\"\n  timeout: 10s\n"
+            "indexes:\n  {}:\n{}    batch_size: 500\n    batch_wait: 100ms\n",
+            test::kafka_brokers(), name_, test::postgres_url(), es_url_, name_, entry);
+    }
+    ~ReindexFixture() {
+        try {
+            exec("DROP TABLE IF EXISTS " + name_);
+            httplib::Client(es_url_).Delete("/" + name_ + "_*");
+        } catch (...) {
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    ReindexFixture(const ReindexFixture&) = delete;
+    ReindexFixture& operator=(const ReindexFixture&) = delete;
+
+    [[nodiscard]] const std::string& name() const { return name_; }
+    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+    [[nodiscard]] std::string dir() const { return dir_.string(); }
+
+    void exec(const std::string& sql) {
+        pqxx::nontransaction tx(db_);
+        tx.exec(sql);
+        tx.commit();
+    }
+    void insert_rows(int from, int to) {
+        exec(fmt::format("INSERT INTO {} SELECT i, 't-' || i, i FROM generate_series({}, {}) i",
+                         name_, from, to));
+    }
+    [[nodiscard]] std::string kt_command(const std::string& args) const {
+        return fmt::format("{} {} --config '{}' 2>&1", kKt, args, config_path());
+    }
+    test::CommandResult kt(const std::string& args) { return test::run_command(kt_command(args)); }
+
+    /// Physical indices whose name starts with `<name>_`, sorted.
+    std::vector<std::string> physical_indices() {
+        httplib::Client client(es_url_);
+        const auto res = client.Get("/_cat/indices?format=json");
+        std::vector<std::string> out;
+        if (!res || res->status != 200) return out;
+        for (const auto& row : json::parse(res->body)) {
+            const std::string index = row.at("index");
+            if (index.rfind(name_ + "_", 0) == 0) out.push_back(index);
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    /// Indices the alias points at, sorted.
+    std::vector<std::string> alias_indices() {
+        httplib::Client client(es_url_);
+        const auto res = client.Get("/_alias/" + name_);
+        std::vector<std::string> out;
+        if (!res || res->status != 200) return out;
+        const json body = json::parse(res->body);
+        for (const auto& [index, value] : body.items()) out.push_back(index);
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    /// Every document behind the alias, by id.
+    std::map<std::string, json> documents() {
+        es::Options options;
+        options.url = es_url_;
+        es::CurlTransport transport(options);
+        httplib::Client(es_url_).Post("/" + name_ + "/_refresh");
+        std::map<std::string, json> out;
+        es::IndexScanner scanner(transport);
+        (void)scanner.scan(name_, [&](std::span<const es::ScannedDocument> page) {
+            for (const auto& d : page) out[d.id] = json::parse(d.source);
+        });
+        return out;
+    }
+    std::unique_ptr<test::WorkerProcess> start_indexer() {
+        return std::make_unique<test::WorkerProcess>(
+            test::WorkerProcessOptions{kIndexer,
+                                       {"--config", config_path(), "--metrics-port", "0"},
+                                       {},
+                                       (dir_ / "indexer.log").string()});
+    }
+
+private:
+    std::string name_;
+    std::string es_url_;
+    std::filesystem::path dir_;
+    pqxx::connection db_;
+};
+
+TEST(ReindexE2e, BuildsANewIndexAndMovesTheAlias) {
+    ReindexFixture f;
+    f.insert_rows(1, 3000);
+    auto run = f.kt("reindex " + f.name());
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("3000 rows into " + f.name() + "_"));
+    const auto first = f.alias_indices();
+    ASSERT_EQ(first.size(), 1U);
+    EXPECT_EQ(f.physical_indices(), first);
+    // Refresh and replicas are back after the load.
+    httplib::Client client(test::es_url());
+    const auto settings = client.Get("/" + first[0] + "/_settings?flat_settings=true");
+    ASSERT_TRUE(settings);
+    const json flat = json::parse(settings->body)[first[0]]["settings"];
+    EXPECT_EQ(flat.value("index.refresh_interval", ""), "1s");
+    EXPECT_EQ(flat.value("index.number_of_replicas", ""), "1");
+
+    f.exec(fmt::format("UPDATE {} SET title = 'changed' WHERE id = 5", f.name()));
+    run = f.kt("reindex " + f.name() + " --parallel 2");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    const auto second = f.alias_indices();
+    ASSERT_EQ(second.size(), 1U);
+    EXPECT_NE(second, first);
+    EXPECT_EQ(f.physical_indices(), second);  // the old one is gone
+    EXPECT_EQ(f.documents().at("5"), (json{{"title", "changed"}, {"n", 5}}));
+    run = f.kt("verify " + f.name());
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+
+    run = f.kt("reindex " + f.name() + " --keep-old");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(f.physical_indices().size(), 2U);
+    EXPECT_EQ(f.alias_indices().size(), 1U);
+    run = f.kt("reindex " + f.name() + " --no-swap");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(f.physical_indices().size(), 3U);
+}
+
+TEST(ReindexE2e, IdsAreReindexedInPlace) {
+    ReindexFixture f;
+    f.insert_rows(1, 20);
+    ASSERT_EQ(f.kt("reindex " + f.name()).exit_code, 0);
+    f.exec(fmt::format("UPDATE {} SET n = 100 WHERE id IN (3, 4, 9)", f.name()));
+    f.exec(fmt::format("DELETE FROM {} WHERE id = 6", f.name()));
+    const std::string ids_file = f.dir() + "/ids.txt";
+    std::ofstream(ids_file) << "9\n6\n";
+    const auto run = f.kt("reindex " + f.name() + " --ids 3,4 --ids-file " + ids_file);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("4 id(s): 3 document(s) indexed, 1 deleted"));
+    const auto docs = f.documents();
+    EXPECT_EQ(docs.at("3"), (json{{"title", "t-3"}, {"n", 100}}));
+    EXPECT_EQ(docs.at("9").at("n"), 100);
+    EXPECT_EQ(docs.count("6"), 0U);
+    EXPECT_EQ(f.kt("verify " + f.name()).exit_code, 0);
+}
+
+/// Updates random rows and produces their ids until stopped; returns how many updates.
+class Writer {
+public:
+    Writer(const std::string& table, int rows) : table_(table), rows_(rows) {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~Writer() { stop(); }
+    std::size_t stop() {
+        if (thread_.joinable()) {
+            running_ = false;
+            thread_.join();
+        }
+        return updates_;
+    }
+
+private:
+    void run() {
+        pqxx::connection db(test::postgres_url());
+        kafka::Producer producer(test::broker_options());
+        std::mt19937 random(42);
+        std::uniform_int_distribution<int> pick(1, rows_);
+        while (running_) {
+            const int id = pick(random);
+            {
+                pqxx::nontransaction tx(db);
+                tx.exec(fmt::format("UPDATE {} SET n = n + 1, title = 'w-{}' WHERE id = {}", table_,
+                                    updates_, id));
+                tx.commit();
+            }
+            const std::string key = std::to_string(id);
+            producer.produce(table_, key, R"({"id":)" + key + "}");
+            ++updates_;
+            if (updates_ % 50 == 0) (void)producer.flush(10s);
+            std::this_thread::sleep_for(2ms);
+        }
+        (void)producer.flush(30s);
+    }
+
+    std::string table_;
+    int rows_;
+    std::atomic<bool> running_{true};
+    std::size_t updates_ = 0;
+    std::thread thread_;
+};
+
+TEST(ReindexE2e, ConcurrentUpdatesAreNotLost) {
+    ReindexFixture f;
+    constexpr int kRows = 20000;
+    f.insert_rows(1, kRows);
+    ASSERT_EQ(f.kt("reindex " + f.name()).exit_code, 0);
+    const auto before = f.alias_indices();
+    auto indexer = f.start_indexer();
+    std::size_t updates = 0;
+    test::CommandResult run;
+    {
+        Writer writer(f.name(), kRows);
+        run = f.kt("reindex " + f.name() + " --parallel 2 --batch-size 200");
+        updates = writer.stop();
+    }
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_GT(updates, 20U);
+    // Updates made during the load were taken from the topic again.
+    EXPECT_THAT(run.output, ::testing::ContainsRegex("[1-9][0-9]* id\\(s\\) caught up"));
+    const auto after = f.alias_indices();
+    ASSERT_EQ(after.size(), 1U);
+    EXPECT_NE(after, before);
+    EXPECT_EQ(f.physical_indices(), after);
+    test::CommandResult verify;
+    EXPECT_TRUE(test::wait_until(
+        [&] {
+            verify = f.kt("verify " + f.name());
+            return verify.exit_code == 0;
+        },
+        60s, 1s))
+        << verify.output << "\n"
+        << run.output << "\n"
+        << indexer->log();
+}
+
+TEST(ReindexE2e, InterruptedReindexLeavesTheOldIndexServing) {
+    test::PrivateStandin standin;
+    ReindexFixture f(standin.url());
+    f.insert_rows(1, 20000);
+    ASSERT_EQ(f.kt("reindex " + f.name()).exit_code, 0);
+    const auto before = f.alias_indices();
+    ASSERT_EQ(before.size(), 1U);
+    standin.set_faults(json{{"latency_ms", 100}});
+    test::WorkerProcess reindex(test::WorkerProcessOptions{
+        kKt,
+        {"reindex", f.name(), "--config", f.config_path(), "--batch-size", "100"},
+        {},
+        f.dir() + "/reindex.log"});
+    // Interrupt once the new index exists and is being loaded.
+    ASSERT_TRUE(test::wait_until([&] { return f.physical_indices().size() == 2; }, 30s, 100ms))
+        << reindex.log();
+    ASSERT_TRUE(reindex.wait_for_log("rows", 30s)) << reindex.log();
+    reindex.signal(SIGINT);
+    const auto code = reindex.wait_exit(30s);
+    ASSERT_TRUE(code.has_value()) << reindex.log();
+    EXPECT_EQ(*code, 1) << reindex.log();
+    EXPECT_THAT(reindex.log(), HasSubstr("interrupted"));
+    standin.clear_faults();
+    EXPECT_EQ(f.alias_indices(), before);
+    EXPECT_EQ(f.physical_indices(), before);  // no orphan
+    EXPECT_EQ(f.documents().size(), 20000U);
+}
+
+TEST(ReindexE2e, ParallelFourEqualsParallelOne) {
+    for (const bool shorthand : {true, false}) {
+        for (const bool text_key : {false, true}) {
+            SCOPED_TRACE(fmt::format("shorthand {} text key {}", shorthand, text_key));
+            ReindexFixture f(test::es_url(), shorthand, text_key);
+            f.insert_rows(1, 5000);
+            f.exec(fmt::format("DELETE FROM {} WHERE id::text LIKE '%7'", f.name()));
+            auto run = f.kt("reindex " + f.name() + " --parallel 1");
+            ASSERT_EQ(run.exit_code, 0) << run.output;
+            const auto one = f.documents();
+            run = f.kt("reindex " + f.name() + " --parallel 4");
+            ASSERT_EQ(run.exit_code, 0) << run.output;
+            const auto four = f.documents();
+            EXPECT_EQ(one.size(), 4500U);
+            EXPECT_TRUE(one == four);
+            EXPECT_EQ(f.kt("verify " + f.name()).exit_code, 0);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace kt::workers

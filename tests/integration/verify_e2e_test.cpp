@@ -1,0 +1,164 @@
+// kt verify end to end: the real kt executable against PostgreSQL and the Elasticsearch
+// stand-in; planted missing, extra and stale documents are found and repaired.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tests/support/run_command.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace kt::workers {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kKt = KT_BINARY_DIR "/cmd/kt";
+
+/// A table, its index entry (query + scan_query, or the table: shorthand) and a config file.
+class VerifyFixture {
+public:
+    explicit VerifyFixture(bool shorthand, bool with_scan_query = true)
+        : name_(test::unique_name("verify")),
+          dir_(std::filesystem::temp_directory_path() / name_),
+          db_(test::postgres_url()) {
+        exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, title text NOT NULL, n bigint)");
+        std::filesystem::create_directories(dir_);
+        std::string entry;
+        if (shorthand) {
+            entry = fmt::format("    table: {}\n", name_);
+        } else {
+            entry = fmt::format(
+                "    query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc FROM {0} "
+                "WHERE id = ANY($1::bigint[])\n",
+                name_);
+            if (with_scan_query) {
+                entry += fmt::format(
+                    "    scan_query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc "
+                    "FROM {}\n",
+                    name_);
+            }
+        }
+        std::ofstream(config_path()) << fmt::format(
+            "kafka:\n  brokers: \"{}\"\npostgres:\n  url: \"{}\"\nelasticsearch:\n  url: \"{}\"\n"
+            "indexes:\n  {}:\n{}    batch_size: 7\n",
+            test::kafka_brokers(), test::postgres_url(), test::es_url(), name_, entry);
+    }
+    ~VerifyFixture() {
+        try {
+            exec("DROP TABLE IF EXISTS " + name_);
+            httplib::Client(test::es_url()).Delete("/" + name_ + "_*");
+        } catch (...) {
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    VerifyFixture(const VerifyFixture&) = delete;
+    VerifyFixture& operator=(const VerifyFixture&) = delete;
+
+    [[nodiscard]] const std::string& name() const { return name_; }
+    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+
+    void exec(const std::string& sql) {
+        pqxx::nontransaction tx(db_);
+        tx.exec(sql);
+        tx.commit();
+    }
+    test::CommandResult kt(const std::string& args) {
+        return test::run_command(fmt::format("{} {} --config '{}' 2>&1", kKt, args, config_path()));
+    }
+    /// PUT of a document straight into the alias (as if written by someone else).
+    int put_document(const std::string& id, const json& source) {
+        httplib::Client client(test::es_url());
+        const auto res = client.Put("/" + name_ + "/_doc/" + id + "?refresh=true", source.dump(),
+                                    "application/json");
+        return res ? res->status : 0;
+    }
+    std::optional<json> document(const std::string& id) {
+        httplib::Client client(test::es_url());
+        const auto res = client.Get("/" + name_ + "/_doc/" + id);
+        if (!res || res->status != 200) return std::nullopt;
+        return json::parse(res->body).value("_source", json());
+    }
+
+private:
+    std::string name_;
+    std::filesystem::path dir_;
+    pqxx::connection db_;
+};
+
+TEST(VerifyE2e, FindsAndFixesMissingExtraAndStaleDocuments) {
+    VerifyFixture f(/*shorthand=*/false);
+    f.exec(fmt::format("INSERT INTO {} SELECT i, 't-' || i, i FROM generate_series(1, 30) i",
+                       f.name()));
+
+    // No index yet: every row is missing; --fix creates the alias and writes them.
+    auto run = f.kt("verify " + f.name());
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("missing: 30 (e.g. 1 2 3 4 5 …)"));
+    run = f.kt("verify " + f.name() + " --fix");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    run = f.kt("verify " + f.name());
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("30 row(s) in PostgreSQL, 30 document(s)"));
+    EXPECT_THAT(run.output, HasSubstr("missing: 0\nextra: 0\nstale: 0\n"));
+
+    // Plant: a row never indexed, a document without a row, a row changed behind its document.
+    f.exec(fmt::format("INSERT INTO {} VALUES (31, 'new', 31)", f.name()));
+    ASSERT_EQ(f.put_document("999", json{{"title", "ghost"}, {"n", 999}}), 201);
+    f.exec(fmt::format("UPDATE {} SET title = 'changed' WHERE id = 7", f.name()));
+
+    run = f.kt("verify " + f.name());
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("31 row(s) in PostgreSQL, 31 document(s)"));
+    EXPECT_THAT(run.output, HasSubstr("missing: 1 (e.g. 31)"));
+    EXPECT_THAT(run.output, HasSubstr("extra: 1 (e.g. 999)"));
+    EXPECT_THAT(run.output, HasSubstr("stale: 1 (e.g. 7)"));
+
+    run = f.kt("verify " + f.name() + " --fix");
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("fixed: 2 document(s) indexed, 1 deleted"));
+    EXPECT_EQ(f.document("7"), (json{{"title", "changed"}, {"n", 7}}));
+    EXPECT_EQ(f.document("999"), std::nullopt);
+
+    run = f.kt("verify " + f.name());
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("the index equals the table"));
+}
+
+TEST(VerifyE2e, TableShorthandScanIsGenerated) {
+    VerifyFixture f(/*shorthand=*/true);
+    f.exec(fmt::format("INSERT INTO {} SELECT i, 't-' || i, NULL FROM generate_series(1, 12) i",
+                       f.name()));
+    auto run = f.kt("verify " + f.name() + " --fix");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(f.document("3"), (json{{"id", 3}, {"title", "t-3"}, {"n", nullptr}}));
+    run = f.kt("verify " + f.name());
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+
+    f.exec(fmt::format("UPDATE {} SET n = 5 WHERE id = 12", f.name()));
+    run = f.kt("verify " + f.name());
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("stale: 1 (e.g. 12)"));
+    EXPECT_THAT(run.output, HasSubstr("missing: 0\n"));
+}
+
+TEST(VerifyE2e, QueryWithoutScanQueryIsAConfigError) {
+    VerifyFixture f(/*shorthand=*/false, /*with_scan_query=*/false);
+    const auto run = f.kt("verify " + f.name());
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("scan_query"));
+    EXPECT_THAT(f.kt("verify no_such_index").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace kt::workers

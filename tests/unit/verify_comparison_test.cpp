@@ -1,0 +1,140 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/error.hpp"
+#include "lib/es/index_scanner.hpp"
+#include "workers/verify/comparison.hpp"
+
+namespace kt::workers {
+namespace {
+
+using nlohmann::json;
+using ::testing::ElementsAre;
+
+TEST(VerifyComparison, EqualSidesAreClean) {
+    IndexComparison c;
+    c.add_row("1", R"({"a": 1, "b": "x"})");
+    c.add_row("2", R"({"a": 2})");
+    c.add_document("2", R"({"a":2})");
+    c.add_document("1", R"({"b":"x","a":1})");  // other key order and spacing: same value
+    const VerifyReport r = c.finish();
+    EXPECT_TRUE(r.clean());
+    EXPECT_EQ(r.rows, 2U);
+    EXPECT_EQ(r.documents, 2U);
+}
+
+TEST(VerifyComparison, FindsMissingExtraAndStaleSorted) {
+    IndexComparison c;
+    for (const char* id : {"10", "9", "3", "4", "sku"}) c.add_row(id, R"({"v":1})");
+    c.add_document("3", R"({"v":1})");
+    c.add_document("4", R"({"v":2})");
+    c.add_document("sku", R"({"v":1,"w":null})");
+    c.add_document("11", R"({"v":1})");
+    c.add_document("100", R"({"v":1})");
+    const VerifyReport r = c.finish();
+    EXPECT_FALSE(r.clean());
+    EXPECT_THAT(r.missing, ElementsAre("9", "10"));
+    EXPECT_THAT(r.extra, ElementsAre("11", "100"));
+    EXPECT_THAT(r.stale, ElementsAre("4", "sku"));
+    EXPECT_EQ(r.rows, 5U);
+    EXPECT_EQ(r.documents, 5U);
+}
+
+TEST(VerifyComparison, NestedValuesAndTypesCount) {
+    IndexComparison c;
+    c.add_row("1", R"({"o":{"y":[1,2],"x":"a"}})");
+    c.add_row("2", R"({"n":1})");
+    c.add_document("1", R"({"o":{"x":"a","y":[1,2]}})");
+    c.add_document("2", R"({"n":"1"})");
+    const VerifyReport r = c.finish();
+    EXPECT_TRUE(r.missing.empty());
+    EXPECT_THAT(r.stale, ElementsAre("2"));
+}
+
+TEST(VerifyComparison, CanonicalJsonSortsKeysAndKeepsNonJson) {
+    EXPECT_EQ(canonical_json(R"({ "b" : 1, "a" : [ true, null ] })"), R"({"a":[true,null],"b":1})");
+    EXPECT_EQ(canonical_json("not json"), "not json");
+}
+
+/// Answers requests in order from a script; records them.
+class ScriptedTransport final : public es::Transport {
+public:
+    std::function<es::Response(const es::Request&)> handler;
+    std::vector<es::Request> requests;
+    es::Response perform(const es::Request& request) override {
+        requests.push_back(request);
+        return handler(request);
+    }
+};
+
+es::Response ok(const json& body) {
+    return es::Response{200, body.dump(), {}};
+}
+
+json hits_page(int from, int count) {
+    json hits = json::array();
+    for (int i = from; i < from + count; ++i) {
+        hits.push_back({{"_id", std::to_string(i)}, {"_source", {{"n", i}}}, {"sort", {i}}});
+    }
+    return {{"pit_id", "pit-2"}, {"hits", {{"hits", hits}}}};
+}
+
+TEST(VerifyIndexScanner, PagesWithSearchAfterAndClosesThePointInTime) {
+    ScriptedTransport t;
+    int searches = 0;
+    t.handler = [&](const es::Request& r) -> es::Response {
+        if (r.target.rfind("/idx/_pit?keep_alive=", 0) == 0) return ok({{"id", "pit-1"}});
+        if (r.target == "/_search") {
+            ++searches;
+            if (searches == 1) return ok(hits_page(0, 2));
+            if (searches == 2) return ok(hits_page(2, 2));
+            return ok(hits_page(0, 0));
+        }
+        if (r.method == es::Method::kDelete && r.target == "/_pit")
+            return ok({{"succeeded", true}});
+        return es::Response{404, "{}", {}};
+    };
+    es::IndexScanner scanner(t, es::ScanOptions{2, "1m"});
+    std::vector<std::string> ids;
+    const std::size_t n = scanner.scan("idx", [&](std::span<const es::ScannedDocument> page) {
+        for (const auto& d : page) ids.push_back(d.id + "=" + d.source);
+    });
+    EXPECT_EQ(n, 4U);
+    EXPECT_THAT(ids, ElementsAre(R"(0={"n":0})", R"(1={"n":1})", R"(2={"n":2})", R"(3={"n":3})"));
+    ASSERT_EQ(t.requests.size(), 5U);  // open, 3 pages (the last one empty), close
+    const json first = json::parse(t.requests[1].body);
+    EXPECT_EQ(first["pit"]["id"], "pit-1");
+    EXPECT_FALSE(first.contains("search_after"));
+    EXPECT_FALSE(first.contains("from"));
+    EXPECT_EQ(first["sort"], json::parse(R"([{"_shard_doc":"asc"}])"));
+    const json second = json::parse(t.requests[2].body);
+    EXPECT_EQ(second["pit"]["id"], "pit-2");  // the id of the latest answer
+    EXPECT_EQ(second["search_after"], json::array({1}));
+    EXPECT_EQ(t.requests[4].method, es::Method::kDelete);
+    EXPECT_EQ(json::parse(t.requests[4].body)["id"], "pit-2");
+}
+
+TEST(VerifyIndexScanner, ClosesThePointInTimeWhenASearchFails) {
+    ScriptedTransport t;
+    t.handler = [&](const es::Request& r) -> es::Response {
+        if (r.target.rfind("/idx/_pit", 0) == 0) return ok({{"id", "pit-1"}});
+        if (r.target == "/_search") {
+            return es::Response{500, R"({"error":{"type":"boom","reason":"x"}})", {}};
+        }
+        return ok({{"succeeded", true}});
+    };
+    es::IndexScanner scanner(t);
+    EXPECT_THROW((void)scanner.scan("idx", [](std::span<const es::ScannedDocument>) {}), EsError);
+    ASSERT_EQ(t.requests.size(), 3U);
+    EXPECT_EQ(t.requests.back().method, es::Method::kDelete);
+    EXPECT_EQ(t.requests.back().target, "/_pit");
+}
+
+}  // namespace
+}  // namespace kt::workers

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "lib/config/config.hpp"
+#include "lib/error.hpp"
+#include "workers/reindex/plan.hpp"
+
+namespace kt::workers {
+
+/// The reindex was stopped (Ctrl-C) before the alias moved.
+class ReindexInterrupted : public Error {
+public:
+    ReindexInterrupted() : Error("interrupted", false) {}
+};
+
+/// Settings of one full rebuild.
+struct ReindexOptions {
+    int parallel = 1;       ///< snapshot readers, each streaming its own slice
+    int batch_size = 0;     ///< rows per bulk request; 0: the index's batch_size
+    bool keep_old = false;  ///< keep the old physical index after the swap
+    bool no_swap = false;   ///< build and catch up, but leave the alias where it is
+    /// Called every `progress_every` during the load (from a background thread).
+    std::function<void(const ProgressSnapshot&)> on_progress;
+    std::chrono::milliseconds progress_every{5000};
+};
+
+/// What a full rebuild did.
+struct ReindexResult {
+    std::string new_index;
+    std::vector<std::string> old_indices;  ///< behind the alias before; deleted unless keep_old
+    std::uint64_t rows = 0;                ///< rows loaded from the snapshot
+    std::uint64_t caught_up = 0;           ///< ids re-loaded from the topic after the snapshot
+    std::int64_t version = 0;              ///< the snapshot's version (external version written)
+    bool swapped = false;
+    double load_seconds = 0;
+    double total_seconds = 0;
+};
+
+/// `kt reindex INDEX`: builds `<alias>_<UTC timestamp>` from one exported PostgreSQL snapshot
+/// read by `parallel` sessions, writes with the snapshot's version (external_gte, as the
+/// indexer), re-loads every id that arrived on the index's topic since just before the snapshot
+/// (before and again after the swap), restores refresh and replicas, moves the alias in one
+/// `_aliases` call and drops the old index. Any failure or a stop request before the swap
+/// deletes the new index and leaves the alias untouched (ReindexInterrupted when stopped).
+class Reindexer {
+public:
+    Reindexer(const config::Config& config, const config::IndexConfig& index,
+              ReindexOptions options);
+
+    /// Runs the rebuild; throws kt::Error (pg, es, kafka failures) or ReindexInterrupted.
+    ReindexResult run(std::stop_token stop);
+
+private:
+    std::uint64_t load(const std::string& new_index, const std::string& snapshot_id,
+                       std::int64_t version, std::int64_t estimate, std::stop_token stop);
+
+    const config::Config& config_;
+    const config::IndexConfig& index_;
+    ReindexOptions options_;
+};
+
+}  // namespace kt::workers

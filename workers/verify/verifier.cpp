@@ -1,0 +1,61 @@
+#include "workers/verify/verifier.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "lib/es/curl_transport.hpp"
+#include "lib/es/index_scanner.hpp"
+#include "lib/es/options.hpp"
+#include "lib/pg/error.hpp"
+#include "lib/pg/row_scanner.hpp"
+#include "workers/indexer/batch_plan.hpp"
+
+namespace kt::workers {
+
+namespace {
+
+es::Options es_options(const config::Config& config) {
+    return es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
+}
+
+}  // namespace
+
+Verifier::Verifier(const config::Config& config, const config::IndexConfig& index)
+    : config_(config), index_(index) {}
+
+VerifyReport Verifier::compare() {
+    IndexComparison comparison;
+    pg::RowScanner rows(index_, config_.postgres.url);
+    (void)rows.scan(pg::ScanRequest{}, [&](std::span<const pg::Row> chunk) {
+        for (const pg::Row& row : chunk) comparison.add_row(row.id, row.doc);
+    });
+    es::IndexAdmin admin(std::make_unique<es::CurlTransport>(es_options(config_)));
+    // No alias yet: an index with no documents (every row is missing).
+    if (!admin.alias_exists(index_.name)) return comparison.finish();
+    admin.refresh(index_.name);
+    es::IndexScanner documents(admin.transport());
+    (void)documents.scan(index_.name, [&](std::span<const es::ScannedDocument> page) {
+        for (const es::ScannedDocument& doc : page) comparison.add_document(doc.id, doc.source);
+    });
+    return comparison.finish();
+}
+
+IdsResult Verifier::fix(const VerifyReport& report, std::stop_token stop) {
+    std::vector<std::string> ids;
+    ids.reserve(report.missing.size() + report.stale.size() + report.extra.size());
+    ids.insert(ids.end(), report.missing.begin(), report.missing.end());
+    ids.insert(ids.end(), report.stale.begin(), report.stale.end());
+    ids.insert(ids.end(), report.extra.begin(), report.extra.end());
+    if (ids.empty()) return {};
+    {
+        es::IndexAdmin admin(std::make_unique<es::CurlTransport>(es_options(config_)));
+        (void)admin.ensure_alias(index_.name, index_.mappings_file,
+                                 std::chrono::system_clock::now());
+    }
+    return reindex_ids(config_, index_, ids, {}, stop);
+}
+
+}  // namespace kt::workers
