@@ -44,6 +44,21 @@ bool is_retryable_code(rd_kafka_resp_err_t code) noexcept {
     }
 }
 
+bool is_membership_lost_code(rd_kafka_resp_err_t code) noexcept {
+    switch (code) {
+        case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+        case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
+        case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+        case RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID:
+        case RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST:
+        case RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED:
+        case RD_KAFKA_RESP_ERR__STATE:
+            return true;
+        default:
+            return false;
+    }
+}
+
 KafkaError::KafkaError(const std::string& what, rd_kafka_resp_err_t code)
     : KafkaError(what, code, is_retryable_code(code), code == RD_KAFKA_RESP_ERR__FATAL) {}
 

@@ -11,6 +11,11 @@ namespace kt::kafka {
 /// True when librdkafka or the broker may succeed if the same request is repeated later.
 [[nodiscard]] bool is_retryable_code(rd_kafka_resp_err_t code) noexcept;
 
+/// True when `code` means this consumer is no longer the group member that owned its
+/// partitions (dropped after max.poll.interval.ms, fenced, or in the middle of a rebalance): a
+/// commit will not succeed by repeating it; poll to rejoin instead.
+[[nodiscard]] bool is_membership_lost_code(rd_kafka_resp_err_t code) noexcept;
+
 /// A Kafka operation failed: carries librdkafka's error code; `retryable()` says whether waiting
 /// helps, `fatal()` whether the client instance is unusable and must be recreated.
 class KafkaError : public Error {

@@ -51,6 +51,7 @@ public:
                       int batch_size = 1000)
         : name_(test::unique_name("ixe2e")),
           es_url_(std::move(es_url)),
+          batch_size_(batch_size),
           dir_(std::filesystem::temp_directory_path() / name_),
           db_(test::postgres_url()) {
         exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, title text NOT NULL, n bigint)");
@@ -74,6 +75,11 @@ public:
     [[nodiscard]] const std::string& alias() const { return name_; }
     [[nodiscard]] std::string dead_letter_topic() const { return name_ + ".dlq"; }
     [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+    /// Adds a librdkafka property to the config file (for indexers started afterwards).
+    void set_kafka_property(const std::string& key, const std::string& value) {
+        extra_properties_[key] = value;
+        std::ofstream(config_path()) << fmt_config(batch_size_);
+    }
 
     void exec(const std::string& sql) {
         pqxx::nontransaction tx(db_);
@@ -208,13 +214,17 @@ private:
     }
 
     [[nodiscard]] std::string fmt_config(int batch_size) const {
+        std::string extra;
+        for (const auto& [key, value] : extra_properties_) {
+            extra += fmt("    {}: \"{}\"\n", key, value);
+        }
         return fmt(R"(kafka:
   brokers: "{}"
   group_prefix: {}
   properties:
     session.timeout.ms: "6000"
     heartbeat.interval.ms: "500"
-postgres:
+{}postgres:
   url: "{}"
 elasticsearch:
   url: "{}"
@@ -228,12 +238,14 @@ indexes:
     batch_size: {}
     batch_wait: 100ms
 )",
-                   test::kafka_brokers(), name_ + "_g", test::postgres_url(), es_url_, name_, name_,
-                   name_, batch_size);
+                   test::kafka_brokers(), name_ + "_g", extra, test::postgres_url(), es_url_, name_,
+                   name_, name_, batch_size);
     }
 
     std::string name_;
     std::string es_url_;
+    int batch_size_;
+    std::map<std::string, std::string> extra_properties_;
     std::filesystem::path dir_;
     pqxx::connection db_;
     std::map<std::string, json> expected_;
@@ -430,6 +442,32 @@ TEST(IndexerE2e, ReadyzFollowsElasticsearchReachability) {
     standin.clear_faults();
     EXPECT_TRUE(
         test::wait_until([&] { return test::http_get(*port, "/readyz").first == 200; }, kDeadline));
+    indexer->terminate();
+    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+}
+
+TEST(IndexerE2e, AnOutageLongerThanMaxPollIntervalEndsInConvergence) {
+    PrivateStandin standin;
+    Pipeline p(standin.url());
+    // The batch in hand is retried without polling for longer than the group allows, so the
+    // member is dropped from the group; the indexer must rejoin and finish, not retry forever.
+    p.set_kafka_property("max.poll.interval.ms", "7000");
+    p.upsert_range(1, 50, "outage", 2);
+    auto indexer = p.start_indexer();
+    ASSERT_TRUE(indexer->wait_for_log("assigned", kDeadline)) << indexer->log();
+    standin.set_faults({{"unavailable", true}});
+    p.produce_range(1, 50);
+    ASSERT_TRUE(indexer->wait_for_log("retrying", kDeadline)) << indexer->log();
+    ASSERT_TRUE(indexer->wait_for_log("max.poll.interval", 30s) ||
+                indexer->wait_for_log("MAX_POLL_EXCEEDED", 1s))
+        << "the group never dropped the member; the test proves nothing\n"
+        << indexer->log();
+    standin.clear_faults();
+    ASSERT_TRUE(p.converges(Pipeline::ids(1, 50))) << indexer->log();
+    // Progress is committed again: a later id is indexed too.
+    p.upsert_range(51, 51, "after", 2);
+    p.produce_range(51, 51);
+    EXPECT_TRUE(p.converges(Pipeline::ids(1, 51))) << indexer->log();
     indexer->terminate();
     EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
 }

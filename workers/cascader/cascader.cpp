@@ -206,7 +206,7 @@ bool Cascader::process(const std::stop_token& stop, Pending& batch) {
         batch.dead_sent.clear();
         throw;
     }
-    consumer_->commit(batch.messages);
+    if (!consumer_->commit(batch.messages)) return true;  // abandoned: read again after rejoining
     liveness_.progress(Clock::now());
 
     metrics_.parents.inc(batch.messages.size());

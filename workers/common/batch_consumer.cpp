@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lib/kafka/error.hpp"
 #include "lib/log/log.hpp"
 #include "workers/common/batch_plan.hpp"
 
@@ -58,7 +59,7 @@ bool BatchConsumer::fill(const std::stop_token& stop, std::vector<kafka::Message
     return out.size() > start;
 }
 
-void BatchConsumer::commit(std::span<const kafka::Message> messages) {
+bool BatchConsumer::commit(std::span<const kafka::Message> messages) {
     std::vector<std::int32_t> partitions;
     std::vector<std::int64_t> offsets;
     partitions.reserve(messages.size());
@@ -68,12 +69,22 @@ void BatchConsumer::commit(std::span<const kafka::Message> messages) {
         offsets.push_back(m.offset());
     }
     const auto commits = commit_offsets(topic_, partitions, offsets);
-    if (commits.empty()) return;
-    consumer_->commit(commits);
+    if (commits.empty()) return true;
+    try {
+        consumer_->commit(commits);
+    } catch (const kafka::KafkaError& e) {
+        if (!kafka::is_membership_lost_code(e.code())) throw;
+        log::warn(
+            "{}: not committed, this member left the group ({}); the batch is abandoned "
+            "and read again after rejoining",
+            who_, rd_kafka_err2name(e.code()));
+        return false;
+    }
     std::lock_guard lock(mutex_);
     for (const auto& c : commits) {
         if (committed_.count(c.partition) != 0) committed_[c.partition] = c.offset;
     }
+    return true;
 }
 
 std::map<std::int32_t, std::int64_t> BatchConsumer::lag() const {

@@ -32,8 +32,11 @@ public:
     /// has passed since it or `max` is reached. Returns false when nothing arrived.
     bool fill(const std::stop_token& stop, std::vector<kafka::Message>& out, std::size_t max,
               std::chrono::milliseconds wait);
-    /// Commits one past the highest offset of `messages` per partition (throws KafkaError).
-    void commit(std::span<const kafka::Message> messages);
+    /// Commits one past the highest offset of `messages` per partition. Returns false, having
+    /// committed nothing, when this member lost its place in the group (e.g. a batch retried for
+    /// longer than max.poll.interval.ms): the batch is then abandoned, the next fill() rejoins and
+    /// the partitions' owner reads it again from the last commit. Throws KafkaError otherwise.
+    [[nodiscard]] bool commit(std::span<const kafka::Message> messages);
     /// Messages on the topic not yet committed, per assigned partition (cached watermarks).
     [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const;
     /// Revokes (running the hooks) and leaves the group; logs instead of throwing.

@@ -256,7 +256,7 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
         batch.dead_sent.clear();
         throw;
     }
-    consumer_->commit(batch.messages);
+    if (!consumer_->commit(batch.messages)) return true;  // abandoned: read again after rejoining
     liveness_.progress(Clock::now());
 
     metrics_.messages.inc(batch.messages.size());
