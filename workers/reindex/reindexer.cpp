@@ -330,17 +330,25 @@ ReindexResult Reindexer::run(std::stop_token stop) {
     }
     if (result.swapped) {
         log::info("reindex {}: alias moved to {}", index_.name, result.new_index);
-        // Changes the indexer wrote into the old index between the first catch-up and the swap.
-        if (!start.empty()) {
-            const kafka::PartitionOffsets now = reader.end_offsets(index_.topic, kKafkaTimeout);
-            result.caught_up += catch_up(config_, index_, reader, loaded_to, now, index_.name, {});
-        }
-        if (!options_.keep_old) {
-            for (const std::string& old : result.old_indices) {
-                if (old == result.new_index) continue;
-                (void)admin.delete_index(old);
-                log::info("reindex {}: deleted the old {}", index_.name, old);
+        try {
+            // Changes kt-indexer wrote into the old index between the first catch-up and the swap.
+            if (!start.empty()) {
+                const kafka::PartitionOffsets now = reader.end_offsets(index_.topic, kKafkaTimeout);
+                result.caught_up +=
+                    catch_up(config_, index_, reader, loaded_to, now, index_.name, {});
             }
+            if (!options_.keep_old) {
+                for (const std::string& old : result.old_indices) {
+                    if (old == result.new_index) continue;
+                    (void)admin.delete_index(old);
+                    log::info("reindex {}: deleted the old {}", index_.name, old);
+                }
+            }
+        } catch (const Error& e) {
+            throw Error(
+                fmt::format("the alias moved to {}, but finishing failed ({}); run kt "
+                            "verify {} --fix and delete the old index by hand",
+                            result.new_index, e.what(), index_.name));
         }
     }
     result.total_seconds = seconds_since(started);
