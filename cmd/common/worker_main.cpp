@@ -7,6 +7,8 @@
 #include <csignal>
 #include <thread>
 
+#include <fmt/ranges.h>
+
 #include "lib/config/duration.hpp"
 #include "lib/config/loader.hpp"
 #include "lib/config/redact.hpp"
@@ -113,8 +115,8 @@ int run_worker_main(int argc, char** argv, const WorkerSpec& spec) {
                 }
                 return ready;
             });
-        log::info("{} serving {} {} entr{}; metrics on port {}", spec.program, loops.size(),
-                  spec.section, loops.size() == 1 ? "y" : "ies", status->port());
+        log::info("{} serving {} of {}; metrics on port {}", spec.program, fmt::join(names, ", "),
+                  spec.section, status->port());
     } catch (const Error& e) {
         log::error("cannot start: {}", config::redact(e.what()));
         return 1;

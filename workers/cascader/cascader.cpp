@@ -58,10 +58,7 @@ struct Cascader::Pending {
     bool parsed = false;
     std::vector<BatchEntry> entries;
     std::unordered_multimap<std::string, std::size_t> messages_of_id;
-    /// Why each dead message (by index) is dead; kept across retries of the batch.
-    std::map<std::size_t, std::string> dead_reasons;
-    /// Dead messages handed to the producer since the last failed flush.
-    std::set<std::size_t> dead_sent;
+    BatchDeadLetters dead;
 };
 
 Cascader::Cascader(const config::Config& config, const config::CascadeConfig& cascade,
@@ -153,7 +150,7 @@ bool Cascader::process(const std::stop_token& stop, Pending& batch) {
             const auto& m = batch.messages[i];
             ParsedMessage parsed = parser_.parse(m.payload());
             if (!parsed.ok) {
-                batch.dead_reasons.emplace(i, parsed.reason);
+                batch.dead.add(i, parsed.reason);
                 continue;
             }
             batch.messages_of_id.emplace(parsed.id, i);
@@ -186,26 +183,13 @@ bool Cascader::process(const std::stop_token& stop, Pending& batch) {
     for (std::size_t i = 0; i < rejected_ids.size(); ++i) {
         const auto [first, last] = batch.messages_of_id.equal_range(rejected_ids[i]);
         for (auto it = first; it != last; ++it) {
-            batch.dead_reasons.emplace(it->second, rejected_reasons[i]);
+            batch.dead.add(it->second, rejected_reasons[i]);
         }
     }
 
-    // Dead letters must be acknowledged before their offsets are committed; after a failed
-    // flush every one of them is sent again.
-    for (const auto& [i, reason] : batch.dead_reasons) {
-        if (batch.dead_sent.count(i) != 0) continue;
-        const auto& m = batch.messages[i];
-        dead_letters_->send(m.payload(), m.key(), reason, cascade_.topic, m.partition(),
-                            m.offset());
-        metrics_.dead_letters.inc();
-        batch.dead_sent.insert(i);
-    }
-    try {
-        dead_letters_->flush(std::chrono::seconds(30));
-    } catch (const kt::Error&) {
-        batch.dead_sent.clear();
-        throw;
-    }
+    // Dead letters must be acknowledged before their offsets are committed.
+    metrics_.dead_letters.inc(batch.dead.deliver(*dead_letters_, batch.messages, cascade_.topic,
+                                                 std::chrono::seconds(30)));
     if (!consumer_->commit(batch.messages)) return true;  // abandoned: read again after rejoining
     liveness_.progress(Clock::now());
 
@@ -221,7 +205,7 @@ bool Cascader::process(const std::stop_token& stop, Pending& batch) {
         "cascade {}: batch of {} message(s): {} parent id(s), {} child id(s) to {}, {} dead "
         "in {} ms",
         cascade_.name, batch.messages.size(), parents, children, cascade_.target,
-        batch.dead_reasons.size(), took.count());
+        batch.dead.reasons.size(), took.count());
     return true;
 }
 

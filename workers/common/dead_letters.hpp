@@ -2,8 +2,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -43,6 +46,22 @@ private:
     std::string name_;
     std::string owner_header_;
     std::unique_ptr<kafka::Producer> producer_;
+};
+
+/// The dead letters of one batch, kept across retries of the batch: why each dead message (by
+/// its index in the batch) is dead, and which were handed to the producer since the last failed
+/// flush.
+struct BatchDeadLetters {
+    std::map<std::size_t, std::string> reasons;
+    std::set<std::size_t> sent;
+
+    /// Marks message `i` dead for `reason` (the first reason given wins).
+    void add(std::size_t i, std::string reason) { reasons.emplace(i, std::move(reason)); }
+    /// Sends the ones not sent yet from `messages` (of `source_topic`) and waits until every one
+    /// is acknowledged; after a failed flush all are sent again on the next call. Returns how
+    /// many were handed to the producer by this call; throws what DeadLetterWriter::flush throws.
+    std::size_t deliver(DeadLetterWriter& writer, std::span<const kafka::Message> messages,
+                        std::string_view source_topic, std::chrono::milliseconds timeout);
 };
 
 }  // namespace kt::workers

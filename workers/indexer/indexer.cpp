@@ -71,10 +71,7 @@ struct Indexer::Pending {
     std::vector<BatchEntry> entries;
     std::unordered_multimap<std::string, std::size_t> messages_of_id;
     std::size_t poison = 0;
-    /// Why each dead message (by index) is dead; kept across retries of the batch.
-    std::map<std::size_t, std::string> dead_reasons;
-    /// Dead messages handed to the producer since the last failed flush.
-    std::set<std::size_t> dead_sent;
+    BatchDeadLetters dead;
 };
 
 Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
@@ -173,9 +170,7 @@ void Indexer::load_isolating(std::vector<std::string> ids, std::vector<pg::LoadR
 
 bool Indexer::process(std::stop_token stop, Pending& batch) {
     const auto started = Clock::now();
-    auto send_dead = [&](std::size_t i, const std::string& reason) {
-        batch.dead_reasons.emplace(i, reason);
-    };
+    auto send_dead = [&](std::size_t i, const std::string& reason) { batch.dead.add(i, reason); };
     if (!batch.parsed) {
         batch.entries.reserve(batch.messages.size());
         for (std::size_t i = 0; i < batch.messages.size(); ++i) {
@@ -241,21 +236,9 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
         }
     }
 
-    // Dead letters must be acknowledged before their offsets are committed; after a failed
-    // flush every one of them is sent again.
-    for (const auto& [i, reason] : batch.dead_reasons) {
-        if (batch.dead_sent.count(i) != 0) continue;
-        const auto& m = batch.messages[i];
-        dead_letters_->send(m.payload(), m.key(), reason, index_.topic, m.partition(), m.offset());
-        metrics_.dead_letters.inc();
-        batch.dead_sent.insert(i);  // only once the producer took it
-    }
-    try {
-        dead_letters_->flush(std::chrono::seconds(30));
-    } catch (const kt::Error&) {
-        batch.dead_sent.clear();
-        throw;
-    }
+    // Dead letters must be acknowledged before their offsets are committed.
+    metrics_.dead_letters.inc(
+        batch.dead.deliver(*dead_letters_, batch.messages, index_.topic, std::chrono::seconds(30)));
     if (!consumer_->commit(batch.messages)) return true;  // abandoned: read again after rejoining
     liveness_.progress(Clock::now());
 
