@@ -8,6 +8,7 @@
 #include "lib/log/log.hpp"
 #include "lib/pg/detail/conninfo.hpp"
 #include "lib/pg/detail/failure.hpp"
+#include "lib/pg/detail/table_lookup.hpp"
 #include "lib/pg/sql.hpp"
 
 namespace kt::pg {
@@ -24,24 +25,6 @@ constexpr const char* kBeginWithVersion =
     "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
     "SELECT pg_snapshot_xmax(s)::text::bigint - (SELECT count(*) FROM pg_snapshot_xip(s)) "
     "FROM pg_current_snapshot() s";
-
-// $1 the whole `table:` value (an unqualified name looked up on the search_path),
-// $2/$3 its schema/table split at the first dot; the qualified reading wins.
-constexpr const char* kLookupTable = R"sql(
-SELECT n.nspname::text, c.relname::text, pk.nkeys, pk.attname, pk.typname
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN LATERAL (
-  SELECT i.indnkeyatts::int AS nkeys, a.attname::text AS attname,
-         pg_catalog.format_type(a.atttypid, NULL) AS typname
-  FROM pg_catalog.pg_index i
-  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-  WHERE i.indrelid = c.oid AND i.indisprimary) pk ON true
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-  AND ((n.nspname = $2 AND c.relname = $3)
-       OR (c.relname = $1 AND pg_catalog.pg_table_is_visible(c.oid)))
-ORDER BY (n.nspname = $2 AND c.relname = $3) DESC
-LIMIT 1)sql";
 
 constexpr pqxx::oid kJsonOid = 114;
 constexpr pqxx::oid kJsonbOid = 3802;
@@ -112,33 +95,9 @@ void RowLoader::ensure_connected() {
 }
 
 std::string RowLoader::resolve_table(Session& session) const {
-    const TableName name = split_table_name(index_.table);
-    pqxx::result found;
-    {
-        pqxx::nontransaction tx(session.conn);
-        found = tx.exec_params(kLookupTable, index_.table, name.schema, name.name);
-        tx.commit();
-    }
-    if (found.empty()) {
-        throw QueryError(
-            fmt::format("index '{}': table '{}' does not exist", index_.name, index_.table));
-    }
-    const pqxx::row row = found[0];
-    if (row[2].is_null()) {
-        throw QueryError(fmt::format(
-            "index '{}': table '{}' has no primary key; `table:` needs a single-column primary "
-            "key, otherwise write a `query:`",
-            index_.name, index_.table));
-    }
-    if (const int keys = row[2].as<int>(); keys != 1) {
-        throw QueryError(fmt::format(
-            "index '{}': table '{}' has a composite primary key ({} columns); `table:` needs a "
-            "single-column primary key, otherwise write a `query:`",
-            index_.name, index_.table, keys));
-    }
-    const std::string relation =
-        session.conn.quote_name(row[0].c_str()) + "." + session.conn.quote_name(row[1].c_str());
-    return table_query(relation, session.conn.quote_name(row[3].c_str()), row[4].c_str());
+    const detail::ResolvedTable table =
+        detail::resolve_table(session.conn, index_.name, index_.table);
+    return table_query(table.quoted_relation, table.quoted_pk, table.pk_type);
 }
 
 LoadResult RowLoader::load(const std::vector<std::string>& ids) {
