@@ -281,13 +281,25 @@ TEST_P(KafkaRebalance, RevocationHookRunsBeforePartitionsGoAwayWhenASecondMember
 
     kt::kafka::Consumer* first_ptr = nullptr;
     std::vector<TopicPartition> revoked;
-    std::vector<TopicPartition> still_assigned_at_revocation;
+    // Partitions a revocation named that were no longer assigned when the hook ran. Checked per
+    // call: a slow join can take the group through more than one rebalance.
+    std::vector<std::string> gone_before_hook;
     int assigned_calls = 0;
+    int revoked_calls = 0;
     kt::kafka::RebalanceHooks hooks;
     hooks.on_assigned = [&](const std::vector<TopicPartition>&) { ++assigned_calls; };
     hooks.on_revoked = [&](const std::vector<TopicPartition>& partitions) {
+        ++revoked_calls;
         revoked.insert(revoked.end(), partitions.begin(), partitions.end());
-        still_assigned_at_revocation = first_ptr->assignment();
+        const auto still_assigned = first_ptr->assignment();
+        for (const auto& tp : partitions) {
+            const bool present =
+                std::find_if(still_assigned.begin(), still_assigned.end(),
+                             [&](const TopicPartition& a) {
+                                 return a.topic == tp.topic && a.partition == tp.partition;
+                             }) != still_assigned.end();
+            if (!present) gone_before_hook.push_back(tp.topic + "[" + std::to_string(tp.partition) + "]");
+        }
     };
     kt::kafka::Consumer first(options, hooks);
     first_ptr = &first;
@@ -311,19 +323,12 @@ TEST_P(KafkaRebalance, RevocationHookRunsBeforePartitionsGoAwayWhenASecondMember
         },
         kDeadline));
     ASSERT_FALSE(revoked.empty());
-    for (const auto& tp : revoked) {
-        EXPECT_NE(
-            std::find_if(still_assigned_at_revocation.begin(), still_assigned_at_revocation.end(),
-                         [&](const TopicPartition& a) {
-                             return a.topic == tp.topic && a.partition == tp.partition;
-                         }),
-            still_assigned_at_revocation.end())
-            << tp.topic << "[" << tp.partition << "] was gone before on_revoked ran";
-    }
+    EXPECT_TRUE(gone_before_hook.empty())
+        << "gone before on_revoked ran: " << ::testing::PrintToString(gone_before_hook);
     const bool cooperative = std::string(GetParam()) == "cooperative-sticky";
     EXPECT_EQ(first.rebalance_protocol(), cooperative ? "COOPERATIVE" : "EAGER");
-    if (cooperative) {
-        EXPECT_EQ(revoked.size(), 1u);  // only the partition that moved
+    if (cooperative && revoked_calls == 1) {
+        EXPECT_EQ(revoked.size(), 1u);  // one rebalance: only the partition that moved
     }
     first.close();
     second.close();
