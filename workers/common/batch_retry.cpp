@@ -23,7 +23,9 @@ BatchRetry::BatchRetry(std::string who, metrics::Counter& failures, http::Livene
     : who_(std::move(who)), failures_(failures), liveness_(liveness) {}
 
 bool BatchRetry::run(const std::stop_token& stop, const std::function<bool()>& attempt) {
-    es::Backoff backoff;
+    // Seeded once per thread: std::random_device costs a system call, and this runs per batch.
+    thread_local const es::RandomSource random = es::default_random_source();
+    es::Backoff backoff({}, random);
     while (!stop.stop_requested()) {
         try {
             const bool done = attempt();
