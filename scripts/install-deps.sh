@@ -9,6 +9,7 @@ packages=(
   libcpp-httplib-dev libcli11-dev libfmt-dev libspdlog-dev libsimdjson-dev libzstd-dev
   zlib1g-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
+  chromium
 )
 
 missing=()

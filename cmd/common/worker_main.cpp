@@ -14,6 +14,7 @@
 #include "lib/config/redact.hpp"
 #include "lib/error.hpp"
 #include "lib/http/readiness.hpp"
+#include "lib/http/status_report.hpp"
 #include "lib/http/status_server.hpp"
 #include "lib/log/log.hpp"
 
@@ -50,7 +51,8 @@ int run_worker_main(int argc, char** argv, const WorkerSpec& spec) {
     app.add_option(spec.name_option, names,
                    "entry of " + spec.section + " to serve (repeatable; default: every one)");
     app.add_option("--metrics-port", metrics_port,
-                   "port of /metrics, /healthz, /readyz (0: any free port)");
+                   "port of /metrics, /healthz, /readyz, /status.json and the status page at / "
+                   "(0: any free port)");
     app.add_option("--stall-timeout", stall_text,
                    "/healthz turns red when there is lag but no commit for this long");
     app.add_option("--log-format", log_format, "text or json")
@@ -114,6 +116,15 @@ int run_worker_main(int argc, char** argv, const WorkerSpec& spec) {
                     ready.ok = false;
                 }
                 return ready;
+            },
+            [&loops, &spec] {
+                http::StatusReport report;
+                report.source = spec.program;
+                report.generated_at = std::chrono::duration<double>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count();
+                for (const auto& loop : loops) report.groups.push_back(loop->status());
+                return http::to_json(report);
             });
         log::info("{} serving {} of {}; metrics on port {}", spec.program, fmt::join(names, ", "),
                   spec.section, status->port());

@@ -1,10 +1,12 @@
-// kt: the one-shot CLI (check; reindex, verify, produce and status join as they are built).
+// kt: the one-shot CLI: check, produce, reindex, verify, status.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "cmd/common/worker_main.hpp"
 #include "cmd/kt/check.hpp"
 #include "cmd/kt/produce.hpp"
 #include "cmd/kt/reindex.hpp"
+#include "cmd/kt/status.hpp"
 #include "cmd/kt/verify.hpp"
 #include "lib/config/loader.hpp"
 #include "lib/error.hpp"
@@ -64,6 +66,20 @@ int main(int argc, char** argv) {
     reindex->add_option("--ids-file", reindex_args.ids_file,
                         "re-index the ids in this file in place (commas or line breaks)");
 
+    auto* status = app.add_subcommand(
+        "status", "per consumer group and partition: committed offset, end, lag, messages/s");
+    kt::cmd::StatusArgs status_args;
+    int serve_port = -1;
+    status->add_option("--config", config_path, "config file");
+    status->add_option("--interval", status_args.interval,
+                       "time between the two looks at the committed offsets (default 1s)");
+    status->add_option("--worker", status_args.workers,
+                       "URL of a running worker's status port to merge in (repeatable)");
+    status
+        ->add_option("--serve", serve_port,
+                     "serve the status page on this port instead of printing (0: any free port)")
+        ->check(CLI::Range(0, 65535));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -83,6 +99,15 @@ int main(int argc, char** argv) {
             const auto config = kt::cmd::load_config_or_report(config_path);
             if (!config) return 2;
             return kt::cmd::run_reindex(*config, reindex_args);
+        }
+        if (status->parsed()) {
+            if (serve_port >= 0) status_args.serve_port = serve_port;
+            // Before any other thread starts: SIGTERM/SIGINT stop the page's server cleanly.
+            std::stop_source stop = serve_port >= 0 ? kt::cmd::install_stop_signals()
+                                                    : std::stop_source(std::nostopstate);
+            const auto config = kt::cmd::load_config_or_report(config_path);
+            if (!config) return 2;
+            return kt::cmd::run_status(*config, status_args, stop.get_token());
         }
         if (verify->parsed()) {
             const auto config = kt::cmd::load_config_or_report(config_path);

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "lib/error.hpp"
+#include "lib/http/status_page.hpp"
 #include "lib/log/log.hpp"
 
 namespace kt::http {
@@ -25,6 +26,8 @@ constexpr time_t kKeepAliveSeconds = 1;
 constexpr time_t kIoTimeoutSeconds = 5;
 constexpr const char* kTextType = "text/plain; charset=utf-8";
 constexpr const char* kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
+constexpr const char* kJsonType = "application/json";
+constexpr const char* kHtmlType = "text/html; charset=utf-8";
 
 Check run_check(const CheckFn& fn) {
     if (!fn) return {true, {}};
@@ -65,7 +68,7 @@ struct StatusServer::Impl {
 };
 
 StatusServer::StatusServer(StatusServerOptions options, const metrics::Registry& registry,
-                           CheckFn healthz, CheckFn readyz)
+                           CheckFn healthz, CheckFn readyz, StatusFn status)
     : impl_(std::make_unique<Impl>()) {
     if (options.port < 0 || options.port > 65535) {
         throw Error(fmt::format("status server: port {} is out of range 0..65535", options.port));
@@ -94,6 +97,25 @@ StatusServer::StatusServer(StatusServerOptions options, const metrics::Registry&
                [fn = std::move(readyz)](const httplib::Request&, httplib::Response& res) {
                    answer_check(fn, res);
                });
+
+    if (status) {
+        server.Get("/status.json", [fn = std::move(status)](const httplib::Request&,
+                                                            httplib::Response& res) {
+            try {
+                res.set_content(fn(), kJsonType);
+                res.set_header("Cache-Control", "no-store");
+            } catch (const std::exception& e) {
+                log::warn("status server: building the status failed: {}", e.what());
+                res.status = 500;
+                res.set_content(fmt::format("building the status failed: {}\n", e.what()),
+                                kTextType);
+            }
+        });
+        server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+            const std::string_view page = status_page_html();
+            res.set_content(page.data(), page.size(), kHtmlType);
+        });
+    }
 
     errno = 0;
     int port = options.port;

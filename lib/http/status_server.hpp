@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,17 +15,23 @@ struct StatusServerOptions {
     int port = 9464;  ///< 0 picks a free port; see StatusServer::port()
 };
 
+/// The `/status.json` document (see status_report.hpp); runs on a server thread, must be
+/// thread-safe and quick.
+using StatusFn = std::function<std::string()>;
+
 /// Serves `/metrics` (Prometheus text from a Registry), `/healthz` and `/readyz` (200 with a
-/// short text body when the check is ok, 503 with its reason otherwise) on its own threads.
+/// short text body when the check is ok, 503 with its reason otherwise) on its own threads;
+/// with a StatusFn also `/status.json` and the status page at `/`.
 ///
 /// The constructor binds and starts serving, or throws kt::Error naming the host and port.
 /// `registry` must outlive the server; the checks run on server threads (an empty CheckFn
-/// always passes; one that throws answers 503). Neither copied nor moved.
+/// always passes; one that throws answers 503; a StatusFn that throws answers 500). Neither
+/// copied nor moved.
 class StatusServer {
 public:
     /// Binds `options.host:options.port` and starts the serving thread.
     StatusServer(StatusServerOptions options, const metrics::Registry& registry, CheckFn healthz,
-                 CheckFn readyz);
+                 CheckFn readyz, StatusFn status = {});
     /// Stops like stop(); never throws.
     ~StatusServer();
     StatusServer(const StatusServer&) = delete;

@@ -1,5 +1,6 @@
 #include "workers/cascader/cascader.hpp"
 
+#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -101,6 +102,19 @@ http::Check Cascader::health(std::chrono::milliseconds stall_timeout) {
 
 http::Check Cascader::readiness() const {
     return retry_.readiness();
+}
+
+http::GroupStatus Cascader::status() const {
+    http::GroupStatus s;
+    s.worker = "cascader";
+    s.name = cascade_.name;
+    s.group = kafka::group_id(config_.kafka, "cascader", cascade_.name);
+    s.topic = cascade_.topic;
+    s.dead_letter_topic = cascade_.dead_letter_topic;
+    s.dead_letters = static_cast<std::int64_t>(metrics_.dead_letters.value());
+    std::tie(s.last_error, s.last_error_at) = retry_.last_error();
+    s.partitions = consumer_->partitions();
+    return s;
 }
 
 void Cascader::run(std::stop_token stop) {

@@ -61,6 +61,7 @@ public:
     void run(std::stop_token stop) override;
     [[nodiscard]] http::Check health(std::chrono::milliseconds stall_timeout) override;
     [[nodiscard]] http::Check readiness() const override;
+    [[nodiscard]] http::GroupStatus status() const override;
 
 private:
     struct Pending;

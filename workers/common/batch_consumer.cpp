@@ -19,6 +19,8 @@ BatchConsumer::BatchConsumer(const kafka::Options& options, std::string topic, s
         for (const auto& p : parts) {
             assigned_.insert(p.partition);
             committed_[p.partition] = kafka::kNoOffset;
+            rates_.insert_or_assign(p.partition, http::RateMeter(Clock::now()));
+            unknown_committed_.insert(p.partition);
         }
         log::info("{}: assigned {} partition(s) of {}", who_, parts.size(), topic_);
     };
@@ -27,6 +29,8 @@ BatchConsumer::BatchConsumer(const kafka::Options& options, std::string topic, s
         for (const auto& p : parts) {
             assigned_.erase(p.partition);
             committed_.erase(p.partition);
+            rates_.erase(p.partition);
+            unknown_committed_.erase(p.partition);
         }
         log::info("{}: revoked {} partition(s)", who_, parts.size());
     };
@@ -36,6 +40,7 @@ BatchConsumer::BatchConsumer(const kafka::Options& options, std::string topic, s
 
 bool BatchConsumer::fill(const std::stop_token& stop, std::vector<kafka::Message>& out,
                          std::size_t max, milliseconds wait) {
+    learn_committed();
     Clock::time_point deadline{};
     const std::size_t start = out.size();
     while (!stop.stop_requested() && out.size() - start < max) {
@@ -80,9 +85,14 @@ bool BatchConsumer::commit(std::span<const kafka::Message> messages) {
             who_, rd_kafka_err2name(e.code()));
         return false;
     }
+    const auto now = Clock::now();
     std::lock_guard lock(mutex_);
     for (const auto& c : commits) {
         if (committed_.count(c.partition) != 0) committed_[c.partition] = c.offset;
+    }
+    for (const auto& m : messages) {
+        const auto it = rates_.find(m.partition());
+        if (it != rates_.end()) it->second.add(now, 1);
     }
     return true;
 }
@@ -101,6 +111,53 @@ std::map<std::int32_t, std::int64_t> BatchConsumer::lag() const {
         }
         const std::int64_t from = committed >= 0 ? committed : low;
         out[partition] = std::max<std::int64_t>(0, high - from);
+    }
+    return out;
+}
+
+void BatchConsumer::learn_committed() {
+    std::vector<kafka::TopicPartition> parts;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto p : unknown_committed_) parts.push_back({topic_, p, kafka::kNoOffset});
+        unknown_committed_.clear();
+    }
+    if (parts.empty()) return;
+    std::vector<kafka::TopicPartition> found;
+    try {
+        found = consumer_->committed(parts, std::chrono::seconds(5));
+    } catch (const kafka::KafkaError& e) {
+        // Only the lag shown until the first commit is affected; the next commit corrects it.
+        log::debug("{}: cannot read the committed offsets: {}", who_, e.what());
+        return;
+    }
+    std::lock_guard lock(mutex_);
+    for (const auto& f : found) {
+        const auto it = committed_.find(f.partition);
+        if (f.offset >= 0 && it != committed_.end() && it->second < 0) it->second = f.offset;
+    }
+}
+
+std::vector<http::PartitionStatus> BatchConsumer::partitions() const {
+    std::vector<http::PartitionStatus> out;
+    const auto now = Clock::now();
+    std::lock_guard lock(mutex_);
+    for (const auto& [partition, committed] : committed_) {
+        http::PartitionStatus p;
+        p.partition = partition;
+        p.committed = committed >= 0 ? committed : http::kUnknownOffset;
+        std::int64_t low = 0;
+        std::int64_t high = 0;
+        if (rd_kafka_get_watermark_offsets(consumer_->handle(), topic_.c_str(), partition, &low,
+                                           &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            high >= 0) {
+            p.end = high;
+            p.lag = http::consumer_lag(committed, low, high);
+        }
+        if (const auto it = rates_.find(partition); it != rates_.end()) {
+            p.rate = it->second.per_second(now);
+        }
+        out.push_back(p);
     }
     return out;
 }

@@ -38,6 +38,9 @@ bool BatchRetry::run(const std::stop_token& stop, const std::function<bool()>& a
             {
                 std::lock_guard lock(mutex_);
                 last_error_ = error;
+                last_error_at_ = std::chrono::duration<double>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
             }
             failing_ = true;
             const auto delay = backoff.next();
@@ -52,6 +55,11 @@ http::Check BatchRetry::readiness() const {
     if (!failing_) return {};
     std::lock_guard lock(mutex_);
     return {false, fmt::format("{}: {}", who_, last_error_)};
+}
+
+std::pair<std::string, std::optional<double>> BatchRetry::last_error() const {
+    std::lock_guard lock(mutex_);
+    return {last_error_, last_error_at_};
 }
 
 }  // namespace kt::workers

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
+#include <utility>
 
 #include "lib/http/check.hpp"
 #include "lib/http/liveness.hpp"
@@ -31,6 +33,9 @@ public:
     bool run(const std::stop_token& stop, const std::function<bool()>& attempt);
     /// Not ready while the latest attempt failed; the detail is its error. Thread-safe.
     [[nodiscard]] http::Check readiness() const;
+    /// The latest failure (redacted) and when it happened (unix seconds), kept after the batch
+    /// succeeded; empty and nullopt before any. Thread-safe.
+    [[nodiscard]] std::pair<std::string, std::optional<double>> last_error() const;
 
 private:
     std::string who_;
@@ -39,6 +44,7 @@ private:
     std::atomic<bool> failing_{false};
     mutable std::mutex mutex_;
     std::string last_error_;
+    std::optional<double> last_error_at_;
 };
 
 }  // namespace kt::workers

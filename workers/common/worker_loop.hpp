@@ -4,6 +4,7 @@
 #include <stop_token>
 
 #include "lib/http/check.hpp"
+#include "lib/http/status_report.hpp"
 
 namespace kt::workers {
 
@@ -19,6 +20,9 @@ public:
     [[nodiscard]] virtual http::Check health(std::chrono::milliseconds stall_timeout) = 0;
     /// /readyz part of the loop itself (its last batch did not fail). Thread-safe.
     [[nodiscard]] virtual http::Check readiness() const = 0;
+    /// The loop's part of /status.json: group, partitions (committed, end, lag, rate), dead
+    /// letters since start, last error. Thread-safe.
+    [[nodiscard]] virtual http::GroupStatus status() const = 0;
 };
 
 }  // namespace kt::workers

@@ -190,6 +190,7 @@ void Delayer::reconnect() {
         pending_commits_.clear();
         newly_assigned_.clear();
         status_.clear();
+        next_due_.reset();
     }
     connect();
 }
@@ -220,10 +221,45 @@ http::Check Delayer::readiness() const {
     return {false, fmt::format("delayer {}: {}", delayer_.name, last_error_)};
 }
 
+http::GroupStatus Delayer::status() const {
+    http::GroupStatus s;
+    s.worker = "delayer";
+    s.name = delayer_.name;
+    s.group = kafka::group_id(config_.kafka, "delayer", delayer_.name);
+    s.topic = delayer_.topic;
+    s.dead_letter_topic = delayer_.dead_letter_topic;
+    s.dead_letters = static_cast<std::int64_t>(metrics_.dead_letters.value());
+    {
+        std::lock_guard lock(error_mutex_);
+        s.last_error = last_error_;
+        s.last_error_at = last_error_at_;
+    }
+    const auto now = Clock::now();
+    std::int64_t held = 0;
+    std::lock_guard lock(status_mutex_);
+    for (const auto& [partition, ps] : status_) {
+        http::PartitionStatus p;
+        p.partition = partition;
+        p.committed = ps.committed >= 0 ? ps.committed : http::kUnknownOffset;
+        p.end = ps.end >= 0 ? ps.end : http::kUnknownOffset;
+        p.lag = ps.lag >= 0 ? ps.lag : http::kUnknownOffset;
+        p.rate = ps.rate.per_second(now);
+        if (ps.lag > 0) held += ps.lag;
+        s.partitions.push_back(p);
+    }
+    s.held = held;
+    if (next_due_) {
+        const double in = std::chrono::duration<double>(*next_due_ - WallClock::now()).count();
+        s.next_release_in = std::max(0.0, in);
+    }
+    return s;
+}
+
 void Delayer::set_error(const std::string& error) {
     {
         std::lock_guard lock(error_mutex_);
         last_error_ = config::redact(error);
+        last_error_at_ = unix_seconds(WallClock::now());
     }
     failing_ = true;
 }
@@ -243,10 +279,11 @@ void Delayer::publish_status(WallTime now) {
                 high < 0) {
                 continue;
             }
-            const std::int64_t from = s.committed >= 0 ? s.committed : low;
-            s.lag = std::max<std::int64_t>(0, high - from);
+            s.end = high;
+            s.lag = http::consumer_lag(s.committed, low, high);
             held += s.lag;
         }
+        next_due_ = schedule_.next_due();
     }
     metrics_.held_envelopes.set(static_cast<double>(held));
     metrics_.window_envelopes.set(static_cast<double>(schedule_.held()));
@@ -500,6 +537,14 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
                           delayer_.topic, ready[out.entry].partition, ready[out.entry].entry.offset,
                           delayer_.dead_letter_topic, out.reason);
                 break;
+        }
+    }
+    {
+        const auto now = Clock::now();
+        std::lock_guard lock(status_mutex_);
+        for (const auto& r : ready) {
+            const auto it = status_.find(r.partition);
+            if (it != status_.end()) it->second.rate.add(now, 1);
         }
     }
     metrics_.released.inc(released);

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stop_token>
 #include <string>
@@ -78,6 +79,9 @@ public:
     /// Envelopes not yet released and committed, per assigned partition (cached watermarks).
     /// Thread-safe.
     [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const;
+    /// /status.json: partitions of the delay topic, envelopes held, time until the next
+    /// release, dead letters, last error. Thread-safe.
+    [[nodiscard]] http::GroupStatus status() const override;
 
 private:
     struct Outgoing;
@@ -104,15 +108,19 @@ private:
     std::atomic<bool> failing_{false};
     mutable std::mutex error_mutex_;
     std::string last_error_;
+    std::optional<double> last_error_at_;  ///< unix seconds
 
     /// What health() and lag() read from other threads.
     struct PartitionStatus {
         std::int64_t committed = -1001;  ///< next offset to read; kafka::kNoOffset when unknown
         std::int64_t lag = -1;           ///< -1 until the first fetch reported watermarks
         bool holding = false;            ///< its window front is not due yet
+        std::int64_t end = -1;           ///< high watermark; -1 until the first fetch
+        http::RateMeter rate{std::chrono::steady_clock::now()};  ///< envelopes handled
     };
     mutable std::mutex status_mutex_;
     std::map<std::int32_t, PartitionStatus> status_;
+    std::optional<WallTime> next_due_;  ///< earliest window front, as of publish_status()
 
     EnvelopeParser parser_;
     Schedule schedule_;

@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -122,6 +123,19 @@ http::Check Indexer::health(std::chrono::milliseconds stall_timeout) {
 
 http::Check Indexer::readiness() const {
     return retry_.readiness();
+}
+
+http::GroupStatus Indexer::status() const {
+    http::GroupStatus s;
+    s.worker = "indexer";
+    s.name = index_.name;
+    s.group = kafka::group_id(config_.kafka, "indexer", index_.name);
+    s.topic = index_.topic;
+    s.dead_letter_topic = index_.dead_letter_topic;
+    s.dead_letters = static_cast<std::int64_t>(metrics_.dead_letters.value());
+    std::tie(s.last_error, s.last_error_at) = retry_.last_error();
+    s.partitions = consumer_->partitions();
+    return s;
 }
 
 Indexer::~Indexer() = default;

@@ -74,6 +74,8 @@ public:
     [[nodiscard]] http::Check health(std::chrono::milliseconds stall_timeout) override;
     /// /readyz: the last batch did not fail on PostgreSQL or Elasticsearch. Thread-safe.
     [[nodiscard]] http::Check readiness() const override;
+    /// /status.json: partitions of the index's topic, dead letters, last batch error.
+    [[nodiscard]] http::GroupStatus status() const override;
     /// Messages not yet committed, per assigned partition (from cached watermarks). Thread-safe.
     [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const;
 
