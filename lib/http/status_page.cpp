@@ -44,7 +44,7 @@ const refreshMs = 2000;
 
 function text(v) { return v === null || v === undefined ? "" : String(v); }
 function offset(v) { return v === null || v === undefined || v < 0 ? "-" : String(v); }
-function rate(v) { return v ? v.toFixed(1) : "0"; }
+function rate(v) { return (v || 0).toFixed(1); }
 function ago(unix, now) {
   if (unix === null || unix === undefined) return "";
   const s = Math.max(0, Math.round(now - unix));
@@ -94,7 +94,7 @@ function render(report) {
         td.colSpan = 5;
       }
       cell(tr, "dead-letters", first ? offset(g.dead_letters) : "", true);
-      cell(tr, "held", first ? offset(g.held) : "", true);
+      cell(tr, "held", first ? text(g.held) : "", true);
       cell(tr, "next-release", first ? seconds(g.next_release_in) : "", true);
       cell(tr, "last-error",
            first && g.last_error ? g.last_error + " at " + ago(g.last_error_at, report.generated_at)

@@ -235,6 +235,41 @@ TEST(StatusLive, IndexerServesItsPartitionsDeadLettersAndThePage) {
     EXPECT_THAT(page, HasSubstr("status.json"));
 }
 
+TEST(StatusLive, ARestartedIndexerOnAnIdleTopicShowsTheGroupsCommitsAndNoLag) {
+    StatusSetup s;
+    s.produce_ids(0, {1, 2, 3});
+    {
+        auto indexer = s.start(kIndexerBinary, "indexer");
+        const auto port = wait_status_port(*indexer, kDeadline);
+        ASSERT_TRUE(port) << indexer->log();
+        ASSERT_TRUE(wait_until(
+            [&] { return partition_is(group_of(status_json(*port), s.index_group()), 0, 3, 3, 0); },
+            kDeadline, 100ms))
+            << indexer->log();
+        indexer->terminate();
+        ASSERT_EQ(indexer->wait_exit(30s), 0) << indexer->log();
+    }
+    // Nothing new arrives: the committed offsets come from the group, not from a commit of
+    // this process, and the lag is 0 rather than everything the topic ever held.
+    auto again = s.start(kIndexerBinary, "indexer-again");
+    const auto port = wait_status_port(*again, kDeadline);
+    ASSERT_TRUE(port) << again->log();
+    json group;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            group = group_of(status_json(*port), s.index_group());
+            return partition_is(group, 0, 3, 3, 0) && partition_is(group, 1, -1, 0, 0);
+        },
+        kDeadline, 100ms))
+        << group.dump(2) << "\n"
+        << again->log();
+    const auto [code, metrics] = http_get(*port, "/metrics");
+    EXPECT_EQ(
+        metric_value(metrics, fmt::format("kt_indexer_consumer_lag{{index=\"{}\",partition=\"0\"}}",
+                                          s.index_topic())),
+        0);
+}
+
 TEST(StatusLive, IndexerReportsTheLastErrorOfAFailingBatchAndItsLag) {
     StatusSetup s(2, false);
     const std::string missing = s.index_topic() + "_missing";

@@ -117,7 +117,7 @@ TEST(RenderStatusTable, OneAlignedRowPerPartition) {
               "                                       1          7    9    2    0.0\n"
               "kt.delayer.delay_5m  delay_5m          0          0    2    2    0.0             0\n"
               "delayer delay_5m: 2 envelope(s) held, next release in 4.5 min\n"
-              "indexer products: last error at 2026-12-02T06:10:00Z: elasticsearch 503\n");
+              "indexer products: last error at 2025-12-02T06:10:00Z: elasticsearch 503\n");
 }
 
 TEST(RenderStatusTable, ShowsMissingTopicsAndUnknownOffsetsAsDashes) {
