@@ -22,6 +22,8 @@ kafka:
   group_prefix: shop
 postgres:
   url: postgresql://localhost/shop
+elasticsearch:
+  url: http://localhost:9200
 indexes:
   products:
     table: products
@@ -116,8 +118,8 @@ TEST(RenderStatusTable, OneAlignedRowPerPartition) {
               "kt.indexer.products  products          0        120  120    0   10.0             3\n"
               "                                       1          7    9    2    0.0\n"
               "kt.delayer.delay_5m  delay_5m          0          0    2    2    0.0             0\n"
-              "delayer delay_5m: 2 envelope(s) held, next release in 4.5 min\n"
-              "indexer products: last error at 2025-12-02T06:10:00Z: elasticsearch 503\n");
+              "indexer products: last error at 2025-12-02T06:10:00Z: elasticsearch 503\n"
+              "delayer delay_5m: 2 envelope(s) held, next release in 4.5 min\n");
 }
 
 TEST(RenderStatusTable, ShowsMissingTopicsAndUnknownOffsetsAsDashes) {
