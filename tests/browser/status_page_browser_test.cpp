@@ -84,11 +84,12 @@ TEST(StatusPageBrowser, ChromiumRendersOneRowPerPartitionWithItsLag) {
     create_topic(name, 1);
     create_topic(delay_topic, 3);
     create_topic(delay_topic + ".dlq", 1);
-    std::ofstream(dir / "kt.yaml")
-        << fmt::format(R"(kafka:
+    std::ofstream(dir / "kt.yaml") << fmt::format(R"(kafka:
   brokers: "{}"
   group_prefix: {}_g
 postgres:
+  url: "{}"
+elasticsearch:
   url: "{}"
 indexes:
   {}:
@@ -96,7 +97,8 @@ indexes:
 delayers:
   {}: {{ delay: 1h, target: {} }}
 )",
-                       kafka_brokers(), name, postgres_url(), name, name, delay_topic, name);
+                                                  kafka_brokers(), name, postgres_url(), es_url(),
+                                                  name, name, delay_topic, name);
     {
         // Held for an hour: 3 on partition 0, 1 on partition 1, none on partition 2.
         kafka::Producer producer(broker_options());
@@ -121,7 +123,8 @@ delayers:
         [&] {
             const auto [code, body] = http_get(*port, "/status.json");
             if (code != 200) return false;
-            for (const auto& g : json::parse(body).at("groups")) {
+            const json doc = json::parse(body);
+            for (const auto& g : doc.at("groups")) {
                 if (g.at("group") == group && g.at("held") == 4 && g.at("partitions").size() == 3)
                     return true;
             }
