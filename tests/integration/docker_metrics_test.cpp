@@ -10,9 +10,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <regex>
@@ -137,11 +137,11 @@ cascades:
     [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
 
     std::unique_ptr<WorkerProcess> start(const std::string& binary) {
-        return std::make_unique<WorkerProcess>(WorkerProcessOptions{
-            KT_BINARY_DIR "/cmd/" + binary,
-            {"--config", config_path(), "--metrics-port", "0"},
-            {},
-            (dir_ / (binary + ".log")).string()});
+        return std::make_unique<WorkerProcess>(
+            WorkerProcessOptions{KT_BINARY_DIR "/cmd/" + binary,
+                                 {"--config", config_path(), "--metrics-port", "0"},
+                                 {},
+                                 (dir_ / (binary + ".log")).string()});
     }
 
     /// Instant messages for ids 1..5 on the items topic, a parent id on the parents topic and a
@@ -165,7 +165,8 @@ private:
 };
 
 /// /metrics of `worker` once `ready(exposition)` holds; empty at the deadline.
-std::string scrape_when(WorkerProcess& worker, const std::function<bool(const std::string&)>& ready) {
+std::string scrape_when(WorkerProcess& worker,
+                        const std::function<bool(const std::string&)>& ready) {
     const auto port = wait_status_port(worker, kDeadline);
     if (!port) return "";
     std::string text;
@@ -196,8 +197,8 @@ std::map<std::string, std::set<std::string>> dashboard_metrics() {
     const std::regex label_values(R"(label_values\((\w+),\s*(\w+)\))");
     for (const auto& e : exprs) {
         std::set<std::string> names;
-        for (auto it = std::sregex_iterator(e.begin(), e.end(), metric); it != std::sregex_iterator();
-             ++it) {
+        for (auto it = std::sregex_iterator(e.begin(), e.end(), metric);
+             it != std::sregex_iterator(); ++it) {
             names.insert(it->str());
         }
         std::set<std::string> labels;
@@ -256,8 +257,7 @@ TEST(DockerMetrics, DashboardAndReadmeMatchWhatTheWorkersExport) {
         return [needle](const std::string& text) { return text.find(needle) != std::string::npos; };
     };
     std::map<std::string, Family> exported;
-    for (const auto& [worker, needle] :
-         std::vector<std::pair<WorkerProcess*, std::string>>{
+    for (const auto& [worker, needle] : std::vector<std::pair<WorkerProcess*, std::string>>{
              {indexer.get(), "kt_indexer_consumer_lag{"},
              {delayer.get(), "kt_delayer_held_envelopes{"},
              {cascader.get(), "kt_cascader_consumer_lag{"}}) {
@@ -269,10 +269,12 @@ TEST(DockerMetrics, DashboardAndReadmeMatchWhatTheWorkersExport) {
 
     // Prometheus conventions (also the audit the README's table rests on).
     for (const auto& [name, f] : exported) {
-        EXPECT_TRUE(std::regex_match(name, std::regex(R"(kt_(indexer|delayer|cascader)_[a-z0-9_]+)")))
+        EXPECT_TRUE(
+            std::regex_match(name, std::regex(R"(kt_(indexer|delayer|cascader)_[a-z0-9_]+)")))
             << name;
         EXPECT_EQ(f.type == "counter", name.ends_with("_total")) << name << " is a " << f.type;
-        if (name.find("duration") != std::string::npos || name.find("lateness") != std::string::npos) {
+        if (name.find("duration") != std::string::npos ||
+            name.find("lateness") != std::string::npos) {
             EXPECT_TRUE(name.ends_with("_seconds")) << name;
         }
         const std::string worker_label = name.starts_with("kt_indexer_")   ? "index"
@@ -288,8 +290,8 @@ TEST(DockerMetrics, DashboardAndReadmeMatchWhatTheWorkersExport) {
         std::string name = series;
         if (name.ends_with("_bucket")) name = name.substr(0, name.size() - 7);
         const auto it = exported.find(name);
-        ASSERT_NE(it, exported.end()) << "the dashboard queries " << series
-                                      << ", which no worker exports";
+        ASSERT_NE(it, exported.end())
+            << "the dashboard queries " << series << ", which no worker exports";
         if (series != name) {
             EXPECT_EQ(it->second.type, "histogram") << series;
         }
@@ -325,7 +327,8 @@ TEST(DockerMetrics, ImageHealthProbeAnswersForARunningWorker) {
     const auto healthy = probe("/healthz", *port);
     EXPECT_EQ(healthy.exit_code, 0) << healthy.output;
     // kt-delayer's readiness needs Kafka only: it turns ready on the development broker.
-    EXPECT_TRUE(wait_until([&] { return probe("/readyz", *port).exit_code == 0; }, kDeadline, 200ms))
+    EXPECT_TRUE(
+        wait_until([&] { return probe("/readyz", *port).exit_code == 0; }, kDeadline, 200ms))
         << probe("/readyz", *port).output;
     const auto missing = probe("/no-such-page", *port);
     EXPECT_EQ(missing.exit_code, 1);

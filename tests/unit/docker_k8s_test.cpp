@@ -37,7 +37,8 @@ std::vector<Manifest> manifests() {
 }
 
 /// The manifest of `kind` named `name`; a null node when absent.
-YAML::Node find(const std::vector<Manifest>& all, const std::string& kind, const std::string& name) {
+YAML::Node find(const std::vector<Manifest>& all, const std::string& kind,
+                const std::string& name) {
     for (const auto& m : all) {
         if (m.doc["kind"].as<std::string>("") == kind &&
             m.doc["metadata"]["name"].as<std::string>("") == name) {
@@ -72,7 +73,8 @@ std::map<std::string, std::string> container_env(const std::vector<Manifest>& al
         const std::string key = ref["key"].as<std::string>();
         const auto s = find(all, "Secret", secret);
         if (!s) {
-            ADD_FAILURE() << name << " refers to Secret " << secret << ", which no manifest defines";
+            ADD_FAILURE() << name << " refers to Secret " << secret
+                          << ", which no manifest defines";
             continue;
         }
         const auto value = s["stringData"][key];
@@ -90,8 +92,8 @@ std::map<std::string, std::string> container_env(const std::vector<Manifest>& al
 /// the folder.
 fs::path materialize_config_volume(const std::vector<Manifest>& all, const YAML::Node& pod_spec,
                                    const std::string& tag) {
-    const fs::path dir = fs::temp_directory_path() /
-                         ("kt_k8s_" + tag + "_" + std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("kt_k8s_" + tag + "_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     for (const auto& volume : pod_spec["volumes"]) {
         for (const auto& source : volume["projected"]["sources"]) {
@@ -129,7 +131,9 @@ TEST(DockerK8s, EveryManifestIsKnownAndListed) {
     for (const auto& m : all) {
         EXPECT_TRUE(m.doc["apiVersion"]) << m.file;
         const std::string kind = m.doc["kind"].as<std::string>();
-        if (kind != "Kustomization") EXPECT_TRUE(m.doc["metadata"]["name"]) << m.file;
+        if (kind != "Kustomization") {
+            EXPECT_TRUE(m.doc["metadata"]["name"]) << m.file;
+        }
         kinds.insert(kind);
     }
     EXPECT_EQ(kinds, (std::set<std::string>{"ConfigMap", "Deployment", "Job", "Kustomization",
@@ -263,7 +267,8 @@ TEST(DockerK8s, ConfigMapPassesKtCheckWithTheEnvironmentOfEveryPod) {
     std::vector<YAML::Node> pods;
     for (const auto& m : all) {
         const std::string kind = m.doc["kind"].as<std::string>();
-        if (kind == "Deployment" || kind == "Job") pods.push_back(m.doc["spec"]["template"]["spec"]);
+        if (kind == "Deployment" || kind == "Job")
+            pods.push_back(m.doc["spec"]["template"]["spec"]);
     }
     ASSERT_EQ(pods.size(), 4U);
     int n = 0;

@@ -53,7 +53,8 @@ inline std::string shell_quote(const std::string& text) {
 /// executables first, as a container with that environment would.
 inline CommandResult run_with_env(const std::map<std::string, std::string>& env,
                                   const std::string& command) {
-    std::string line = "env -i PATH=" + shell_quote(std::string(KT_BINARY_DIR) + "/cmd:/usr/bin:/bin");
+    std::string line =
+        "env -i PATH=" + shell_quote(std::string(KT_BINARY_DIR) + "/cmd:/usr/bin:/bin");
     for (const auto& [name, value] : env) line += " " + shell_quote(name + "=" + value);
     return run_command(line + " " + command);
 }
@@ -207,8 +208,8 @@ inline std::set<std::string> interpolated_names(const std::string& text) {
     std::set<std::string> out;
     for (auto pos = text.find("${"); pos != std::string::npos; pos = text.find("${", pos + 2)) {
         auto end = pos + 2;
-        while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
-                                     text[end] == '_')) {
+        while (end < text.size() &&
+               (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
             ++end;
         }
         out.insert(text.substr(pos + 2, end - pos - 2));
