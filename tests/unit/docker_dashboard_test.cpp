@@ -68,7 +68,7 @@ TEST(DockerDashboard, QueriesUseOnlyDefinedVariables) {
 
 TEST(DockerDashboard, RatesAreTakenOfCountersAndQuantilesOfBuckets) {
     const std::regex rate(R"((rate|increase)\((\w+))");
-    const std::regex quantile(R"(histogram_quantile\([^(]*\(rate\((\w+))");
+    const std::regex quantile(R"(histogram_quantile\(.*?rate\((\w+))");
     const std::regex metric(R"(\b[a-z_][a-z0-9_]*(?=\{|\[))");
     int rates = 0;
     for (const auto& e : expressions(dashboard())) {

@@ -162,25 +162,37 @@ std::set<std::string> packages_of_linked_libraries() {
             resolved[(*it)[1]] = (*it)[2];
         }
     }
-    std::set<std::string> packages;
+    // One dpkg call for every path, as dpkg knows it (/lib may be a link to /usr/lib) or
+    // canonical: "libfoo1:amd64: /usr/lib/..." or "libpqxx-6.4: /usr/lib/...".
+    std::string query = "dpkg -S";
     for (const auto& soname : needed) {
         const auto it = resolved.find(soname);
         if (it == resolved.end()) {
             ADD_FAILURE() << "ldd does not resolve " << soname;
             continue;
         }
-        // dpkg knows the path as the package installed it (/lib may be a link to /usr/lib).
-        auto owner = run_command("dpkg -S " + shell_quote(it->second));
-        if (owner.exit_code != 0) {
-            owner = run_command("dpkg -S " + shell_quote(fs::canonical(it->second).string()));
-        }
-        if (owner.exit_code != 0) {
-            ADD_FAILURE() << "no package owns " << it->second << ": " << owner.output;
+        query +=
+            " " + shell_quote(it->second) + " " + shell_quote(fs::canonical(it->second).string());
+    }
+    const auto owners = run_command(query);
+    std::map<std::string, std::string> owner_of;  // path -> package
+    const std::regex owner(R"(([^:\s]+)(:\w+)?: (/\S+))");
+    std::istringstream lines(owners.output);
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch m;
+        if (std::regex_match(line, m, owner)) owner_of[m[3]] = m[1];
+    }
+    std::set<std::string> packages;
+    for (const auto& soname : needed) {
+        const auto it = resolved.find(soname);
+        if (it == resolved.end()) continue;
+        auto found = owner_of.find(it->second);
+        if (found == owner_of.end()) found = owner_of.find(fs::canonical(it->second).string());
+        if (found == owner_of.end()) {
+            ADD_FAILURE() << "no package owns " << it->second << ": " << owners.output;
             continue;
         }
-        // "libfoo1:amd64: /usr/lib/..." or "libpqxx-6.4: /usr/lib/...".
-        const std::string first = owner.output.substr(0, owner.output.find(": "));
-        packages.insert(first.substr(0, first.find(':')));
+        packages.insert(found->second);
     }
     return packages;
 }
@@ -270,8 +282,7 @@ TEST(DockerImage, CopiesOnlyExistingFilesThatTheContextKeeps) {
 
 /// docker/entrypoint.sh run with the executables built here on its PATH.
 CommandResult entrypoint(const std::string& args) {
-    return run_with_env(
-        {}, "cd " + shell_quote(KT_SOURCE_DIR) + " && bash docker/entrypoint.sh " + args);
+    return run_with_env({}, "bash docker/entrypoint.sh " + args);
 }
 
 TEST(DockerEntrypoint, RunsTheNamedKtSubcommand) {

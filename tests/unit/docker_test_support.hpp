@@ -49,12 +49,13 @@ inline std::string shell_quote(const std::string& text) {
     return out + "'";
 }
 
-/// Runs `command` (already quoted) with exactly `env` plus a PATH holding the built
-/// executables first, as a container with that environment would.
+/// Runs `command` (already quoted) in folder `cwd` with exactly `env` plus a PATH holding the
+/// built executables first, as a container with that environment would.
 inline CommandResult run_with_env(const std::map<std::string, std::string>& env,
-                                  const std::string& command) {
-    std::string line =
-        "env -i PATH=" + shell_quote(std::string(KT_BINARY_DIR) + "/cmd:/usr/bin:/bin");
+                                  const std::string& command,
+                                  const std::string& cwd = KT_SOURCE_DIR) {
+    std::string line = "cd " + shell_quote(cwd) + " && env -i PATH=" +
+                       shell_quote(std::string(KT_BINARY_DIR) + "/cmd:/usr/bin:/bin");
     for (const auto& [name, value] : env) line += " " + shell_quote(name + "=" + value);
     return run_command(line + " " + command);
 }
