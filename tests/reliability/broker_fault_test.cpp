@@ -62,6 +62,7 @@ TEST(BrokerFaults, RebalancesInTheMiddleOfBatchesLoseNothing) {
     EXPECT_GT(joined, 0) << "the visitor never joined; the test proves nothing\n" << s.logs();
     EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
     EXPECT_EQ(row.lost, 0U);
+    EXPECT_EQ(s.dead_workers(), "");
     EXPECT_EQ(row.checked, static_cast<std::size_t>(o.rows));
 }
 
@@ -86,19 +87,21 @@ TEST(BrokerFaults, BrokerUnreachableForEightSecondsLosesNothing) {
     s.start_writer(WriterMode::kDelayed, seed);
     std::this_thread::sleep_for(std::chrono::milliseconds(
         std::uniform_int_distribution<int>(1000, 4000)(rng)));  // fault moment
+    const auto before = s.updates();
     broker.down();
     std::this_thread::sleep_for(8s);  // how long the broker stays unreachable
+    // The application's flush waits for Kafka: at most the round in hand got through.
+    const auto during = s.updates() - before;
     broker.up();
+    EXPECT_LE(during, 20) << "the writer kept going; the broker was not unreachable";
     std::this_thread::sleep_for(3s);  // the writer keeps going after the outage
     Scenario::Convergence c;
     const auto row = finish_run(s, "broker unreachable for 8 s", seed,
-                                fmt::format("writer_retries={}", s.writer_retries()), &c);
+                                fmt::format("{} updates during the outage", during), &c);
     EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
     EXPECT_EQ(row.lost, 0U);
+    EXPECT_EQ(s.dead_workers(), "");
     EXPECT_EQ(row.checked, static_cast<std::size_t>(o.rows));
-    for (const auto& slot : s.slots()) {
-        EXPECT_TRUE(s.worker(slot).running()) << slot << " died:\n" << s.worker(slot).log();
-    }
 }
 
 TEST(BrokerFaults, MorePartitionsThanWorkersLosesNothing) {
@@ -129,6 +132,7 @@ TEST(BrokerFaults, MorePartitionsThanWorkersLosesNothing) {
     const auto row = finish_run(s, "16 partitions, 2 indexers, 1 cascader", seed, "kills=1", &c);
     EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
     EXPECT_EQ(row.lost, 0U);
+    EXPECT_EQ(s.dead_workers(), "");
     EXPECT_EQ(row.checked, static_cast<std::size_t>(o.rows));
 }
 

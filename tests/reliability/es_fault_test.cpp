@@ -92,6 +92,7 @@ TEST_P(EsFaults, IndexConvergesWithNothingLost) {
         << stats.dump();
     EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
     EXPECT_EQ(row.lost, 0U);
+    EXPECT_EQ(s.dead_workers(), "");
     EXPECT_EQ(row.checked, static_cast<std::size_t>(o.rows));
 }
 

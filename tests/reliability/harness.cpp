@@ -321,6 +321,19 @@ std::vector<std::string> Scenario::slots() const {
     return out;
 }
 
+std::string Scenario::dead_workers() {
+    std::string out;
+    for (const auto& [slot, process] : workers_) {
+        if (!process || process->running()) continue;
+        const auto code = process->wait_exit(0ms);
+        if (code != 0) {
+            out += fmt::format("{} exited {}:\n{}\n", slot, code.value_or(-1),
+                               tail(process->log(), 2000));
+        }
+    }
+    return out;
+}
+
 std::string Scenario::logs(std::size_t bytes) const {
     std::string out;
     for (const auto& [slot, process] : workers_) {

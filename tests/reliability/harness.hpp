@@ -153,6 +153,9 @@ public:
     test::WorkerProcess& worker(const std::string& slot);
     /// Slots started so far.
     [[nodiscard]] std::vector<std::string> slots() const;
+    /// Workers that exited with a failure (or a signal the test did not send), with the end of
+    /// their logs; empty when every worker runs or exited 0.
+    [[nodiscard]] std::string dead_workers();
     /// Logs of every worker (for failure messages), last `bytes` of each.
     [[nodiscard]] std::string logs(std::size_t bytes = 6000) const;
 

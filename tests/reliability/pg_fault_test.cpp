@@ -61,10 +61,8 @@ void restarts_lose_nothing(const std::string& mode) {
     EXPECT_GT(s.writer_retries(), 0) << "the writer never saw the server go; proves nothing";
     EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
     EXPECT_EQ(row.lost, 0U);
+    EXPECT_EQ(s.dead_workers(), "");
     EXPECT_EQ(row.checked, static_cast<std::size_t>(s.options().rows));
-    for (const auto& slot : s.slots()) {
-        EXPECT_TRUE(s.worker(slot).running()) << slot << " died:\n" << s.worker(slot).log();
-    }
 }
 
 TEST(PostgresFaults, FastShutdownRestartsLoseNothing) { restarts_lose_nothing("fast"); }
@@ -98,6 +96,7 @@ TEST(PostgresFaults, StatementTimeoutCancelsTheLoadWhichIsRetried) {
         << s.logs();
     EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
     EXPECT_EQ(row.lost, 0U);
+    EXPECT_EQ(s.dead_workers(), "");
     EXPECT_EQ(row.checked, static_cast<std::size_t>(o.rows));
 }
 
@@ -134,10 +133,8 @@ TEST(PostgresFaults, TerminatedBackendsAreReconnected) {
     EXPECT_GT(terminated, 0) << "no worker connection was found; the test proves nothing";
     EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
     EXPECT_EQ(row.lost, 0U);
+    EXPECT_EQ(s.dead_workers(), "");
     EXPECT_EQ(row.checked, static_cast<std::size_t>(o.rows));
-    for (const auto& slot : s.slots()) {
-        EXPECT_TRUE(s.worker(slot).running()) << slot << " died:\n" << s.worker(slot).log();
-    }
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ TEST(Shutdown, SigtermDuringALongElasticsearchRetryExitsInTimeAndCommitsNothingU
                                 fmt::format("slowest exit {:.1f}s", slowest), &c);
     EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
     EXPECT_EQ(row.lost, 0U);
+    EXPECT_EQ(s.dead_workers(), "");
     EXPECT_EQ(row.checked, static_cast<std::size_t>(o.rows));
 }
 

@@ -74,6 +74,7 @@ TEST(WorkerKills, SeveralIndexersInOneGroupKilledAndRestarted) {
     const auto row = finish_run(s, "SIGKILL kt-indexer (3 in a group)", seed, note, &c);
     EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
     EXPECT_EQ(row.lost, 0U);
+    EXPECT_EQ(s.dead_workers(), "");
     EXPECT_EQ(row.checked, static_cast<std::size_t>(s.options().rows));
 }
 
@@ -94,6 +95,7 @@ TEST(WorkerKills, DelayersKilledAndRestartedReleaseEveryEnvelope) {
     const auto row = finish_run(s, "SIGKILL kt-delayer (2)", seed, note, &c);
     EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
     EXPECT_EQ(row.lost, 0U);
+    EXPECT_EQ(s.dead_workers(), "");
     EXPECT_EQ(row.checked, static_cast<std::size_t>(s.options().rows));
 }
 
@@ -114,6 +116,7 @@ TEST(WorkerKills, CascadersKilledAndRestartedReachEveryChild) {
     const auto row = finish_run(s, "SIGKILL kt-cascader (2)", seed, note, &c);
     EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
     EXPECT_EQ(row.lost, 0U);
+    EXPECT_EQ(s.dead_workers(), "");
     EXPECT_EQ(row.checked, static_cast<std::size_t>(s.options().rows));
 }
 
