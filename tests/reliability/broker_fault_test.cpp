@@ -90,10 +90,11 @@ TEST(BrokerFaults, BrokerUnreachableForEightSecondsLosesNothing) {
     const auto before = s.updates();
     broker.down();
     std::this_thread::sleep_for(8s);  // how long the broker stays unreachable
-    // The application's flush waits for Kafka: at most the round in hand got through.
+    // The application's flush waits for Kafka: at most the rounds in hand got through
+    // (unhindered, the writer makes about 2,000 changes in 8 s).
     const auto during = s.updates() - before;
     broker.up();
-    EXPECT_LE(during, 20) << "the writer kept going; the broker was not unreachable";
+    EXPECT_LE(during, 40) << "the writer kept going; the broker was not unreachable";
     std::this_thread::sleep_for(3s);  // the writer keeps going after the outage
     Scenario::Convergence c;
     const auto row = finish_run(s, "broker unreachable for 8 s", seed,
