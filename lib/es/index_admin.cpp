@@ -140,6 +140,9 @@ EnsuredAlias IndexAdmin::ensure_alias(std::string_view alias, const std::string&
                                       std::chrono::system_clock::time_point now) {
     if (alias_exists(alias)) return EnsuredAlias{indices_of_alias(alias), false};
     if (exists(alias)) {
+        // HEAD /<name> answers 200 for an alias too: one another process created between the
+        // two checks (several indexers starting at once) is theirs to keep, not an error.
+        if (alias_exists(alias)) return EnsuredAlias{indices_of_alias(alias), false};
         throw EsError(fmt::format("elasticsearch: an index named {0} exists, so kt cannot create "
                                   "the alias {0}; reindex it into a new index or delete it",
                                   alias),

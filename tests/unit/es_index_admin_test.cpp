@@ -108,7 +108,29 @@ TEST(EnsureAlias, IndexWithTheAliasNameIsAClearError) {
         EXPECT_NE(std::string(e.what()).find("an index named products exists"), std::string::npos);
         EXPECT_FALSE(e.retryable());
     }
-    EXPECT_EQ(a.fake->requests.size(), 2U);
+    EXPECT_EQ(a.fake->requests.size(), 3U);
+}
+
+TEST(EnsureAlias, AliasCreatedBetweenTheChecksIsTakenNotAnError) {
+    // Two indexers start at once: the alias is missing at the first check, and HEAD /products
+    // then finds the alias the other one just created.
+    Admin a;
+    int alias_checks = 0;
+    a.fake->handler = [&alias_checks](const Request& r) -> Response {
+        if (r.method == Method::kHead && r.target == "/_alias/products") {
+            return {++alias_checks == 1 ? 404 : 200, "", {}};
+        }
+        if (r.method == Method::kHead) return {200, "", {}};
+        if (r.method == Method::kGet && r.target == "/_alias/products") {
+            return {200, R"({"products_20260102030405000":{"aliases":{"products":{}}}})", {}};
+        }
+        ADD_FAILURE() << "unexpected request " << r.target;
+        return {500, "", {}};
+    };
+    const EnsuredAlias result = a.admin.ensure_alias("products", "", fixed_now());
+    EXPECT_FALSE(result.created);
+    EXPECT_EQ(result.indices, (std::vector<std::string>{"products_20260102030405000"}));
+    for (const auto& r : a.fake->requests) EXPECT_NE(r.method, Method::kPut) << r.target;
 }
 
 TEST(EnsureAlias, ConcurrentCreatorWinsAndOurIndexIsDropped) {

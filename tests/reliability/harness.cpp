@@ -1,0 +1,542 @@
+#include "tests/reliability/harness.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <numeric>
+#include <stdexcept>
+
+#include "lib/app/publisher.hpp"
+#include "lib/config/loader.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/test_env.hpp"
+#include "workers/verify/verifier.hpp"
+
+namespace kt::reliability {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::uint64_t test_seed() {
+    if (const char* fixed = std::getenv("KT_RELIABILITY_SEED"); fixed != nullptr && *fixed) {
+        return std::stoull(fixed);
+    }
+    return std::random_device{}();
+}
+
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("free_port: socket() failed");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof(address);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+    ::close(fd);
+    if (!ok) throw std::runtime_error("free_port: cannot bind 127.0.0.1:0");
+    return ntohs(address.sin_port);
+}
+
+namespace {
+
+/// `key=value` of a ready file, empty when absent.
+std::string ready_value(const std::string& path, const std::string& key) {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+        if (line.starts_with(key + "=")) return line.substr(key.size() + 1);
+    }
+    return {};
+}
+
+void expect_ok(const httplib::Result& res, const std::string& what) {
+    if (!res) throw std::runtime_error(what + ": control endpoint unreachable");
+    if (res->status / 100 != 2) {
+        throw std::runtime_error(what + ": HTTP " + std::to_string(res->status) + " " + res->body);
+    }
+}
+
+/// Runs `command`, throwing with its output when it fails.
+void run_or_throw(const std::string& command) {
+    const auto result = test::run_command(command);
+    if (result.exit_code != 0) {
+        throw std::runtime_error(command + " exited " + std::to_string(result.exit_code) + ":\n" +
+                                 result.output);
+    }
+}
+
+std::string pg_bin() {
+    const char* from_env = std::getenv("KT_TEST_PG_BIN");
+    return from_env != nullptr && *from_env ? from_env : "/usr/lib/postgresql/15/bin";
+}
+
+/// Prefix that runs a command as the postgres user when we are root (the server refuses root).
+std::string as_postgres() { return ::geteuid() == 0 ? "runuser -u postgres -- " : ""; }
+
+std::string tail(const std::string& text, std::size_t bytes) {
+    return text.size() <= bytes ? text : "..." + text.substr(text.size() - bytes);
+}
+
+}  // namespace
+
+// --- PrivateBroker ---------------------------------------------------------------------------
+
+PrivateBroker::PrivateBroker()
+    : ready_file_(
+          (std::filesystem::temp_directory_path() / (test::unique_name("broker") + ".ready"))
+              .string()),
+      process_({KT_BINARY_DIR "/tools/devbroker/kt-devbroker",
+                {"--brokers", "1", "--control-port", "0", "--ready-file", ready_file_},
+                {},
+                {}}) {
+    const bool ready = test::wait_until(
+        [this] {
+            brokers_ = ready_value(ready_file_, "bootstrap");
+            control_ = ready_value(ready_file_, "control");
+            return (!brokers_.empty() && !control_.empty()) || !process_.running();
+        },
+        30s);
+    if (!ready || brokers_.empty() || control_.empty()) {
+        throw std::runtime_error("kt-devbroker did not start: " + process_.log());
+    }
+}
+
+PrivateBroker::~PrivateBroker() {
+    std::error_code ignored;
+    std::filesystem::remove(ready_file_, ignored);
+}
+
+void PrivateBroker::down() {
+    httplib::Client client(control_);
+    expect_ok(client.Post("/brokers/1/down", "{}", "application/json"), "broker down");
+}
+
+void PrivateBroker::up() {
+    httplib::Client client(control_);
+    expect_ok(client.Post("/brokers/1/up", "{}", "application/json"), "broker up");
+}
+
+void create_topic(const std::string& control, const std::string& topic, int partitions) {
+    httplib::Client client(control);
+    expect_ok(client.Post("/topics", json{{"name", topic}, {"partitions", partitions}}.dump(),
+                          "application/json"),
+              "creating topic " + topic);
+}
+
+// --- PrivatePostgres -------------------------------------------------------------------------
+
+PrivatePostgres::PrivatePostgres()
+    : dir_(std::filesystem::temp_directory_path() / test::unique_name("relpg")),
+      port_(free_port()) {
+    std::filesystem::create_directories(dir_);
+    if (::geteuid() == 0) run_or_throw("chown postgres: '" + dir_.string() + "'");
+    run_or_throw(fmt::format("{}'{}/initdb' -D '{}/data' -U kt --auth=trust -E UTF8 "
+                             "--locale=C.UTF-8 --no-sync",
+                             as_postgres(), pg_bin(), dir_.string()));
+    start();
+}
+
+PrivatePostgres::~PrivatePostgres() {
+    if (running_) {
+        (void)test::run_command(fmt::format("{}'{}/pg_ctl' -D '{}/data' -m immediate -w stop",
+                                            as_postgres(), pg_bin(), dir_.string()));
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string PrivatePostgres::url() const {
+    return fmt::format("postgresql://kt@127.0.0.1:{}/postgres", port_);
+}
+
+void PrivatePostgres::stop(const std::string& mode) {
+    run_or_throw(fmt::format("{}'{}/pg_ctl' -D '{}/data' -m {} -w -t 60 stop", as_postgres(),
+                             pg_bin(), dir_.string(), mode));
+    running_ = false;
+}
+
+void PrivatePostgres::start() {
+    run_or_throw(fmt::format(
+        "{}'{}/pg_ctl' -D '{}/data' -l '{}/server.log' -w -t 60 start -o \"-c "
+        "listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} -c fsync=off "
+        "-c max_connections=100\"",
+        as_postgres(), pg_bin(), dir_.string(), dir_.string(), port_, dir_.string()));
+    running_ = true;
+}
+
+// --- report ----------------------------------------------------------------------------------
+
+void record(const ReportRow& row) {
+    const std::string line = fmt::format(
+        "{:<32} seed={:<10} updates={:<6} checked={:<5} lost={:<3} writes={:<6} "
+        "duplicates={:<5} converge={:.1f}s {}",
+        row.fault, row.seed, row.updates, row.checked, row.lost, row.writes, row.duplicates,
+        row.converge_seconds, row.note);
+    std::cout << "[reliability] " << line << std::endl;
+    const std::time_t now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    // One write(2) per line with O_APPEND: tests running in parallel do not interleave lines.
+    const std::string tsv =
+        fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.1f}\t{}\n", stamp, row.fault, row.seed,
+                    row.updates, row.checked, row.lost, row.writes, row.duplicates,
+                    row.converge_seconds, row.note);
+    const int fd = ::open(KT_BINARY_DIR "/reliability-report.txt", O_WRONLY | O_CREAT | O_APPEND,
+                          0644);
+    if (fd >= 0) {
+        (void)!::write(fd, tsv.data(), tsv.size());
+        ::close(fd);
+    }
+}
+
+// --- Scenario --------------------------------------------------------------------------------
+
+Scenario::Scenario(ScenarioOptions options)
+    : options_(std::move(options)),
+      p_(test::unique_name("rel")),
+      dir_(std::filesystem::temp_directory_path() / p_) {
+    std::filesystem::create_directories(dir_);
+    exec(fmt::format(
+        "CREATE TABLE {0}_parents (id bigint PRIMARY KEY, name text NOT NULL);"
+        "CREATE TABLE {0}_items (id bigint PRIMARY KEY, title text NOT NULL, n bigint NOT NULL,"
+        "  parent_id bigint NOT NULL);"
+        "CREATE INDEX ON {0}_items (parent_id);"
+        "CREATE TABLE {0}_fault (pause_ms int NOT NULL);"
+        "INSERT INTO {0}_fault VALUES (0);"
+        "CREATE FUNCTION {0}_pause() RETURNS boolean LANGUAGE plpgsql AS $$"
+        " DECLARE ms int; BEGIN SELECT pause_ms INTO ms FROM {0}_fault;"
+        " IF ms > 0 THEN PERFORM pg_sleep(ms / 1000.0); END IF; RETURN true; END $$",
+        p_));
+    for (const auto& t : {topic(), parents_topic(), delay_topic()}) {
+        create_topic(options_.control, t, options_.partitions);
+        create_topic(options_.control, t + ".dlq", 1);
+    }
+    write_config();
+}
+
+Scenario::~Scenario() {
+    stop_writer_ = true;
+    if (writer_.joinable()) writer_.join();
+    workers_.clear();
+    try {
+        exec(fmt::format("DROP TABLE IF EXISTS {0}_items, {0}_parents, {0}_fault;"
+                         "DROP FUNCTION IF EXISTS {0}_pause()",
+                         p_));
+    } catch (...) {
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+void Scenario::exec(const std::string& sql) {
+    pqxx::connection db(options_.postgres_url);
+    pqxx::nontransaction tx(db);
+    tx.exec(sql);
+}
+
+void Scenario::write_config() {
+    std::string properties;
+    std::map<std::string, std::string> props{{"session.timeout.ms", "6000"},
+                                             {"heartbeat.interval.ms", "500"}};
+    for (const auto& [k, v] : options_.kafka_properties) props[k] = v;
+    for (const auto& [k, v] : props) properties += fmt::format("    {}: \"{}\"\n", k, v);
+    std::string worker_url = options_.postgres_url;
+    if (!options_.worker_pg_params.empty()) {
+        worker_url += (worker_url.find('?') == std::string::npos ? "?" : "&");
+        worker_url += options_.worker_pg_params;
+    }
+    const std::string doc = fmt::format(
+        "jsonb_build_object('title', i.title, 'n', i.n, 'parent', pa.name) AS doc\n"
+        "      FROM {0}_items i LEFT JOIN {0}_parents pa ON pa.id = i.parent_id",
+        p_);
+    const std::string pause = options_.pausable_query ? fmt::format(" AND {}_pause()", p_) : "";
+    std::ofstream(config_path()) << fmt::format(
+        R"(kafka:
+  brokers: "{brokers}"
+  group_prefix: {p}_g
+  properties:
+{properties}postgres:
+  url: "{pg}"
+elasticsearch:
+  url: "{es}"
+  timeout: {es_timeout}
+indexes:
+  {p}_items:
+    query: |
+      SELECT i.id, {doc}
+      WHERE i.id = ANY($1::bigint[]){pause}
+    scan_query: |
+      SELECT i.id, {doc}
+    batch_size: {batch}
+    batch_wait: 100ms
+delayers:
+  {p}_delay: {{ delay: 1s, target: {p}_items }}
+cascades:
+  {p}_cascade:
+    topic: {p}_parents
+    query: SELECT id FROM {p}_items WHERE parent_id = ANY($1::bigint[])
+    target: {p}_items
+    batch_size: {batch}
+    batch_wait: 100ms
+)",
+        fmt::arg("brokers", options_.brokers), fmt::arg("p", p_),
+        fmt::arg("properties", properties), fmt::arg("pg", worker_url),
+        fmt::arg("es", options_.es_url), fmt::arg("es_timeout", options_.es_timeout),
+        fmt::arg("doc", doc), fmt::arg("pause", pause), fmt::arg("batch", options_.batch_size));
+}
+
+test::WorkerProcess& Scenario::start_worker(const std::string& slot, const std::string& binary) {
+    auto& process = workers_[slot];
+    const int run = ++starts_[slot];
+    // The earlier process (if any) is reaped by its destructor.
+    process = std::make_unique<test::WorkerProcess>(test::WorkerProcessOptions{
+        KT_BINARY_DIR "/cmd/" + binary,
+        {"--config", config_path(), "--metrics-port", "0"},
+        {},
+        (dir_ / fmt::format("{}.{}.log", slot, run)).string()});
+    return *process;
+}
+
+test::WorkerProcess& Scenario::worker(const std::string& slot) {
+    const auto it = workers_.find(slot);
+    if (it == workers_.end() || !it->second) throw std::runtime_error("no worker in " + slot);
+    return *it->second;
+}
+
+std::vector<std::string> Scenario::slots() const {
+    std::vector<std::string> out;
+    for (const auto& [slot, process] : workers_) out.push_back(slot);
+    return out;
+}
+
+std::string Scenario::dead_workers() {
+    std::string out;
+    for (const auto& [slot, process] : workers_) {
+        if (!process || process->running()) continue;
+        const auto code = process->wait_exit(0ms);
+        if (code != 0) {
+            out += fmt::format("{} exited {}:\n{}\n", slot, code.value_or(-1),
+                               tail(process->log(), 2000));
+        }
+    }
+    return out;
+}
+
+std::string Scenario::logs(std::size_t bytes) const {
+    std::string out;
+    for (const auto& [slot, process] : workers_) {
+        if (process) out += "--- " + slot + " ---\n" + tail(process->log(), bytes) + "\n";
+    }
+    return out;
+}
+
+void Scenario::seed_rows() {
+    const std::int64_t parents =
+        (options_.rows + options_.children_per_parent - 1) / options_.children_per_parent;
+    exec(fmt::format(
+        "INSERT INTO {0}_parents SELECT g, 'parent-' || g FROM generate_series(1, {1}) g;"
+        "INSERT INTO {0}_items SELECT g, 'item-' || g, 0, (g - 1) / {2} + 1 "
+        "FROM generate_series(1, {3}) g",
+        p_, parents, options_.children_per_parent, options_.rows));
+    std::vector<std::string> ids;
+    for (std::int64_t i = 1; i <= options_.rows; ++i) ids.push_back(std::to_string(i));
+    app::PublisherOptions publisher_options;
+    publisher_options.kafka.brokers = options_.brokers;
+    app::Publisher publisher(std::move(publisher_options));
+    publisher.queue(topic(), ids);
+    if (publisher.flush() != ids.size()) throw std::runtime_error("seed: not every id was sent");
+    updates_ += options_.rows;
+}
+
+void Scenario::start_writer(WriterMode mode, std::uint64_t seed) {
+    stop_writer_ = false;
+    writer_ = std::thread([this, mode, seed] { writer_loop(mode, seed); });
+}
+
+void Scenario::stop_writer() {
+    stop_writer_ = true;
+    if (writer_.joinable()) writer_.join();
+}
+
+void Scenario::writer_loop(WriterMode mode, std::uint64_t seed) {
+    // Like an application: a transaction changes a few rows; after COMMIT their ids are sent
+    // (delay envelopes instead, or the parents' ids, by mode). Rows are taken in a shuffled
+    // round-robin so that one id rarely changes twice within an indexer batch, which keeps the
+    // write count comparable with the update count.
+    const bool parents = mode == WriterMode::kParents;
+    // About 250 document changes a second either way (a parent has children_per_parent).
+    const std::size_t per_round = parents ? 2 : 10;
+    const std::int64_t universe =
+        parents ? (options_.rows + options_.children_per_parent - 1) / options_.children_per_parent
+                : options_.rows;
+    std::vector<std::int64_t> order(static_cast<std::size_t>(universe));
+    std::iota(order.begin(), order.end(), 1);
+    std::mt19937_64 rng(seed);
+    std::shuffle(order.begin(), order.end(), rng);
+    std::size_t cursor = 0;
+
+    app::PublisherOptions publisher_options;
+    publisher_options.kafka.brokers = options_.brokers;
+    publisher_options.delay_topics[topic()] = delay_topic();
+    publisher_options.flush_timeout = 60s;
+    app::Publisher publisher(std::move(publisher_options));
+    std::unique_ptr<pqxx::connection> db;
+    std::vector<std::string> unsent;  // ids whose rows changed but Kafka has not acknowledged
+    std::int64_t round = 0;
+
+    const auto send = [&](const std::vector<std::string>& ids) {
+        if (mode == WriterMode::kInstant) publisher.queue(topic(), ids);
+        if (mode == WriterMode::kDelayed) publisher.delay(topic(), ids);
+        if (mode == WriterMode::kParents) publisher.queue(parents_topic(), ids);
+        publisher.flush();
+    };
+
+    while (!stop_writer_) {
+        std::vector<std::string> ids;
+        for (std::size_t i = 0; i < per_round; ++i) {
+            ids.push_back(std::to_string(order[cursor]));
+            cursor = (cursor + 1) % order.size();
+        }
+        std::string keys = "{";
+        for (const auto& id : ids) keys += (keys.size() > 1 ? "," : "") + id;
+        keys += "}";
+        ++round;
+        try {
+            if (!db) db = std::make_unique<pqxx::connection>(options_.postgres_url);
+            pqxx::work tx(*db);
+            // A commit whose outcome is unknown (the server died) still sends the ids below:
+            // an application that cannot tell sends them too, and a resend is harmless.
+            unsent.insert(unsent.end(), ids.begin(), ids.end());
+            std::int64_t changed = 0;
+            if (parents) {
+                const auto r = tx.exec_params(
+                    fmt::format("UPDATE {0}_parents SET name = 'parent-' || id || '-r' || $2 "
+                                "WHERE id = ANY($1::bigint[])",
+                                p_),
+                    keys, round);
+                changed = r.affected_rows() * options_.children_per_parent;
+            } else {
+                const auto r = tx.exec_params(
+                    fmt::format("UPDATE {0}_items SET n = n + 1, title = 'item-' || id || '-r' "
+                                "|| $2 WHERE id = ANY($1::bigint[])",
+                                p_),
+                    keys, round);
+                changed = r.affected_rows();
+            }
+            tx.commit();
+            updates_ += changed;
+        } catch (const std::exception&) {
+            ++writer_retries_;
+            db.reset();
+        }
+        try {
+            if (!unsent.empty()) {
+                send(unsent);
+                unsent.clear();
+            }
+        } catch (const std::exception&) {
+            ++writer_retries_;  // sent again with the next round
+        }
+        std::this_thread::sleep_for(40ms);  // pace: about 250 row changes a second
+    }
+    // Everything changed must be announced before the writer counts as stopped.
+    while (!unsent.empty()) {
+        try {
+            send(unsent);
+            unsent.clear();
+        } catch (const std::exception&) {
+            ++writer_retries_;
+        }
+    }
+}
+
+void Scenario::set_query_pause(int ms) {
+    exec(fmt::format("UPDATE {}_fault SET pause_ms = {}", p_, ms));
+}
+
+Scenario::Convergence Scenario::converge(std::chrono::milliseconds timeout) {
+    const auto config = config::load_file(config_path());
+    const auto* index_config = config.find_index(index());
+    if (index_config == nullptr) throw std::runtime_error("index missing from the config");
+    Convergence out;
+    const auto started = std::chrono::steady_clock::now();
+    out.converged = test::wait_until(
+        [&] {
+            try {
+                workers::Verifier verifier(config, *index_config);
+                out.report = verifier.compare();
+                return out.report.clean();
+            } catch (const std::exception& e) {
+                out.report.missing = {std::string("comparison failed: ") + e.what()};
+                return false;
+            }
+        },
+        timeout, 250ms);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return out;
+}
+
+std::int64_t Scenario::documents_written() const {
+    httplib::Client client(options_.es_url);
+    const auto res = client.Get("/_standin/stats");
+    if (!res || res->status != 200) return -1;
+    const json stats = json::parse(res->body);
+    std::int64_t written = 0;
+    if (!stats.contains("docs_written")) return 0;
+    const json& docs = stats.at("docs_written");
+    for (auto it = docs.begin(); it != docs.end(); ++it) {
+        if (it.key().starts_with(index())) written += it.value().get<std::int64_t>();
+    }
+    return written;
+}
+
+ReportRow Scenario::row(const std::string& fault, std::uint64_t seed,
+                        const Convergence& convergence, std::string note) const {
+    ReportRow r;
+    r.fault = fault;
+    r.seed = seed;
+    r.updates = updates();
+    r.checked = convergence.report.rows;
+    r.lost = convergence.report.missing.size() + convergence.report.stale.size() +
+             convergence.report.extra.size();
+    r.writes = documents_written();
+    r.duplicates = std::max<std::int64_t>(0, r.writes - r.updates);
+    r.converge_seconds = convergence.seconds;
+    r.note = std::move(note);
+    return r;
+}
+
+std::string examples(const workers::VerifyReport& report) {
+    const auto first = [](const std::vector<std::string>& ids) {
+        std::string out;
+        for (std::size_t i = 0; i < ids.size() && i < 5; ++i) out += (i ? "," : "") + ids[i];
+        return out;
+    };
+    return fmt::format("missing {} ({}), stale {} ({}), extra {} ({})", report.missing.size(),
+                       first(report.missing), report.stale.size(), first(report.stale),
+                       report.extra.size(), first(report.extra));
+}
+
+ReportRow finish_run(Scenario& scenario, const std::string& fault, std::uint64_t seed,
+                     std::string note, Scenario::Convergence* out) {
+    scenario.stop_writer();
+    const auto convergence = scenario.converge(kConvergeDeadline);
+    ReportRow r = scenario.row(fault, seed, convergence, std::move(note));
+    record(r);
+    if (out != nullptr) *out = convergence;
+    return r;
+}
+
+}  // namespace kt::reliability

@@ -1,0 +1,218 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/worker_process.hpp"
+#include "workers/verify/comparison.hpp"
+
+namespace kt::reliability {
+
+/// The fault tests' seed: KT_RELIABILITY_SEED when set (to replay a run), else a random one.
+/// Every test prints it.
+[[nodiscard]] std::uint64_t test_seed();
+
+/// A free TCP port on 127.0.0.1 (free when asked; another process may take it meanwhile).
+[[nodiscard]] int free_port();
+
+/// A private kt-devbroker (one mock broker) for tests that take the broker down, so that other
+/// tests sharing the development broker are not disturbed. Stopped with the object.
+class PrivateBroker {
+public:
+    /// Starts it; throws std::runtime_error when it does not become ready.
+    PrivateBroker();
+    ~PrivateBroker();
+    PrivateBroker(const PrivateBroker&) = delete;
+    PrivateBroker& operator=(const PrivateBroker&) = delete;
+
+    /// Bootstrap servers for clients.
+    [[nodiscard]] const std::string& brokers() const { return brokers_; }
+    /// Control endpoint URL.
+    [[nodiscard]] const std::string& control() const { return control_; }
+    /// Disconnects broker 1 and refuses connections until up(); throws when refused.
+    void down();
+    /// Accepts connections again; throws when refused.
+    void up();
+
+private:
+    std::string ready_file_;
+    test::WorkerProcess process_;
+    std::string brokers_;
+    std::string control_;
+};
+
+/// A throw-away PostgreSQL cluster (Debian's server binaries, KT_TEST_PG_BIN) on a free port, so
+/// a test can stop and restart the server without disturbing the shared one. Runs as the
+/// postgres user when the tests run as root. Removed with the object.
+class PrivatePostgres {
+public:
+    /// initdb and start; throws std::runtime_error with the server's output on failure.
+    PrivatePostgres();
+    ~PrivatePostgres();
+    PrivatePostgres(const PrivatePostgres&) = delete;
+    PrivatePostgres& operator=(const PrivatePostgres&) = delete;
+
+    /// libpq URL of database `postgres` as user `kt`.
+    [[nodiscard]] std::string url() const;
+    /// Stops the server with `mode` (`fast` or `immediate`); throws when pg_ctl fails.
+    void stop(const std::string& mode);
+    /// Starts it again on the same port; throws when pg_ctl fails.
+    void start();
+
+private:
+    std::filesystem::path dir_;
+    int port_ = 0;
+    bool running_ = false;
+};
+
+/// Creates `topic` through a kt-devbroker control endpoint; throws on failure.
+void create_topic(const std::string& control, const std::string& topic, int partitions);
+
+/// Where a scenario's services are and how its pipeline is configured.
+struct ScenarioOptions {
+    std::string brokers;         ///< Kafka bootstrap servers
+    std::string control;         ///< kt-devbroker control URL (topic creation)
+    std::string postgres_url;    ///< used by the test and the workers
+    std::string es_url;          ///< Elasticsearch (stand-in) URL
+    int partitions = 4;          ///< of the model topic and the parent and delay topics
+    std::int64_t rows = 1000;    ///< rows of the indexed table
+    int children_per_parent = 5; ///< rows per parent row (the cascade's fan-out)
+    int batch_size = 200;        ///< indexer and cascader batch size
+    std::string es_timeout = "10s";
+    /// Extra librdkafka properties for every worker.
+    std::map<std::string, std::string> kafka_properties;
+    /// Extra libpq URL parameters for the workers (e.g. `application_name=x`).
+    std::string worker_pg_params;
+    /// The index query calls `<prefix>_pause()`, which sleeps for the milliseconds in
+    /// `<prefix>_fault` (set_query_pause), so that a test can make it slow.
+    bool pausable_query = false;
+};
+
+/// What the writer does each round.
+enum class WriterMode {
+    kInstant,  ///< update rows, then instant messages to the model topic
+    kDelayed,  ///< update rows, then only delay envelopes (the delayer must release each)
+    kParents,  ///< update parent rows, then instant messages to the parent topic (cascade)
+};
+
+/// One fault run's figures, printed and appended to `reliability-report.txt` in the build dir.
+struct ReportRow {
+    std::string fault;
+    std::uint64_t seed = 0;
+    std::int64_t updates = 0;    ///< document changes the writer caused (incl. the initial load)
+    std::size_t checked = 0;     ///< documents compared with their rows
+    std::size_t lost = 0;        ///< missing, stale or extra at the end
+    std::int64_t writes = 0;     ///< documents Elasticsearch wrote for the index
+    std::int64_t duplicates = 0; ///< writes beyond the updates (0 when coalescing hid them)
+    double converge_seconds = 0; ///< from the end of faults and writes to an exact index
+    std::string note;            ///< what the fault did (kills, restarts, ...)
+};
+
+/// Prints `row` and appends it to the report file.
+void record(const ReportRow& row);
+
+/// An index fed by the real workers, with everything a fault test needs: tables
+/// `<p>_items` (indexed, with a parent's name in each document) and `<p>_parents`, topics for
+/// the index, a delay stage (1 s) and a cascade, a config file, worker processes by slot, a
+/// continuous writer and the final comparison (workers/verify's code). Unique names; the tables
+/// and files go away with it.
+class Scenario {
+public:
+    explicit Scenario(ScenarioOptions options);
+    ~Scenario();
+    Scenario(const Scenario&) = delete;
+    Scenario& operator=(const Scenario&) = delete;
+
+    [[nodiscard]] const std::string& prefix() const { return p_; }
+    [[nodiscard]] std::string index() const { return p_ + "_items"; }
+    [[nodiscard]] std::string topic() const { return p_ + "_items"; }
+    [[nodiscard]] std::string parents_topic() const { return p_ + "_parents"; }
+    [[nodiscard]] std::string delay_topic() const { return p_ + "_delay"; }
+    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+    [[nodiscard]] const ScenarioOptions& options() const { return options_; }
+
+    /// Runs SQL on the scenario's database (its own connection each time).
+    void exec(const std::string& sql);
+
+    /// Starts (or restarts) the worker in `slot`: `binary` is kt-indexer, kt-delayer or
+    /// kt-cascader. A slot's earlier process must have exited.
+    test::WorkerProcess& start_worker(const std::string& slot, const std::string& binary);
+    /// The worker in `slot`; throws when none was started.
+    test::WorkerProcess& worker(const std::string& slot);
+    /// Slots started so far.
+    [[nodiscard]] std::vector<std::string> slots() const;
+    /// Workers that exited with a failure (or a signal the test did not send), with the end of
+    /// their logs; empty when every worker runs or exited 0.
+    [[nodiscard]] std::string dead_workers();
+    /// Logs of every worker (for failure messages), last `bytes` of each.
+    [[nodiscard]] std::string logs(std::size_t bytes = 6000) const;
+
+    /// Inserts the rows and parents and announces every row once (counted as updates).
+    void seed_rows();
+    /// Starts the writer thread.
+    void start_writer(WriterMode mode, std::uint64_t seed);
+    /// Stops and joins the writer (after everything it sent was acknowledged by Kafka).
+    void stop_writer();
+    /// Document changes announced so far (initial load and writer).
+    [[nodiscard]] std::int64_t updates() const { return updates_.load(); }
+    /// Rounds the writer could not complete at once (database or Kafka failures it retried).
+    [[nodiscard]] std::int64_t writer_retries() const { return writer_retries_.load(); }
+
+    /// Makes the index query sleep `ms` per batch (needs pausable_query).
+    void set_query_pause(int ms);
+
+    /// Compares the index with the table until they are equal or `timeout` passes; returns the
+    /// last comparison and how long it took.
+    struct Convergence {
+        workers::VerifyReport report;
+        double seconds = 0;
+        bool converged = false;
+    };
+    Convergence converge(std::chrono::milliseconds timeout);
+
+    /// Documents the Elasticsearch behind the scenario wrote for its index (stand-in stats).
+    [[nodiscard]] std::int64_t documents_written() const;
+
+    /// The report row for `fault` from a convergence.
+    [[nodiscard]] ReportRow row(const std::string& fault, std::uint64_t seed,
+                                const Convergence& convergence, std::string note) const;
+
+private:
+    void write_config();
+    void writer_loop(WriterMode mode, std::uint64_t seed);
+
+    ScenarioOptions options_;
+    std::string p_;
+    std::filesystem::path dir_;
+    std::map<std::string, std::unique_ptr<test::WorkerProcess>> workers_;
+    std::map<std::string, int> starts_;
+    std::thread writer_;
+    std::atomic<bool> stop_writer_{false};
+    std::atomic<std::int64_t> updates_{0};
+    std::atomic<std::int64_t> writer_retries_{0};
+};
+
+/// How long an index may take to equal its table once faults and writes stopped.
+inline constexpr std::chrono::seconds kConvergeDeadline{180};
+
+/// The first ids of each kind of difference, for failure messages.
+[[nodiscard]] std::string examples(const workers::VerifyReport& report);
+
+/// Stops the writer, waits until the index converges (kConvergeDeadline), records the report
+/// row and returns it (with the convergence in `out` when given).
+ReportRow finish_run(Scenario& scenario, const std::string& fault, std::uint64_t seed,
+                     std::string note, Scenario::Convergence* out = nullptr);
+
+}  // namespace kt::reliability
