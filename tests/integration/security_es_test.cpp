@@ -63,8 +63,8 @@ public:
     [[nodiscard]] const std::string& name() const { return name_; }
 
     /// Starts a stand-in serving HTTPS with the test server certificate plus `auth_args`.
-    [[nodiscard]] std::unique_ptr<OptionsStandin> https_standin(
-        std::vector<std::string> auth_args, int port = 0) const {
+    [[nodiscard]] std::unique_ptr<OptionsStandin> https_standin(std::vector<std::string> auth_args,
+                                                                int port = 0) const {
         std::vector<std::string> args = {"--tls-cert", certs_.server_cert(), "--tls-key",
                                          certs_.server_key()};
         args.insert(args.end(), auth_args.begin(), auth_args.end());
@@ -97,9 +97,9 @@ indexes:
     void produce_all() {
         std::vector<std::string> ids;
         for (int i = 1; i <= kRows; ++i) ids.push_back(std::to_string(i));
-        const auto run = run_command(fmt::format("{}/cmd/kt produce --config '{}' {} {}",
-                                                 KT_BINARY_DIR, write_config("  url: http://x", "produce.yaml"),
-                                                 name_, fmt::join(ids, " ")));
+        const auto run = run_command(fmt::format(
+            "{}/cmd/kt produce --config '{}' {} {}", KT_BINARY_DIR,
+            write_config("  url: http://x", "produce.yaml"), name_, fmt::join(ids, " ")));
         ASSERT_EQ(run.exit_code, 0) << run.output;
     }
 
@@ -137,8 +137,9 @@ CommandResult kt_check(const std::string& config) {
 
 std::string basic_section(const std::string& url, const std::string& ca_file,
                           const std::string& password = kPassword) {
-    return fmt::format("  url: {}\n  ca_file: {}\n  username: {}\n  password: \"{}\"\n  timeout: 10s",
-                       url, ca_file, kUser, password);
+    return fmt::format(
+        "  url: {}\n  ca_file: {}\n  username: {}\n  password: \"{}\"\n  timeout: 10s", url,
+        ca_file, kUser, password);
 }
 
 std::string api_key_section(const std::string& url, const std::string& ca_file,
@@ -147,7 +148,9 @@ std::string api_key_section(const std::string& url, const std::string& ca_file,
                        key);
 }
 
-std::string basic_arg() { return std::string(kUser) + ":" + kPassword; }
+std::string basic_arg() {
+    return std::string(kUser) + ":" + kPassword;
+}
 
 TEST(EsSecurity, KtCheckPassesOverHttpsWithTheCaFileAndBasicAuth) {
     SecureIndex ix;
@@ -178,9 +181,9 @@ TEST(EsSecurity, AnotherCaFailsWithTheCertificateProblem) {
                                       es->url() + "/: SSL certificate problem"));
     EXPECT_THAT(run.output, Not(HasSubstr(kPassword)));
     // The system's CAs do not know the test CA either.
-    const auto no_ca = kt_check(ix.write_config(fmt::format(
-        "  url: {}\n  username: {}\n  password: \"{}\"\n  timeout: 10s", es->url(), kUser,
-        kPassword)));
+    const auto no_ca = kt_check(
+        ix.write_config(fmt::format("  url: {}\n  username: {}\n  password: \"{}\"\n  timeout: 10s",
+                                    es->url(), kUser, kPassword)));
     EXPECT_EQ(no_ca.exit_code, 1) << no_ca.output;
     EXPECT_THAT(no_ca.output, HasSubstr("SSL certificate problem"));
 }
@@ -201,9 +204,8 @@ TEST(EsSecurity, WrongPasswordIsAClear401) {
     const auto run =
         kt_check(ix.write_config(basic_section(es->url(), ix.certs().ca_file(), wrong)));
     EXPECT_EQ(run.exit_code, 1) << run.output;
-    EXPECT_THAT(run.output,
-                HasSubstr("elasticsearch GET /: HTTP 401 security_exception: unable to "
-                          "authenticate user [kt_writer] for REST request [/]"));
+    EXPECT_THAT(run.output, HasSubstr("elasticsearch GET /: HTTP 401 security_exception: unable to "
+                                      "authenticate user [kt_writer] for REST request [/]"));
     EXPECT_THAT(run.output, Not(HasSubstr(wrong)));
     EXPECT_THAT(run.output, Not(HasSubstr(kPassword)));
 }
@@ -219,8 +221,8 @@ TEST(EsSecurity, WrongApiKeyAndMissingCredentialsAreClear401s) {
                                       "provided credentials"));
     EXPECT_THAT(run.output, Not(HasSubstr(wrong)));
 
-    const auto none = kt_check(ix.write_config(
-        fmt::format("  url: {}\n  ca_file: {}", es->url(), ix.certs().ca_file())));
+    const auto none = kt_check(
+        ix.write_config(fmt::format("  url: {}\n  ca_file: {}", es->url(), ix.certs().ca_file())));
     EXPECT_EQ(none.exit_code, 1) << none.output;
     EXPECT_THAT(none.output, HasSubstr("HTTP 401 security_exception: missing authentication "
                                        "credentials for REST request [/]"));
@@ -229,10 +231,8 @@ TEST(EsSecurity, WrongApiKeyAndMissingCredentialsAreClear401s) {
 /// Runs kt-indexer with `config` until every row is in the index that `client` reads.
 void expect_indexer_writes_everything(SecureIndex& ix, const std::string& config,
                                       const EsReader& client) {
-    WorkerProcess indexer({KT_BINARY_DIR "/cmd/kt-indexer",
-                           {"--config", config, "--metrics-port", "0"},
-                           {},
-                           {}});
+    WorkerProcess indexer(
+        {KT_BINARY_DIR "/cmd/kt-indexer", {"--config", config, "--metrics-port", "0"}, {}, {}});
     ix.produce_all();
     const bool all = wait_until([&] { return ix.found_documents(client) == kRows; }, 60s, 200ms);
     EXPECT_TRUE(all) << "found " << ix.found_documents(client) << " of " << kRows << "\n"
@@ -280,10 +280,8 @@ TEST(EsSecurity, CredentialsRevokedMidRunMakeTheIndexerNotReadyAndLoseNothing) {
     auto es = ix.https_standin({"--basic-auth", basic_arg()});
     const int port = es->port();
     const std::string config = ix.write_config(basic_section(es->url(), ix.certs().ca_file()));
-    WorkerProcess indexer({KT_BINARY_DIR "/cmd/kt-indexer",
-                           {"--config", config, "--metrics-port", "0"},
-                           {},
-                           {}});
+    WorkerProcess indexer(
+        {KT_BINARY_DIR "/cmd/kt-indexer", {"--config", config, "--metrics-port", "0"}, {}, {}});
     const auto status_port = wait_status_port(indexer, 30s);
     ASSERT_TRUE(status_port) << indexer.log();
     ix.produce_all();
@@ -319,8 +317,8 @@ TEST(EsSecurity, CredentialsRevokedMidRunMakeTheIndexerNotReadyAndLoseNothing) {
     const EsReader client{es->url(), ix.certs().ca_file(), "-u " + basic_arg()};
     EXPECT_TRUE(wait_until([&] { return ix.found_documents(client) == kRows; }, 90s, 200ms))
         << indexer.log();
-    EXPECT_TRUE(wait_until([&] { return http_get(*status_port, "/readyz").first == 200; }, 30s,
-                           100ms))
+    EXPECT_TRUE(
+        wait_until([&] { return http_get(*status_port, "/readyz").first == 200; }, 30s, 100ms))
         << http_get(*status_port, "/readyz").second;
     indexer.terminate();
     EXPECT_EQ(indexer.wait_exit(15s), 0) << indexer.log();

@@ -67,8 +67,9 @@ public:
     [[nodiscard]] const std::string& bootstrap() const { return bootstrap_; }
     void create_topic(const std::string& topic, int partitions) {
         httplib::Client client(control_);
-        const auto res = client.Post("/topics", json{{"name", topic}, {"partitions", partitions}}.dump(),
-                                     "application/json");
+        const auto res =
+            client.Post("/topics", json{{"name", topic}, {"partitions", partitions}}.dump(),
+                        "application/json");
         ASSERT_TRUE(res && res->status == 201) << (res ? res->body : "unreachable");
     }
     [[nodiscard]] std::string log() const { return process_->log(); }
@@ -157,8 +158,8 @@ TEST_F(KafkaSecurity, KtCheckConnectsWithSaslSsl) {
         for (const auto& a : sasl_args()) args.push_back(a);
         return args;
     }());
-    const auto run = run_kt("check --config '" + write_config(b->bootstrap(), sasl_ssl(), "ok.yaml") +
-                        "'");
+    const auto run =
+        run_kt("check --config '" + write_config(b->bootstrap(), sasl_ssl(), "ok.yaml") + "'");
     EXPECT_EQ(run.exit_code, 0) << run.output << b->log();
     EXPECT_THAT(run.output, HasSubstr("kafka " + b->bootstrap() + ": ok ("));
     EXPECT_THAT(run.output, Not(HasSubstr(kPassword)));
@@ -166,12 +167,12 @@ TEST_F(KafkaSecurity, KtCheckConnectsWithSaslSsl) {
 
 TEST_F(KafkaSecurity, KtCheckConnectsWithTlsAloneAndSaslAlone) {
     const auto tls = broker(tls_args());
-    const auto tls_run = run_kt("check --config '" +
-                            write_config(tls->bootstrap(),
-                                         "    security.protocol: SSL\n    ssl.ca.location: " +
-                                             certs_.ca_file(),
-                                         "ssl.yaml") +
-                            "'");
+    const auto tls_run =
+        run_kt("check --config '" +
+               write_config(tls->bootstrap(),
+                            "    security.protocol: SSL\n    ssl.ca.location: " + certs_.ca_file(),
+                            "ssl.yaml") +
+               "'");
     EXPECT_EQ(tls_run.exit_code, 0) << tls_run.output << tls->log();
 
     const auto sasl = broker(sasl_args());
@@ -200,10 +201,9 @@ TEST_F(KafkaSecurity, WrongPasswordAndWrongCaFailClearly) {
     EXPECT_THAT(bad_password.output, HasSubstr("Authentication failed"));
     EXPECT_THAT(bad_password.output, Not(HasSubstr(wrong)));
 
-    const auto bad_ca = run_kt("check --config '" +
-                           write_config(b->bootstrap(),
-                                        sasl_ssl(kPassword, certs_.other_ca_file()), "ca.yaml") +
-                           "'");
+    const auto bad_ca = run_kt(
+        "check --config '" +
+        write_config(b->bootstrap(), sasl_ssl(kPassword, certs_.other_ca_file()), "ca.yaml") + "'");
     EXPECT_EQ(bad_ca.exit_code, 1) << bad_ca.output;
     EXPECT_THAT(bad_ca.output, HasSubstr("certificate verify failed"));
     EXPECT_THAT(bad_ca.output, Not(HasSubstr(kPassword)));
@@ -216,10 +216,8 @@ TEST_F(KafkaSecurity, ProduceAndIndexerWorkOverSaslSsl) {
         return args;
     }());
     const std::string config = write_config(b->bootstrap(), sasl_ssl(), "e2e.yaml");
-    WorkerProcess indexer({KT_BINARY_DIR "/cmd/kt-indexer",
-                           {"--config", config, "--metrics-port", "0"},
-                           {},
-                           {}});
+    WorkerProcess indexer(
+        {KT_BINARY_DIR "/cmd/kt-indexer", {"--config", config, "--metrics-port", "0"}, {}, {}});
     std::string ids;
     for (int i = 1; i <= kRows; ++i) ids += " " + std::to_string(i);
     const auto produced = run_kt("produce --config '" + config + "' " + name_ + ids);

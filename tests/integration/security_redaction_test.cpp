@@ -27,16 +27,16 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
 constexpr const char* kEsUser = "kt_writer";
-constexpr const char* kEsPassword = "EsPass-SECRET-91d2";       // from the environment
-constexpr const char* kEsUrlPassword = "UrlPass-SECRET-3a7f";   // in the URL's userinfo
-constexpr const char* kApiKey = "ApiKey-SECRET-5e0c";           // elasticsearch.api_key
-constexpr const char* kPgPassword = "PgPass-SECRET-c4b8";       // in the PostgreSQL URL
-constexpr const char* kSaslPassword = "SaslPass-SECRET-77e1";   // kafka.properties
+constexpr const char* kEsPassword = "EsPass-SECRET-91d2";      // from the environment
+constexpr const char* kEsUrlPassword = "UrlPass-SECRET-3a7f";  // in the URL's userinfo
+constexpr const char* kApiKey = "ApiKey-SECRET-5e0c";          // elasticsearch.api_key
+constexpr const char* kPgPassword = "PgPass-SECRET-c4b8";      // in the PostgreSQL URL
+constexpr const char* kSaslPassword = "SaslPass-SECRET-77e1";  // kafka.properties
 constexpr const char* kEnvVar = "KT_SEC_ES_PASSWORD";
 
 /// Every form a secret could leak in: as written, and basic auth's base64 of user:password.
 std::vector<std::string> secret_forms() {
-    return {kEsPassword,    kEsUrlPassword, kApiKey, kPgPassword, kSaslPassword,
+    return {kEsPassword, kEsUrlPassword, kApiKey, kPgPassword, kSaslPassword,
             "SECRET",  // any of them, even cut short
             // base64 of "kt_writer:EsPass-SECRET-91d2", what an Authorization header would hold
             "a3Rfd3JpdGVyOkVzUGFzcy1TRUNSRVQtOTFkMg"};
@@ -47,8 +47,8 @@ std::vector<std::string> secret_forms() {
         const auto at = text.find(secret);
         if (at != std::string::npos) {
             return ::testing::AssertionFailure()
-                   << what << " shows a secret (" << secret << ") at: "
-                   << text.substr(at < 200 ? 0 : at - 200, 400);
+                   << what << " shows a secret (" << secret
+                   << ") at: " << text.substr(at < 200 ? 0 : at - 200, 400);
         }
     }
     return ::testing::AssertionSuccess();
@@ -92,7 +92,8 @@ protected:
 
     std::string write_config(const Sections& s, const std::string& file) {
         const auto path = (dir_ / file).string();
-        std::ofstream(path) << fmt::format(R"(kafka:
+        std::ofstream(path) << fmt::format(
+            R"(kafka:
   brokers: "{brokers}"
   group_prefix: {name}_g
   properties:
@@ -115,18 +116,16 @@ cascades:
     target: {name}
     query: SELECT id FROM {name} WHERE id = ANY($1::bigint[])
 )",
-                                           fmt::arg("brokers", kafka_brokers()),
-                                           fmt::arg("name", name_),
-                                           fmt::arg("props", s.kafka_properties),
-                                           fmt::arg("pg", s.postgres_url),
-                                           fmt::arg("es", s.elasticsearch));
+            fmt::arg("brokers", kafka_brokers()), fmt::arg("name", name_),
+            fmt::arg("props", s.kafka_properties), fmt::arg("pg", s.postgres_url),
+            fmt::arg("es", s.elasticsearch));
         return path;
     }
 
     /// `kt check` with the secret environment; its whole output.
     CommandResult kt_check(const std::string& config) {
-        return run_command(fmt::format("{}={} {}/cmd/kt check --config '{}'", kEnvVar,
-                                       kEsPassword, KT_BINARY_DIR, config));
+        return run_command(fmt::format("{}={} {}/cmd/kt check --config '{}'", kEnvVar, kEsPassword,
+                                       KT_BINARY_DIR, config));
     }
 
     /// Runs `binary` with `config` at debug level until /readyz answers 503 naming every one of
@@ -189,9 +188,10 @@ std::string postgres_with_password() {
 
 TEST_F(Redaction, KtCheckWithEveryConnectionFailingPrintsNoSecret) {
     const auto es = guarded_standin();
-    const Sections s{sasl_properties(), unreachable_postgres(),
-                     fmt::format("  url: {}\n  username: {}\n  password: \"{}-wrong\"\n  timeout: 5s",
-                                 es->url(), kEsUser, kEsPassword)};
+    const Sections s{
+        sasl_properties(), unreachable_postgres(),
+        fmt::format("  url: {}\n  username: {}\n  password: \"{}-wrong\"\n  timeout: 5s", es->url(),
+                    kEsUser, kEsPassword)};
     const auto run = kt_check(write_config(s, "failing.yaml"));
     EXPECT_EQ(run.exit_code, 1) << run.output;
     EXPECT_THAT(run.output, HasSubstr("HTTP 401 security_exception"));
@@ -202,9 +202,9 @@ TEST_F(Redaction, KtCheckWithEveryConnectionFailingPrintsNoSecret) {
 
 TEST_F(Redaction, KtCheckWithPasswordsInUrlsPrintsNoSecret) {
     // Elasticsearch unreachable, credentials in its URL; PostgreSQL reachable with a password.
-    const Sections s{"", postgres_with_password(),
-                     fmt::format("  url: http://{}:{}@127.0.0.1:1\n  timeout: 3s", kEsUser,
-                                 kEsUrlPassword)};
+    const Sections s{
+        "", postgres_with_password(),
+        fmt::format("  url: http://{}:{}@127.0.0.1:1\n  timeout: 3s", kEsUser, kEsUrlPassword)};
     const auto run = kt_check(write_config(s, "urls.yaml"));
     EXPECT_EQ(run.exit_code, 1) << run.output;
     EXPECT_THAT(run.output, HasSubstr("elasticsearch http://kt_writer:***@127.0.0.1:1"));
@@ -215,21 +215,20 @@ TEST_F(Redaction, KtCheckWithPasswordsInUrlsPrintsNoSecret) {
     const auto es = guarded_standin();
     const std::string with_userinfo =
         es->url().substr(0, 7) + kEsUser + ":" + kEsUrlPassword + "@" + es->url().substr(7);
-    const auto refused = kt_check(
-        write_config(Sections{"", postgres_with_password(), "  url: " + with_userinfo},
-                     "url_refused.yaml"));
+    const auto refused = kt_check(write_config(
+        Sections{"", postgres_with_password(), "  url: " + with_userinfo}, "url_refused.yaml"));
     EXPECT_EQ(refused.exit_code, 1) << refused.output;
     EXPECT_THAT(refused.output, HasSubstr("HTTP 401 security_exception"));
     EXPECT_TRUE(free_of_secrets("kt check", refused.output));
 }
 
 TEST_F(Redaction, KtCheckWithAWrongApiKeyPrintsNoSecret) {
-    const auto es = std::make_unique<OptionsStandin>(
-        std::vector<std::string>{"--api-key", "the-right-key"});
-    const auto run = kt_check(write_config(
-        Sections{"", postgres_with_password(), fmt::format("  url: {}\n  api_key: {}", es->url(),
-                                                           kApiKey)},
-        "api_key.yaml"));
+    const auto es =
+        std::make_unique<OptionsStandin>(std::vector<std::string>{"--api-key", "the-right-key"});
+    const auto run =
+        kt_check(write_config(Sections{"", postgres_with_password(),
+                                       fmt::format("  url: {}\n  api_key: {}", es->url(), kApiKey)},
+                              "api_key.yaml"));
     EXPECT_EQ(run.exit_code, 1) << run.output;
     EXPECT_THAT(run.output, HasSubstr("HTTP 401 security_exception"));
     EXPECT_TRUE(free_of_secrets("kt check", run.output));
@@ -275,9 +274,9 @@ TEST_F(Redaction, IndexerWorkingWithSecretsShowsNone) {
                            {}});
     const auto port = wait_status_port(indexer, 30s);
     ASSERT_TRUE(port) << indexer.log();
-    const auto produced = run_command(fmt::format("{}={} {}/cmd/kt produce --config '{}' {} 1",
-                                                  kEnvVar, kEsPassword, KT_BINARY_DIR, config,
-                                                  name_));
+    const auto produced =
+        run_command(fmt::format("{}={} {}/cmd/kt produce --config '{}' {} 1", kEnvVar, kEsPassword,
+                                KT_BINARY_DIR, config, name_));
     ASSERT_EQ(produced.exit_code, 0) << produced.output;
     EXPECT_TRUE(free_of_secrets("kt produce", produced.output));
     ASSERT_TRUE(indexer.wait_for_log("batch of", 60s)) << indexer.log();

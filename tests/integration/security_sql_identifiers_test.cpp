@@ -71,7 +71,8 @@ protected:
         const std::string query = fmt::format(
             R"(SELECT "my id" AS id, jsonb_build_object('v', "sel""ect") AS doc FROM {} WHERE "my id" = ANY($1))",
             sql_name(table_));
-        std::ofstream(config()) << fmt::format(R"(kafka:
+        std::ofstream(config()) << fmt::format(
+            R"(kafka:
   brokers: "{}"
   group_prefix: {}_g
   properties:
@@ -90,10 +91,8 @@ indexes:
     scan_query: {}
     batch_wait: 100ms
 )",
-                                               kafka_brokers(), suffix_, postgres_url(), es_url(),
-                                               whole_row_, yaml_string(table_), custom_,
-                                               yaml_string(query),
-                                               yaml_string(query.substr(0, query.find(" WHERE"))));
+            kafka_brokers(), suffix_, postgres_url(), es_url(), whole_row_, yaml_string(table_),
+            custom_, yaml_string(query), yaml_string(query.substr(0, query.find(" WHERE"))));
     }
     ~HostileIdentifiers() override {
         try {
@@ -151,18 +150,16 @@ indexes:
 };
 
 TEST_F(HostileIdentifiers, KtCheckRunsBothQueries) {
-    const auto run = run_command(std::string(KT_BINARY_DIR) + "/cmd/kt check --config '" +
-                                 config() + "'");
+    const auto run =
+        run_command(std::string(KT_BINARY_DIR) + "/cmd/kt check --config '" + config() + "'");
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_THAT(run.output, HasSubstr("postgres: indexes." + whole_row_ + ": ok"));
     EXPECT_THAT(run.output, HasSubstr("postgres: indexes." + custom_ + ": ok"));
 }
 
 TEST_F(HostileIdentifiers, RowsAreIndexedAndNothingIsDropped) {
-    WorkerProcess indexer({KT_BINARY_DIR "/cmd/kt-indexer",
-                           {"--config", config(), "--metrics-port", "0"},
-                           {},
-                           {}});
+    WorkerProcess indexer(
+        {KT_BINARY_DIR "/cmd/kt-indexer", {"--config", config(), "--metrics-port", "0"}, {}, {}});
     produce_ids(whole_row_);
     produce_ids(custom_);
 

@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <optional>
 
-#include <nlohmann/json.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -66,8 +66,8 @@ void put(std::string& out, std::int64_t value, std::size_t bytes) {
 
 void put_at(std::string& out, std::size_t at, std::int64_t value, std::size_t bytes) {
     for (std::size_t i = 0; i < bytes; ++i) {
-        out[at + i] = static_cast<char>(
-            (static_cast<std::uint64_t>(value) >> (8 * (bytes - 1 - i))) & 0xFFU);
+        out[at + i] =
+            static_cast<char>((static_cast<std::uint64_t>(value) >> (8 * (bytes - 1 - i))) & 0xFFU);
     }
 }
 
@@ -102,8 +102,8 @@ bool rewrite_find_coordinator(std::string& frame, std::int16_t version,
                               const std::map<int, int>& ports) {
     if (version > 2) return false;  // flexible from v3
     Reader in(frame, 4);
-    if (version >= 1) (void)in.i32();  // throttle_time_ms
-    (void)in.i16();                    // error_code
+    if (version >= 1) (void)in.i32();    // throttle_time_ms
+    (void)in.i16();                      // error_code
     if (version >= 1) in.skip_string();  // error_message
     rewrite_broker(frame, in, ports);
     return in.ok();
@@ -163,8 +163,7 @@ std::optional<std::string> sasl_authenticate_bytes(std::string_view body) {
     return bytes;
 }
 
-bool plain_token_matches(std::string_view token, std::string_view user,
-                         std::string_view password) {
+bool plain_token_matches(std::string_view token, std::string_view user, std::string_view password) {
     const auto first = token.find('\0');
     if (first == std::string_view::npos) return false;
     const auto second = token.find('\0', first + 1);
@@ -193,7 +192,7 @@ std::string sasl_authenticate_response(std::int32_t correlation_id, std::int16_t
     } else {
         put_string(out, message);
     }
-    put(out, 0, 4);                     // auth_bytes: empty
+    put(out, 0, 4);                    // auth_bytes: empty
     if (version >= 1) put(out, 0, 8);  // session_lifetime_ms: no re-authentication
     return out;
 }

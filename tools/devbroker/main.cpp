@@ -115,7 +115,10 @@ int main(int argc, char** argv) {
         }
         kt::log::warn("{} bootstrap={} control=http://127.0.0.1:{}", kBanner, bootstrap,
                       control.port());
-        if (!ready_file.empty()) write_ready_file(ready_file, bootstrap, control.port(), secure ? secure->bootstrap() : "");
+        if (!ready_file.empty()) {
+            write_ready_file(ready_file, bootstrap, control.port(),
+                             secure ? secure->bootstrap() : "");
+        }
         std::printf("%s\n", bootstrap.c_str());
         std::fflush(stdout);
 

@@ -77,9 +77,10 @@ public:
 
     bool read_exact(char* out, std::size_t n) {
         while (n > 0) {
-            const long got = ssl_ != nullptr
-                                 ? SSL_read(ssl_, out, static_cast<int>(std::min<std::size_t>(n, 1 << 20)))
-                                 : ::read(fd_, out, n);
+            const long got =
+                ssl_ != nullptr
+                    ? SSL_read(ssl_, out, static_cast<int>(std::min<std::size_t>(n, 1 << 20)))
+                    : ::read(fd_, out, n);
             if (got <= 0) return false;
             out += got;
             n -= static_cast<std::size_t>(got);
@@ -263,7 +264,7 @@ void SecureFront::serve(int client_fd, int upstream_port) {
                 const auto token = sasl_authenticate_bytes(body);
                 const auto& [user, password] = *options_.sasl_plain;
                 authenticated = handshaken && token && plain_token_matches(*token, user, password);
-                const std::int16_t error = !handshaken      ? kIllegalSaslState
+                const std::int16_t error = !handshaken     ? kIllegalSaslState
                                            : authenticated ? std::int16_t{0}
                                                            : kSaslAuthenticationFailed;
                 (void)client.write_frame(sasl_authenticate_response(

@@ -110,8 +110,8 @@ namespace {
 std::unique_ptr<httplib::Server> make_server(const ServerSecurity& security) {
     if (!security.tls()) return std::make_unique<httplib::Server>();
     if (security.tls_key.empty()) throw kt::Error("--tls-cert needs --tls-key");
-    auto server = std::make_unique<httplib::SSLServer>(security.tls_cert.c_str(),
-                                                       security.tls_key.c_str());
+    auto server =
+        std::make_unique<httplib::SSLServer>(security.tls_cert.c_str(), security.tls_key.c_str());
     if (!server->is_valid()) {
         throw kt::Error("cannot load the TLS certificate " + security.tls_cert + " and key " +
                         security.tls_key);
@@ -121,8 +121,7 @@ std::unique_ptr<httplib::Server> make_server(const ServerSecurity& security) {
 
 }  // namespace
 
-HttpServer::HttpServer(Router& router, const std::string& host, int port,
-                       ServerSecurity security)
+HttpServer::HttpServer(Router& router, const std::string& host, int port, ServerSecurity security)
     : router_(router), security_(std::move(security)), server_(make_server(security_)) {
     server_->new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
     server_->set_keep_alive_max_count(kKeepAliveRequests);

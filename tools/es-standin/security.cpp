@@ -1,8 +1,8 @@
 #include "tools/es-standin/security.hpp"
 
+#include <fmt/format.h>
 #include <array>
 #include <cctype>
-#include <fmt/format.h>
 
 namespace kt::tools::standin {
 
