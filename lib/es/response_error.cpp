@@ -37,6 +37,12 @@ EsError response_error(const Transport& transport, const Request& request,
         detail = info.type.empty() ? info.reason : fmt::format("{}: {}", info.type, info.reason);
     } else if (!response.body.empty()) {
         detail = response.body.substr(0, kMaxBodyInMessage);
+    } else if (response.status == 401) {
+        // HEAD answers carry no body; say what a 401 means instead of leaving it bare.
+        detail = "(no body): credentials missing or refused (check elasticsearch.username and "
+                 "password, or api_key)";
+    } else if (response.status == 403) {
+        detail = "(no body): the credentials lack a privilege this request needs";
     } else {
         detail = "(empty body)";
     }

@@ -123,6 +123,7 @@ Json StandinStats::to_json() const {
     out["docs_written"] = docs;
     out["connections_reset"] = resets_.load();
     out["unavailable_responses"] = unavailable_.load();
+    out["unauthorized_responses"] = unauthorized_.load();
     return out;
 }
 

@@ -58,9 +58,10 @@ public:
     void bulk_item(const std::string& outcome);
     /// Counts one document written into `index`.
     void doc_written(const std::string& index);
-    /// Counts a connection reset, a 503, or any request.
+    /// Counts a connection reset, a 503, a 401, or any request.
     void connection_reset() { ++resets_; }
     void unavailable() { ++unavailable_; }
+    void unauthorized() { ++unauthorized_; }
     void request() { ++requests_; }
     /// The counters as JSON.
     [[nodiscard]] Json to_json() const;
@@ -73,6 +74,7 @@ private:
     std::map<std::string, int64_t> docs_;
     std::atomic<int64_t> resets_{0};
     std::atomic<int64_t> unavailable_{0};
+    std::atomic<int64_t> unauthorized_{0};
     std::atomic<int64_t> requests_{0};
 };
 

@@ -105,8 +105,24 @@ std::vector<std::string> split_path(const std::string& target) {
 
 }  // namespace
 
-HttpServer::HttpServer(Router& router, const std::string& host, int port)
-    : router_(router), server_(std::make_unique<httplib::Server>()) {
+namespace {
+
+std::unique_ptr<httplib::Server> make_server(const ServerSecurity& security) {
+    if (!security.tls()) return std::make_unique<httplib::Server>();
+    if (security.tls_key.empty()) throw kt::Error("--tls-cert needs --tls-key");
+    auto server =
+        std::make_unique<httplib::SSLServer>(security.tls_cert.c_str(), security.tls_key.c_str());
+    if (!server->is_valid()) {
+        throw kt::Error("cannot load the TLS certificate " + security.tls_cert + " and key " +
+                        security.tls_key);
+    }
+    return server;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(Router& router, const std::string& host, int port, ServerSecurity security)
+    : router_(router), security_(std::move(security)), server_(make_server(security_)) {
     server_->new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
     server_->set_keep_alive_max_count(kKeepAliveRequests);
     server_->set_keep_alive_timeout(kKeepAliveSeconds);
@@ -135,6 +151,22 @@ void HttpServer::install_handlers() {
         for (const auto& [key, value] : req.params) request.params[key] = value;
         request.body = req.body;
         const bool control = !request.segments.empty() && request.segments[0] == "_standin";
+        // Like Elasticsearch with security on, authentication comes before anything else; the
+        // stand-in's own control endpoint stays open so tests can inject faults.
+        if (!control && security_.auth.enabled()) {
+            const std::string* authorization = nullptr;
+            if (req.has_header("Authorization")) {
+                authorization = &req.headers.find("Authorization")->second;
+            }
+            if (const auto denied = authenticate(security_.auth, authorization, req.path)) {
+                router_.stats().unauthorized();
+                // Elasticsearch 8 sends no X-Elastic-Product header with a 401.
+                res.status = denied->status();
+                res.set_header("WWW-Authenticate", auth_challenge(security_.auth));
+                res.set_content(denied->body().dump(), "application/json");
+                return;
+            }
+        }
         const FaultConfig faults = router_.faults().config();
         if (!control && faults.latency_ms > 0) {
             std::this_thread::sleep_for(std::chrono::milliseconds(faults.latency_ms));

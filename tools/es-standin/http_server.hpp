@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "tools/es-standin/router.hpp"
+#include "tools/es-standin/security.hpp"
 
 namespace httplib {
 class Server;
@@ -15,12 +16,23 @@ class Server;
 
 namespace kt::tools::standin {
 
+/// TLS and required credentials; the defaults serve plain HTTP to anyone.
+struct ServerSecurity {
+    std::string tls_cert;  ///< PEM certificate (chain) file; with tls_key, serve HTTPS
+    std::string tls_key;   ///< PEM private key file
+    AuthOptions auth;
+
+    /// True when HTTPS is served.
+    [[nodiscard]] bool tls() const { return !tls_cert.empty(); }
+};
+
 /// Serves a Router over HTTP (cpp-httplib), with keep-alive, gzip, fault injection and a
 /// background refresh ticker. The constructor binds or throws kt::Error.
 class HttpServer {
 public:
-    /// Binds `host:port` (port 0 picks a free one); does not serve until `start()`.
-    HttpServer(Router& router, const std::string& host, int port);
+    /// Binds `host:port` (port 0 picks a free one); does not serve until `start()`. Throws
+    /// kt::Error when the TLS certificate or key cannot be loaded.
+    HttpServer(Router& router, const std::string& host, int port, ServerSecurity security = {});
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
@@ -36,6 +48,7 @@ private:
     void install_handlers();
 
     Router& router_;
+    ServerSecurity security_;
     std::unique_ptr<httplib::Server> server_;
     int port_ = 0;
     std::thread listener_;

@@ -12,11 +12,11 @@
 
 namespace {
 
-void write_ready_file(const std::string& path, int port) {
+void write_ready_file(const std::string& path, const std::string& scheme, int port) {
     const std::string temp = path + ".tmp";
     {
         std::ofstream out(temp, std::ios::trunc);
-        out << "url=http://127.0.0.1:" << port << "\n";
+        out << "url=" << scheme << "://127.0.0.1:" << port << "\n";
         if (!out) throw kt::Error("cannot write ready file " + temp);
     }
     if (std::rename(temp.c_str(), path.c_str()) != 0) {
@@ -37,8 +37,31 @@ int main(int argc, char** argv) {
     app.add_option("--host", host, "Address to listen on")->capture_default_str();
     app.add_option("--port", port, "Port to listen on; 0 picks a free port")->capture_default_str();
     app.add_option("--ready-file", ready_file,
-                   "Once listening, atomically write `url=http://127.0.0.1:PORT` to this file");
+                   "Once listening, atomically write `url=http://127.0.0.1:PORT` (https with "
+                   "--tls-cert) to this file");
+    kt::tools::standin::ServerSecurity security;
+    std::string basic_auth;
+    std::string api_key;
+    auto* cert = app.add_option("--tls-cert", security.tls_cert,
+                                "Serve HTTPS with this PEM certificate (chain) file")
+                     ->check(CLI::ExistingFile);
+    app.add_option("--tls-key", security.tls_key, "PEM private key of --tls-cert")
+        ->check(CLI::ExistingFile)
+        ->needs(cert);
+    cert->needs("--tls-key");
+    app.add_option("--basic-auth", basic_auth,
+                   "Require HTTP basic auth USER:PASSWORD (401 security_exception otherwise)");
+    app.add_option("--api-key", api_key,
+                   "Require `Authorization: ApiKey KEY` (with --basic-auth: either one)");
     CLI11_PARSE(app, argc, argv);
+    if (!basic_auth.empty()) {
+        if (!kt::tools::standin::parse_basic_auth(basic_auth)) {
+            std::cerr << "--basic-auth: expected USER:PASSWORD with a non-empty user" << std::endl;
+            return 2;
+        }
+        security.auth.basic_auth = basic_auth;
+    }
+    if (!api_key.empty()) security.auth.api_key = api_key;
 
     sigset_t signals;
     sigemptyset(&signals);
@@ -49,15 +72,17 @@ int main(int argc, char** argv) {
 
     try {
         kt::tools::standin::Router router;
-        kt::tools::standin::HttpServer server(router, host, port);
+        kt::tools::standin::HttpServer server(router, host, port, security);
+        const std::string scheme = security.tls() ? "https" : "http";
         server.start();
         std::cerr << fmt::format(
                          "kt-es-standin: Elasticsearch stand-in for development and tests (NOT "
                          "Elasticsearch), behaving like {} subset, in memory only, listening on "
-                         "http://{}:{}",
-                         kt::tools::standin::kEsVersion, host, server.port())
+                         "{}://{}:{}{}",
+                         kt::tools::standin::kEsVersion, scheme, host, server.port(),
+                         security.auth.enabled() ? " (credentials required)" : "")
                   << std::endl;
-        if (!ready_file.empty()) write_ready_file(ready_file, server.port());
+        if (!ready_file.empty()) write_ready_file(ready_file, scheme, server.port());
         int received = 0;
         sigwait(&signals, &received);
         std::cerr << "kt-es-standin: stopping on signal " << received << std::endl;

@@ -1,0 +1,248 @@
+// Kafka over TLS and SASL/PLAIN through `kafka.properties`: `kt check`, `kt produce` and
+// kt-indexer against a private kt-devbroker whose secure front terminates TLS and requires
+// SASL/PLAIN in front of the mock brokers (which speak neither).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/run_command.hpp"
+#include "tests/support/security_stack.hpp"
+#include "tests/support/test_env.hpp"
+#include "tests/support/worker_process.hpp"
+
+namespace kt::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kUser = "kt_app";
+constexpr const char* kPassword = "Sasl-6d0b2e";
+constexpr int kRows = 10;
+
+/// A private kt-devbroker with a secure front; stopped with the object.
+class SecureBroker {
+public:
+    explicit SecureBroker(const std::vector<std::string>& args)
+        : ready_file_((std::filesystem::temp_directory_path() / (unique_name("broker") + ".ready"))
+                          .string()) {
+        std::vector<std::string> all = {"--control-port", "0", "--ready-file", ready_file_};
+        all.insert(all.end(), args.begin(), args.end());
+        process_ = std::make_unique<WorkerProcess>(
+            WorkerProcessOptions{KT_BINARY_DIR "/tools/devbroker/kt-devbroker", all, {}, {}});
+        const bool ready = wait_until(
+            [this] {
+                std::ifstream in(ready_file_);
+                for (std::string line; std::getline(in, line);) {
+                    if (line.starts_with("control=")) control_ = line.substr(8);
+                    if (line.starts_with("secure_bootstrap=")) bootstrap_ = line.substr(17);
+                }
+                return (!control_.empty() && !bootstrap_.empty()) || !process_->running();
+            },
+            20s);
+        if (!ready || bootstrap_.empty()) {
+            throw std::runtime_error("kt-devbroker did not start: " + process_->log());
+        }
+    }
+    ~SecureBroker() {
+        std::error_code ignored;
+        std::filesystem::remove(ready_file_, ignored);
+    }
+    SecureBroker(const SecureBroker&) = delete;
+    SecureBroker& operator=(const SecureBroker&) = delete;
+
+    [[nodiscard]] const std::string& bootstrap() const { return bootstrap_; }
+    void create_topic(const std::string& topic, int partitions) {
+        httplib::Client client(control_);
+        const auto res =
+            client.Post("/topics", json{{"name", topic}, {"partitions", partitions}}.dump(),
+                        "application/json");
+        ASSERT_TRUE(res && res->status == 201) << (res ? res->body : "unreachable");
+    }
+    [[nodiscard]] std::string log() const { return process_->log(); }
+
+private:
+    std::string ready_file_;
+    std::unique_ptr<WorkerProcess> process_;
+    std::string control_;
+    std::string bootstrap_;
+};
+
+class KafkaSecurity : public ::testing::Test {
+protected:
+    KafkaSecurity() : name_(unique_name("sec_kafka")), db_(postgres_url()) {
+        pqxx::nontransaction tx(db_);
+        tx.exec(fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, title text)", name_));
+        tx.exec(fmt::format("INSERT INTO {} SELECT i, 'row ' || i FROM generate_series(1, {}) i",
+                            name_, kRows));
+    }
+    ~KafkaSecurity() override {
+        try {
+            pqxx::nontransaction tx(db_);
+            tx.exec("DROP TABLE IF EXISTS " + name_);
+        } catch (...) {
+        }
+    }
+
+    std::unique_ptr<SecureBroker> broker(const std::vector<std::string>& args) {
+        auto b = std::make_unique<SecureBroker>(args);
+        b->create_topic(name_, 2);
+        b->create_topic(name_ + ".dlq", 1);
+        return b;
+    }
+    std::vector<std::string> tls_args() const {
+        return {"--tls-cert", certs_.server_cert(), "--tls-key", certs_.server_key()};
+    }
+    static std::vector<std::string> sasl_args() {
+        return {"--sasl-plain", std::string(kUser) + ":" + kPassword};
+    }
+
+    /// Writes a config for `bootstrap` with `properties` (lines under kafka.properties).
+    std::string write_config(const std::string& bootstrap, const std::string& properties,
+                             const std::string& file) {
+        const auto path = (certs_.dir() / file).string();
+        std::ofstream(path) << fmt::format(R"(kafka:
+  brokers: "{}"
+  group_prefix: {}_g
+  properties:
+    session.timeout.ms: "6000"
+    heartbeat.interval.ms: "500"
+{}
+postgres:
+  url: "{}"
+elasticsearch:
+  url: "{}"
+indexes:
+  {}:
+    table: {}
+    batch_wait: 100ms
+)",
+                                           bootstrap, name_, properties, postgres_url(), es_url(),
+                                           name_, name_);
+        return path;
+    }
+
+    std::string sasl_ssl(const std::string& password = kPassword,
+                         const std::string& ca_file = {}) const {
+        return fmt::format(
+            "    security.protocol: SASL_SSL\n    sasl.mechanisms: PLAIN\n"
+            "    sasl.username: {}\n    sasl.password: \"{}\"\n    ssl.ca.location: {}",
+            kUser, password, ca_file.empty() ? certs_.ca_file() : ca_file);
+    }
+
+    static CommandResult run_kt(const std::string& args) {
+        return run_command(std::string(KT_BINARY_DIR) + "/cmd/kt " + args);
+    }
+
+    TestCertificates certs_;
+    std::string name_;
+    pqxx::connection db_;
+};
+
+TEST_F(KafkaSecurity, KtCheckConnectsWithSaslSsl) {
+    const auto b = broker([&] {
+        auto args = tls_args();
+        for (const auto& a : sasl_args()) args.push_back(a);
+        return args;
+    }());
+    const auto run =
+        run_kt("check --config '" + write_config(b->bootstrap(), sasl_ssl(), "ok.yaml") + "'");
+    EXPECT_EQ(run.exit_code, 0) << run.output << b->log();
+    EXPECT_THAT(run.output, HasSubstr("kafka " + b->bootstrap() + ": ok ("));
+    EXPECT_THAT(run.output, Not(HasSubstr(kPassword)));
+}
+
+TEST_F(KafkaSecurity, KtCheckConnectsWithTlsAloneAndSaslAlone) {
+    const auto tls = broker(tls_args());
+    const auto tls_run =
+        run_kt("check --config '" +
+               write_config(tls->bootstrap(),
+                            "    security.protocol: SSL\n    ssl.ca.location: " + certs_.ca_file(),
+                            "ssl.yaml") +
+               "'");
+    EXPECT_EQ(tls_run.exit_code, 0) << tls_run.output << tls->log();
+
+    const auto sasl = broker(sasl_args());
+    const auto sasl_run = run_kt(
+        "check --config '" +
+        write_config(sasl->bootstrap(),
+                     fmt::format("    security.protocol: SASL_PLAINTEXT\n    sasl.mechanisms: "
+                                 "PLAIN\n    sasl.username: {}\n    sasl.password: \"{}\"",
+                                 kUser, kPassword),
+                     "sasl.yaml") +
+        "'");
+    EXPECT_EQ(sasl_run.exit_code, 0) << sasl_run.output << sasl->log();
+}
+
+TEST_F(KafkaSecurity, WrongPasswordAndWrongCaFailClearly) {
+    const auto b = broker([&] {
+        auto args = tls_args();
+        for (const auto& a : sasl_args()) args.push_back(a);
+        return args;
+    }());
+    const std::string wrong = "Wrong-0c4d7a";
+    const auto bad_password =
+        run_kt("check --config '" + write_config(b->bootstrap(), sasl_ssl(wrong), "pw.yaml") + "'");
+    EXPECT_EQ(bad_password.exit_code, 1) << bad_password.output;
+    EXPECT_THAT(bad_password.output, HasSubstr("kafka " + b->bootstrap() + ": "));
+    EXPECT_THAT(bad_password.output, HasSubstr("Authentication failed"));
+    EXPECT_THAT(bad_password.output, Not(HasSubstr(wrong)));
+
+    const auto bad_ca = run_kt(
+        "check --config '" +
+        write_config(b->bootstrap(), sasl_ssl(kPassword, certs_.other_ca_file()), "ca.yaml") + "'");
+    EXPECT_EQ(bad_ca.exit_code, 1) << bad_ca.output;
+    EXPECT_THAT(bad_ca.output, HasSubstr("certificate verify failed"));
+    EXPECT_THAT(bad_ca.output, Not(HasSubstr(kPassword)));
+}
+
+TEST_F(KafkaSecurity, ProduceAndIndexerWorkOverSaslSsl) {
+    const auto b = broker([&] {
+        auto args = tls_args();
+        for (const auto& a : sasl_args()) args.push_back(a);
+        return args;
+    }());
+    const std::string config = write_config(b->bootstrap(), sasl_ssl(), "e2e.yaml");
+    WorkerProcess indexer(
+        {KT_BINARY_DIR "/cmd/kt-indexer", {"--config", config, "--metrics-port", "0"}, {}, {}});
+    std::string ids;
+    for (int i = 1; i <= kRows; ++i) ids += " " + std::to_string(i);
+    const auto produced = run_kt("produce --config '" + config + "' " + name_ + ids);
+    ASSERT_EQ(produced.exit_code, 0) << produced.output << b->log();
+
+    int found = 0;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            json want = json::array();
+            for (int i = 1; i <= kRows; ++i) want.push_back(std::to_string(i));
+            const auto docs = es_mget(es_url(), "", name_, want);
+            if (!docs) return false;
+            found = 0;
+            for (const auto& d : *docs) {
+                if (d.value("found", false)) ++found;
+            }
+            return found == kRows;
+        },
+        60s, 200ms))
+        << found << " of " << kRows << "\n"
+        << indexer.log();
+    indexer.terminate();
+    EXPECT_EQ(indexer.wait_exit(15s), 0) << indexer.log();
+    EXPECT_THAT(indexer.log(), Not(HasSubstr(kPassword)));
+}
+
+}  // namespace
+}  // namespace kt::test
