@@ -47,8 +47,9 @@ class Reader {
 public:
     Reader(const EnvLookup& env, std::vector<Problem>& problems) : env_(env), problems_(problems) {}
 
-    void problem(const std::string& path, int line, std::string message) {
-        problems_.push_back({path, line, std::move(message)});
+    /// Records a problem; URL passwords a value brought in are never part of it.
+    void problem(const std::string& path, int line, const std::string& message) {
+        problems_.push_back({path, line, redact(message)});
     }
 
     /// True when `node` is a map; otherwise records a problem.
@@ -58,9 +59,22 @@ public:
         return false;
     }
 
-    /// Records every key of `map` that is not in `allowed`.
+    /// Records every key that `map` has more than once: YAML readers disagree on which one
+    /// wins, so kt refuses to guess.
+    void reject_duplicates(const YAML::Node& map, const std::string& path) {
+        std::set<std::string> seen;
+        for (const auto& kv : map) {
+            const std::string key = kv.first.Scalar();
+            if (!seen.insert(key).second) {
+                problem(join(path, key), line_of(kv.first), "duplicate key");
+            }
+        }
+    }
+
+    /// Records every key of `map` that is not in `allowed`, and every duplicate key.
     void reject_unknown(const YAML::Node& map, const std::string& path,
                         std::initializer_list<std::string_view> allowed) {
+        reject_duplicates(map, path);
         for (const auto& kv : map) {
             const std::string key = kv.first.Scalar();
             if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
@@ -106,7 +120,8 @@ public:
         const auto [ptr, ec] = std::from_chars(text->data(), end, value);
         const int line = line_of(map[key]);
         if (ec != std::errc() || ptr != end) {
-            problem(join(path, key), line, fmt::format("expected an integer, got '{}'", *text));
+            problem(join(path, key), line,
+                    fmt::format("expected an integer, got '{}'", as_written(map[key], *text)));
             return std::nullopt;
         }
         if (value < min || value > max) {
@@ -124,7 +139,7 @@ public:
         if (*text == "true") return true;
         if (*text == "false") return false;
         problem(join(path, key), line_of(map[key]),
-                fmt::format("expected true or false, got '{}'", *text));
+                fmt::format("expected true or false, got '{}'", as_written(map[key], *text)));
         return std::nullopt;
     }
 
@@ -136,7 +151,8 @@ public:
         const int line = line_of(map[key]);
         if (!d) {
             problem(join(path, key), line,
-                    fmt::format("bad duration '{}' (write e.g. 250ms, 30s, 5m, 1h)", *text));
+                    fmt::format("bad duration '{}' (write e.g. 250ms, 30s, 5m, 1h)",
+                                as_written(map[key], *text)));
             return std::nullopt;
         }
         if (positive && d->count() <= 0) {
@@ -144,6 +160,12 @@ public:
             return std::nullopt;
         }
         return d;
+    }
+
+    /// How a value appears in messages: as written in the file when variables were expanded
+    /// into it (`${ES_PASSWORD}`), so a secret in a misplaced variable is never echoed.
+    static std::string as_written(const YAML::Node& scalar, const std::string& value) {
+        return scalar.Scalar() == value ? value : scalar.Scalar();
     }
 
 private:
@@ -224,6 +246,7 @@ private:
         const YAML::Node props = node["properties"];
         if (props.IsDefined() && !props.IsNull()) {
             if (!reader_.expect_map(props, "kafka.properties")) return;
+            reader_.reject_duplicates(props, "kafka.properties");
             for (const auto& kv : props) {
                 const std::string key = kv.first.Scalar();
                 const std::string full = "kafka.properties." + key;
@@ -272,7 +295,11 @@ private:
         out.username = reader_.string(node, path, "username", false);
         out.password = reader_.string(node, path, "password", false);
         out.api_key = reader_.string(node, path, "api_key", false);
-        if (auto v = reader_.string(node, path, "ca_file", false)) out.ca_file = resolve(*v);
+        std::string ca_shown;
+        if (auto v = reader_.string(node, path, "ca_file", false)) {
+            out.ca_file = resolve(*v);
+            ca_shown = shown_path(node["ca_file"], *v, *out.ca_file);
+        }
         if (auto d = reader_.duration(node, path, "timeout", false, true)) out.timeout = *d;
         if (auto b = reader_.boolean(node, path, "compression")) out.compression = *b;
         if (out.username.has_value() != out.password.has_value()) {
@@ -285,7 +312,7 @@ private:
         }
         if (out.ca_file && !fs::exists(*out.ca_file)) {
             reader_.problem("elasticsearch.ca_file", line_of(node["ca_file"]),
-                            fmt::format("file not found: {}", *out.ca_file));
+                            fmt::format("file not found: {}", ca_shown));
         }
     }
 
@@ -295,6 +322,7 @@ private:
             return;
         }
         if (!reader_.expect_map(node, "indexes")) return;
+        reader_.reject_duplicates(node, "indexes");
         for (const auto& kv : node) {
             IndexConfig ix;
             ix.name = kv.first.Scalar();
@@ -344,9 +372,10 @@ private:
                 ix.scan_query = *scan;
             }
             if (auto f = reader_.string(v, path, "mappings_file", false)) {
+                const YAML::Node written = v["mappings_file"];
                 ix.mappings_file = resolve(*f);
-                check_json_file(ix.mappings_file, path + ".mappings_file",
-                                line_of(v["mappings_file"]));
+                check_json_file(ix.mappings_file, shown_path(written, *f, ix.mappings_file),
+                                path + ".mappings_file", line_of(written));
             }
             ix.dead_letter_topic =
                 reader_.string(v, path, "dead_letter_topic", false).value_or(ix.topic + ".dlq");
@@ -358,6 +387,7 @@ private:
 
     void load_delayers(const YAML::Node& node, std::vector<DelayerConfig>& out) {
         if (!reader_.expect_map(node, "delayers")) return;
+        reader_.reject_duplicates(node, "delayers");
         for (const auto& kv : node) {
             DelayerConfig d;
             d.name = kv.first.Scalar();
@@ -382,6 +412,7 @@ private:
 
     void load_cascades(const YAML::Node& node, std::vector<CascadeConfig>& out) {
         if (!reader_.expect_map(node, "cascades")) return;
+        reader_.reject_duplicates(node, "cascades");
         for (const auto& kv : node) {
             CascadeConfig c;
             c.name = kv.first.Scalar();
@@ -499,10 +530,28 @@ private:
         }
     }
 
-    void check_json_file(const std::string& file, const std::string& path, int line) {
+    /// A path for messages: as resolved, or as written when variables were expanded into it
+    /// (a secret in a misplaced variable is never echoed, whatever the path normalisation).
+    static std::string shown_path(const YAML::Node& node, const std::string& value,
+                                  const std::string& resolved) {
+        return node.Scalar() == value ? resolved : node.Scalar();
+    }
+
+    void check_json_file(const std::string& file, const std::string& shown,
+                         const std::string& path, int line) {
+        std::error_code error;
+        if (!fs::exists(file, error)) {
+            reader_.problem(path, line, fmt::format("file not found: {}", shown));
+            return;
+        }
+        // A directory opens as a stream on Linux and throws once read.
+        if (!fs::is_regular_file(file, error)) {
+            reader_.problem(path, line, fmt::format("not a regular file: {}", shown));
+            return;
+        }
         std::ifstream in(file);
         if (!in) {
-            reader_.problem(path, line, fmt::format("file not found: {}", file));
+            reader_.problem(path, line, fmt::format("cannot read the file: {}", shown));
             return;
         }
         try {
@@ -510,6 +559,8 @@ private:
             if (!j.is_object()) reader_.problem(path, line, "must hold a JSON object");
         } catch (const nlohmann::json::exception& e) {
             reader_.problem(path, line, fmt::format("not valid JSON: {}", e.what()));
+        } catch (const std::exception& e) {
+            reader_.problem(path, line, fmt::format("cannot read the file {}: {}", shown, e.what()));
         }
     }
 
@@ -569,6 +620,10 @@ Config load_string(std::string_view yaml, const std::string& name, const std::st
 }
 
 Config load_file(const std::string& path, const EnvLookup& env) {
+    std::error_code error;
+    if (fs::is_directory(path, error)) {
+        throw ConfigError(path, {{"", 0, "is a directory, not a config file"}});
+    }
     std::ifstream in(path);
     if (!in) throw ConfigError(path, {{"", 0, "cannot read the file (does it exist?)"}});
     std::stringstream buffer;
