@@ -10,6 +10,7 @@ packages=(
   zlib1g-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
   chromium
+  clang libclang-rt-14-dev  # libFuzzer targets (-DKT_FUZZ=ON)
 )
 
 missing=()
