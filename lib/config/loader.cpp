@@ -47,9 +47,18 @@ class Reader {
 public:
     Reader(const EnvLookup& env, std::vector<Problem>& problems) : env_(env), problems_(problems) {}
 
-    /// Records a problem; URL passwords a value brought in are never part of it.
+    /// Records a problem. A variable's value (8 characters or more) brought into a value never
+    /// shows in it: its reference `${NAME}` does, wherever the value ended up (a misplaced
+    /// password, a URL in a path); URL passwords are redacted too.
     void problem(const std::string& path, int line, const std::string& message) {
-        problems_.push_back({path, line, redact(message)});
+        std::string text = message;
+        for (const auto& [value, reference] : expanded_) {
+            for (auto at = text.find(value); at != std::string::npos;
+                 at = text.find(value, at + reference.size())) {
+                text.replace(at, value.size(), reference);
+            }
+        }
+        problems_.push_back({path, line, redact(text)});
     }
 
     /// True when `node` is a map; otherwise records a problem.
@@ -103,6 +112,7 @@ public:
     }
 
     std::optional<std::string> expand(const YAML::Node& scalar, const std::string& path) {
+        remember_variables(scalar.Scalar());
         Interpolated r = interpolate(scalar.Scalar(), env_);
         if (!r.problems.empty()) {
             for (auto& p : r.problems) problem(path, line_of(scalar), std::move(p));
@@ -169,8 +179,25 @@ public:
     }
 
 private:
+    /// Notes the values of the variables `text` refers to, for problem() to keep out of messages.
+    void remember_variables(std::string_view text) {
+        constexpr std::size_t kMinSecret = 8;
+        for (std::size_t i = text.find("${"); i != std::string_view::npos;
+             i = text.find("${", i + 2)) {
+            if (i > 0 && text[i - 1] == '$') continue;  // `$${` is a literal
+            const std::size_t close = text.find('}', i);
+            if (close == std::string_view::npos) return;
+            const std::string_view inner = text.substr(i + 2, close - i - 2);
+            const std::string name(inner.substr(0, inner.find(":-")));
+            if (const auto value = env_(name); value && value->size() >= kMinSecret) {
+                expanded_.emplace(*value, "${" + name + "}");
+            }
+        }
+    }
+
     const EnvLookup& env_;
     std::vector<Problem>& problems_;
+    std::map<std::string, std::string> expanded_;  ///< variable value -> `${NAME}`
 };
 
 bool valid_index_name(std::string_view name) {
@@ -287,7 +314,7 @@ private:
             if (!v->starts_with("http://") && !v->starts_with("https://")) {
                 reader_.problem("elasticsearch.url", line_of(node["url"]),
                                 fmt::format("must start with http:// or https://, got '{}'",
-                                            redact(*v)));
+                                            Reader::as_written(node["url"], *v)));
             }
             while (!v->empty() && v->back() == '/') v->pop_back();
             out.url = *v;
@@ -344,7 +371,8 @@ private:
             if (query && table) {
                 reader_.problem(path + ".table", line_of(v["table"]),
                                 "set either query or table, not both");
-            } else if (!query && !table && !v["query"].IsDefined() && !v["table"].IsDefined()) {
+            } else if (!query && !table && !given(v["query"]) && !given(v["table"])) {
+                // (A value given but unusable was reported already; `table: null` is none.)
                 reader_.problem(path + ".query", line_of(v),
                                 "missing required key (or the table: shorthand)");
             }
@@ -516,6 +544,8 @@ private:
             }
         }
     }
+
+    static bool given(const YAML::Node& node) { return node.IsDefined() && !node.IsNull(); }
 
     void check_topic(const std::string& topic, const std::string& path, int line) {
         if (!valid_topic_name(topic)) {

@@ -308,6 +308,23 @@ TEST(HostileConfig, SecretsFromVariablesAreNotEchoedInErrors) {
     EXPECT_THAT(error, Not(HasSubstr("pg-secret")));
     EXPECT_THAT(error, HasSubstr("indexes.products.batch_size: expected an integer, got '${ES_PASSWORD}'"));
     EXPECT_THAT(error, HasSubstr("indexes.products.batch_wait: bad duration '${PG_URL}'"));
+    // Wherever the value ends up: here a password where a URL belongs, and a URL in a topic.
+    const std::string elsewhere = load_error(
+        "kafka:\n  brokers: localhost:9092\npostgres:\n  url: ${PG_URL}\nelasticsearch:\n"
+        "  url: ${ES_PASSWORD}\nindexes:\n  products:\n    table: products\n"
+        "    topic: ${PG_URL}\n");
+    EXPECT_THAT(elsewhere, Not(HasSubstr("es-secret")));
+    EXPECT_THAT(elsewhere, Not(HasSubstr("pg-secret")));
+    EXPECT_THAT(elsewhere, HasSubstr("got '${ES_PASSWORD}'"));
+    EXPECT_THAT(elsewhere, HasSubstr("'${PG_URL}' is not a valid Kafka topic name"));
+}
+
+TEST(HostileConfig, NullQueryAndTableAreMissing) {
+    // `table: null` was taken as given, so an index with neither query nor table loaded.
+    EXPECT_THAT(load_error(kHead + "indexes:\n  products:\n    table: null\n"),
+                HasSubstr("indexes.products.query: missing required key"));
+    EXPECT_THAT(load_error(kHead + "indexes:\n  products:\n    query: ~\n    table:\n"),
+                HasSubstr("indexes.products.query: missing required key"));
 }
 
 TEST(HostileConfig, MappingsFileThatIsADirectoryIsNamed) {
