@@ -11,6 +11,7 @@ packages=(
   postgresql-15 postgresql-client-15
   chromium
   openssl
+  clang libclang-rt-14-dev  # libFuzzer targets (-DKT_FUZZ=ON)
 )
 
 missing=()

@@ -47,8 +47,18 @@ class Reader {
 public:
     Reader(const EnvLookup& env, std::vector<Problem>& problems) : env_(env), problems_(problems) {}
 
-    void problem(const std::string& path, int line, std::string message) {
-        problems_.push_back({path, line, std::move(message)});
+    /// Records a problem. A variable's value (8 characters or more) brought into a value never
+    /// shows in it: its reference `${NAME}` does, wherever the value ended up (a misplaced
+    /// password, a URL in a path); URL passwords are redacted too.
+    void problem(const std::string& path, int line, const std::string& message) {
+        std::string text = message;
+        for (const auto& [value, reference] : expanded_) {
+            for (auto at = text.find(value); at != std::string::npos;
+                 at = text.find(value, at + reference.size())) {
+                text.replace(at, value.size(), reference);
+            }
+        }
+        problems_.push_back({path, line, redact(text)});
     }
 
     /// True when `node` is a map; otherwise records a problem.
@@ -58,9 +68,22 @@ public:
         return false;
     }
 
-    /// Records every key of `map` that is not in `allowed`.
+    /// Records every key that `map` has more than once: YAML readers disagree on which one
+    /// wins, so kt refuses to guess.
+    void reject_duplicates(const YAML::Node& map, const std::string& path) {
+        std::set<std::string> seen;
+        for (const auto& kv : map) {
+            const std::string key = kv.first.Scalar();
+            if (!seen.insert(key).second) {
+                problem(join(path, key), line_of(kv.first), "duplicate key");
+            }
+        }
+    }
+
+    /// Records every key of `map` that is not in `allowed`, and every duplicate key.
     void reject_unknown(const YAML::Node& map, const std::string& path,
                         std::initializer_list<std::string_view> allowed) {
+        reject_duplicates(map, path);
         for (const auto& kv : map) {
             const std::string key = kv.first.Scalar();
             if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
@@ -89,6 +112,7 @@ public:
     }
 
     std::optional<std::string> expand(const YAML::Node& scalar, const std::string& path) {
+        remember_variables(scalar.Scalar());
         Interpolated r = interpolate(scalar.Scalar(), env_);
         if (!r.problems.empty()) {
             for (auto& p : r.problems) problem(path, line_of(scalar), std::move(p));
@@ -106,7 +130,8 @@ public:
         const auto [ptr, ec] = std::from_chars(text->data(), end, value);
         const int line = line_of(map[key]);
         if (ec != std::errc() || ptr != end) {
-            problem(join(path, key), line, fmt::format("expected an integer, got '{}'", *text));
+            problem(join(path, key), line,
+                    fmt::format("expected an integer, got '{}'", as_written(map[key], *text)));
             return std::nullopt;
         }
         if (value < min || value > max) {
@@ -124,7 +149,7 @@ public:
         if (*text == "true") return true;
         if (*text == "false") return false;
         problem(join(path, key), line_of(map[key]),
-                fmt::format("expected true or false, got '{}'", *text));
+                fmt::format("expected true or false, got '{}'", as_written(map[key], *text)));
         return std::nullopt;
     }
 
@@ -136,7 +161,8 @@ public:
         const int line = line_of(map[key]);
         if (!d) {
             problem(join(path, key), line,
-                    fmt::format("bad duration '{}' (write e.g. 250ms, 30s, 5m, 1h)", *text));
+                    fmt::format("bad duration '{}' (write e.g. 250ms, 30s, 5m, 1h)",
+                                as_written(map[key], *text)));
             return std::nullopt;
         }
         if (positive && d->count() <= 0) {
@@ -146,9 +172,32 @@ public:
         return d;
     }
 
+    /// How a value appears in messages: as written in the file when variables were expanded
+    /// into it (`${ES_PASSWORD}`), so a secret in a misplaced variable is never echoed.
+    static std::string as_written(const YAML::Node& scalar, const std::string& value) {
+        return scalar.Scalar() == value ? value : scalar.Scalar();
+    }
+
 private:
+    /// Notes the values of the variables `text` refers to, for problem() to keep out of messages.
+    void remember_variables(std::string_view text) {
+        constexpr std::size_t kMinSecret = 8;
+        for (std::size_t i = text.find("${"); i != std::string_view::npos;
+             i = text.find("${", i + 2)) {
+            if (i > 0 && text[i - 1] == '$') continue;  // `$${` is a literal
+            const std::size_t close = text.find('}', i);
+            if (close == std::string_view::npos) return;
+            const std::string_view inner = text.substr(i + 2, close - i - 2);
+            const std::string name(inner.substr(0, inner.find(":-")));
+            if (const auto value = env_(name); value && value->size() >= kMinSecret) {
+                expanded_.emplace(*value, "${" + name + "}");
+            }
+        }
+    }
+
     const EnvLookup& env_;
     std::vector<Problem>& problems_;
+    std::map<std::string, std::string> expanded_;  ///< variable value -> `${NAME}`
 };
 
 bool valid_index_name(std::string_view name) {
@@ -224,6 +273,7 @@ private:
         const YAML::Node props = node["properties"];
         if (props.IsDefined() && !props.IsNull()) {
             if (!reader_.expect_map(props, "kafka.properties")) return;
+            reader_.reject_duplicates(props, "kafka.properties");
             for (const auto& kv : props) {
                 const std::string key = kv.first.Scalar();
                 const std::string full = "kafka.properties." + key;
@@ -264,7 +314,7 @@ private:
             if (!v->starts_with("http://") && !v->starts_with("https://")) {
                 reader_.problem("elasticsearch.url", line_of(node["url"]),
                                 fmt::format("must start with http:// or https://, got '{}'",
-                                            redact(*v)));
+                                            Reader::as_written(node["url"], *v)));
             }
             while (!v->empty() && v->back() == '/') v->pop_back();
             out.url = *v;
@@ -272,7 +322,11 @@ private:
         out.username = reader_.string(node, path, "username", false);
         out.password = reader_.string(node, path, "password", false);
         out.api_key = reader_.string(node, path, "api_key", false);
-        if (auto v = reader_.string(node, path, "ca_file", false)) out.ca_file = resolve(*v);
+        std::string ca_shown;
+        if (auto v = reader_.string(node, path, "ca_file", false)) {
+            out.ca_file = resolve(*v);
+            ca_shown = shown_path(node["ca_file"], *v, *out.ca_file);
+        }
         if (auto d = reader_.duration(node, path, "timeout", false, true)) out.timeout = *d;
         if (auto b = reader_.boolean(node, path, "compression")) out.compression = *b;
         if (out.username.has_value() != out.password.has_value()) {
@@ -285,7 +339,7 @@ private:
         }
         if (out.ca_file && !fs::exists(*out.ca_file)) {
             reader_.problem("elasticsearch.ca_file", line_of(node["ca_file"]),
-                            fmt::format("file not found: {}", *out.ca_file));
+                            fmt::format("file not found: {}", ca_shown));
         }
     }
 
@@ -295,6 +349,7 @@ private:
             return;
         }
         if (!reader_.expect_map(node, "indexes")) return;
+        reader_.reject_duplicates(node, "indexes");
         for (const auto& kv : node) {
             IndexConfig ix;
             ix.name = kv.first.Scalar();
@@ -316,7 +371,8 @@ private:
             if (query && table) {
                 reader_.problem(path + ".table", line_of(v["table"]),
                                 "set either query or table, not both");
-            } else if (!query && !table && !v["query"].IsDefined() && !v["table"].IsDefined()) {
+            } else if (!query && !table && !given(v["query"]) && !given(v["table"])) {
+                // (A value given but unusable was reported already; `table: null` is none.)
                 reader_.problem(path + ".query", line_of(v),
                                 "missing required key (or the table: shorthand)");
             }
@@ -344,9 +400,10 @@ private:
                 ix.scan_query = *scan;
             }
             if (auto f = reader_.string(v, path, "mappings_file", false)) {
+                const YAML::Node written = v["mappings_file"];
                 ix.mappings_file = resolve(*f);
-                check_json_file(ix.mappings_file, path + ".mappings_file",
-                                line_of(v["mappings_file"]));
+                check_json_file(ix.mappings_file, shown_path(written, *f, ix.mappings_file),
+                                path + ".mappings_file", line_of(written));
             }
             ix.dead_letter_topic =
                 reader_.string(v, path, "dead_letter_topic", false).value_or(ix.topic + ".dlq");
@@ -358,6 +415,7 @@ private:
 
     void load_delayers(const YAML::Node& node, std::vector<DelayerConfig>& out) {
         if (!reader_.expect_map(node, "delayers")) return;
+        reader_.reject_duplicates(node, "delayers");
         for (const auto& kv : node) {
             DelayerConfig d;
             d.name = kv.first.Scalar();
@@ -382,6 +440,7 @@ private:
 
     void load_cascades(const YAML::Node& node, std::vector<CascadeConfig>& out) {
         if (!reader_.expect_map(node, "cascades")) return;
+        reader_.reject_duplicates(node, "cascades");
         for (const auto& kv : node) {
             CascadeConfig c;
             c.name = kv.first.Scalar();
@@ -486,6 +545,8 @@ private:
         }
     }
 
+    static bool given(const YAML::Node& node) { return node.IsDefined() && !node.IsNull(); }
+
     void check_topic(const std::string& topic, const std::string& path, int line) {
         if (!valid_topic_name(topic)) {
             reader_.problem(path, line,
@@ -499,10 +560,28 @@ private:
         }
     }
 
-    void check_json_file(const std::string& file, const std::string& path, int line) {
+    /// A path for messages: as resolved, or as written when variables were expanded into it
+    /// (a secret in a misplaced variable is never echoed, whatever the path normalisation).
+    static std::string shown_path(const YAML::Node& node, const std::string& value,
+                                  const std::string& resolved) {
+        return node.Scalar() == value ? resolved : node.Scalar();
+    }
+
+    void check_json_file(const std::string& file, const std::string& shown,
+                         const std::string& path, int line) {
+        std::error_code error;
+        if (!fs::exists(file, error)) {
+            reader_.problem(path, line, fmt::format("file not found: {}", shown));
+            return;
+        }
+        // A directory opens as a stream on Linux and throws once read.
+        if (!fs::is_regular_file(file, error)) {
+            reader_.problem(path, line, fmt::format("not a regular file: {}", shown));
+            return;
+        }
         std::ifstream in(file);
         if (!in) {
-            reader_.problem(path, line, fmt::format("file not found: {}", file));
+            reader_.problem(path, line, fmt::format("cannot read the file: {}", shown));
             return;
         }
         try {
@@ -510,6 +589,8 @@ private:
             if (!j.is_object()) reader_.problem(path, line, "must hold a JSON object");
         } catch (const nlohmann::json::exception& e) {
             reader_.problem(path, line, fmt::format("not valid JSON: {}", e.what()));
+        } catch (const std::exception& e) {
+            reader_.problem(path, line, fmt::format("cannot read the file {}: {}", shown, e.what()));
         }
     }
 
@@ -569,6 +650,10 @@ Config load_string(std::string_view yaml, const std::string& name, const std::st
 }
 
 Config load_file(const std::string& path, const EnvLookup& env) {
+    std::error_code error;
+    if (fs::is_directory(path, error)) {
+        throw ConfigError(path, {{"", 0, "is a directory, not a config file"}});
+    }
     std::ifstream in(path);
     if (!in) throw ConfigError(path, {{"", 0, "cannot read the file (does it exist?)"}});
     std::stringstream buffer;

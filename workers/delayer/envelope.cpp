@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "lib/wire/json_scan.hpp"
+
 namespace kt::workers {
 
 namespace {
@@ -50,15 +52,30 @@ std::optional<std::string> read_id(od::parser& parser, const char* text, std::si
     if (parser.iterate(text, length, capacity).get(doc) || doc.get_object().get(object)) {
         return "\"payload\" is not a JSON object";
     }
-    const auto found = object.find_field_unordered("id").get(value);
-    if (found == simdjson::NO_SUCH_FIELD) return "\"payload\" has no \"id\"";
-    if (found || value.type().get(type)) return "\"payload\" is not valid JSON";
+    // The first member whose key reads `id` once unescaped, as the indexer finds it when the
+    // payload reaches it (find_field compares keys as written, so `"\u0069d"` would be missed).
+    bool found = false;
+    for (auto field_result : object) {
+        od::field field;
+        std::string_view key;
+        if (std::move(field_result).get(field) || field.unescaped_key().get(key)) {
+            return "\"payload\" is not valid JSON";
+        }
+        if (key == "id") {
+            value = field.value();
+            found = true;
+            break;
+        }
+    }
+    if (!found) return "\"payload\" has no \"id\"";
+    if (value.type().get(type)) return "\"payload\" is not valid JSON";
     if (type == od::json_type::number) {
         const std::string_view token = trim_right(value.raw_json_token());
         if (!is_integer_token(token)) {
             return fmt::format("\"payload.id\" must be an integer or a string, got {}", token);
         }
-        id.assign(token);
+        // `-0` is the integer 0, as the indexer reads it.
+        id.assign(token == "-0" ? std::string_view("0") : token);
         return std::nullopt;
     }
     if (type != od::json_type::string) return "\"payload.id\" must be an integer or a string";
@@ -94,6 +111,16 @@ ParsedEnvelope EnvelopeParser::parse(std::string_view value) {
     if (trim_right(value).empty()) return poison("empty message");
     buffer_.assign(value);
     buffer_.append(simdjson::SIMDJSON_PADDING, '\0');
+    // The on-demand reader below skips what it does not need without checking it: read the
+    // whole text strictly first, so an envelope with broken JSON anywhere is poison.
+    simdjson::dom::element root;
+    if (const auto error = validator_.parse(buffer_.data(), value.size(), false).get(root)) {
+        if (error != simdjson::NUMBER_ERROR) return not_json(error);
+        // simdjson refuses integers beyond 64 bits, which an id may be.
+        if (const auto scan = wire::scan_json(value, {}); !scan.ok) {
+            return poison(fmt::format("not JSON: {}", scan.error));
+        }
+    }
 
     od::document doc;
     if (const auto error = parser_.iterate(buffer_.data(), value.size(), buffer_.size()).get(doc)) {

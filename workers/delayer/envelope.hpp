@@ -41,6 +41,7 @@ public:
 
 private:
     std::string buffer_;  ///< the value plus simdjson's padding
+    simdjson::dom::parser validator_;
     simdjson::ondemand::parser parser_;
     simdjson::ondemand::parser payload_parser_;
 };

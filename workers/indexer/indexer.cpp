@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/config/redact.hpp"
 #include "lib/es/curl_transport.hpp"
 #include "lib/es/index_admin.hpp"
 #include "lib/es/options.hpp"
@@ -145,6 +146,22 @@ void Indexer::connect_loader() {
 }
 
 void Indexer::run(std::stop_token stop) {
+    // A query that cannot run (a missing table or column) is reported at start rather than at
+    // the first message: not ready, logged and retried with backoff until it runs (a migration
+    // may create the table), consuming nothing meanwhile. An unreachable PostgreSQL does not
+    // hold the loop here: the batches wait for it as they always do.
+    (void)retry_.run(stop, [&] {
+        try {
+            connect_loader();
+            loader_->check();
+        } catch (const pg::QueryError& e) {
+            log::error("index {}: its query cannot run; not ready until it can: {}", index_.name,
+                       config::redact(e.what()));
+            throw;
+        } catch (const kt::Error&) {
+        }
+        return true;
+    });
     while (!stop.stop_requested()) {
         liveness_.beat(Clock::now());
         Pending batch;

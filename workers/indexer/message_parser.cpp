@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "lib/wire/json_scan.hpp"
+
 namespace kt::workers {
 
 namespace {
@@ -31,36 +33,22 @@ ParsedMessage string_id(std::string_view text) {
 
 /// Reads a message the DOM parser refused over a number: it refuses integers beyond 64 bits
 /// anywhere, yet such an id still names a row of a numeric key, and such a number in another
-/// member is ignored like the member itself. Anything else stays poison with `dom_error`.
-ParsedMessage parse_big_numbers(std::string_view payload, const char* dom_error) {
-    auto not_json = [&] { return poison(fmt::format("not JSON: {}", dom_error)); };
-    simdjson::ondemand::parser parser;
-    const simdjson::padded_string padded(payload);
-    simdjson::ondemand::document doc;
-    simdjson::ondemand::object object;
-    simdjson::ondemand::value id;
-    simdjson::ondemand::json_type type;
-    if (parser.iterate(padded).get(doc) || doc.get_object().get(object) ||
-        object.find_field_unordered("id").get(id) || id.type().get(type)) {
-        return not_json();
+/// member is ignored like the member itself. The whole text is still read strictly (syntax,
+/// UTF-8, depth): anything else stays poison.
+ParsedMessage parse_big_numbers(std::string_view payload) {
+    const wire::JsonScan scan = wire::scan_json(payload, "id");
+    if (!scan.ok) return poison(fmt::format("not JSON: {}", scan.error));
+    if (!scan.is_object) return poison("not a JSON object");
+    switch (scan.kind) {
+        case wire::MemberKind::kAbsent: return poison("no \"id\" member");
+        case wire::MemberKind::kInteger: return {true, scan.value, {}};
+        case wire::MemberKind::kString: return string_id(scan.value);
+        case wire::MemberKind::kNumber:
+            return poison(
+                fmt::format("\"id\" must be an integer or a string, got {}", scan.value));
+        case wire::MemberKind::kOther: break;
     }
-    if (type == simdjson::ondemand::json_type::string) {
-        std::string_view text;
-        if (id.get_string().get(text)) return not_json();
-        return string_id(text);
-    }
-    if (type != simdjson::ondemand::json_type::number) return not_json();
-    std::string_view token = id.raw_json_token();
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
-                              token.back() == '\r')) {
-        token.remove_suffix(1);
-    }
-    // JSON integers have no leading zeros: `01` stays poison.
-    const std::string_view digits = token.starts_with('-') ? token.substr(1) : token;
-    if (!is_integer_token(token) || (digits.size() > 1 && digits.front() == '0')) {
-        return not_json();
-    }
-    return {true, std::string(token), {}};
+    return poison("\"id\" must be an integer or a string");
 }
 
 }  // namespace
@@ -74,9 +62,7 @@ ParsedMessage MessageParser::parse(std::string_view payload) {
     simdjson::dom::element root;
     if (auto err = parser_.parse(payload.data(), payload.size()).get(root)) {
         if (err == simdjson::UTF8_ERROR) return poison("not valid UTF-8");
-        if (err == simdjson::NUMBER_ERROR) {
-            return parse_big_numbers(payload, simdjson::error_message(err));
-        }
+        if (err == simdjson::NUMBER_ERROR) return parse_big_numbers(payload);
         return poison(fmt::format("not JSON: {}", simdjson::error_message(err)));
     }
     simdjson::dom::object object;
