@@ -1,6 +1,7 @@
 #include "workers/common/batch_consumer.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "lib/kafka/error.hpp"
 #include "lib/log/log.hpp"
@@ -90,9 +91,13 @@ bool BatchConsumer::commit(std::span<const kafka::Message> messages) {
     for (const auto& c : commits) {
         if (committed_.count(c.partition) != 0) committed_[c.partition] = c.offset;
     }
-    for (const auto& m : messages) {
-        const auto it = rates_.find(m.partition());
-        if (it != rates_.end()) it->second.add(now, 1);
+    // One rate sample per partition and batch (a sample per message would keep every message
+    // of the rate window in memory).
+    std::map<std::int32_t, std::int64_t> done;
+    for (const auto& m : messages) ++done[m.partition()];
+    for (const auto& [partition, n] : done) {
+        const auto it = rates_.find(partition);
+        if (it != rates_.end()) it->second.add(now, n);
     }
     return true;
 }

@@ -540,11 +540,14 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
         }
     }
     {
+        // One rate sample per partition and round, not one per envelope.
+        std::map<std::int32_t, std::int64_t> done;
+        for (const auto& r : ready) ++done[r.partition];
         const auto now = Clock::now();
         std::lock_guard lock(status_mutex_);
-        for (const auto& r : ready) {
-            const auto it = status_.find(r.partition);
-            if (it != status_.end()) it->second.rate.add(now, 1);
+        for (const auto& [partition, n] : done) {
+            const auto it = status_.find(partition);
+            if (it != status_.end()) it->second.rate.add(now, n);
         }
     }
     metrics_.released.inc(released);
