@@ -271,15 +271,20 @@ TEST(StatusLive, ARestartedIndexerOnAnIdleTopicShowsTheGroupsCommitsAndNoLag) {
 }
 
 TEST(StatusLive, IndexerReportsTheLastErrorOfAFailingBatchAndItsLag) {
-    StatusSetup s(2, false);
+    StatusSetup s(2);
+    // The table exists when the indexer starts (a query that cannot run at start keeps it from
+    // consuming at all) and is dropped once it consumes: its batches then fail.
     const std::string missing = s.index_topic() + "_missing";
+    s.exec("CREATE TABLE " + missing + " (id bigint PRIMARY KEY)");
     s.set_query(fmt::format("SELECT id, to_jsonb(t) AS doc FROM {} t WHERE id = ANY($1::bigint[])",
                             missing));
-    const double started = unix_now();
-    s.produce_ids(0, {1, 2});
     auto indexer = s.start(kIndexerBinary, "indexer");
     const auto port = wait_status_port(*indexer, kDeadline);
     ASSERT_TRUE(port) << indexer->log();
+    ASSERT_TRUE(indexer->wait_for_log("assigned", kDeadline)) << indexer->log();
+    s.exec("DROP TABLE " + missing);
+    const double started = unix_now();
+    s.produce_ids(0, {1, 2});
 
     json group;
     ASSERT_TRUE(wait_until(
