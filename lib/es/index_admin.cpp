@@ -150,7 +150,15 @@ EnsuredAlias IndexAdmin::ensure_alias(std::string_view alias, const std::string&
     }
     const std::string body = read_mappings_file(mappings_file_path);
     const std::string physical = physical_index_name(alias, now);
-    create_index(physical, body);
+    bool created = true;
+    try {
+        create_index(physical, body);
+    } catch (const EsError& e) {
+        // Another process starting in the same millisecond created this very name from the same
+        // config; pointing the alias at it too is idempotent.
+        if (e.type() != "resource_already_exists_exception") throw;
+        created = false;
+    }
     const AliasAction add{AliasAction::Kind::kAdd, physical, std::string(alias), true};
     try {
         update_aliases(std::span<const AliasAction>(&add, 1));
@@ -165,6 +173,7 @@ EnsuredAlias IndexAdmin::ensure_alias(std::string_view alias, const std::string&
         (void)delete_index(physical);
         return EnsuredAlias{std::move(theirs), false};
     }
+    if (!created) return EnsuredAlias{{physical}, false};
     log::info("created index {} behind alias {}", physical, alias);
     return EnsuredAlias{{physical}, true};
 }

@@ -133,6 +133,51 @@ TEST(EnsureAlias, AliasCreatedBetweenTheChecksIsTakenNotAnError) {
     for (const auto& r : a.fake->requests) EXPECT_NE(r.method, Method::kPut) << r.target;
 }
 
+TEST(EnsureAlias, SamePhysicalNameCreatedByAnotherProcessIsShared) {
+    // Two indexers start in the same millisecond: the other one's PUT of the physical index came
+    // first, so ours is refused as existing; both point the alias at that one index.
+    Admin a;
+    std::vector<std::string> alias_bodies;
+    a.fake->handler = [&alias_bodies](const Request& r) -> Response {
+        if (r.method == Method::kHead) return {404, "", {}};
+        if (r.method == Method::kPut) {
+            return {400,
+                    R"({"error":{"type":"resource_already_exists_exception","reason":"index )"
+                    R"([products_20260102030405678/x] already exists"},"status":400})",
+                    {}};
+        }
+        if (r.target == "/_aliases") {
+            alias_bodies.push_back(r.body);
+            return {200, R"({"acknowledged":true})", {}};
+        }
+        ADD_FAILURE() << "unexpected request " << r.target;
+        return {500, "", {}};
+    };
+    const EnsuredAlias result = a.admin.ensure_alias("products", "", fixed_now());
+    EXPECT_FALSE(result.created);
+    EXPECT_EQ(result.indices, (std::vector<std::string>{"products_20260102030405678"}));
+    ASSERT_EQ(alias_bodies.size(), 1U);
+    EXPECT_NE(alias_bodies[0].find("\"products_20260102030405678\""), std::string::npos)
+        << alias_bodies[0];
+    for (const auto& r : a.fake->requests) EXPECT_NE(r.method, Method::kDelete) << r.target;
+}
+
+TEST(EnsureAlias, OtherCreateErrorsAreRaised) {
+    Admin a;
+    a.fake->handler = [](const Request& r) -> Response {
+        if (r.method == Method::kHead) return {404, "", {}};
+        if (r.method == Method::kPut) {
+            return {400,
+                    R"({"error":{"type":"mapper_parsing_exception","reason":"bad mapping"},)"
+                    R"("status":400})",
+                    {}};
+        }
+        ADD_FAILURE() << "unexpected request " << r.target;
+        return {500, "", {}};
+    };
+    EXPECT_THROW((void)a.admin.ensure_alias("products", "", fixed_now()), kt::EsError);
+}
+
 TEST(EnsureAlias, ConcurrentCreatorWinsAndOurIndexIsDropped) {
     Admin a;
     bool alias_added = false;
