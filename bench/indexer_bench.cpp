@@ -93,7 +93,7 @@ public:
             products_, brands_));
         tx.exec(
             fmt::format("INSERT INTO {} SELECT g, 'Product ' || g || ' ' || md5(g::text), "
-                        "((g * 7919) % 100000) / 100.0, 1 + g % {}, "
+                        "((g::bigint * 7919) % 100000) / 100.0, 1 + g % {}, "
                         "timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute', "
                         "repeat('lorem ipsum ', 10) FROM generate_series(1, {}) g",
                         products_, kBrands, rows));
