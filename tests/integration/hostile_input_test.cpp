@@ -1,7 +1,8 @@
 // Hostile input end to end: the real kt-indexer, kt check and PostgreSQL, kt-devbroker and the
 // Elasticsearch stand-in. SQL-looking ids are bound parameters (indexed verbatim, or simply not
 // found), hostile messages are dead letters while the partition moves on, and a query on a
-// missing table is reported at start and retried, not a crash loop.
+// missing table or an Elasticsearch that does not answer yet is reported at start and retried,
+// not a crash loop.
 //
 // A 10 MB message is covered by the unit tests only: the development broker keeps at most
 // 5 MiB per partition (and real Kafka refuses such a message by default).
@@ -20,12 +21,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/kafka/producer.hpp"
 #include "lib/wire/messages.hpp"
 #include "tests/support/dev_stack.hpp"
 #include "tests/support/run_command.hpp"
+#include "tests/support/security_stack.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/worker_process.hpp"
 
@@ -59,8 +62,11 @@ std::string url_encode(std::string_view text) {
 /// with its dead-letter topic, and a config file serving it through `table:` (or `query:`).
 class HostilePipeline {
 public:
-    explicit HostilePipeline(const std::string& key_type, std::string query_table = {})
+    /// `es_url` replaces the development stack's Elasticsearch in the config.
+    explicit HostilePipeline(const std::string& key_type, std::string query_table = {},
+                             std::string es_url = test::es_url())
         : name_(test::unique_name("hostile")),
+          es_url_(std::move(es_url)),
           dir_(std::filesystem::temp_directory_path() / name_),
           db_(test::postgres_url()) {
         exec(fmt::format("CREATE TABLE {} (id {} PRIMARY KEY, title text NOT NULL)", name_,
@@ -79,8 +85,7 @@ public:
             "    session.timeout.ms: \"6000\"\n    heartbeat.interval.ms: \"500\"\n"
             "postgres:\n  url: \"{}\"\nelasticsearch:\n  url: \"{}\"\n  timeout: 10s\n"
             "indexes:\n  {}:\n{}    batch_size: 100\n    batch_wait: 100ms\n",
-            test::kafka_brokers(), name_ + "_g", test::postgres_url(), test::es_url(), name_,
-            source);
+            test::kafka_brokers(), name_ + "_g", test::postgres_url(), es_url_, name_, source);
     }
     ~HostilePipeline() {
         try {
@@ -134,7 +139,7 @@ public:
 
     /// `_source` of document `id` behind the alias, nullopt when absent.
     std::optional<json> document(const std::string& id) {
-        httplib::Client client(test::es_url());
+        httplib::Client client(es_url_);
         const auto res = client.Get("/" + name_ + "/_doc/" + url_encode(id));
         if (!res || res->status == 404) return std::nullopt;
         if (res->status != 200) return json{{"unexpected_status", res->status}};
@@ -143,6 +148,7 @@ public:
 
 private:
     std::string name_;
+    std::string es_url_;
     std::filesystem::path dir_;
     pqxx::connection db_;
 };
@@ -251,6 +257,42 @@ TEST(HostileInputE2e, QueryOnAMissingTableIsReportedAtStartAndRetriedUntilItExis
     indexer->terminate();
     EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
     p.exec("DROP TABLE IF EXISTS " + missing);
+}
+
+TEST(HostileInputE2e, ElasticsearchUnreachableAtStartIsRetriedUntilItAnswers) {
+    // A port that was just free: a stand-in started and stopped on it.
+    int port = 0;
+    {
+        test::OptionsStandin probe({});
+        port = probe.port();
+        probe.stop();
+    }
+    const std::string url = fmt::format("http://127.0.0.1:{}", port);
+    HostilePipeline p("bigint", {}, url);
+    p.insert("9", "nine");
+    p.produce({R"({"id": 9})"});
+    auto indexer = p.start_indexer();
+    const auto status_port = test::wait_status_port(*indexer, kDeadline);
+    ASSERT_TRUE(status_port.has_value()) << indexer->log();
+
+    // Nothing answers: logged, not ready, still running and trying again; nothing consumed.
+    ASSERT_TRUE(indexer->wait_for_log("cannot make sure its alias exists", kDeadline, 2))
+        << indexer->log();
+    EXPECT_TRUE(indexer->running()) << indexer->log();
+    const auto [status, body] = test::http_get(*status_port, "/readyz");
+    EXPECT_EQ(status, 503) << body;
+    EXPECT_EQ(indexer->count_in_log("batch of"), 0U) << indexer->log();
+
+    // Elasticsearch comes up: the same process creates the alias and indexes.
+    test::OptionsStandin standin({}, port);
+    ASSERT_TRUE(test::wait_until([&] { return p.document("9").has_value(); }, kDeadline))
+        << indexer->log();
+    EXPECT_EQ(p.document("9"), (json{{"id", 9}, {"title", "nine"}}));
+    EXPECT_TRUE(test::wait_until(
+        [&] { return test::http_get(*status_port, "/readyz").first == 200; }, kDeadline))
+        << test::http_get(*status_port, "/readyz").second;
+    indexer->terminate();
+    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
 }
 
 TEST(HostileInputE2e, AnEmptyTopicIsReadyAndIdle) {

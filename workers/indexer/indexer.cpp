@@ -85,10 +85,6 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
       retry_("index " + index.name, metrics_.batches_failed, liveness_) {
     const es::Options es_options =
         es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
-    {
-        es::IndexAdmin admin(std::make_unique<es::CurlTransport>(es_options));
-        (void)admin.ensure_alias(index.name, index.mappings_file, std::chrono::system_clock::now());
-    }
     es::BulkClientOptions bulk_options;
     bulk_options.bulk_size.max = static_cast<std::size_t>(index.batch_size);
     bulk_ = std::make_unique<es::BulkClient>(std::make_unique<es::CurlTransport>(es_options),
@@ -145,7 +141,30 @@ void Indexer::connect_loader() {
     if (!loader_) loader_ = std::make_unique<pg::RowLoader>(index_, config_.postgres.url);
 }
 
+void Indexer::ensure_alias() const {
+    es::IndexAdmin admin(std::make_unique<es::CurlTransport>(es::Options::from_config(
+        config_.elasticsearch, config_.elasticsearch.compression)));
+    try {
+        (void)admin.ensure_alias(index_.name, index_.mappings_file,
+                                 std::chrono::system_clock::now());
+    } catch (const kt::Error& e) {
+        log::error("index {}: cannot make sure its alias exists; not ready until it can: {}",
+                   index_.name, config::redact(e.what()));
+        throw;
+    }
+}
+
 void Indexer::run(std::stop_token stop) {
+    // The alias comes first (created with its physical index when missing). An Elasticsearch
+    // that cannot be reached or answers with an error keeps the indexer not ready, retried with
+    // backoff, rather than exiting into a restart loop; nothing is consumed meanwhile.
+    if (!retry_.run(stop, [&] {
+            ensure_alias();
+            return true;
+        })) {
+        consumer_->close();
+        return;
+    }
     // A query that cannot run (a missing table or column) is reported at start rather than at
     // the first message: not ready, logged and retried with backoff until it runs (a migration
     // may create the table), consuming nothing meanwhile. An unreachable PostgreSQL does not

@@ -89,6 +89,8 @@ private:
                         std::vector<std::string>& rejected_ids,
                         std::vector<std::string>& rejected_reasons);
     void connect_loader();
+    /// Creates the alias with its physical index when missing; throws kt::Error, logged.
+    void ensure_alias() const;
 
     const config::Config& config_;
     const config::IndexConfig& index_;
