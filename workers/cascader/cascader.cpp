@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/config/redact.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
 #include "lib/metrics/histogram.hpp"
@@ -118,6 +119,20 @@ http::GroupStatus Cascader::status() const {
 }
 
 void Cascader::run(std::stop_token stop) {
+    // As the indexer: an association query that cannot run (a missing table or column) is
+    // reported at start, not ready and retried with backoff until it runs, consuming nothing
+    // meanwhile. An unreachable PostgreSQL does not hold the loop here.
+    (void)retry_.run(stop, [&] {
+        try {
+            query_.check();
+        } catch (const pg::QueryError& e) {
+            log::error("cascade {}: its query cannot run; not ready until it can: {}",
+                       cascade_.name, config::redact(e.what()));
+            throw;
+        } catch (const kt::Error&) {
+        }
+        return true;
+    });
     const auto max = static_cast<std::size_t>(cascade_.batch_size);
     while (!stop.stop_requested()) {
         liveness_.beat(Clock::now());
