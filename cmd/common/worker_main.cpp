@@ -17,6 +17,7 @@
 #include "lib/http/status_report.hpp"
 #include "lib/http/status_server.hpp"
 #include "lib/log/log.hpp"
+#include "lib/metrics/process.hpp"
 
 namespace kt::cmd {
 
@@ -94,6 +95,7 @@ int run_worker_main(int argc, char** argv, const WorkerSpec& spec) {
     }
 
     metrics::Registry registry;
+    metrics::register_process_metrics(registry, KT_VERSION);
     std::vector<std::unique_ptr<workers::WorkerLoop>> loops;
     std::unique_ptr<http::ReadinessProber> prober;
     std::unique_ptr<http::StatusServer> status;

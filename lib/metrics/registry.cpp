@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <utility>
 
 #include "lib/error.hpp"
 #include "lib/log/log.hpp"
@@ -12,11 +13,16 @@
 namespace kt::metrics {
 namespace {
 
-enum Kind : int { kCounter, kGauge, kHistogram, kGaugeCallback };
+enum Kind : int { kCounter, kGauge, kHistogram, kGaugeCallback, kCounterCallback };
+
+constexpr bool is_callback(int kind) {
+    return kind == kGaugeCallback || kind == kCounterCallback;
+}
 
 constexpr std::string_view kind_name(int kind) {
     switch (kind) {
         case kCounter:
+        case kCounterCallback:
             return "counter";
         case kHistogram:
             return "histogram";
@@ -33,6 +39,8 @@ constexpr std::string_view kind_label(int kind) {
             return "gauge";
         case kHistogram:
             return "histogram";
+        case kCounterCallback:
+            return "counter callback";
         default:
             return "gauge callback";
     }
@@ -133,11 +141,23 @@ Histogram& Registry::histogram(std::string_view name, std::string_view help,
 }
 
 void Registry::gauge_callback(std::string_view name, std::string_view help, GaugeCallback fn) {
+    add_callback(name, help, kGaugeCallback, std::move(fn));
+}
+
+void Registry::counter_callback(std::string_view name, std::string_view help, GaugeCallback fn) {
+    if (!name.ends_with("_total")) {
+        throw Error(fmt::format("invalid counter name '{}': counter names end in _total", name));
+    }
+    add_callback(name, help, kCounterCallback, std::move(fn));
+}
+
+void Registry::add_callback(std::string_view name, std::string_view help, int kind,
+                            GaugeCallback fn) {
     validate_metric_name(name);
-    if (!fn) throw Error(fmt::format("gauge callback '{}' is empty", name));
+    if (!fn) throw Error(fmt::format("{} '{}' is empty", kind_label(kind), name));
     const std::lock_guard lock(mutex_);
     // Several loops of one process (two indexes, say) each add their own series.
-    Family& fam = family(name, help, kGaugeCallback);
+    Family& fam = family(name, help, kind);
     fam.callbacks.push_back(std::move(fn));
 }
 
@@ -148,6 +168,7 @@ std::string Registry::render() const {
     struct Part {
         std::string name;
         std::string help;
+        int kind;
         std::string text;
         std::vector<GaugeCallback> callbacks;
     };
@@ -156,8 +177,8 @@ std::string Registry::render() const {
         const std::lock_guard lock(mutex_);
         parts.reserve(families_.size());
         for (const auto& [name, fam] : families_) {
-            Part part{name, fam->help, {}, fam->callbacks};
-            if (fam->kind != kGaugeCallback) {
+            Part part{name, fam->help, fam->kind, {}, fam->callbacks};
+            if (!is_callback(fam->kind)) {
                 std::string& out = part.text;
                 append_header(out, name, fam->help, fam->kind);
                 for (const auto& [labels, counter] : fam->counters) {
@@ -189,7 +210,7 @@ std::string Registry::render() const {
             out += part.text;
             continue;
         }
-        append_header(out, part.name, part.help, kGaugeCallback);
+        append_header(out, part.name, part.help, part.kind);
         std::vector<std::pair<Labels, double>> sorted;
         for (const auto& callback : part.callbacks) {
             try {
@@ -197,8 +218,8 @@ std::string Registry::render() const {
                     sorted.emplace_back(canonical_labels(part.name, std::move(labels)), value);
                 }
             } catch (const std::exception& e) {
-                log::warn("metrics: gauge callback '{}' failed, rendering none of its samples: {}",
-                          part.name, e.what());
+                log::warn("metrics: {} '{}' failed, rendering none of its samples: {}",
+                          kind_label(part.kind), part.name, e.what());
             }
         }
         std::sort(sorted.begin(), sorted.end(),

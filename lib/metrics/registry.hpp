@@ -44,6 +44,9 @@ public:
     /// thread without the registry lock held; if it throws, its samples are left out. Calling
     /// it again with the same name adds another callback to the family (one per worker loop).
     void gauge_callback(std::string_view name, std::string_view help, GaugeCallback fn);
+    /// As gauge_callback, for a counter the process keeps elsewhere (e.g. its CPU time);
+    /// `name` must end in `_total`.
+    void counter_callback(std::string_view name, std::string_view help, GaugeCallback fn);
 
     /// Exposition format 0.0.4: families sorted by name, series sorted by labels.
     [[nodiscard]] std::string render() const;
@@ -52,6 +55,7 @@ private:
     struct Family;
 
     Family& family(std::string_view name, std::string_view help, int kind);
+    void add_callback(std::string_view name, std::string_view help, int kind, GaugeCallback fn);
 
     mutable std::mutex mutex_;
     std::map<std::string, std::unique_ptr<Family>, std::less<>> families_;

@@ -229,7 +229,8 @@ std::map<std::string, Family> readme_metrics() {
     const auto end = readme.find("\n## ", begin + 1);
     std::istringstream in(readme.substr(begin, end - begin));
     std::map<std::string, Family> out;
-    const std::regex row(R"(\| `(kt_\w+)` \| (counter|gauge|histogram) \| ([^|]*) \|.*)");
+    const std::regex row(
+        R"(\| `((?:kt|process)_\w+)` \| (counter|gauge|histogram) \| ([^|]*) \|.*)");
     const std::regex label(R"(`(\w+)`)");
     for (std::string line; std::getline(in, line);) {
         std::smatch m;
@@ -268,11 +269,19 @@ TEST(DockerMetrics, DashboardAndReadmeMatchWhatTheWorkersExport) {
     }
 
     // Prometheus conventions (also the audit the README's table rests on).
+    // Besides the workers' own families, each process exports the standard process_* ones and
+    // kt_build_info, without a worker label.
+    for (const auto& name : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+                             "process_start_time_seconds", "process_open_fds", "process_max_fds",
+                             "kt_build_info"}) {
+        EXPECT_TRUE(exported.contains(name)) << name;
+    }
     for (const auto& [name, f] : exported) {
+        EXPECT_EQ(f.type == "counter", name.ends_with("_total")) << name << " is a " << f.type;
+        if (name.starts_with("process_") || name == "kt_build_info") continue;
         EXPECT_TRUE(
             std::regex_match(name, std::regex(R"(kt_(indexer|delayer|cascader)_[a-z0-9_]+)")))
             << name;
-        EXPECT_EQ(f.type == "counter", name.ends_with("_total")) << name << " is a " << f.type;
         if (name.find("duration") != std::string::npos ||
             name.find("lateness") != std::string::npos) {
             EXPECT_TRUE(name.ends_with("_seconds")) << name;

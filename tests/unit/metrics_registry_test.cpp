@@ -127,6 +127,25 @@ TEST(MetricsRegistry, GaugeCallbackIsEvaluatedAtEachRender) {
                                      "kt_consumer_lag{partition=\"1\",topic=\"products\"} 2\n");
 }
 
+TEST(MetricsRegistry, CounterCallbackRendersAsACounterAndKeepsCounterRules) {
+    Registry registry;
+    double cpu = 1.5;
+    registry.counter_callback("process_cpu_seconds_total", "CPU.", [&cpu] {
+        return std::vector<std::pair<Labels, double>>{{{}, cpu}};
+    });
+    EXPECT_EQ(registry.render(),
+              "# HELP process_cpu_seconds_total CPU.\n"
+              "# TYPE process_cpu_seconds_total counter\n"
+              "process_cpu_seconds_total 1.5\n");
+    cpu = 2.25;
+    EXPECT_NE(registry.render().find("process_cpu_seconds_total 2.25\n"), std::string::npos);
+    auto samples = [] { return std::vector<std::pair<Labels, double>>{}; };
+    EXPECT_THROW(registry.counter_callback("process_cpu_seconds", "CPU.", samples), kt::Error);
+    // One name is one type: a counter callback is not a gauge callback.
+    EXPECT_THROW(registry.gauge_callback("process_cpu_seconds_total", "CPU.", samples), kt::Error);
+    EXPECT_THROW(registry.counter("process_cpu_seconds_total", "CPU."), kt::Error);
+}
+
 TEST(MetricsRegistry, FailingGaugeCallbackRendersNoSamplesButKeepsTheRest) {
     Registry registry;
     registry.gauge_callback("kt_broken", "Broken.", []() -> std::vector<std::pair<Labels, double>> {
