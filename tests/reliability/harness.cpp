@@ -29,10 +29,11 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 std::uint64_t test_seed() {
-    if (const char* fixed = std::getenv("KT_RELIABILITY_SEED"); fixed != nullptr && *fixed) {
-        return std::stoull(fixed);
-    }
-    return std::random_device{}();
+    const char* fixed = std::getenv("KT_RELIABILITY_SEED");
+    const std::uint64_t seed =
+        fixed != nullptr && *fixed ? std::stoull(fixed) : std::uint64_t{std::random_device{}()};
+    std::cout << "seed=" << seed << std::endl;
+    return seed;
 }
 
 int free_port() {
@@ -537,6 +538,25 @@ ReportRow finish_run(Scenario& scenario, const std::string& fault, std::uint64_t
     record(r);
     if (out != nullptr) *out = convergence;
     return r;
+}
+
+::testing::AssertionResult nothing_lost(Scenario& scenario,
+                                        const Scenario::Convergence& convergence,
+                                        const ReportRow& row) {
+    std::vector<std::string> problems;
+    if (!convergence.converged) problems.push_back("not converged: " + examples(convergence.report));
+    if (row.lost != 0) problems.push_back(fmt::format("{} update(s) lost", row.lost));
+    const auto rows = static_cast<std::size_t>(scenario.options().rows);
+    if (row.checked != rows) {
+        problems.push_back(fmt::format("{} of {} rows checked", row.checked, rows));
+    }
+    if (const std::string dead = scenario.dead_workers(); !dead.empty()) {
+        problems.push_back("workers died: " + dead);
+    }
+    if (problems.empty()) return ::testing::AssertionSuccess();
+    std::string text;
+    for (const auto& p : problems) text += p + "\n";
+    return ::testing::AssertionFailure() << text << scenario.logs();
 }
 
 }  // namespace kt::reliability

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/worker_process.hpp"
@@ -21,7 +22,7 @@
 namespace kt::reliability {
 
 /// The fault tests' seed: KT_RELIABILITY_SEED when set (to replay a run), else a random one.
-/// Every test prints it.
+/// Printed (`seed=N`) so that a failed run can be replayed.
 [[nodiscard]] std::uint64_t test_seed();
 
 /// A free TCP port on 127.0.0.1 (free when asked; another process may take it meanwhile).
@@ -214,5 +215,11 @@ inline constexpr std::chrono::seconds kConvergeDeadline{180};
 /// row and returns it (with the convergence in `out` when given).
 ReportRow finish_run(Scenario& scenario, const std::string& fault, std::uint64_t seed,
                      std::string note, Scenario::Convergence* out = nullptr);
+
+/// What every fault test ends with: the index converged to its table, nothing lost, every row
+/// checked and no worker died on its own; a failure says which, with examples and the logs.
+[[nodiscard]] ::testing::AssertionResult nothing_lost(Scenario& scenario,
+                                                      const Scenario::Convergence& convergence,
+                                                      const ReportRow& row);
 
 }  // namespace kt::reliability

@@ -7,7 +7,6 @@
 #include <pqxx/pqxx>
 
 #include <chrono>
-#include <iostream>
 #include <random>
 #include <string>
 #include <thread>
@@ -34,7 +33,6 @@ ScenarioOptions on_stack(const std::string& postgres_url) {
 /// Three restarts of a private PostgreSQL at random moments, each down for 0.5 to 3 s.
 void restarts_lose_nothing(const std::string& mode) {
     const auto seed = test_seed();
-    std::cout << "seed=" << seed << std::endl;
     std::mt19937_64 rng(seed);
     PrivatePostgres pg;
     Scenario s(on_stack(pg.url()));
@@ -59,10 +57,7 @@ void restarts_lose_nothing(const std::string& mode) {
                                             s.writer_retries()),
                                 &c);
     EXPECT_GT(s.writer_retries(), 0) << "the writer never saw the server go; proves nothing";
-    EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
-    EXPECT_EQ(row.lost, 0U);
-    EXPECT_EQ(s.dead_workers(), "");
-    EXPECT_EQ(row.checked, static_cast<std::size_t>(s.options().rows));
+    EXPECT_TRUE(nothing_lost(s, c, row));
 }
 
 TEST(PostgresFaults, FastShutdownRestartsLoseNothing) { restarts_lose_nothing("fast"); }
@@ -71,7 +66,6 @@ TEST(PostgresFaults, ImmediateShutdownRestartsLoseNothing) { restarts_lose_nothi
 
 TEST(PostgresFaults, StatementTimeoutCancelsTheLoadWhichIsRetried) {
     const auto seed = test_seed();
-    std::cout << "seed=" << seed << std::endl;
     std::mt19937_64 rng(seed);
     ScenarioOptions o = on_stack(test::postgres_url());
     o.worker_pg_params = "options=-c%20statement_timeout%3D1000";
@@ -94,15 +88,11 @@ TEST(PostgresFaults, StatementTimeoutCancelsTheLoadWhichIsRetried) {
     EXPECT_NE(logs.find("statement timeout"), std::string::npos)
         << "no query was cancelled; the test proves nothing\n"
         << s.logs();
-    EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
-    EXPECT_EQ(row.lost, 0U);
-    EXPECT_EQ(s.dead_workers(), "");
-    EXPECT_EQ(row.checked, static_cast<std::size_t>(o.rows));
+    EXPECT_TRUE(nothing_lost(s, c, row));
 }
 
 TEST(PostgresFaults, TerminatedBackendsAreReconnected) {
     const auto seed = test_seed();
-    std::cout << "seed=" << seed << std::endl;
     std::mt19937_64 rng(seed);
     const std::string application = test::unique_name("relworkers");
     ScenarioOptions o = on_stack(test::postgres_url());
@@ -131,10 +121,7 @@ TEST(PostgresFaults, TerminatedBackendsAreReconnected) {
     const auto row = finish_run(s, "pg_terminate_backend of the workers", seed,
                                 fmt::format("terminated={}", terminated), &c);
     EXPECT_GT(terminated, 0) << "no worker connection was found; the test proves nothing";
-    EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
-    EXPECT_EQ(row.lost, 0U);
-    EXPECT_EQ(s.dead_workers(), "");
-    EXPECT_EQ(row.checked, static_cast<std::size_t>(o.rows));
+    EXPECT_TRUE(nothing_lost(s, c, row));
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <iostream>
 #include <random>
 #include <string>
 #include <thread>
@@ -61,7 +60,6 @@ std::string kill_repeatedly(Scenario& s, const std::vector<std::string>& victims
 
 TEST(WorkerKills, SeveralIndexersInOneGroupKilledAndRestarted) {
     const auto seed = test_seed();
-    std::cout << "seed=" << seed << std::endl;
     std::mt19937_64 rng(seed);
     Scenario s(shared_stack());
     const std::vector<std::string> indexers{"indexer-1", "indexer-2", "indexer-3"};
@@ -72,15 +70,11 @@ TEST(WorkerKills, SeveralIndexersInOneGroupKilledAndRestarted) {
     const auto note = kill_repeatedly(s, indexers, "kt-indexer", rng);
     Scenario::Convergence c;
     const auto row = finish_run(s, "SIGKILL kt-indexer (3 in a group)", seed, note, &c);
-    EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
-    EXPECT_EQ(row.lost, 0U);
-    EXPECT_EQ(s.dead_workers(), "");
-    EXPECT_EQ(row.checked, static_cast<std::size_t>(s.options().rows));
+    EXPECT_TRUE(nothing_lost(s, c, row));
 }
 
 TEST(WorkerKills, DelayersKilledAndRestartedReleaseEveryEnvelope) {
     const auto seed = test_seed();
-    std::cout << "seed=" << seed << std::endl;
     std::mt19937_64 rng(seed);
     Scenario s(shared_stack());
     s.start_worker("indexer", "kt-indexer");
@@ -93,15 +87,11 @@ TEST(WorkerKills, DelayersKilledAndRestartedReleaseEveryEnvelope) {
     const auto note = kill_repeatedly(s, delayers, "kt-delayer", rng);
     Scenario::Convergence c;
     const auto row = finish_run(s, "SIGKILL kt-delayer (2)", seed, note, &c);
-    EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
-    EXPECT_EQ(row.lost, 0U);
-    EXPECT_EQ(s.dead_workers(), "");
-    EXPECT_EQ(row.checked, static_cast<std::size_t>(s.options().rows));
+    EXPECT_TRUE(nothing_lost(s, c, row));
 }
 
 TEST(WorkerKills, CascadersKilledAndRestartedReachEveryChild) {
     const auto seed = test_seed();
-    std::cout << "seed=" << seed << std::endl;
     std::mt19937_64 rng(seed);
     Scenario s(shared_stack());
     s.start_worker("indexer", "kt-indexer");
@@ -114,10 +104,7 @@ TEST(WorkerKills, CascadersKilledAndRestartedReachEveryChild) {
     const auto note = kill_repeatedly(s, cascaders, "kt-cascader", rng);
     Scenario::Convergence c;
     const auto row = finish_run(s, "SIGKILL kt-cascader (2)", seed, note, &c);
-    EXPECT_TRUE(c.converged) << examples(c.report) << "\n" << s.logs();
-    EXPECT_EQ(row.lost, 0U);
-    EXPECT_EQ(s.dead_workers(), "");
-    EXPECT_EQ(row.checked, static_cast<std::size_t>(s.options().rows));
+    EXPECT_TRUE(nothing_lost(s, c, row));
 }
 
 }  // namespace
