@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/kafka/detail/conf.hpp"
 #include "lib/kafka/detail/handles.hpp"
 #include "lib/kafka/error.hpp"
 
@@ -10,7 +11,12 @@ namespace kt::kafka {
 std::vector<TopicMetadata> list_topics(rd_kafka_t* handle, std::chrono::milliseconds timeout) {
     const rd_kafka_metadata_t* raw = nullptr;
     const auto err = rd_kafka_metadata(handle, 1, nullptr, &raw, static_cast<int>(timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw KafkaError("cannot fetch Kafka metadata", err);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const std::string cause = detail::last_logged_error(handle);
+        throw KafkaError(cause.empty() ? "cannot fetch Kafka metadata"
+                                       : "cannot fetch Kafka metadata (last client error: " + cause + ")",
+                         err);
+    }
     const detail::MetadataPtr metadata(raw);
     std::vector<TopicMetadata> topics;
     topics.reserve(static_cast<std::size_t>(metadata->topic_cnt));

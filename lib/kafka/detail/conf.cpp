@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <map>
+#include <mutex>
+#include <string>
 
 #include "lib/error.hpp"
 #include "lib/log/log.hpp"
@@ -23,6 +26,37 @@ void set_property(rd_kafka_conf_t* conf, const std::string& name, const std::str
     }
 }
 
+/// The latest error-level log line per client name (librdkafka's names are never reused within
+/// a process). Bounded: a process that makes many clients keeps only recent ones.
+struct LoggedErrors {
+    static constexpr std::size_t kMaxClients = 64;
+    std::mutex mutex;
+    std::map<std::string, std::string, std::less<>> by_client;
+};
+
+LoggedErrors& logged_errors() {
+    static LoggedErrors errors;
+    return errors;
+}
+
+void remember_error(const rd_kafka_t* rk, const char* message) {
+    if (rk == nullptr) return;
+    auto& errors = logged_errors();
+    const std::lock_guard lock(errors.mutex);
+    if (errors.by_client.size() >= LoggedErrors::kMaxClients &&
+        errors.by_client.find(rd_kafka_name(rk)) == errors.by_client.end()) {
+        errors.by_client.clear();
+    }
+    // Drop librdkafka's thread prefix ("[thrd:HOST:PORT/bootstrap]: ").
+    std::string_view text(message);
+    if (text.starts_with("[thrd:")) {
+        if (const auto end = text.find("]: "); end != std::string_view::npos) {
+            text.remove_prefix(end + 3);
+        }
+    }
+    errors.by_client[rd_kafka_name(rk)] = std::string(text);
+}
+
 log::Level level_of(int syslog_level) {
     if (syslog_level <= 3) return log::Level::kError;
     if (syslog_level == 4) return log::Level::kWarn;
@@ -32,6 +66,7 @@ log::Level level_of(int syslog_level) {
 
 void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
     auto kt_level = level_of(level);
+    if (kt_level == log::Level::kError) remember_error(rk, message);
     // One config file serves consumers and producers alike: a consumer-only property handed to
     // a producer (or the reverse) is expected, not worth a warning.
     if (std::string_view(facility) == "CONFWARN" &&
@@ -65,6 +100,13 @@ ConfPtr make_conf(const Options& options, const Defaults& defaults) {
     rd_kafka_conf_set_log_cb(conf.get(), on_log);
     rd_kafka_conf_set_error_cb(conf.get(), on_error);
     return conf;
+}
+
+std::string last_logged_error(const rd_kafka_t* rk) {
+    auto& errors = logged_errors();
+    const std::lock_guard lock(errors.mutex);
+    const auto it = errors.by_client.find(std::string_view(rd_kafka_name(rk)));
+    return it == errors.by_client.end() ? std::string() : it->second;
 }
 
 HandlePtr make_handle(rd_kafka_type_t type, ConfPtr& conf) {
