@@ -1,17 +1,16 @@
 #include "workers/cascader/cascader.hpp"
 
-#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
-#include "lib/config/redact.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
 #include "lib/metrics/histogram.hpp"
 #include "lib/pg/error.hpp"
 #include "lib/wire/messages.hpp"
 #include "workers/common/batch_plan.hpp"
+#include "workers/common/group_loop.hpp"
 
 namespace kt::workers {
 
@@ -80,25 +79,15 @@ Cascader::Cascader(const config::Config& config, const config::CascadeConfig& ca
           kafka::Options::from_config(config.kafka,
                                       kafka::group_id(config.kafka, "cascader", cascade.name)),
           cascade.topic, "cascade " + cascade.name)) {
-    registry.gauge_callback(
-        "kt_cascader_consumer_lag", "Messages on the parent topic not yet committed, per partition",
-        [this] {
-            std::vector<std::pair<metrics::Labels, double>> out;
-            for (const auto& [partition, lag] : consumer_->lag()) {
-                out.push_back(
-                    {{{"cascade", cascade_.name}, {"partition", std::to_string(partition)}},
-                     static_cast<double>(lag)});
-            }
-            return out;
-        });
+    export_lag(registry, "kt_cascader_consumer_lag",
+               "Messages on the parent topic not yet committed, per partition",
+               {{"cascade", cascade.name}}, *consumer_);
 }
 
 Cascader::~Cascader() = default;
 
 http::Check Cascader::health(std::chrono::milliseconds stall_timeout) {
-    std::int64_t total = 0;
-    for (const auto& [partition, n] : consumer_->lag()) total += n;
-    return liveness_.check(Clock::now(), total, stall_timeout);
+    return group_health(liveness_, *consumer_, stall_timeout);
 }
 
 http::Check Cascader::readiness() const {
@@ -106,33 +95,14 @@ http::Check Cascader::readiness() const {
 }
 
 http::GroupStatus Cascader::status() const {
-    http::GroupStatus s;
-    s.worker = "cascader";
-    s.name = cascade_.name;
-    s.group = kafka::group_id(config_.kafka, "cascader", cascade_.name);
-    s.topic = cascade_.topic;
-    s.dead_letter_topic = cascade_.dead_letter_topic;
-    s.dead_letters = static_cast<std::int64_t>(metrics_.dead_letters.value());
-    std::tie(s.last_error, s.last_error_at) = retry_.last_error();
-    s.partitions = consumer_->partitions();
-    return s;
+    return group_status({"cascader", cascade_.name,
+                         kafka::group_id(config_.kafka, "cascader", cascade_.name), cascade_.topic,
+                         cascade_.dead_letter_topic},
+                        *consumer_, retry_, metrics_.dead_letters.value());
 }
 
 void Cascader::run(std::stop_token stop) {
-    // As the indexer: an association query that cannot run (a missing table or column) is
-    // reported at start, not ready and retried with backoff until it runs, consuming nothing
-    // meanwhile. An unreachable PostgreSQL does not hold the loop here.
-    (void)retry_.run(stop, [&] {
-        try {
-            query_.check();
-        } catch (const pg::QueryError& e) {
-            log::error("cascade {}: its query cannot run; not ready until it can: {}",
-                       cascade_.name, config::redact(e.what()));
-            throw;
-        } catch (const kt::Error&) {
-        }
-        return true;
-    });
+    wait_until_query_runs(stop, retry_, "cascade " + cascade_.name, [&] { query_.check(); });
     const auto max = static_cast<std::size_t>(cascade_.batch_size);
     while (!stop.stop_requested()) {
         liveness_.beat(Clock::now());

@@ -3,7 +3,6 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -15,6 +14,7 @@
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
 #include "lib/pg/error.hpp"
+#include "workers/common/group_loop.hpp"
 
 namespace kt::workers {
 
@@ -96,16 +96,19 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
         kafka::Options::from_config(config.kafka,
                                     kafka::group_id(config.kafka, "indexer", index.name)),
         index.topic, "index " + index.name);
-    registry.gauge_callback(
-        "kt_indexer_consumer_lag", "Messages on the topic not yet committed, per partition",
-        [this] {
-            std::vector<std::pair<metrics::Labels, double>> out;
-            for (const auto& [partition, lag] : lag()) {
-                out.push_back({{{"index", index_.name}, {"partition", std::to_string(partition)}},
-                               static_cast<double>(lag)});
-            }
-            return out;
-        });
+    // The alias (created with its physical index when missing) is made sure of now, so that
+    // what Elasticsearch refuses for good (401/403, a mappings file it rejects, an index named
+    // like the alias) stops the process with the reason. One that cannot answer yet (no
+    // connection, 429, 5xx) is waited for in run() instead.
+    try {
+        ensure_alias();
+    } catch (const kt::Error& e) {
+        if (!e.retryable()) throw;
+        alias_pending_ = true;
+    }
+    export_lag(registry, "kt_indexer_consumer_lag",
+               "Messages on the topic not yet committed, per partition", {{"index", index.name}},
+               *consumer_);
 }
 
 std::map<std::int32_t, std::int64_t> Indexer::lag() const {
@@ -113,9 +116,7 @@ std::map<std::int32_t, std::int64_t> Indexer::lag() const {
 }
 
 http::Check Indexer::health(std::chrono::milliseconds stall_timeout) {
-    std::int64_t total = 0;
-    for (const auto& [partition, n] : lag()) total += n;
-    return liveness_.check(Clock::now(), total, stall_timeout);
+    return group_health(liveness_, *consumer_, stall_timeout);
 }
 
 http::Check Indexer::readiness() const {
@@ -123,16 +124,10 @@ http::Check Indexer::readiness() const {
 }
 
 http::GroupStatus Indexer::status() const {
-    http::GroupStatus s;
-    s.worker = "indexer";
-    s.name = index_.name;
-    s.group = kafka::group_id(config_.kafka, "indexer", index_.name);
-    s.topic = index_.topic;
-    s.dead_letter_topic = index_.dead_letter_topic;
-    s.dead_letters = static_cast<std::int64_t>(metrics_.dead_letters.value());
-    std::tie(s.last_error, s.last_error_at) = retry_.last_error();
-    s.partitions = consumer_->partitions();
-    return s;
+    return group_status({"indexer", index_.name,
+                         kafka::group_id(config_.kafka, "indexer", index_.name), index_.topic,
+                         index_.dead_letter_topic},
+                        *consumer_, retry_, metrics_.dead_letters.value());
 }
 
 Indexer::~Indexer() = default;
@@ -148,38 +143,28 @@ void Indexer::ensure_alias() const {
         (void)admin.ensure_alias(index_.name, index_.mappings_file,
                                  std::chrono::system_clock::now());
     } catch (const kt::Error& e) {
-        log::error("index {}: cannot make sure its alias exists; not ready until it can: {}",
-                   index_.name, config::redact(e.what()));
+        if (e.retryable()) {
+            log::error("index {}: cannot make sure its alias exists; not ready until it can: {}",
+                       index_.name, config::redact(e.what()));
+        }
         throw;
     }
 }
 
 void Indexer::run(std::stop_token stop) {
-    // The alias comes first (created with its physical index when missing). An Elasticsearch
-    // that cannot be reached or answers with an error keeps the indexer not ready, retried with
-    // backoff, rather than exiting into a restart loop; nothing is consumed meanwhile.
-    if (!retry_.run(stop, [&] {
+    // An Elasticsearch that did not answer at start (see the constructor) keeps the indexer not
+    // ready, retried with backoff, rather than exiting into a restart loop; nothing is consumed
+    // until the alias exists.
+    if (alias_pending_ && !retry_.run(stop, [&] {
             ensure_alias();
             return true;
         })) {
         consumer_->close();
         return;
     }
-    // A query that cannot run (a missing table or column) is reported at start rather than at
-    // the first message: not ready, logged and retried with backoff until it runs (a migration
-    // may create the table), consuming nothing meanwhile. An unreachable PostgreSQL does not
-    // hold the loop here: the batches wait for it as they always do.
-    (void)retry_.run(stop, [&] {
-        try {
-            connect_loader();
-            loader_->check();
-        } catch (const pg::QueryError& e) {
-            log::error("index {}: its query cannot run; not ready until it can: {}", index_.name,
-                       config::redact(e.what()));
-            throw;
-        } catch (const kt::Error&) {
-        }
-        return true;
+    wait_until_query_runs(stop, retry_, "index " + index_.name, [&] {
+        connect_loader();
+        loader_->check();
     });
     while (!stop.stop_requested()) {
         liveness_.beat(Clock::now());

@@ -89,7 +89,8 @@ private:
                         std::vector<std::string>& rejected_ids,
                         std::vector<std::string>& rejected_reasons);
     void connect_loader();
-    /// Creates the alias with its physical index when missing; throws kt::Error, logged.
+    /// Creates the alias with its physical index when missing; throws kt::Error (logged when
+    /// retryable).
     void ensure_alias() const;
 
     const config::Config& config_;
@@ -97,6 +98,7 @@ private:
     IndexerMetrics metrics_;
     http::Liveness liveness_;
     BatchRetry retry_;
+    bool alias_pending_ = false;  ///< Elasticsearch did not answer at start: run() waits for it
     MessageParser parser_;
     std::unique_ptr<DeadLetterWriter> dead_letters_;
     std::unique_ptr<BatchConsumer> consumer_;
