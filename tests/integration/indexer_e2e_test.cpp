@@ -166,7 +166,10 @@ public:
                 ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + 1000)));
             const auto res = client.Post("/" + alias() + "/_mget", json{{"ids", chunk}}.dump(),
                                          "application/json");
-            if (!res || res->status != 200) return {"<_mget failed>"};
+            if (!res) return {"<_mget failed: " + httplib::to_string(res.error()) + ">"};
+            if (res->status != 200) {
+                return {fmt::format("<_mget answered {}: {}>", res->status, res->body)};
+            }
             const json docs = json::parse(res->body).at("docs");
             for (const auto& d : docs) {
                 const std::string id = d.at("_id");
