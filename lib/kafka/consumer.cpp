@@ -45,8 +45,6 @@ Consumer::Consumer(const Options& options, RebalanceHooks hooks) : hooks_(std::m
     rd_kafka_conf_set_rebalance_cb(conf.get(), &Consumer::rebalance_trampoline);
     handle_ = detail::make_handle(RD_KAFKA_CONSUMER, conf);
     rd_kafka_poll_set_consumer(handle_.get());
-    queue_.reset(rd_kafka_queue_get_consumer(handle_.get()));
-    if (!queue_) throw Error("the Kafka consumer has no consumer queue");
 }
 
 Consumer::~Consumer() {
@@ -79,31 +77,13 @@ std::optional<Message> Consumer::poll(std::chrono::milliseconds timeout) {
 
 std::size_t Consumer::poll_batch(std::vector<Message>& out, std::size_t max,
                                  std::chrono::milliseconds timeout) {
-    // One queue call takes what is already there (one lock, one app-poll mark, not one per
-    // message as rd_kafka_consumer_poll does); only an empty queue waits, for one event.
-    std::size_t appended = take(out, max, 0);
-    if (appended == 0 && max > 0 && timeout.count() > 0 && take(out, 1, ms(timeout)) > 0) {
-        appended = 1 + take(out, max - 1, 0);
-    }
-    rethrow_hook_error();
-    return appended;
-}
-
-std::size_t Consumer::take(std::vector<Message>& out, std::size_t max, int timeout_ms) {
-    if (max == 0) return 0;
-    taken_.resize(max);
-    const auto count = rd_kafka_consume_batch_queue(queue_.get(), timeout_ms, taken_.data(), max);
-    if (count < 0) {
-        throw KafkaError("cannot read the consumer queue", rd_kafka_last_error());
-    }
     std::size_t appended = 0;
-    // Own every message first, so that a throw below still destroys the rest.
-    std::vector<Message> events;
-    events.reserve(static_cast<std::size_t>(count));
-    for (ssize_t i = 0; i < count; ++i) {
-        events.emplace_back(detail::MessagePtr(taken_[static_cast<std::size_t>(i)]));
-    }
-    for (auto& message : events) {
+    int wait_ms = ms(timeout);
+    while (appended < max) {
+        detail::MessagePtr raw(rd_kafka_consumer_poll(handle_.get(), wait_ms));
+        wait_ms = 0;
+        if (!raw) break;
+        Message message(std::move(raw));
         if (message.is_error()) {
             throw_if_fatal(message);
             log::warn("kafka consumer: {} ({})", message.error_text(),
@@ -113,6 +93,7 @@ std::size_t Consumer::take(std::vector<Message>& out, std::size_t max, int timeo
         out.push_back(std::move(message));
         ++appended;
     }
+    rethrow_hook_error();
     return appended;
 }
 

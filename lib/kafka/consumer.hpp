@@ -91,16 +91,11 @@ private:
                   const rd_kafka_topic_partition_list_t* partitions) noexcept;
     void rethrow_hook_error();
     void throw_if_fatal(const Message& message) const;
-    /// Takes up to `max` events off the consumer queue in one call, waiting up to `timeout_ms`
-    /// (librdkafka waits the whole timeout unless `max` arrive); appends the messages to `out`.
-    std::size_t take(std::vector<Message>& out, std::size_t max, int timeout_ms);
 
     RebalanceHooks hooks_;
     std::exception_ptr hook_error_;
     bool closed_ = false;
-    std::vector<rd_kafka_message_t*> taken_;  ///< scratch array for rd_kafka_consume_batch_queue
-    detail::HandlePtr handle_;  // destroyed after queue_, while hooks_ is still alive
-    detail::QueuePtr queue_;    // the consumer queue; released before the handle
+    detail::HandlePtr handle_;  // last: destroyed first, while hooks_ is still alive
 };
 
 }  // namespace kt::kafka
