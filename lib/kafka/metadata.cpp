@@ -13,9 +13,9 @@ std::vector<TopicMetadata> list_topics(rd_kafka_t* handle, std::chrono::millisec
     const auto err = rd_kafka_metadata(handle, 1, nullptr, &raw, static_cast<int>(timeout.count()));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         const std::string cause = detail::last_logged_error(handle);
-        throw KafkaError(cause.empty() ? "cannot fetch Kafka metadata"
-                                       : "cannot fetch Kafka metadata (last client error: " + cause + ")",
-                         err);
+        std::string what = "cannot fetch Kafka metadata";
+        if (!cause.empty()) what += " (last client error: " + cause + ")";
+        throw KafkaError(what, err);
     }
     const detail::MetadataPtr metadata(raw);
     std::vector<TopicMetadata> topics;

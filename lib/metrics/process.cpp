@@ -90,16 +90,15 @@ std::vector<std::pair<Labels, double>> one(std::optional<double> value) {
 }  // namespace
 
 void register_process_metrics(Registry& registry, std::string_view version) {
-    registry.counter_callback("process_cpu_seconds_total",
-                              "Total user and system CPU time spent in seconds.", [] {
-                                  rusage usage{};
-                                  if (getrusage(RUSAGE_SELF, &usage) != 0) return one({});
-                                  const auto seconds = [](const timeval& t) {
-                                      return static_cast<double>(t.tv_sec) +
-                                             static_cast<double>(t.tv_usec) / 1e6;
-                                  };
-                                  return one(seconds(usage.ru_utime) + seconds(usage.ru_stime));
-                              });
+    registry.counter_callback(
+        "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", [] {
+            rusage usage{};
+            if (getrusage(RUSAGE_SELF, &usage) != 0) return one({});
+            const auto seconds = [](const timeval& t) {
+                return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+            };
+            return one(seconds(usage.ru_utime) + seconds(usage.ru_stime));
+        });
     registry.gauge_callback("process_resident_memory_bytes", "Resident memory size in bytes.", [] {
         return one(procfs::resident_bytes(read_file("/proc/self/statm"), sysconf(_SC_PAGESIZE)));
     });
@@ -119,10 +118,11 @@ void register_process_metrics(Registry& registry, std::string_view version) {
     });
     // The start time does not change: read once.
     if (const auto boot = procfs::boot_time(read_file("/proc/stat"))) {
-        if (const auto start = procfs::start_time(read_file("/proc/self/stat"), *boot,
-                                                   sysconf(_SC_CLK_TCK))) {
-            registry.gauge("process_start_time_seconds",
-                           "Start time of the process since unix epoch in seconds.")
+        if (const auto start =
+                procfs::start_time(read_file("/proc/self/stat"), *boot, sysconf(_SC_CLK_TCK))) {
+            registry
+                .gauge("process_start_time_seconds",
+                       "Start time of the process since unix epoch in seconds.")
                 .set(*start);
         }
     }

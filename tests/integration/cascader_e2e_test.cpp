@@ -356,8 +356,8 @@ TEST(CascaderE2e, QueryOnAMissingTableIsReportedAtStartAndRetriedUntilItExists) 
     ASSERT_TRUE(port.has_value()) << cascader->log();
 
     // Before any parent arrives: a clear log line naming the table, not ready, still running.
-    ASSERT_TRUE(cascader->wait_for_log("relation \"" + shop.products() + "\" does not exist",
-                                       kDeadline, 2))
+    ASSERT_TRUE(
+        cascader->wait_for_log("relation \"" + shop.products() + "\" does not exist", kDeadline, 2))
         << cascader->log();
     EXPECT_TRUE(cascader->running()) << cascader->log();
     const auto [status, body] = test::http_get(*port, "/readyz");
@@ -365,14 +365,15 @@ TEST(CascaderE2e, QueryOnAMissingTableIsReportedAtStartAndRetriedUntilItExists) 
     EXPECT_THAT(body, ::testing::HasSubstr(shop.products()));
 
     // A migration creates the table: the same process goes on and cascades.
-    shop.exec(fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, title text NOT NULL, "
-                          "brand_id bigint NOT NULL)",
-                          shop.products()));
+    shop.exec(
+        fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, title text NOT NULL, "
+                    "brand_id bigint NOT NULL)",
+                    shop.products()));
     shop.brand_with_products(1, "Acme", 1, 3);
     shop.announce(shop.brands(), {"1"});
     ASSERT_TRUE(cascader->wait_for_log("3 child id(s)", kDeadline)) << cascader->log();
-    EXPECT_TRUE(test::wait_until([&] { return test::http_get(*port, "/readyz").first == 200; },
-                                 kDeadline))
+    EXPECT_TRUE(
+        test::wait_until([&] { return test::http_get(*port, "/readyz").first == 200; }, kDeadline))
         << test::http_get(*port, "/readyz").second;
     cascader->terminate();
     EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();

@@ -271,9 +271,9 @@ TEST(DockerMetrics, DashboardAndReadmeMatchWhatTheWorkersExport) {
     // Prometheus conventions (also the audit the README's table rests on).
     // Besides the workers' own families, each process exports the standard process_* ones and
     // kt_build_info, without a worker label.
-    for (const auto& name : {"process_cpu_seconds_total", "process_resident_memory_bytes",
-                             "process_start_time_seconds", "process_open_fds", "process_max_fds",
-                             "kt_build_info"}) {
+    for (const auto& name :
+         {"process_cpu_seconds_total", "process_resident_memory_bytes",
+          "process_start_time_seconds", "process_open_fds", "process_max_fds", "kt_build_info"}) {
         EXPECT_TRUE(exported.contains(name)) << name;
     }
     for (const auto& [name, f] : exported) {

@@ -213,8 +213,7 @@ TEST_F(KafkaSecurity, WrongPasswordAndWrongCaFailClearly) {
         "check --config '" +
         write_config(b->bootstrap(), sasl_ssl(kPassword, certs_.other_ca_file()), "ca.yaml") + "'");
     EXPECT_EQ(bad_ca.exit_code, 1) << bad_ca.output;
-    EXPECT_THAT(kafka_line(bad_ca.output), HasSubstr("certificate verify failed"))
-        << bad_ca.output;
+    EXPECT_THAT(kafka_line(bad_ca.output), HasSubstr("certificate verify failed")) << bad_ca.output;
     EXPECT_THAT(bad_ca.output, Not(HasSubstr(kPassword)));
 }
 

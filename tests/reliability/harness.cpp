@@ -544,7 +544,9 @@ ReportRow finish_run(Scenario& scenario, const std::string& fault, std::uint64_t
                                         const Scenario::Convergence& convergence,
                                         const ReportRow& row) {
     std::vector<std::string> problems;
-    if (!convergence.converged) problems.push_back("not converged: " + examples(convergence.report));
+    if (!convergence.converged) {
+        problems.push_back("not converged: " + examples(convergence.report));
+    }
     if (row.lost != 0) problems.push_back(fmt::format("{} update(s) lost", row.lost));
     const auto rows = static_cast<std::size_t>(scenario.options().rows);
     if (row.checked != rows) {

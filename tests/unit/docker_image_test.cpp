@@ -206,8 +206,8 @@ TEST(DockerImage, RuntimePackagesAreTheLinkedLibraries) {
     // A sanitizer build (scripts/test-sanitize.sh) links the sanitizer runtimes; the image is
     // never built that way.
     std::erase_if(linked, [](const std::string& p) {
-        return p.starts_with("libasan") || p.starts_with("libubsan") ||
-               p.starts_with("liblsan") || p.starts_with("libtsan");
+        return p.starts_with("libasan") || p.starts_with("libubsan") || p.starts_with("liblsan") ||
+               p.starts_with("libtsan");
     });
     ASSERT_FALSE(linked.empty());
     for (const auto& p : linked) {

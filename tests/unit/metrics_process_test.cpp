@@ -70,9 +70,8 @@ TEST(ProcessMetrics, ThisProcessHasPlausibleValues) {
 
     const auto start = sample(text, "process_start_time_seconds");
     ASSERT_TRUE(start.has_value()) << text;
-    const double now = std::chrono::duration<double>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+    const double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     EXPECT_LE(*start, now + 1.0);
     EXPECT_GT(*start, now - 24 * 3600.0);  // the test binary started within the day
 }

@@ -95,10 +95,10 @@ http::Check Cascader::readiness() const {
 }
 
 http::GroupStatus Cascader::status() const {
-    return group_status({"cascader", cascade_.name,
-                         kafka::group_id(config_.kafka, "cascader", cascade_.name), cascade_.topic,
-                         cascade_.dead_letter_topic},
-                        *consumer_, retry_, metrics_.dead_letters.value());
+    return group_status(
+        {"cascader", cascade_.name, kafka::group_id(config_.kafka, "cascader", cascade_.name),
+         cascade_.topic, cascade_.dead_letter_topic},
+        *consumer_, retry_, metrics_.dead_letters.value());
 }
 
 void Cascader::run(std::stop_token stop) {

@@ -39,8 +39,7 @@ struct GroupIdentity {
 };
 
 /// The status page's row of one loop: identity, partitions, dead letters, latest error.
-[[nodiscard]] http::GroupStatus group_status(GroupIdentity identity,
-                                             const BatchConsumer& consumer,
+[[nodiscard]] http::GroupStatus group_status(GroupIdentity identity, const BatchConsumer& consumer,
                                              const BatchRetry& retry, double dead_letters);
 
 /// At start, before consuming: runs `check` (the loop's query with no ids) until it does not

@@ -124,10 +124,10 @@ http::Check Indexer::readiness() const {
 }
 
 http::GroupStatus Indexer::status() const {
-    return group_status({"indexer", index_.name,
-                         kafka::group_id(config_.kafka, "indexer", index_.name), index_.topic,
-                         index_.dead_letter_topic},
-                        *consumer_, retry_, metrics_.dead_letters.value());
+    return group_status(
+        {"indexer", index_.name, kafka::group_id(config_.kafka, "indexer", index_.name),
+         index_.topic, index_.dead_letter_topic},
+        *consumer_, retry_, metrics_.dead_letters.value());
 }
 
 Indexer::~Indexer() = default;
@@ -137,8 +137,8 @@ void Indexer::connect_loader() {
 }
 
 void Indexer::ensure_alias() const {
-    es::IndexAdmin admin(std::make_unique<es::CurlTransport>(es::Options::from_config(
-        config_.elasticsearch, config_.elasticsearch.compression)));
+    es::IndexAdmin admin(std::make_unique<es::CurlTransport>(
+        es::Options::from_config(config_.elasticsearch, config_.elasticsearch.compression)));
     try {
         (void)admin.ensure_alias(index_.name, index_.mappings_file,
                                  std::chrono::system_clock::now());
