@@ -111,10 +111,6 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
                *consumer_);
 }
 
-std::map<std::int32_t, std::int64_t> Indexer::lag() const {
-    return consumer_->lag();
-}
-
 http::Check Indexer::health(std::chrono::milliseconds stall_timeout) {
     return group_health(liveness_, *consumer_, stall_timeout);
 }
@@ -154,13 +150,12 @@ void Indexer::ensure_alias() const {
 void Indexer::run(std::stop_token stop) {
     // An Elasticsearch that did not answer at start (see the constructor) keeps the indexer not
     // ready, retried with backoff, rather than exiting into a restart loop; nothing is consumed
-    // until the alias exists.
-    if (alias_pending_ && !retry_.run(stop, [&] {
+    // until the alias exists (a stop during the wait skips the rest of run() to the close).
+    if (alias_pending_) {
+        (void)retry_.run(stop, [&] {
             ensure_alias();
             return true;
-        })) {
-        consumer_->close();
-        return;
+        });
     }
     wait_until_query_runs(stop, retry_, "index " + index_.name, [&] {
         connect_loader();

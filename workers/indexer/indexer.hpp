@@ -2,8 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -76,8 +74,6 @@ public:
     [[nodiscard]] http::Check readiness() const override;
     /// /status.json: partitions of the index's topic, dead letters, last batch error.
     [[nodiscard]] http::GroupStatus status() const override;
-    /// Messages not yet committed, per assigned partition (from cached watermarks). Thread-safe.
-    [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const;
 
 private:
     struct Pending;
