@@ -181,22 +181,26 @@ LoadResult RowLoader::run_load(const std::string& id_array) {
         }
     }
 
-    out.rows.reserve(result.size());
+    // pqxx::result is a shared handle on libpq's result: the views below stay valid while any
+    // copy of `storage` lives.
+    auto storage = std::make_shared<const pqxx::result>(result);
+    out.rows.reserve(storage->size());
     std::size_t null_rows = 0;
-    for (const pqxx::row& row : result) {
+    for (const pqxx::row& row : *storage) {
         const pqxx::field id = row[id_column];
         const pqxx::field doc = row[doc_column];
         if (id.is_null() || doc.is_null()) {
             ++null_rows;
             continue;
         }
-        out.rows.push_back(
-            Row{std::string(id.c_str(), id.size()), std::string(doc.c_str(), doc.size())});
+        out.rows.push_back(LoadedRow{std::string_view(id.c_str(), id.size()),
+                                     std::string_view(doc.c_str(), doc.size())});
     }
     if (null_rows > 0) {
         log::warn("index '{}': {} of {} rows had a NULL id or doc and were left out", index_.name,
                   null_rows, result.size());
     }
+    out.storage = std::move(storage);
     return out;
 }
 

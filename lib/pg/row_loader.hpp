@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lib/config/config.hpp"
@@ -17,13 +18,21 @@ struct Row {
     std::string doc;  ///< the `doc` column's JSON text, passed to Elasticsearch verbatim
 };
 
-/// What one load read, all from one snapshot.
+/// One row of a load, viewing the text of the query result that its LoadResult keeps alive.
+struct LoadedRow {
+    std::string_view id;   ///< the `id` column as text: the Elasticsearch `_id`
+    std::string_view doc;  ///< the `doc` column's JSON text, passed to Elasticsearch verbatim
+};
+
+/// What one load read, all from one snapshot. The rows view the server's result as received,
+/// without a copy per row; copies of a LoadResult share it.
 struct LoadResult {
-    std::vector<Row> rows;  ///< ids the query did not return are absent (their documents go)
+    std::vector<LoadedRow> rows;  ///< ids the query did not return are absent (their docs go)
     /// Transactions completed as of the snapshot (up to a constant): strictly larger for a
     /// snapshot that sees a commit an earlier snapshot did not; the external version of every
     /// document of this load.
     std::int64_t version = 0;
+    std::shared_ptr<const void> storage;  ///< what `rows` view (empty when they view literals)
 };
 
 /// Connection settings that are not in the URL.

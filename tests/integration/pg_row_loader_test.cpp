@@ -85,7 +85,7 @@ LoaderOptions options_named(const std::string& application_name) {
 /// Rows as id → doc, for order-independent comparisons.
 std::map<std::string, std::string> by_id(const LoadResult& result) {
     std::map<std::string, std::string> out;
-    for (const Row& row : result.rows) out.emplace(row.id, row.doc);
+    for (const LoadedRow& row : result.rows) out.emplace(row.id, row.doc);
     return out;
 }
 

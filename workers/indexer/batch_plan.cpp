@@ -10,7 +10,7 @@ namespace kt::workers {
 std::vector<es::BulkAction> plan_actions(std::span<const LoadedSlice> slices) {
     std::vector<es::BulkAction> actions;
     for (const auto& slice : slices) {
-        std::unordered_map<std::string_view, const pg::Row*> found;
+        std::unordered_map<std::string_view, const pg::LoadedRow*> found;
         found.reserve(slice.result->rows.size());
         for (const auto& row : slice.result->rows) found.emplace(row.id, &row);
         for (const auto& id : slice.ids) {

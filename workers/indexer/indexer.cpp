@@ -71,7 +71,9 @@ struct Indexer::Pending {
     std::vector<kafka::Message> messages;
     bool parsed = false;
     std::vector<BatchEntry> entries;
-    std::unordered_multimap<std::string, std::size_t> messages_of_id;
+    std::vector<std::size_t> message_of_entry;  ///< index into `messages` of each entry
+    /// Built on the first dead letter by id only: most batches have none.
+    std::unordered_multimap<std::string_view, std::size_t> messages_of_id;
     std::size_t poison = 0;
     BatchDeadLetters dead;
 };
@@ -203,6 +205,7 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
     auto send_dead = [&](std::size_t i, const std::string& reason) { batch.dead.add(i, reason); };
     if (!batch.parsed) {
         batch.entries.reserve(batch.messages.size());
+        batch.message_of_entry.reserve(batch.messages.size());
         for (std::size_t i = 0; i < batch.messages.size(); ++i) {
             const auto& m = batch.messages[i];
             ParsedMessage parsed = parser_.parse(m.payload());
@@ -211,13 +214,12 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
                 ++batch.poison;
                 continue;
             }
-            batch.messages_of_id.emplace(parsed.id, i);
+            batch.message_of_entry.push_back(i);
             batch.entries.push_back({m.partition(), m.offset(), std::move(parsed.id)});
         }
         batch.parsed = true;
     }
     const auto& entries = batch.entries;
-    const auto& messages_of_id = batch.messages_of_id;
     const std::size_t poison = batch.poison;
 
     std::vector<pg::LoadResult> results;
@@ -229,8 +231,13 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
         connect_loader();
         load_isolating(std::move(ids), results, slice_ids, rejected_ids, rejected_reasons);
     }
-    auto dead_letter_id = [&](const std::string& id, const std::string& reason) {
-        const auto [first, last] = messages_of_id.equal_range(id);
+    auto dead_letter_id = [&](std::string_view id, const std::string& reason) {
+        if (batch.messages_of_id.empty()) {
+            for (std::size_t e = 0; e < entries.size(); ++e) {
+                batch.messages_of_id.emplace(entries[e].id, batch.message_of_entry[e]);
+            }
+        }
+        const auto [first, last] = batch.messages_of_id.equal_range(id);
         for (auto it = first; it != last; ++it) send_dead(it->second, reason);
     };
     for (std::size_t i = 0; i < rejected_ids.size(); ++i) {
@@ -255,7 +262,7 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
         for (std::size_t i = 0; i < actions.size(); ++i) {
             const auto& item = written.items[i];
             if (item.outcome == es::Outcome::kDead) {
-                dead_letter_id(std::string(actions[i].id),
+                dead_letter_id(actions[i].id,
                                fmt::format("elasticsearch {} {}: {}", item.status, item.error_type,
                                            item.error_reason));
             } else if (actions[i].op == es::BulkAction::Op::kIndex) {
