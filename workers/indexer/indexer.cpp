@@ -262,9 +262,8 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
         for (std::size_t i = 0; i < actions.size(); ++i) {
             const auto& item = written.items[i];
             if (item.outcome == es::Outcome::kDead) {
-                dead_letter_id(actions[i].id,
-                               fmt::format("elasticsearch {} {}: {}", item.status, item.error_type,
-                                           item.error_reason));
+                dead_letter_id(actions[i].id, fmt::format("elasticsearch {} {}: {}", item.status,
+                                                          item.error_type, item.error_reason));
             } else if (actions[i].op == es::BulkAction::Op::kIndex) {
                 ++indexed;
             } else {
