@@ -6,6 +6,7 @@
 #include <set>
 
 #include "tools/es-standin/names.hpp"
+#include "tools/es-standin/response_filter.hpp"
 #include "tools/es-standin/settings.hpp"
 
 namespace kt::tools::standin {
@@ -61,6 +62,16 @@ Router::Router(Clock clock)
       search_(catalog_, clock_) {}
 
 ApiResponse Router::handle(const ApiRequest& request) {
+    ApiResponse response = answer(request);
+    // Like Elasticsearch, `filter_path` shapes every JSON answer, errors included.
+    const auto filter = ResponseFilter::from_params(request.params);
+    if (filter && !response.body.empty() && response.content_type == "application/json") {
+        response.body = filter->apply(response.body);
+    }
+    return response;
+}
+
+ApiResponse Router::answer(const ApiRequest& request) {
     try {
         return route(request);
     } catch (const ApiError& error) {

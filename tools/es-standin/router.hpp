@@ -27,6 +27,7 @@ public:
     StandinStats& stats() { return stats_; }
 
 private:
+    ApiResponse answer(const ApiRequest& request);
     ApiResponse route(const ApiRequest& request);
     ApiResponse index_admin(const ApiRequest& request);
     ApiResponse alias_api(const ApiRequest& request);
