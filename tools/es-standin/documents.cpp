@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <optional>
 #include <set>
 
 #include "tools/es-standin/names.hpp"
 #include "tools/es-standin/query.hpp"
+#include "tools/es-standin/response_filter.hpp"
 #include "tools/es-standin/source_shape.hpp"
 
 namespace kt::tools::standin {
@@ -141,6 +144,117 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
+namespace {
+
+/// Members of a bulk item's answer, in Elasticsearch's order.
+enum BulkField : std::size_t {
+    kIndexField,
+    kIdField,
+    kVersionField,
+    kResultField,
+    kShardsField,
+    kSeqNoField,
+    kPrimaryTermField,
+    kStatusField,
+    kErrorField,
+    kGetField,
+    kBulkFieldCount
+};
+constexpr std::array<const char*, kBulkFieldCount> kBulkFieldNames{
+    "_index",  "_id",           "_version", "result", "_shards",
+    "_seq_no", "_primary_term", "status",   "error",  "get"};
+
+/// Writes the items of a bulk answer as text, keeping only what `filter_path` keeps (decided
+/// once per operation and member, not by parsing the answer afterwards).
+class BulkAnswerWriter {
+public:
+    BulkAnswerWriter(const ResponseFilter* filter, const ResponseFilter::Cursor* items)
+        : filter_(filter), items_(items) {}
+
+    void begin(BulkOp op) {
+        op_ = op;
+        members_.clear();
+    }
+
+    void member(BulkField field, std::string_view json) {
+        const char* name = kBulkFieldNames[field];
+        if (filter_ == nullptr) {
+            append(name, json);
+            return;
+        }
+        const ResponseFilter::Cursor& at = cursor(field);
+        switch (ResponseFilter::keep(at)) {
+            case ResponseFilter::Keep::kNothing:
+                return;
+            case ResponseFilter::Keep::kWhole:
+                append(name, json);
+                return;
+            case ResponseFilter::Keep::kSome:
+                scratch_.clear();
+                if (filter_->write(at, json, scratch_)) append(name, scratch_);
+                return;
+        }
+    }
+
+    /// Appends the item to `out` unless the filter kept none of it.
+    void finish(std::string& out) {
+        const bool whole =
+            filter_ == nullptr || ResponseFilter::keep(op_cursor()) == ResponseFilter::Keep::kWhole;
+        if (members_.empty() && !whole) return;
+        if (written_++ > 0) out += ',';
+        out += "{\"";
+        out += bulk_op_name(op_);
+        out += "\":{";
+        out += members_;
+        out += "}}";
+    }
+
+    /// Items written so far.
+    [[nodiscard]] std::size_t written() const { return written_; }
+
+private:
+    void append(const char* name, std::string_view json) {
+        if (!members_.empty()) members_ += ',';
+        members_ += '"';
+        members_ += name;
+        members_ += "\":";
+        members_ += json;
+    }
+
+    const ResponseFilter::Cursor& op_cursor() {
+        auto& plan = plans_[static_cast<std::size_t>(op_)];
+        if (!plan.op) plan.op = filter_->child(*items_, bulk_op_name(op_));
+        return *plan.op;
+    }
+
+    const ResponseFilter::Cursor& cursor(BulkField field) {
+        auto& plan = plans_[static_cast<std::size_t>(op_)];
+        auto& at = plan.fields[field];
+        if (!at) at = filter_->child(op_cursor(), kBulkFieldNames[field]);
+        return *at;
+    }
+
+    struct Plan {
+        std::optional<ResponseFilter::Cursor> op;
+        std::array<std::optional<ResponseFilter::Cursor>, kBulkFieldCount> fields;
+    };
+    const ResponseFilter* filter_;
+    const ResponseFilter::Cursor* items_;
+    std::array<Plan, 4> plans_;
+    BulkOp op_ = BulkOp::kIndex;
+    std::string members_;
+    std::string scratch_;
+    std::size_t written_ = 0;
+};
+
+std::string json_string(std::string_view text) {
+    std::string out;
+    append_json_string(out, text);
+    return out;
+}
+
+}  // namespace
+
 DocumentService::DocumentService(Catalog& catalog, FaultInjector& faults, StandinStats& stats)
     : catalog_(catalog), faults_(faults), stats_(stats) {}
 
@@ -167,13 +281,20 @@ ApiResponse DocumentService::bulk(const std::string& index, const std::string& b
         request_filter = SourceFilter::from_params(src, inc, exc);
         if (!src && !inc && !exc) request_filter.enabled = false;
     }
+    const std::optional<ResponseFilter> filter = ResponseFilter::from_params(params);
+    std::optional<ResponseFilter::Cursor> top;
+    std::optional<ResponseFilter::Cursor> items_at;
+    if (filter) {
+        top = filter->root();
+        items_at = filter->child(*top, "items");
+    }
+    BulkAnswerWriter writer(filter ? &*filter : nullptr, filter ? &*items_at : nullptr);
     std::string out_items;
-    out_items.reserve(items.size() * 160);
+    out_items.reserve(items.size() * (filter ? 32 : 160));
     bool errors = false;
     std::set<IndexPtr> touched;
     for (size_t i = 0; i < items.size(); ++i) {
         BulkItem& item = items[i];
-        const char* op = bulk_op_name(item.op);
         std::string id = item.id.value_or("");
         IndexPtr target;
         std::optional<ApiError> error = item.error;
@@ -213,21 +334,17 @@ ApiResponse DocumentService::bulk(const std::string& index, const std::string& b
             }
             if (outcome.error) error = outcome.error;
         }
-        if (i > 0) out_items += ',';
-        out_items += "{\"";
-        out_items += op;
-        out_items += "\":{\"_index\":";
-        append_json_string(out_items, index_name);
-        out_items += ",\"_id\":";
-        append_json_string(out_items, id);
+        writer.begin(item.op);
+        writer.member(kIndexField, json_string(index_name));
+        writer.member(kIdField, json_string(id));
         if (error) {
             errors = true;
             stats_.bulk_item(error->status() == 429   ? "rejected"
                              : error->status() == 409 ? "conflict"
                                                       : "error");
-            Json cause = error->cause();
-            fmt::format_to(std::back_inserter(out_items), ",\"status\":{},\"error\":{}}}}}",
-                           error->status(), cause.dump());
+            writer.member(kStatusField, std::to_string(error->status()));
+            writer.member(kErrorField, error->cause().dump());
+            writer.finish(out_items);
             continue;
         }
         touched.insert(target);
@@ -236,29 +353,30 @@ ApiResponse DocumentService::bulk(const std::string& index, const std::string& b
             stats_.doc_written(index_name);
         const bool noop = outcome.result == "noop";
         const int total = noop ? 0 : 1 + target->replicas();
-        fmt::format_to(std::back_inserter(out_items),
-                       ",\"_version\":{},\"result\":\"{}\",\"_shards\":{{\"total\":{},"
-                       "\"successful\":{},\"failed\":0}},\"_seq_no\":{},\"_primary_term\":{},"
-                       "\"status\":{}",
-                       outcome.version, outcome.result, total, noop ? 0 : 1, outcome.seq_no,
-                       outcome.primary_term, outcome.status);
+        writer.member(kVersionField, std::to_string(outcome.version));
+        writer.member(kResultField, json_string(outcome.result));
+        writer.member(kShardsField, fmt::format(R"({{"total":{},"successful":{},"failed":0}})",
+                                                total, noop ? 0 : 1));
+        writer.member(kSeqNoField, std::to_string(outcome.seq_no));
+        writer.member(kPrimaryTermField, std::to_string(outcome.primary_term));
+        writer.member(kStatusField, std::to_string(outcome.status));
         if (item.op == BulkOp::kUpdate && outcome.doc) {
-            SourceFilter filter = request_filter;
+            SourceFilter source_filter = request_filter;
             if (!item.update.is_null() && item.update.contains("_source")) {
-                filter = SourceFilter::from_json(item.update["_source"]);
+                source_filter = SourceFilter::from_json(item.update["_source"]);
             } else if (!item.source_filter.is_null()) {
-                filter = SourceFilter::from_json(item.source_filter);
+                source_filter = SourceFilter::from_json(item.source_filter);
             }
-            if (filter.enabled) {
+            if (source_filter.enabled) {
                 Json get = Json::object();
                 get["_seq_no"] = outcome.seq_no;
                 get["_primary_term"] = outcome.primary_term;
                 get["found"] = true;
-                get["_source"] = filter.apply(Json::parse(outcome.doc->source));
-                out_items += ",\"get\":" + get.dump();
+                get["_source"] = source_filter.apply(Json::parse(outcome.doc->source));
+                writer.member(kGetField, get.dump());
             }
         }
-        out_items += "}}";
+        writer.finish(out_items);
     }
     if (refresh != RefreshMode::kNone) {
         for (const auto& target : touched) target->refresh();
@@ -266,11 +384,31 @@ ApiResponse DocumentService::bulk(const std::string& index, const std::string& b
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started)
                           .count();
-    std::string out =
-        fmt::format("{{\"took\":{},\"errors\":{},\"items\":[", took, errors ? "true" : "false");
-    out += out_items;
-    out += "]}";
-    return {200, std::move(out)};
+    if (!filter) {
+        std::string out =
+            fmt::format("{{\"took\":{},\"errors\":{},\"items\":[", took, errors ? "true" : "false");
+        out += out_items;
+        out += "]}";
+        return {200, std::move(out)};
+    }
+    // The same answer through `filter_path`: each member kept whole or left out, `items` kept
+    // when some item was (or when it is kept whole, even empty).
+    std::string out = "{";
+    auto top_member = [&](const char* name, std::string_view json, bool some) {
+        const ResponseFilter::Cursor at = filter->child(*top, name);
+        const ResponseFilter::Keep keep = ResponseFilter::keep(at);
+        if (keep == ResponseFilter::Keep::kNothing) return;
+        if (keep == ResponseFilter::Keep::kSome && !some) return;
+        if (out.size() > 1) out += ',';
+        out += fmt::format("\"{}\":{}", name, json);
+    };
+    top_member("took", std::to_string(took), false);
+    top_member("errors", errors ? "true" : "false", false);
+    top_member("items", "[" + out_items + "]", writer.written() > 0);
+    out += '}';
+    ApiResponse response{200, std::move(out)};
+    response.filtered = true;
+    return response;
 }
 
 ApiResponse DocumentService::index_doc(const std::string& index, const std::string& raw_id,

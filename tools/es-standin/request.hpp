@@ -23,6 +23,7 @@ struct ApiResponse {
     int status = 200;
     std::string body;
     std::string content_type = "application/json";
+    bool filtered = false;  ///< `filter_path` was applied while writing the body
 };
 
 /// The parameter `name`, if given.

@@ -159,19 +159,45 @@ bool ResponseFilter::filter(const simdjson::dom::element& value, const std::vect
     return true;
 }
 
-std::string ResponseFilter::apply(std::string_view json) const {
-    std::vector<State> include;
-    std::vector<State> exclude;
-    for (std::size_t i = 0; i < includes_.size(); ++i) include.push_back({i, 0});
-    for (std::size_t i = 0; i < excludes_.size(); ++i) exclude.push_back({i, 0});
+ResponseFilter::Cursor ResponseFilter::root() const {
+    Cursor out;
+    for (std::size_t i = 0; i < includes_.size(); ++i) out.include.push_back({i, 0});
+    for (std::size_t i = 0; i < excludes_.size(); ++i) out.exclude.push_back({i, 0});
+    out.included = includes_.empty();
+    return out;
+}
+
+ResponseFilter::Cursor ResponseFilter::child(const Cursor& at, std::string_view name) const {
+    Step s = step(at.included ? std::vector<State>{} : at.include, at.exclude, name);
+    return Cursor{std::move(s.include), std::move(s.exclude), at.included || s.included,
+                  at.excluded || s.excluded};
+}
+
+ResponseFilter::Keep ResponseFilter::keep(const Cursor& at) {
+    if (at.excluded) return Keep::kNothing;
+    if (at.included && at.exclude.empty()) return Keep::kWhole;
+    if (!at.included && at.include.empty()) return Keep::kNothing;
+    return Keep::kSome;
+}
+
+bool ResponseFilter::write(const Cursor& at, std::string_view json, std::string& out) const {
+    if (keep(at) == Keep::kNothing) return false;
     simdjson::dom::parser parser;
-    simdjson::dom::element root;
-    if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) {
+    simdjson::dom::element value;
+    if (parser.parse(json.data(), json.size()).get(value) != simdjson::SUCCESS) return false;
+    return filter(value, at.include, at.exclude, at.included, out);
+}
+
+std::string ResponseFilter::apply(std::string_view json) const {
+    simdjson::dom::parser parser;
+    simdjson::dom::element value;
+    if (parser.parse(json.data(), json.size()).get(value) != simdjson::SUCCESS) {
         return std::string(json);
     }
+    const Cursor top = root();
     std::string out;
     out.reserve(json.size() / 4);
-    if (!filter(root, include, exclude, includes_.empty(), out)) return "{}";
+    if (!filter(value, top.include, top.exclude, top.included, out)) return "{}";
     return out;
 }
 

@@ -28,14 +28,33 @@ public:
     /// when it is not JSON.
     [[nodiscard]] std::string apply(std::string_view json) const;
 
-private:
-    struct Pattern {
-        std::vector<std::string> parts;
-    };
-    /// Positions reached in each pattern: index into includes_ or excludes_, and part index.
+    /// What of a value to write.
+    enum class Keep { kNothing, kWhole, kSome };
+    /// A position in the response, for answers written as text member by member (the bulk
+    /// response) instead of filtered after the fact.
+    /// A part reached in one pattern: index into the include or exclude patterns, part index.
     struct State {
         std::size_t pattern = 0;
         std::size_t part = 0;
+    };
+    struct Cursor {
+        std::vector<State> include;  ///< parts reached in the include patterns
+        std::vector<State> exclude;  ///< parts reached in the exclude patterns
+        bool included = false;
+        bool excluded = false;
+    };
+    /// The top of the response.
+    [[nodiscard]] Cursor root() const;
+    /// Member `name` of the object at `at` (an array's elements share the array's cursor).
+    [[nodiscard]] Cursor child(const Cursor& at, std::string_view name) const;
+    /// Whether the value at `at` is left out, written whole, or has to be filtered.
+    [[nodiscard]] static Keep keep(const Cursor& at);
+    /// Appends what is kept of the JSON value `json` at `at` to `out`; false when nothing is.
+    bool write(const Cursor& at, std::string_view json, std::string& out) const;
+
+private:
+    struct Pattern {
+        std::vector<std::string> parts;
     };
     struct Step {
         std::vector<State> include;

@@ -65,7 +65,8 @@ ApiResponse Router::handle(const ApiRequest& request) {
     ApiResponse response = answer(request);
     // Like Elasticsearch, `filter_path` shapes every JSON answer, errors included.
     const auto filter = ResponseFilter::from_params(request.params);
-    if (filter && !response.body.empty() && response.content_type == "application/json") {
+    if (filter && !response.filtered && !response.body.empty() &&
+        response.content_type == "application/json") {
         response.body = filter->apply(response.body);
     }
     return response;
