@@ -1,6 +1,9 @@
 #include "tools/es-standin/source_shape.hpp"
 
+#include <simdjson.h>
 #include <nlohmann/json.hpp>
+
+#include <optional>
 
 namespace kt::tools::standin {
 
@@ -69,9 +72,70 @@ private:
     int depth_ = 0;
 };
 
+/// The shape of a document simdjson accepts, or nothing: its errors (and the rare number it
+/// cannot hold, such as an integer beyond 64 bits) are left to the SAX scan below.
+std::optional<SourceShape> fast_shape(std::string_view text) {
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) return std::nullopt;
+    SourceShape shape;
+    shape.valid = true;
+    const auto kind_of = [](simdjson::dom::element_type type) {
+        switch (type) {
+            case simdjson::dom::element_type::OBJECT:
+                return FieldKind::kObject;
+            case simdjson::dom::element_type::ARRAY:
+                return FieldKind::kArray;
+            case simdjson::dom::element_type::STRING:
+                return FieldKind::kString;
+            case simdjson::dom::element_type::INT64:
+            case simdjson::dom::element_type::UINT64:
+                return FieldKind::kInteger;
+            case simdjson::dom::element_type::DOUBLE:
+                return FieldKind::kFloat;
+            case simdjson::dom::element_type::BOOL:
+                return FieldKind::kBool;
+            case simdjson::dom::element_type::NULL_VALUE:
+                return FieldKind::kNull;
+        }
+        return FieldKind::kNull;
+    };
+    if (root.type() != simdjson::dom::element_type::OBJECT) {
+        switch (root.type()) {
+            case simdjson::dom::element_type::ARRAY:
+                shape.first_token = "START_ARRAY";
+                break;
+            case simdjson::dom::element_type::STRING:
+                shape.first_token = "VALUE_STRING";
+                break;
+            case simdjson::dom::element_type::INT64:
+            case simdjson::dom::element_type::UINT64:
+                shape.first_token = "VALUE_NUMBER_INT";
+                break;
+            case simdjson::dom::element_type::DOUBLE:
+                shape.first_token = "VALUE_NUMBER_FLOAT";
+                break;
+            case simdjson::dom::element_type::BOOL:
+                shape.first_token = root.get_bool().value_unsafe() ? "VALUE_TRUE" : "VALUE_FALSE";
+                break;
+            default:
+                shape.first_token = "VALUE_NULL";
+                break;
+        }
+        return shape;
+    }
+    shape.is_object = true;
+    const simdjson::dom::object object = root.get_object().value_unsafe();
+    for (const auto field : object) {
+        shape.fields.emplace_back(std::string(field.key), kind_of(field.value.type()));
+    }
+    return shape;
+}
+
 }  // namespace
 
 SourceShape inspect_source(std::string_view text) {
+    if (auto shape = fast_shape(text)) return std::move(*shape);
     SourceShape shape;
     ShapeHandler handler(shape);
     shape.valid = nlohmann::json::sax_parse(text.begin(), text.end(), &handler,
