@@ -93,6 +93,7 @@ std::chrono::milliseconds IndexStore::setting_time(const char* key,
 
 void IndexStore::load_known_fields() {
     known_fields_.clear();
+    last_accepted_fields_.clear();
     if (mappings_.contains("dynamic")) {
         const auto& d = mappings_["dynamic"];
         dynamic_ = d.is_string() ? d.get<std::string>() : d.dump();
@@ -128,6 +129,7 @@ std::optional<ApiError> IndexStore::check_mapping(const std::string& source,
                         "but found [" +
                             shape.first_token + "]");
     }
+    if (!shape.fields.empty() && shape.fields == last_accepted_fields_) return std::nullopt;
     for (const auto& [field, kind] : shape.fields) {
         if (known_fields_.count(field)) continue;
         if (field.empty()) {
@@ -148,6 +150,7 @@ std::optional<ApiError> IndexStore::check_mapping(const std::string& source,
             known_fields_.insert(field);
         }
     }
+    last_accepted_fields_ = shape.fields;
     return std::nullopt;
 }
 
@@ -160,7 +163,7 @@ WriteOutcome IndexStore::store(const std::string& id, std::string source, int64_
     doc->seq_no = next_seq_no_++;
     doc->primary_term = 1;
     live_[id] = doc;
-    tombstones_.erase(id);
+    if (!tombstones_.empty()) tombstones_.erase(id);
     dirty_ = true;
     ++counters_.index_total;
     WriteOutcome out;

@@ -130,6 +130,9 @@ private:
     Json mappings_;
     std::string dynamic_ = "true";
     std::unordered_set<std::string> known_fields_;
+    /// Top-level fields (names and kinds) of the last document the mapping accepted: documents
+    /// of one table repeat them, and the same fields get the same answer with nothing to add.
+    std::vector<std::pair<std::string, FieldKind>> last_accepted_fields_;
     std::unordered_map<std::string, DocPtr> live_;
     std::unordered_map<std::string, Tombstone> tombstones_;
     SnapshotPtr searchable_;
