@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <simdjson.h>
 #include <nlohmann/json.hpp>
+
+#include <optional>
 
 namespace kt::tools::standin {
 
@@ -42,6 +45,130 @@ int64_t int_of(const nlohmann::json& value, const char* name) {
         }
     }
     throw illegal_argument(fmt::format("Failed to parse [{}] of bulk action", name));
+}
+
+/// Reads an action/metadata line, or throws Elasticsearch's error for it.
+BulkItem read_action(std::string_view line, size_t action_line, const BulkDefaults& defaults) {
+    nlohmann::json action = nlohmann::json::parse(line, nullptr, false);
+    if (action.is_discarded()) {
+        throw ApiError(400, "x_content_parse_exception",
+                       fmt::format("[{}:1] Unexpected character: malformed action/metadata "
+                                   "line [{}]",
+                                   action_line, action_line));
+    }
+    if (!action.is_object()) {
+        throw illegal_argument(
+            fmt::format("Malformed action/metadata line [{}], expected START_OBJECT or "
+                        "END_OBJECT but found [{}]",
+                        action_line, token_name(action)));
+    }
+    if (action.empty()) {
+        throw illegal_argument(fmt::format(
+            "Malformed action/metadata line [{}], expected FIELD_NAME but found [END_OBJECT]",
+            action_line));
+    }
+    if (action.size() > 1) {
+        throw illegal_argument(fmt::format(
+            "Malformed action/metadata line [{}], expected END_OBJECT but found [FIELD_NAME]",
+            action_line));
+    }
+    const auto action_first = action.begin();
+    const std::string name = action_first.key();
+    const auto& meta = action_first.value();
+    BulkItem item;
+    if (name == "index") {
+        item.op = BulkOp::kIndex;
+    } else if (name == "create") {
+        item.op = BulkOp::kCreate;
+    } else if (name == "delete") {
+        item.op = BulkOp::kDelete;
+    } else if (name == "update") {
+        item.op = BulkOp::kUpdate;
+    } else {
+        throw illegal_argument(
+            fmt::format("Malformed action/metadata line [{}], expected field [create], "
+                        "[delete], [index] or [update] but found [{}]",
+                        action_line, name));
+    }
+    if (!meta.is_object()) {
+        throw illegal_argument(
+            fmt::format("Malformed action/metadata line [{}], expected START_OBJECT but found [{}]",
+                        action_line, token_name(meta)));
+    }
+    item.index = defaults.index;
+    item.require_alias = defaults.require_alias;
+    for (const auto& [key, value] : meta.items()) {
+        if (key == "_index") {
+            item.index = text_of(value);
+        } else if (key == "_id") {
+            item.id = text_of(value);
+        } else if (key == "version") {
+            item.conditions.version = int_of(value, "version");
+        } else if (key == "version_type") {
+            item.conditions.version_type = parse_version_type(text_of(value));
+        } else if (key == "if_seq_no") {
+            item.conditions.if_seq_no = int_of(value, "if_seq_no");
+        } else if (key == "if_primary_term") {
+            item.conditions.if_primary_term = int_of(value, "if_primary_term");
+        } else if (key == "require_alias") {
+            item.require_alias = value.is_boolean() ? value.get<bool>() : text_of(value) == "true";
+        } else if (key == "op_type") {
+            if (text_of(value) == "create") item.op = BulkOp::kCreate;
+        } else if (key == "_source" && item.op == BulkOp::kUpdate) {
+            item.source_filter = Json::parse(value.dump());
+        } else if (key == "routing" || key == "pipeline" || key == "retry_on_conflict" ||
+                   key == "dynamic_templates" || key == "require_data_stream" ||
+                   key == "list_executed_pipelines" || key == "_source") {
+            // accepted and ignored: single shard, no ingest pipelines
+        } else {
+            throw illegal_argument(fmt::format(
+                "Action/metadata line [{}] contains an unknown parameter [{}]", action_line, key));
+        }
+    }
+    return item;
+}
+
+/// A plain action line (`index`, `create` or `delete` with only string `_index` and `_id`,
+/// an integer `version` and a known `version_type`) read with simdjson; anything else,
+/// malformed lines included, is left to read_action and its exact errors.
+std::optional<BulkItem> read_plain_action(std::string_view line, const BulkDefaults& defaults) {
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::object action;
+    if (parser.parse(line.data(), line.size()).get(action) != simdjson::SUCCESS) {
+        return std::nullopt;
+    }
+    if (action.size() != 1) return std::nullopt;
+    const auto [name, meta_value] = *action.begin();
+    BulkItem item;
+    if (name == "index") {
+        item.op = BulkOp::kIndex;
+    } else if (name == "create") {
+        item.op = BulkOp::kCreate;
+    } else if (name == "delete") {
+        item.op = BulkOp::kDelete;
+    } else {
+        return std::nullopt;
+    }
+    simdjson::dom::object meta;
+    if (meta_value.get(meta) != simdjson::SUCCESS) return std::nullopt;
+    item.index = defaults.index;
+    item.require_alias = defaults.require_alias;
+    for (const auto [key, value] : meta) {
+        std::string_view text;
+        if (key == "_index" && value.get(text) == simdjson::SUCCESS) {
+            item.index = std::string(text);
+        } else if (key == "_id" && value.get(text) == simdjson::SUCCESS) {
+            item.id = std::string(text);
+        } else if (key == "version" && value.is_int64()) {
+            item.conditions.version = value.get_int64().value_unsafe();
+        } else if (key == "version_type" && value.get(text) == simdjson::SUCCESS &&
+                   (text == "internal" || text == "external" || text == "external_gte")) {
+            item.conditions.version_type = parse_version_type(text);
+        } else {
+            return std::nullopt;
+        }
+    }
+    return item;
 }
 
 }  // namespace
@@ -84,83 +211,11 @@ std::vector<BulkItem> parse_bulk(std::string_view body, const BulkDefaults& defa
     std::string_view line;
     while (next_line(line)) {
         const size_t action_line = line_no;
-        nlohmann::json action = nlohmann::json::parse(line, nullptr, false);
-        if (action.is_discarded()) {
-            throw ApiError(400, "x_content_parse_exception",
-                           fmt::format("[{}:1] Unexpected character: malformed action/metadata "
-                                       "line [{}]",
-                                       action_line, action_line));
-        }
-        if (!action.is_object()) {
-            throw illegal_argument(
-                fmt::format("Malformed action/metadata line [{}], expected START_OBJECT or "
-                            "END_OBJECT but found [{}]",
-                            action_line, token_name(action)));
-        }
-        if (action.empty()) {
-            throw illegal_argument(fmt::format(
-                "Malformed action/metadata line [{}], expected FIELD_NAME but found [END_OBJECT]",
-                action_line));
-        }
-        if (action.size() > 1) {
-            throw illegal_argument(fmt::format(
-                "Malformed action/metadata line [{}], expected END_OBJECT but found [FIELD_NAME]",
-                action_line));
-        }
-        const auto action_first = action.begin();
-        const std::string name = action_first.key();
-        const auto& meta = action_first.value();
         BulkItem item;
-        if (name == "index") {
-            item.op = BulkOp::kIndex;
-        } else if (name == "create") {
-            item.op = BulkOp::kCreate;
-        } else if (name == "delete") {
-            item.op = BulkOp::kDelete;
-        } else if (name == "update") {
-            item.op = BulkOp::kUpdate;
+        if (auto plain = read_plain_action(line, defaults)) {
+            item = std::move(*plain);
         } else {
-            throw illegal_argument(
-                fmt::format("Malformed action/metadata line [{}], expected field [create], "
-                            "[delete], [index] or [update] but found [{}]",
-                            action_line, name));
-        }
-        if (!meta.is_object()) {
-            throw illegal_argument(fmt::format(
-                "Malformed action/metadata line [{}], expected START_OBJECT but found [{}]",
-                action_line, token_name(meta)));
-        }
-        item.index = defaults.index;
-        item.require_alias = defaults.require_alias;
-        for (const auto& [key, value] : meta.items()) {
-            if (key == "_index") {
-                item.index = text_of(value);
-            } else if (key == "_id") {
-                item.id = text_of(value);
-            } else if (key == "version") {
-                item.conditions.version = int_of(value, "version");
-            } else if (key == "version_type") {
-                item.conditions.version_type = parse_version_type(text_of(value));
-            } else if (key == "if_seq_no") {
-                item.conditions.if_seq_no = int_of(value, "if_seq_no");
-            } else if (key == "if_primary_term") {
-                item.conditions.if_primary_term = int_of(value, "if_primary_term");
-            } else if (key == "require_alias") {
-                item.require_alias =
-                    value.is_boolean() ? value.get<bool>() : text_of(value) == "true";
-            } else if (key == "op_type") {
-                if (text_of(value) == "create") item.op = BulkOp::kCreate;
-            } else if (key == "_source" && item.op == BulkOp::kUpdate) {
-                item.source_filter = Json::parse(value.dump());
-            } else if (key == "routing" || key == "pipeline" || key == "retry_on_conflict" ||
-                       key == "dynamic_templates" || key == "require_data_stream" ||
-                       key == "list_executed_pipelines" || key == "_source") {
-                // accepted and ignored: single shard, no ingest pipelines
-            } else {
-                throw illegal_argument(
-                    fmt::format("Action/metadata line [{}] contains an unknown parameter [{}]",
-                                action_line, key));
-            }
+            item = read_action(line, action_line, defaults);
         }
         if (item.index.empty()) validation.push_back("index is missing");
         if (item.id && item.id->empty()) {
