@@ -47,6 +47,14 @@ int64_t int_of(const nlohmann::json& value, const char* name) {
     throw illegal_argument(fmt::format("Failed to parse [{}] of bulk action", name));
 }
 
+std::optional<BulkOp> op_named(std::string_view name) {
+    if (name == "index") return BulkOp::kIndex;
+    if (name == "create") return BulkOp::kCreate;
+    if (name == "delete") return BulkOp::kDelete;
+    if (name == "update") return BulkOp::kUpdate;
+    return std::nullopt;
+}
+
 /// Reads an action/metadata line, or throws Elasticsearch's error for it.
 BulkItem read_action(std::string_view line, size_t action_line, const BulkDefaults& defaults) {
     nlohmann::json action = nlohmann::json::parse(line, nullptr, false);
@@ -76,14 +84,8 @@ BulkItem read_action(std::string_view line, size_t action_line, const BulkDefaul
     const std::string name = action_first.key();
     const auto& meta = action_first.value();
     BulkItem item;
-    if (name == "index") {
-        item.op = BulkOp::kIndex;
-    } else if (name == "create") {
-        item.op = BulkOp::kCreate;
-    } else if (name == "delete") {
-        item.op = BulkOp::kDelete;
-    } else if (name == "update") {
-        item.op = BulkOp::kUpdate;
+    if (const auto op = op_named(name)) {
+        item.op = *op;
     } else {
         throw illegal_argument(
             fmt::format("Malformed action/metadata line [{}], expected field [create], "
@@ -139,16 +141,10 @@ std::optional<BulkItem> read_plain_action(std::string_view line, const BulkDefau
     }
     if (action.size() != 1) return std::nullopt;
     const auto [name, meta_value] = *action.begin();
+    const auto op = op_named(name);
+    if (!op || *op == BulkOp::kUpdate) return std::nullopt;
     BulkItem item;
-    if (name == "index") {
-        item.op = BulkOp::kIndex;
-    } else if (name == "create") {
-        item.op = BulkOp::kCreate;
-    } else if (name == "delete") {
-        item.op = BulkOp::kDelete;
-    } else {
-        return std::nullopt;
-    }
+    item.op = *op;
     simdjson::dom::object meta;
     if (meta_value.get(meta) != simdjson::SUCCESS) return std::nullopt;
     item.index = defaults.index;

@@ -101,24 +101,24 @@ std::optional<SourceShape> fast_shape(std::string_view text) {
         return FieldKind::kNull;
     };
     if (root.type() != simdjson::dom::element_type::OBJECT) {
-        switch (root.type()) {
-            case simdjson::dom::element_type::ARRAY:
+        switch (kind_of(root.type())) {
+            case FieldKind::kArray:
                 shape.first_token = "START_ARRAY";
                 break;
-            case simdjson::dom::element_type::STRING:
+            case FieldKind::kString:
                 shape.first_token = "VALUE_STRING";
                 break;
-            case simdjson::dom::element_type::INT64:
-            case simdjson::dom::element_type::UINT64:
+            case FieldKind::kInteger:
                 shape.first_token = "VALUE_NUMBER_INT";
                 break;
-            case simdjson::dom::element_type::DOUBLE:
+            case FieldKind::kFloat:
                 shape.first_token = "VALUE_NUMBER_FLOAT";
                 break;
-            case simdjson::dom::element_type::BOOL:
+            case FieldKind::kBool:
                 shape.first_token = root.get_bool().value_unsafe() ? "VALUE_TRUE" : "VALUE_FALSE";
                 break;
-            default:
+            case FieldKind::kNull:
+            case FieldKind::kObject:
                 shape.first_token = "VALUE_NULL";
                 break;
         }
