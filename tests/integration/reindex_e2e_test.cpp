@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -62,12 +63,8 @@ public:
                 "FROM {0}\n",
                 name_, text_key ? "text" : "bigint");
         }
-        std::ofstream(config_path()) << fmt::format(
-            "kafka:\n  brokers: \"{}\"\n  group_prefix: {}_g\n  properties:\n"
-            "    session.timeout.ms: \"6000\"\n    heartbeat.interval.ms: \"500\"\n"
-            "postgres:\n  url: \"{}\"\nelasticsearch:\n  url: \"{}\"\n  timeout: 10s\n"
-            "indexes:\n  {}:\n{}    batch_size: 500\n    batch_wait: 100ms\n",
-            test::kafka_brokers(), name_, test::postgres_url(), es_url_, name_, entry);
+        entry_ = entry;
+        write_config();
     }
     ~ReindexFixture() {
         try {
@@ -83,6 +80,14 @@ public:
 
     [[nodiscard]] const std::string& name() const { return name_; }
     [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+
+    /// From now on, indexes are created from `mappings` (a mappings file).
+    void use_mappings(const json& mappings) {
+        const std::string file = (dir_ / "mappings.json").string();
+        std::ofstream(file) << mappings.dump();
+        mappings_line_ = fmt::format("    mappings_file: \"{}\"\n", file);
+        write_config();
+    }
     [[nodiscard]] std::string dir() const { return dir_.string(); }
 
     void exec(const std::string& sql) {
@@ -145,10 +150,101 @@ public:
     }
 
 private:
+    void write_config() {
+        std::ofstream(config_path()) << fmt::format(
+            "kafka:\n  brokers: \"{}\"\n  group_prefix: {}_g\n  properties:\n"
+            "    session.timeout.ms: \"6000\"\n    heartbeat.interval.ms: \"500\"\n"
+            "postgres:\n  url: \"{}\"\nelasticsearch:\n  url: \"{}\"\n  timeout: 10s\n"
+            "indexes:\n  {}:\n{}{}    batch_size: 500\n    batch_wait: 100ms\n",
+            test::kafka_brokers(), name_, test::postgres_url(), es_url_, name_, entry_,
+            mappings_line_);
+    }
+
     std::string name_;
     std::string es_url_;
     std::filesystem::path dir_;
     pqxx::connection db_;
+    std::string entry_;
+    std::string mappings_line_;
+};
+
+/// An HTTP proxy in front of an Elasticsearch (the stand-in) that, once armed, forwards the next
+/// creation of an index `<prefix>_…` and then answers 504, as a gateway whose upstream took too
+/// long: the index exists, but the client is told the request failed.
+class CreateFailsProxy {
+public:
+    explicit CreateFailsProxy(std::string upstream) : upstream_(std::move(upstream)) {
+        const auto forward = [this](const httplib::Request& req, httplib::Response& res) {
+            const bool fail = req.method == "PUT" && take_armed(req.path);
+            httplib::Request up;
+            up.method = req.method;
+            up.path = req.target.empty() ? req.path : req.target;
+            up.body = req.body;
+            if (req.has_header("Content-Type")) {
+                up.headers.emplace("Content-Type", req.get_header_value("Content-Type"));
+            }
+            httplib::Client client(upstream_);
+            const auto answer = client.send(up);
+            if (!answer) {
+                res.status = 502;
+                return;
+            }
+            if (fail) {
+                res.status = 504;
+                res.set_content("gateway timeout", "text/plain");
+                return;
+            }
+            res.status = answer->status;
+            if (!answer->body.empty()) {
+                res.set_content(answer->body, answer->get_header_value("Content-Type"));
+            }
+        };
+        server_.Get(".*", forward);
+        server_.Put(".*", forward);
+        server_.Post(".*", forward);
+        server_.Delete(".*", forward);
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        EXPECT_TRUE(test::wait_until([this] { return server_.is_running(); }, 5s));
+    }
+    ~CreateFailsProxy() {
+        server_.stop();
+        thread_.join();
+    }
+    CreateFailsProxy(const CreateFailsProxy&) = delete;
+    CreateFailsProxy& operator=(const CreateFailsProxy&) = delete;
+
+    [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    /// The next `PUT /<prefix>_…` (an index creation) is forwarded, then answered 504.
+    void fail_next_create(const std::string& prefix) {
+        std::lock_guard lock(mutex_);
+        armed_prefix_ = "/" + prefix + "_";
+    }
+    /// How many creations were answered 504.
+    [[nodiscard]] int failed() {
+        std::lock_guard lock(mutex_);
+        return failed_;
+    }
+
+private:
+    bool take_armed(const std::string& path) {
+        std::lock_guard lock(mutex_);
+        if (armed_prefix_.empty() || path.rfind(armed_prefix_, 0) != 0 ||
+            path.find('/', 1) != std::string::npos) {
+            return false;
+        }
+        armed_prefix_.clear();
+        ++failed_;
+        return true;
+    }
+
+    std::string upstream_;
+    httplib::Server server_;
+    int port_ = 0;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::string armed_prefix_;
+    int failed_ = 0;
 };
 
 TEST(ReindexE2e, BuildsANewIndexAndMovesTheAlias) {
@@ -311,6 +407,41 @@ TEST(ReindexE2e, InterruptedReindexLeavesTheOldIndexServing) {
     EXPECT_EQ(f.alias_indices(), before);
     EXPECT_EQ(f.physical_indices(), before);  // no orphan
     EXPECT_EQ(f.documents().size(), 20000U);
+}
+
+TEST(ReindexE2e, FailedLoadLeavesTheOldIndexServing) {
+    ReindexFixture f;
+    f.insert_rows(1, 1000);
+    ASSERT_EQ(f.kt("reindex " + f.name()).exit_code, 0);
+    const auto before = f.alias_indices();
+    ASSERT_EQ(before.size(), 1U);
+    // Elasticsearch refuses every document for good: `n` is not in the strict mappings.
+    f.use_mappings(json{
+        {"mappings", {{"dynamic", "strict"}, {"properties", {{"title", {{"type", "text"}}}}}}}});
+    const auto run = f.kt("reindex " + f.name());
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("strict_dynamic_mapping_exception"));
+    EXPECT_EQ(f.alias_indices(), before);
+    EXPECT_EQ(f.physical_indices(), before);  // no orphan
+    EXPECT_EQ(f.documents().size(), 1000U);
+}
+
+TEST(ReindexE2e, FailedIndexCreationLeavesNoOrphan) {
+    CreateFailsProxy proxy(test::es_url());
+    ReindexFixture f(proxy.url());
+    f.insert_rows(1, 100);
+    ASSERT_EQ(f.kt("reindex " + f.name()).exit_code, 0);
+    const auto before = f.alias_indices();
+    ASSERT_EQ(before.size(), 1U);
+    // The index is created, but kt is told the creation failed.
+    proxy.fail_next_create(f.name());
+    const auto run = f.kt("reindex " + f.name());
+    EXPECT_EQ(proxy.failed(), 1);
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("504"));
+    EXPECT_EQ(f.alias_indices(), before);
+    EXPECT_EQ(f.physical_indices(), before);  // no orphan
+    EXPECT_EQ(f.documents().size(), 100U);
 }
 
 TEST(ReindexE2e, ParallelFourEqualsParallelOne) {

@@ -288,10 +288,17 @@ ReindexResult Reindexer::run(std::stop_token stop) {
                   index_.name, index_.topic);
     }
     result.new_index = es::physical_index_name(index_.name, std::chrono::system_clock::now());
-    admin.create_index(result.new_index, settings.create_body);
-    log::info("reindex {}: created {} (refresh off, no replicas)", index_.name, result.new_index);
     kafka::PartitionOffsets loaded_to;
+    bool ours = true;  // false: the name belongs to an index someone else created
     try {
+        try {
+            admin.create_index(result.new_index, settings.create_body);
+        } catch (const EsError& e) {
+            ours = e.type() != "resource_already_exists_exception";
+            throw;
+        }
+        log::info("reindex {}: created {} (refresh off, no replicas)", index_.name,
+                  result.new_index);
         std::int64_t estimate = -1;
         {
             pg::RowScanner probe(index_, config_.postgres.url);
@@ -318,10 +325,13 @@ ReindexResult Reindexer::run(std::stop_token stop) {
             result.swapped = true;
         }
     } catch (...) {
+        // Also when creating it failed: Elasticsearch may have created the index all the same
+        // (a timeout, a 5xx from a proxy), which must not be left behind.
         try {
-            (void)admin.delete_index(result.new_index);
-            log::info("reindex {}: deleted the unfinished {}; the alias is unchanged", index_.name,
-                      result.new_index);
+            if (ours && admin.delete_index(result.new_index)) {
+                log::info("reindex {}: deleted the unfinished {}; the alias is unchanged",
+                          index_.name, result.new_index);
+            }
         } catch (const std::exception& e) {
             log::error("reindex {}: could not delete the unfinished {}: {}", index_.name,
                        result.new_index, e.what());

@@ -46,8 +46,9 @@ struct ReindexResult {
 /// read by `parallel` sessions, writes with the snapshot's version (external_gte, as the
 /// indexer), re-loads every id that arrived on the index's topic since just before the snapshot
 /// (before and again after the swap), restores refresh and replicas, moves the alias in one
-/// `_aliases` call and drops the old index. Any failure or a stop request before the swap
-/// deletes the new index and leaves the alias untouched (ReindexInterrupted when stopped).
+/// `_aliases` call and drops the old index. Any failure before the swap (a failed creation
+/// included: Elasticsearch may have made the index anyway) or a stop request deletes the new
+/// index and leaves the alias untouched (ReindexInterrupted when stopped).
 class Reindexer {
 public:
     Reindexer(const config::Config& config, const config::IndexConfig& index,
