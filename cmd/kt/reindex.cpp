@@ -85,11 +85,14 @@ int reindex_ids_in_place(const config::Config& config, const config::IndexConfig
     fmt::print("reindex {}: {} id(s): {} document(s) indexed, {} deleted\n", index.name, ids.size(),
                result.indexed, result.deleted);
     for (const std::string& failure : result.failed) fmt::print(stderr, "refused: {}\n", failure);
+    for (const std::string& rejected : result.rejected) {
+        fmt::print(stderr, "rejected: {}\n", rejected);
+    }
     if (signals.token().stop_requested()) {
         fmt::print(stderr, "reindex {}: interrupted\n", index.name);
         return 1;
     }
-    return result.failed.empty() ? 0 : 1;
+    return result.failed.empty() && result.rejected.empty() ? 0 : 1;
 }
 
 }  // namespace

@@ -302,6 +302,29 @@ TEST(ReindexE2e, IdsAreReindexedInPlace) {
     EXPECT_EQ(f.kt("verify " + f.name()).exit_code, 0);
 }
 
+TEST(ReindexE2e, IdsTheQueryRejectsAreReportedNotDeleted) {
+    ReindexFixture f;
+    f.insert_rows(1, 5);
+    ASSERT_EQ(f.kt("reindex " + f.name()).exit_code, 0);
+    // A document whose id the bigint query cannot take: kt knows nothing of it, so it stays.
+    httplib::Client client(test::es_url());
+    const auto put = client.Put("/" + f.name() + "/_doc/abc?refresh=true",
+                                json{{"title", "planted"}}.dump(), "application/json");
+    ASSERT_TRUE(put);
+    ASSERT_EQ(put->status, 201) << put->body;
+    f.exec(fmt::format("UPDATE {} SET n = 100 WHERE id IN (2, 4)", f.name()));
+
+    const auto run = f.kt("reindex " + f.name() + " --ids 2,abc,4");
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("3 id(s): 2 document(s) indexed, 0 deleted"));
+    EXPECT_THAT(run.output, HasSubstr("rejected: abc: id rejected by the query (SQLSTATE 22P02)"));
+    const auto docs = f.documents();
+    EXPECT_EQ(docs.at("2").at("n"), 100);
+    EXPECT_EQ(docs.at("4").at("n"), 100);
+    ASSERT_EQ(docs.count("abc"), 1U);
+    EXPECT_EQ(docs.at("abc"), (json{{"title", "planted"}}));
+}
+
 /// Updates random rows and produces their ids until stopped; returns how many updates.
 class Writer {
 public:

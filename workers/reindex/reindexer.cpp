@@ -147,6 +147,11 @@ std::uint64_t catch_up(const config::Config& config, const config::IndexConfig& 
         throw Error(fmt::format("{} document(s) of the catch-up refused, e.g. {}",
                                 written.failed.size(), written.failed.front()));
     }
+    if (!written.rejected.empty()) {
+        // No row can have such an id; kt-indexer dead-letters these messages.
+        log::warn("reindex {}: {} id(s) on {} rejected by the query and skipped, e.g. {}",
+                  index.name, written.rejected.size(), index.topic, written.rejected.front());
+    }
     return ids.size();
 }
 
