@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -279,9 +280,20 @@ TEST(ReindexE2e, BuildsANewIndexAndMovesTheAlias) {
     ASSERT_EQ(run.exit_code, 0) << run.output;
     EXPECT_EQ(f.physical_indices().size(), 2U);
     EXPECT_EQ(f.alias_indices().size(), 1U);
+    const auto serving = f.alias_indices();
     run = f.kt("reindex " + f.name() + " --no-swap");
     ASSERT_EQ(run.exit_code, 0) << run.output;
-    EXPECT_EQ(f.physical_indices().size(), 3U);
+    const auto physical = f.physical_indices();
+    ASSERT_EQ(physical.size(), 3U);
+    EXPECT_EQ(f.alias_indices(), serving);      // the alias stays where it was
+    const std::string built = physical.back();  // the newest name sorts last
+    EXPECT_THAT(run.output, HasSubstr("--no-swap: " + built + " is ready"));
+    EXPECT_EQ(std::count(serving.begin(), serving.end(), built), 0);
+    const auto built_settings = client.Get("/" + built + "/_settings?flat_settings=true");
+    ASSERT_TRUE(built_settings);
+    const json built_flat = json::parse(built_settings->body)[built]["settings"];
+    EXPECT_EQ(built_flat.value("index.refresh_interval", ""), "1s");
+    EXPECT_EQ(built_flat.value("index.number_of_replicas", ""), "1");
 }
 
 TEST(ReindexE2e, IdsAreReindexedInPlace) {
@@ -476,9 +488,12 @@ TEST(ReindexE2e, ParallelFourEqualsParallelOne) {
             f.exec(fmt::format("DELETE FROM {} WHERE id::text LIKE '%7'", f.name()));
             auto run = f.kt("reindex " + f.name() + " --parallel 1");
             ASSERT_EQ(run.exit_code, 0) << run.output;
+            EXPECT_THAT(run.output, HasSubstr(": 4500 rows into "));
             const auto one = f.documents();
             run = f.kt("reindex " + f.name() + " --parallel 4");
             ASSERT_EQ(run.exit_code, 0) << run.output;
+            // Rows read by the four slices together: overlapping slices would count some twice.
+            EXPECT_THAT(run.output, HasSubstr(": 4500 rows into "));
             const auto four = f.documents();
             EXPECT_EQ(one.size(), 4500U);
             EXPECT_TRUE(one == four);
