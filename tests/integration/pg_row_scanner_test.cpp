@@ -130,5 +130,34 @@ TEST(PgRowScanner, SlicesOfAnExportedSnapshotSeeOneStateAndEveryRowOnce) {
     }
 }
 
+TEST(PgRowScanner, TheExportingTransactionMayEndOnceTheScanHoldsTheSnapshot) {
+    ScanTable table("bigint", 300);
+    const config::IndexConfig index = table_index(table.name());
+    ExportedSnapshot snapshot(test::postgres_url());
+    table.exec(fmt::format("UPDATE {} SET n = 1", table.name()));
+    ScanRequest request;
+    request.chunk_size = 50;
+    request.snapshot_id = snapshot.id();
+    int called = 0;
+    request.on_snapshot = [&] {
+        ++called;
+        snapshot.release();
+    };
+    RowScanner scanner(index, test::postgres_url());
+    std::size_t old_rows = 0;
+    const ScanResult result = scanner.scan(request, [&](std::span<const Row> rows) {
+        for (const Row& row : rows) {
+            if (json::parse(row.doc).at("n") == 0) ++old_rows;
+        }
+    });
+    EXPECT_EQ(called, 1);
+    EXPECT_EQ(result.rows, 300U);
+    EXPECT_EQ(old_rows, 300U);  // the released snapshot still held for this scan
+    // Released for good: a new import fails.
+    ScanRequest late;
+    late.snapshot_id = snapshot.id();
+    EXPECT_ANY_THROW((void)scanner.scan(late, [](std::span<const Row>) {}));
+}
+
 }  // namespace
 }  // namespace kt::pg

@@ -164,9 +164,14 @@ Reindexer::Reindexer(const config::Config& config, const config::IndexConfig& in
     if (options_.batch_size <= 0) options_.batch_size = index_.batch_size;
 }
 
-std::uint64_t Reindexer::load(const std::string& new_index, const std::string& snapshot_id,
-                              std::int64_t version, std::int64_t estimate, std::stop_token stop) {
+std::uint64_t Reindexer::load(const std::string& new_index, pg::ExportedSnapshot& snapshot,
+                              std::int64_t estimate, std::stop_token stop) {
     const auto parallel = static_cast<std::size_t>(options_.parallel);
+    const std::string snapshot_id = snapshot.id();
+    const std::int64_t version = snapshot.version();
+    // Readers yet to import the snapshot: the last one to do so ends the exporting transaction,
+    // which need not stay open (holding back vacuum) for the whole load.
+    std::atomic<std::size_t> importing{parallel};
     const std::size_t writers = parallel + 1;  // several bulk requests in flight
     ChunkQueue queue(writers * 2);
     FirstError first_error;
@@ -231,6 +236,9 @@ std::uint64_t Reindexer::load(const std::string& new_index, const std::string& s
                 request.snapshot_id = snapshot_id;
                 request.slice = static_cast<int>(s);
                 request.slices = options_.parallel;
+                request.on_snapshot = [&] {
+                    if (importing.fetch_sub(1) == 1) snapshot.release();
+                };
                 (void)scanner.scan(request, [&](std::span<const pg::Row> rows) {
                     if (!queue.push(std::vector<pg::Row>(rows.begin(), rows.end()))) {
                         throw ReindexInterrupted();
@@ -313,7 +321,7 @@ ReindexResult Reindexer::run(std::stop_token stop) {
         {
             pg::ExportedSnapshot snapshot(config_.postgres.url);
             result.version = snapshot.version();
-            result.rows = load(result.new_index, snapshot.id(), snapshot.version(), estimate, stop);
+            result.rows = load(result.new_index, snapshot, estimate, stop);
         }
         result.load_seconds = seconds_since(load_started);
         if (!start.empty()) {

@@ -11,6 +11,10 @@
 #include "lib/error.hpp"
 #include "workers/reindex/plan.hpp"
 
+namespace kt::pg {
+class ExportedSnapshot;
+}  // namespace kt::pg
+
 namespace kt::workers {
 
 /// The reindex was stopped (Ctrl-C) before the alias moved.
@@ -58,8 +62,10 @@ public:
     ReindexResult run(std::stop_token stop);
 
 private:
-    std::uint64_t load(const std::string& new_index, const std::string& snapshot_id,
-                       std::int64_t version, std::int64_t estimate, std::stop_token stop);
+    /// Loads every row of `snapshot` into `new_index`; ends the exporting transaction as soon
+    /// as every reader has imported the snapshot.
+    std::uint64_t load(const std::string& new_index, pg::ExportedSnapshot& snapshot,
+                       std::int64_t estimate, std::stop_token stop);
 
     const config::Config& config_;
     const config::IndexConfig& index_;
