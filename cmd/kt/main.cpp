@@ -4,12 +4,12 @@
 
 #include "cmd/common/worker_main.hpp"
 #include "cmd/kt/check.hpp"
+#include "cmd/kt/guard.hpp"
 #include "cmd/kt/produce.hpp"
 #include "cmd/kt/reindex.hpp"
 #include "cmd/kt/status.hpp"
 #include "cmd/kt/verify.hpp"
 #include "lib/config/loader.hpp"
-#include "lib/error.hpp"
 #include "lib/log/log.hpp"
 
 int main(int argc, char** argv) {
@@ -53,8 +53,10 @@ int main(int argc, char** argv) {
     kt::cmd::ReindexArgs reindex_args;
     reindex->add_option("--config", config_path, "config file");
     reindex->add_option("index", reindex_args.index, "index (alias) name")->required();
-    reindex->add_option("--parallel", reindex_args.parallel, "snapshot readers (default 1)")
-        ->check(CLI::Range(1, 64));
+    int parallel = 1;
+    auto* parallel_option =
+        reindex->add_option("--parallel", parallel, "snapshot readers (default 1)")
+            ->check(CLI::Range(1, 64));
     reindex
         ->add_option("--batch-size", reindex_args.batch_size,
                      "rows per bulk request (default: the index's batch_size)")
@@ -62,9 +64,13 @@ int main(int argc, char** argv) {
     reindex->add_flag("--keep-old", reindex_args.keep_old, "keep the old index after the swap");
     reindex->add_flag("--no-swap", reindex_args.no_swap,
                       "build the new index but leave the alias where it is");
-    reindex->add_option("--ids", reindex_args.ids, "re-index just these ids in place (1,2,3)");
-    reindex->add_option("--ids-file", reindex_args.ids_file,
-                        "re-index the ids in this file in place (commas or line breaks)");
+    std::string ids_text;
+    std::string ids_file_text;
+    auto* ids_option =
+        reindex->add_option("--ids", ids_text, "re-index just these ids in place (1,2,3)");
+    auto* ids_file_option =
+        reindex->add_option("--ids-file", ids_file_text,
+                            "re-index the ids in this file in place (commas or line breaks)");
 
     auto* status = app.add_subcommand(
         "status", "per consumer group and partition: committed offset, end, lag, messages/s");
@@ -88,7 +94,17 @@ int main(int argc, char** argv) {
     }
     kt::log::configure(kt::log::parse_format(log_format), kt::log::Level::kInfo);
 
-    try {
+    if (reindex->parsed()) {
+        if (ids_option->count() > 0) reindex_args.ids = ids_text;
+        if (ids_file_option->count() > 0) reindex_args.ids_file = ids_file_text;
+        if (parallel_option->count() > 0) reindex_args.parallel = parallel;
+        if (const auto error = kt::cmd::reindex_usage_error(reindex_args)) {
+            fmt::print(stderr, "kt reindex: {}\n", *error);
+            return 2;
+        }
+    }
+
+    return kt::cmd::run_guarded([&]() -> int {
         if (check->parsed()) return kt::cmd::run_check(config_path, offline);
         if (produce->parsed()) {
             const auto config = kt::cmd::load_config_or_report(config_path);
@@ -114,9 +130,6 @@ int main(int argc, char** argv) {
             if (!config) return 2;
             return kt::cmd::run_verify(*config, verify_index, fix);
         }
-    } catch (const kt::Error& e) {
-        kt::log::error("{}", e.what());
-        return 1;
-    }
-    return 2;
+        return 2;
+    });
 }

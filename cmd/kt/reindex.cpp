@@ -64,11 +64,11 @@ private:
 
 int reindex_ids_in_place(const config::Config& config, const config::IndexConfig& index,
                          const ReindexArgs& args) {
-    std::string text = args.ids;
-    if (!args.ids_file.empty()) {
-        std::ifstream in(args.ids_file, std::ios::binary);
+    std::string text = args.ids.value_or("");
+    if (args.ids_file) {
+        std::ifstream in(*args.ids_file, std::ios::binary);
         if (!in) {
-            fmt::print(stderr, "kt reindex: cannot read {}\n", args.ids_file);
+            fmt::print(stderr, "kt reindex: cannot read {}\n", *args.ids_file);
             return 2;
         }
         std::ostringstream file;
@@ -76,28 +76,58 @@ int reindex_ids_in_place(const config::Config& config, const config::IndexConfig
         text += "\n" + file.str();
     }
     const std::vector<std::string> ids = workers::parse_id_list(text);  // each id once
+    if (ids.empty()) {
+        fmt::print(stderr, "kt reindex: no id given (--ids and --ids-file name none)\n");
+        return 2;
+    }
     StopOnSignal signals;
     const workers::IdsResult result = workers::reindex_ids(config, index, ids, {}, signals.token());
     fmt::print("reindex {}: {} id(s): {} document(s) indexed, {} deleted\n", index.name, ids.size(),
                result.indexed, result.deleted);
     for (const std::string& failure : result.failed) fmt::print(stderr, "refused: {}\n", failure);
+    for (const std::string& rejected : result.rejected) {
+        fmt::print(stderr, "rejected: {}\n", rejected);
+    }
     if (signals.token().stop_requested()) {
         fmt::print(stderr, "reindex {}: interrupted\n", index.name);
         return 1;
     }
-    return result.failed.empty() ? 0 : 1;
+    return result.failed.empty() && result.rejected.empty() ? 0 : 1;
 }
 
 }  // namespace
 
+std::optional<std::string> reindex_usage_error(const ReindexArgs& args) {
+    if (!args.ids && !args.ids_file) return std::nullopt;
+    std::vector<std::string> conflicts;
+    if (args.parallel) conflicts.emplace_back("--parallel");
+    if (args.keep_old) conflicts.emplace_back("--keep-old");
+    if (args.no_swap) conflicts.emplace_back("--no-swap");
+    const std::string given = args.ids ? "--ids" : "--ids-file";
+    if (!conflicts.empty()) {
+        return fmt::format(
+            "{} cannot be combined with {}: ids are re-indexed in place, those options are for a "
+            "full rebuild",
+            given, fmt::join(conflicts, ", "));
+    }
+    if (args.ids && workers::parse_id_list(*args.ids).empty()) {
+        return "--ids names no id (give ids such as --ids 1,2,3)";
+    }
+    return std::nullopt;
+}
+
 int run_reindex(const config::Config& config, const ReindexArgs& args) {
+    if (const auto error = reindex_usage_error(args)) {
+        fmt::print(stderr, "kt reindex: {}\n", *error);
+        return 2;
+    }
     const config::IndexConfig* index = config.find_index(args.index);
     if (index == nullptr) {
         fmt::print(stderr, "kt reindex: no index '{}' in {}\n", args.index, config.path);
         return 2;
     }
     try {
-        if (!args.ids.empty() || !args.ids_file.empty()) {
+        if (args.ids || args.ids_file) {
             return reindex_ids_in_place(config, *index, args);
         }
         if (index->table.empty() && index->scan_query.empty()) {
@@ -109,7 +139,7 @@ int run_reindex(const config::Config& config, const ReindexArgs& args) {
         }
         const bool terminal = isatty(STDERR_FILENO) == 1;
         workers::ReindexOptions options;
-        options.parallel = args.parallel;
+        options.parallel = args.parallel.value_or(1);
         options.batch_size = args.batch_size;
         options.keep_old = args.keep_old;
         options.no_swap = args.no_swap;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,17 +11,23 @@ namespace kt::cmd {
 /// Arguments of `kt reindex`.
 struct ReindexArgs {
     std::string index;
-    int parallel = 1;
-    int batch_size = 0;  ///< 0: the index's batch_size
+    std::optional<int> parallel;  ///< `--parallel N` when given (default 1)
+    int batch_size = 0;           ///< 0: the index's batch_size
     bool keep_old = false;
     bool no_swap = false;
-    std::string ids;       ///< `--ids 1,2,3`: re-index just these in place
-    std::string ids_file;  ///< `--ids-file`: ids separated by commas or line breaks
+    std::optional<std::string> ids;       ///< `--ids 1,2,3`: re-index just these in place
+    std::optional<std::string> ids_file;  ///< `--ids-file`: ids separated by commas or line breaks
 };
+
+/// Why `args` make no sense together (nullopt when they do): `--ids` or `--ids-file` with an
+/// option of the full rebuild (`--parallel`, `--keep-old`, `--no-swap`), or an `--ids` that
+/// names no id. Pure.
+[[nodiscard]] std::optional<std::string> reindex_usage_error(const ReindexArgs& args);
 
 /// `kt reindex`: a full zero-downtime rebuild, or with ids only those ids in place. Ctrl-C
 /// before the alias moves deletes the new index. Returns the exit code: 0 done, 1 failed or
-/// interrupted, 2 unknown index, no scan for it, or an unreadable ids file.
+/// interrupted, 2 a usage error (reindex_usage_error), unknown index, no scan for it, an
+/// unreadable ids file or no id in the ids given.
 int run_reindex(const config::Config& config, const ReindexArgs& args);
 
 }  // namespace kt::cmd

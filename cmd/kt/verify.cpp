@@ -63,9 +63,20 @@ int run_verify(const config::Config& config, const std::string& index, bool fix)
         for (const std::string& failure : fixed.failed) {
             fmt::print(stderr, "not fixed: {}\n", failure);
         }
-        const std::size_t wanted =
-            report.missing.size() + report.stale.size() + report.extra.size();
-        return fixed.failed.empty() && fixed.indexed + fixed.deleted >= wanted ? 0 : 1;
+        for (const std::string& rejected : fixed.rejected) {
+            fmt::print(stderr, "not fixed: {}\n", rejected);
+        }
+        // Written is not the same as equal (a newer external version keeps its document, a
+        // refused item stays): only a second comparison tells.
+        const workers::VerifyReport after = verifier.compare();
+        if (after.clean()) {
+            fmt::print("{}: the index now equals the table\n", index);
+            return 0;
+        }
+        fmt::print("after fixing:\n");
+        print_verify_report(stdout, index, after);
+        fmt::print("{}: the index still differs from the table\n", index);
+        return 1;
     } catch (const Error& e) {
         fmt::print(stderr, "kt verify {}: {}\n", index, e.what());
         return 1;

@@ -15,8 +15,9 @@ void print_verify_report(std::FILE* out, const std::string& index,
 
 /// `kt verify INDEX [--fix]`: compares every row with the index and prints the differences;
 /// with `fix`, re-indexes missing and stale ids and deletes extra ones through the indexer's
-/// code path. Returns the exit code: 0 the index equals the table (or `fix` repaired every
-/// difference), 1 it differs or a service failed, 2 unknown index or no scan for it.
+/// code path, then compares again and prints what still differs. Returns the exit code: 0 the
+/// index equals the table (with `fix`: after the repair), 1 it differs or a service failed, 2
+/// unknown index or no scan for it.
 int run_verify(const config::Config& config, const std::string& index, bool fix);
 
 }  // namespace kt::cmd

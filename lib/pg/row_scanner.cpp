@@ -86,6 +86,11 @@ ScanResult RowScanner::scan(const ScanRequest& request, const RowChunkFn& on_chu
             tx.exec("SET TRANSACTION SNAPSHOT " + tx.quote(request.snapshot_id));
         }
         out.version = tx.exec(kSnapshotVersion).at(0).at(0).as<std::int64_t>();
+        if (request.on_snapshot) {
+            in_callback = true;
+            request.on_snapshot();
+            in_callback = false;
+        }
 
         std::string select;
         if (!index_.table.empty()) {

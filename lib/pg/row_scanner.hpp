@@ -25,6 +25,9 @@ struct ScanRequest {
     /// This scan reads slice `slice` of `slices` (rows whose id hashes to it); 1 slice is all.
     int slice = 0;
     int slices = 1;
+    /// Called once the scan's transaction holds its snapshot (imported or its own), before any
+    /// row is read: from then on the exporting transaction may end (ExportedSnapshot::release).
+    std::function<void()> on_snapshot;
 };
 
 /// What a scan read.

@@ -23,7 +23,8 @@ public:
     [[nodiscard]] const std::string& id() const noexcept { return id_; }
     /// The snapshot's version, as RowLoader computes it.
     [[nodiscard]] std::int64_t version() const noexcept { return version_; }
-    /// Ends the exporting transaction; importers that already began keep their snapshot.
+    /// Ends the exporting transaction; importers that already began keep their snapshot. Any
+    /// thread may call it, but not while another calls it (the destructor calls it too).
     void release() noexcept;
 
 private:

@@ -9,10 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -62,12 +64,8 @@ public:
                 "FROM {0}\n",
                 name_, text_key ? "text" : "bigint");
         }
-        std::ofstream(config_path()) << fmt::format(
-            "kafka:\n  brokers: \"{}\"\n  group_prefix: {}_g\n  properties:\n"
-            "    session.timeout.ms: \"6000\"\n    heartbeat.interval.ms: \"500\"\n"
-            "postgres:\n  url: \"{}\"\nelasticsearch:\n  url: \"{}\"\n  timeout: 10s\n"
-            "indexes:\n  {}:\n{}    batch_size: 500\n    batch_wait: 100ms\n",
-            test::kafka_brokers(), name_, test::postgres_url(), es_url_, name_, entry);
+        entry_ = entry;
+        write_config();
     }
     ~ReindexFixture() {
         try {
@@ -83,6 +81,14 @@ public:
 
     [[nodiscard]] const std::string& name() const { return name_; }
     [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+
+    /// From now on, indexes are created from `mappings` (a mappings file).
+    void use_mappings(const json& mappings) {
+        const std::string file = (dir_ / "mappings.json").string();
+        std::ofstream(file) << mappings.dump();
+        mappings_line_ = fmt::format("    mappings_file: \"{}\"\n", file);
+        write_config();
+    }
     [[nodiscard]] std::string dir() const { return dir_.string(); }
 
     void exec(const std::string& sql) {
@@ -145,10 +151,101 @@ public:
     }
 
 private:
+    void write_config() {
+        std::ofstream(config_path()) << fmt::format(
+            "kafka:\n  brokers: \"{}\"\n  group_prefix: {}_g\n  properties:\n"
+            "    session.timeout.ms: \"6000\"\n    heartbeat.interval.ms: \"500\"\n"
+            "postgres:\n  url: \"{}\"\nelasticsearch:\n  url: \"{}\"\n  timeout: 10s\n"
+            "indexes:\n  {}:\n{}{}    batch_size: 500\n    batch_wait: 100ms\n",
+            test::kafka_brokers(), name_, test::postgres_url(), es_url_, name_, entry_,
+            mappings_line_);
+    }
+
     std::string name_;
     std::string es_url_;
     std::filesystem::path dir_;
     pqxx::connection db_;
+    std::string entry_;
+    std::string mappings_line_;
+};
+
+/// An HTTP proxy in front of an Elasticsearch (the stand-in) that, once armed, forwards the next
+/// creation of an index `<prefix>_…` and then answers 504, as a gateway whose upstream took too
+/// long: the index exists, but the client is told the request failed.
+class CreateFailsProxy {
+public:
+    explicit CreateFailsProxy(std::string upstream) : upstream_(std::move(upstream)) {
+        const auto forward = [this](const httplib::Request& req, httplib::Response& res) {
+            const bool fail = req.method == "PUT" && take_armed(req.path);
+            httplib::Request up;
+            up.method = req.method;
+            up.path = req.target.empty() ? req.path : req.target;
+            up.body = req.body;
+            if (req.has_header("Content-Type")) {
+                up.headers.emplace("Content-Type", req.get_header_value("Content-Type"));
+            }
+            httplib::Client client(upstream_);
+            const auto answer = client.send(up);
+            if (!answer) {
+                res.status = 502;
+                return;
+            }
+            if (fail) {
+                res.status = 504;
+                res.set_content("gateway timeout", "text/plain");
+                return;
+            }
+            res.status = answer->status;
+            if (!answer->body.empty()) {
+                res.set_content(answer->body, answer->get_header_value("Content-Type"));
+            }
+        };
+        server_.Get(".*", forward);
+        server_.Put(".*", forward);
+        server_.Post(".*", forward);
+        server_.Delete(".*", forward);
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        EXPECT_TRUE(test::wait_until([this] { return server_.is_running(); }, 5s));
+    }
+    ~CreateFailsProxy() {
+        server_.stop();
+        thread_.join();
+    }
+    CreateFailsProxy(const CreateFailsProxy&) = delete;
+    CreateFailsProxy& operator=(const CreateFailsProxy&) = delete;
+
+    [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    /// The next `PUT /<prefix>_…` (an index creation) is forwarded, then answered 504.
+    void fail_next_create(const std::string& prefix) {
+        std::lock_guard lock(mutex_);
+        armed_prefix_ = "/" + prefix + "_";
+    }
+    /// How many creations were answered 504.
+    [[nodiscard]] int failed() {
+        std::lock_guard lock(mutex_);
+        return failed_;
+    }
+
+private:
+    bool take_armed(const std::string& path) {
+        std::lock_guard lock(mutex_);
+        if (armed_prefix_.empty() || path.rfind(armed_prefix_, 0) != 0 ||
+            path.find('/', 1) != std::string::npos) {
+            return false;
+        }
+        armed_prefix_.clear();
+        ++failed_;
+        return true;
+    }
+
+    std::string upstream_;
+    httplib::Server server_;
+    int port_ = 0;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::string armed_prefix_;
+    int failed_ = 0;
 };
 
 TEST(ReindexE2e, BuildsANewIndexAndMovesTheAlias) {
@@ -183,9 +280,20 @@ TEST(ReindexE2e, BuildsANewIndexAndMovesTheAlias) {
     ASSERT_EQ(run.exit_code, 0) << run.output;
     EXPECT_EQ(f.physical_indices().size(), 2U);
     EXPECT_EQ(f.alias_indices().size(), 1U);
+    const auto serving = f.alias_indices();
     run = f.kt("reindex " + f.name() + " --no-swap");
     ASSERT_EQ(run.exit_code, 0) << run.output;
-    EXPECT_EQ(f.physical_indices().size(), 3U);
+    const auto physical = f.physical_indices();
+    ASSERT_EQ(physical.size(), 3U);
+    EXPECT_EQ(f.alias_indices(), serving);      // the alias stays where it was
+    const std::string built = physical.back();  // the newest name sorts last
+    EXPECT_THAT(run.output, HasSubstr("--no-swap: " + built + " is ready"));
+    EXPECT_EQ(std::count(serving.begin(), serving.end(), built), 0);
+    const auto built_settings = client.Get("/" + built + "/_settings?flat_settings=true");
+    ASSERT_TRUE(built_settings);
+    const json built_flat = json::parse(built_settings->body)[built]["settings"];
+    EXPECT_EQ(built_flat.value("index.refresh_interval", ""), "1s");
+    EXPECT_EQ(built_flat.value("index.number_of_replicas", ""), "1");
 }
 
 TEST(ReindexE2e, IdsAreReindexedInPlace) {
@@ -204,6 +312,29 @@ TEST(ReindexE2e, IdsAreReindexedInPlace) {
     EXPECT_EQ(docs.at("9").at("n"), 100);
     EXPECT_EQ(docs.count("6"), 0U);
     EXPECT_EQ(f.kt("verify " + f.name()).exit_code, 0);
+}
+
+TEST(ReindexE2e, IdsTheQueryRejectsAreReportedNotDeleted) {
+    ReindexFixture f;
+    f.insert_rows(1, 5);
+    ASSERT_EQ(f.kt("reindex " + f.name()).exit_code, 0);
+    // A document whose id the bigint query cannot take: kt knows nothing of it, so it stays.
+    httplib::Client client(test::es_url());
+    const auto put = client.Put("/" + f.name() + "/_doc/abc?refresh=true",
+                                json{{"title", "planted"}}.dump(), "application/json");
+    ASSERT_TRUE(put);
+    ASSERT_EQ(put->status, 201) << put->body;
+    f.exec(fmt::format("UPDATE {} SET n = 100 WHERE id IN (2, 4)", f.name()));
+
+    const auto run = f.kt("reindex " + f.name() + " --ids 2,abc,4");
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("3 id(s): 2 document(s) indexed, 0 deleted"));
+    EXPECT_THAT(run.output, HasSubstr("rejected: abc: id rejected by the query (SQLSTATE 22P02)"));
+    const auto docs = f.documents();
+    EXPECT_EQ(docs.at("2").at("n"), 100);
+    EXPECT_EQ(docs.at("4").at("n"), 100);
+    ASSERT_EQ(docs.count("abc"), 1U);
+    EXPECT_EQ(docs.at("abc"), (json{{"title", "planted"}}));
 }
 
 /// Updates random rows and produces their ids until stopped; returns how many updates.
@@ -313,6 +444,41 @@ TEST(ReindexE2e, InterruptedReindexLeavesTheOldIndexServing) {
     EXPECT_EQ(f.documents().size(), 20000U);
 }
 
+TEST(ReindexE2e, FailedLoadLeavesTheOldIndexServing) {
+    ReindexFixture f;
+    f.insert_rows(1, 1000);
+    ASSERT_EQ(f.kt("reindex " + f.name()).exit_code, 0);
+    const auto before = f.alias_indices();
+    ASSERT_EQ(before.size(), 1U);
+    // Elasticsearch refuses every document for good: `n` is not in the strict mappings.
+    f.use_mappings(json{
+        {"mappings", {{"dynamic", "strict"}, {"properties", {{"title", {{"type", "text"}}}}}}}});
+    const auto run = f.kt("reindex " + f.name());
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("strict_dynamic_mapping_exception"));
+    EXPECT_EQ(f.alias_indices(), before);
+    EXPECT_EQ(f.physical_indices(), before);  // no orphan
+    EXPECT_EQ(f.documents().size(), 1000U);
+}
+
+TEST(ReindexE2e, FailedIndexCreationLeavesNoOrphan) {
+    CreateFailsProxy proxy(test::es_url());
+    ReindexFixture f(proxy.url());
+    f.insert_rows(1, 100);
+    ASSERT_EQ(f.kt("reindex " + f.name()).exit_code, 0);
+    const auto before = f.alias_indices();
+    ASSERT_EQ(before.size(), 1U);
+    // The index is created, but kt is told the creation failed.
+    proxy.fail_next_create(f.name());
+    const auto run = f.kt("reindex " + f.name());
+    EXPECT_EQ(proxy.failed(), 1);
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("504"));
+    EXPECT_EQ(f.alias_indices(), before);
+    EXPECT_EQ(f.physical_indices(), before);  // no orphan
+    EXPECT_EQ(f.documents().size(), 100U);
+}
+
 TEST(ReindexE2e, ParallelFourEqualsParallelOne) {
     for (const bool shorthand : {true, false}) {
         for (const bool text_key : {false, true}) {
@@ -322,9 +488,12 @@ TEST(ReindexE2e, ParallelFourEqualsParallelOne) {
             f.exec(fmt::format("DELETE FROM {} WHERE id::text LIKE '%7'", f.name()));
             auto run = f.kt("reindex " + f.name() + " --parallel 1");
             ASSERT_EQ(run.exit_code, 0) << run.output;
+            EXPECT_THAT(run.output, HasSubstr(": 4500 rows into "));
             const auto one = f.documents();
             run = f.kt("reindex " + f.name() + " --parallel 4");
             ASSERT_EQ(run.exit_code, 0) << run.output;
+            // Rows read by the four slices together: overlapping slices would count some twice.
+            EXPECT_THAT(run.output, HasSubstr(": 4500 rows into "));
             const auto four = f.documents();
             EXPECT_EQ(one.size(), 4500U);
             EXPECT_TRUE(one == four);

@@ -135,6 +135,28 @@ TEST(VerifyE2e, FindsAndFixesMissingExtraAndStaleDocuments) {
     EXPECT_THAT(run.output, HasSubstr("the index equals the table"));
 }
 
+TEST(VerifyE2e, FixSucceedsOnlyWhenTheIndexThenEqualsTheTable) {
+    VerifyFixture f(/*shorthand=*/false);
+    f.exec(fmt::format("INSERT INTO {} SELECT i, 't-' || i, i FROM generate_series(1, 10) i",
+                       f.name()));
+    ASSERT_EQ(f.kt("verify " + f.name() + " --fix").exit_code, 0);
+    // A document with an external version far ahead of PostgreSQL's: the fix's write is a
+    // version conflict, which counts as written, yet the document stays stale.
+    httplib::Client client(test::es_url());
+    const auto put = client.Put(
+        "/" + f.name() + "/_doc/5?version=9000000000000000&version_type=external&refresh=true",
+        json{{"title", "from the future"}, {"n", 5}}.dump(), "application/json");
+    ASSERT_TRUE(put);
+    ASSERT_EQ(put->status, 200) << put->body;
+
+    const auto run = f.kt("verify " + f.name() + " --fix");
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("fixed: 1 document(s) indexed, 0 deleted"));
+    EXPECT_THAT(run.output, HasSubstr("after fixing:\nverify " + f.name()));
+    EXPECT_THAT(run.output, HasSubstr("stale: 1 (e.g. 5)\n" + f.name() +
+                                      ": the index still differs from the table"));
+}
+
 TEST(VerifyE2e, TableShorthandScanIsGenerated) {
     VerifyFixture f(/*shorthand=*/true);
     f.exec(fmt::format("INSERT INTO {} SELECT i, 't-' || i, NULL FROM generate_series(1, 12) i",

@@ -15,6 +15,7 @@
 #include "lib/log/log.hpp"
 #include "lib/pg/error.hpp"
 #include "workers/common/group_loop.hpp"
+#include "workers/common/isolating_load.hpp"
 
 namespace kt::workers {
 
@@ -179,27 +180,6 @@ bool Indexer::fill_batch(std::stop_token stop, Pending& batch) {
     return consumer_->fill(stop, batch.messages, max, index_.batch_wait);
 }
 
-void Indexer::load_isolating(std::vector<std::string> ids, std::vector<pg::LoadResult>& results,
-                             std::vector<std::vector<std::string>>& slice_ids,
-                             std::vector<std::string>& rejected_ids,
-                             std::vector<std::string>& rejected_reasons) {
-    try {
-        results.push_back(loader_->load(ids));
-        slice_ids.push_back(std::move(ids));
-    } catch (const pg::IdRejected& e) {
-        // One id the query cannot take must not stall the batch: halve until it is alone.
-        if (ids.size() == 1) {
-            rejected_ids.push_back(ids.front());
-            rejected_reasons.push_back(
-                fmt::format("id rejected by the query (SQLSTATE {}): {}", e.sqlstate(), e.what()));
-            return;
-        }
-        const auto mid = ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2);
-        load_isolating({ids.begin(), mid}, results, slice_ids, rejected_ids, rejected_reasons);
-        load_isolating({mid, ids.end()}, results, slice_ids, rejected_ids, rejected_reasons);
-    }
-}
-
 bool Indexer::process(std::stop_token stop, Pending& batch) {
     const auto started = Clock::now();
     auto send_dead = [&](std::size_t i, const std::string& reason) { batch.dead.add(i, reason); };
@@ -222,14 +202,14 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
     const auto& entries = batch.entries;
     const std::size_t poison = batch.poison;
 
-    std::vector<pg::LoadResult> results;
-    std::vector<std::vector<std::string>> slice_ids;
-    std::vector<std::string> rejected_ids;
-    std::vector<std::string> rejected_reasons;
+    IsolatedLoad loaded;
     std::vector<std::string> ids = distinct_ids(entries);
     if (!ids.empty()) {
         connect_loader();
-        load_isolating(std::move(ids), results, slice_ids, rejected_ids, rejected_reasons);
+        // One id the query cannot take must not stall the batch: it is dead-lettered alone.
+        loaded = load_isolating(std::move(ids), [&](const std::vector<std::string>& some) {
+            return loader_->load(some);
+        });
     }
     auto dead_letter_id = [&](std::string_view id, const std::string& reason) {
         if (batch.messages_of_id.empty()) {
@@ -240,13 +220,15 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
         const auto [first, last] = batch.messages_of_id.equal_range(id);
         for (auto it = first; it != last; ++it) send_dead(it->second, reason);
     };
-    for (std::size_t i = 0; i < rejected_ids.size(); ++i) {
-        dead_letter_id(rejected_ids[i], rejected_reasons[i]);
+    for (const RejectedId& rejected : loaded.rejected) {
+        dead_letter_id(rejected.id, rejected.reason);
     }
 
     std::vector<LoadedSlice> slices;
-    slices.reserve(results.size());
-    for (std::size_t i = 0; i < results.size(); ++i) slices.push_back({slice_ids[i], &results[i]});
+    slices.reserve(loaded.results.size());
+    for (std::size_t i = 0; i < loaded.results.size(); ++i) {
+        slices.push_back({loaded.slice_ids[i], &loaded.results[i]});
+    }
     const std::vector<es::BulkAction> actions = plan_actions(slices);
 
     std::size_t indexed = 0;
@@ -286,7 +268,7 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
     metrics_.batch_seconds.observe(static_cast<double>(took.count()) / 1000.0);
     log::info("index {}: batch of {} message(s): {} indexed, {} deleted, {} dead in {} ms",
               index_.name, batch.messages.size(), indexed, deleted,
-              poison + rejected_ids.size() + (actions.size() - indexed - deleted), took.count());
+              poison + loaded.rejected.size() + (actions.size() - indexed - deleted), took.count());
     return true;
 }
 

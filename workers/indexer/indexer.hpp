@@ -80,10 +80,6 @@ private:
 
     bool fill_batch(std::stop_token stop, Pending& batch);
     bool process(std::stop_token stop, Pending& batch);
-    void load_isolating(std::vector<std::string> ids, std::vector<pg::LoadResult>& results,
-                        std::vector<std::vector<std::string>>& slice_ids,
-                        std::vector<std::string>& rejected_ids,
-                        std::vector<std::string>& rejected_reasons);
     void connect_loader();
     /// Creates the alias with its physical index when missing; throws kt::Error (logged when
     /// retryable).

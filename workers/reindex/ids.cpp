@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <memory>
-#include <optional>
 #include <utility>
 
 #include "lib/es/bulk_client.hpp"
 #include "lib/es/curl_transport.hpp"
 #include "lib/es/options.hpp"
-#include "lib/pg/error.hpp"
 #include "lib/pg/row_loader.hpp"
+#include "workers/common/isolating_load.hpp"
 #include "workers/indexer/batch_plan.hpp"
 
 namespace kt::workers {
@@ -20,25 +19,6 @@ namespace {
 
 es::Options es_options(const config::Config& config) {
     return es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
-}
-
-/// Loads `ids`, halving around ids the query rejects (as the indexer isolates them).
-void load_isolating(pg::RowLoader& loader, std::vector<std::string> ids,
-                    std::vector<std::vector<std::string>>& slice_ids,
-                    std::vector<pg::LoadResult>& results, std::vector<std::string>& rejected) {
-    if (ids.empty()) return;
-    try {
-        results.push_back(loader.load(ids));
-        slice_ids.push_back(std::move(ids));
-    } catch (const pg::IdRejected&) {
-        if (ids.size() == 1) {
-            rejected.push_back(std::move(ids.front()));
-            return;
-        }
-        const auto mid = ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2);
-        load_isolating(loader, {ids.begin(), mid}, slice_ids, results, rejected);
-        load_isolating(loader, {mid, ids.end()}, slice_ids, results, rejected);
-    }
 }
 
 }  // namespace
@@ -57,19 +37,20 @@ IdsResult reindex_ids(const config::Config& config, const config::IndexConfig& i
         std::vector<std::string> batch(
             ids.begin() + static_cast<std::ptrdiff_t>(at),
             ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + chunk)));
-        std::vector<std::vector<std::string>> slice_ids;
-        std::vector<pg::LoadResult> results;
-        std::vector<std::string> rejected;
-        load_isolating(loader, std::move(batch), slice_ids, results, rejected);
+        IsolatedLoad loaded =
+            load_isolating(std::move(batch),
+                           [&](const std::vector<std::string>& some) { return loader.load(some); });
+        // An id the query rejects is reported, never turned into a delete: the query, not the
+        // table, decided that, so nothing is known about its document.
+        for (const RejectedId& rejected : loaded.rejected) {
+            out.rejected.push_back(fmt::format("{}: {}", rejected.id, rejected.reason));
+        }
         std::vector<LoadedSlice> slices;
-        for (std::size_t i = 0; i < results.size(); ++i) {
-            slices.push_back(LoadedSlice{slice_ids[i], &results[i]});
+        for (std::size_t i = 0; i < loaded.results.size(); ++i) {
+            slices.push_back(LoadedSlice{loaded.slice_ids[i], &loaded.results[i]});
         }
-        std::vector<es::BulkAction> actions = plan_actions(slices);
-        // No row can have an id the query cannot even take: its document goes, unversioned.
-        for (const std::string& id : rejected) {
-            actions.push_back({es::BulkAction::Op::kDelete, id, {}, std::nullopt});
-        }
+        const std::vector<es::BulkAction> actions = plan_actions(slices);
+        if (actions.empty()) continue;
         const es::WriteResult written =
             bulk.write(target.empty() ? index.name : target, actions, stop);
         for (std::size_t i = 0; i < actions.size(); ++i) {

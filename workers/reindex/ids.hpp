@@ -14,13 +14,16 @@ struct IdsResult {
     std::size_t indexed = 0;          ///< documents written (or already newer)
     std::size_t deleted = 0;          ///< documents deleted (ids without a row)
     std::vector<std::string> failed;  ///< `id: reason` of items Elasticsearch refused
+    /// `id: reason` of ids the query rejected (load_isolating); nothing is written for them.
+    std::vector<std::string> rejected;
 };
 
-/// Re-indexes `ids` in place through the indexer's code path: RowLoader::load (one snapshot per
-/// chunk of `batch_size`), plan_actions (index what is returned, delete what is not, versioned
-/// with the snapshot), BulkClient::write into `target` (empty: `index.name`, the alias). An id the
-/// query cannot take (`abc` for a bigint key) has no row: its document is deleted. Throws the
-/// loader's connection and query errors and what BulkClient::write throws.
+/// Re-indexes `ids` in place through the indexer's code path: load_isolating with RowLoader::load
+/// (one snapshot per chunk of `batch_size`), plan_actions (index what is returned, delete what is
+/// not, versioned with the snapshot), BulkClient::write into `target` (empty: `index.name`, the
+/// alias). An id the query cannot take (`abc` for a bigint key) is only reported in `rejected`,
+/// as kt-indexer dead-letters it. Throws the loader's connection and query errors and what
+/// BulkClient::write throws.
 IdsResult reindex_ids(const config::Config& config, const config::IndexConfig& index,
                       const std::vector<std::string>& ids, const std::string& target = {},
                       std::stop_token stop = {});

@@ -147,6 +147,11 @@ std::uint64_t catch_up(const config::Config& config, const config::IndexConfig& 
         throw Error(fmt::format("{} document(s) of the catch-up refused, e.g. {}",
                                 written.failed.size(), written.failed.front()));
     }
+    if (!written.rejected.empty()) {
+        // No row can have such an id; kt-indexer dead-letters these messages.
+        log::warn("reindex {}: {} id(s) on {} rejected by the query and skipped, e.g. {}",
+                  index.name, written.rejected.size(), index.topic, written.rejected.front());
+    }
     return ids.size();
 }
 
@@ -159,9 +164,14 @@ Reindexer::Reindexer(const config::Config& config, const config::IndexConfig& in
     if (options_.batch_size <= 0) options_.batch_size = index_.batch_size;
 }
 
-std::uint64_t Reindexer::load(const std::string& new_index, const std::string& snapshot_id,
-                              std::int64_t version, std::int64_t estimate, std::stop_token stop) {
+std::uint64_t Reindexer::load(const std::string& new_index, pg::ExportedSnapshot& snapshot,
+                              std::int64_t estimate, std::stop_token stop) {
     const auto parallel = static_cast<std::size_t>(options_.parallel);
+    const std::string snapshot_id = snapshot.id();
+    const std::int64_t version = snapshot.version();
+    // Readers yet to import the snapshot: the last one to do so ends the exporting transaction,
+    // which need not stay open (holding back vacuum) for the whole load.
+    std::atomic<std::size_t> importing{parallel};
     const std::size_t writers = parallel + 1;  // several bulk requests in flight
     ChunkQueue queue(writers * 2);
     FirstError first_error;
@@ -226,6 +236,9 @@ std::uint64_t Reindexer::load(const std::string& new_index, const std::string& s
                 request.snapshot_id = snapshot_id;
                 request.slice = static_cast<int>(s);
                 request.slices = options_.parallel;
+                request.on_snapshot = [&] {
+                    if (importing.fetch_sub(1) == 1) snapshot.release();
+                };
                 (void)scanner.scan(request, [&](std::span<const pg::Row> rows) {
                     if (!queue.push(std::vector<pg::Row>(rows.begin(), rows.end()))) {
                         throw ReindexInterrupted();
@@ -288,10 +301,17 @@ ReindexResult Reindexer::run(std::stop_token stop) {
                   index_.name, index_.topic);
     }
     result.new_index = es::physical_index_name(index_.name, std::chrono::system_clock::now());
-    admin.create_index(result.new_index, settings.create_body);
-    log::info("reindex {}: created {} (refresh off, no replicas)", index_.name, result.new_index);
     kafka::PartitionOffsets loaded_to;
+    bool ours = true;  // false: the name belongs to an index someone else created
     try {
+        try {
+            admin.create_index(result.new_index, settings.create_body);
+        } catch (const EsError& e) {
+            ours = e.type() != "resource_already_exists_exception";
+            throw;
+        }
+        log::info("reindex {}: created {} (refresh off, no replicas)", index_.name,
+                  result.new_index);
         std::int64_t estimate = -1;
         {
             pg::RowScanner probe(index_, config_.postgres.url);
@@ -301,7 +321,7 @@ ReindexResult Reindexer::run(std::stop_token stop) {
         {
             pg::ExportedSnapshot snapshot(config_.postgres.url);
             result.version = snapshot.version();
-            result.rows = load(result.new_index, snapshot.id(), snapshot.version(), estimate, stop);
+            result.rows = load(result.new_index, snapshot, estimate, stop);
         }
         result.load_seconds = seconds_since(load_started);
         if (!start.empty()) {
@@ -318,10 +338,13 @@ ReindexResult Reindexer::run(std::stop_token stop) {
             result.swapped = true;
         }
     } catch (...) {
+        // Also when creating it failed: Elasticsearch may have created the index all the same
+        // (a timeout, a 5xx from a proxy), which must not be left behind.
         try {
-            (void)admin.delete_index(result.new_index);
-            log::info("reindex {}: deleted the unfinished {}; the alias is unchanged", index_.name,
-                      result.new_index);
+            if (ours && admin.delete_index(result.new_index)) {
+                log::info("reindex {}: deleted the unfinished {}; the alias is unchanged",
+                          index_.name, result.new_index);
+            }
         } catch (const std::exception& e) {
             log::error("reindex {}: could not delete the unfinished {}: {}", index_.name,
                        result.new_index, e.what());

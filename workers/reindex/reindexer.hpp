@@ -11,6 +11,10 @@
 #include "lib/error.hpp"
 #include "workers/reindex/plan.hpp"
 
+namespace kt::pg {
+class ExportedSnapshot;
+}  // namespace kt::pg
+
 namespace kt::workers {
 
 /// The reindex was stopped (Ctrl-C) before the alias moved.
@@ -46,8 +50,9 @@ struct ReindexResult {
 /// read by `parallel` sessions, writes with the snapshot's version (external_gte, as the
 /// indexer), re-loads every id that arrived on the index's topic since just before the snapshot
 /// (before and again after the swap), restores refresh and replicas, moves the alias in one
-/// `_aliases` call and drops the old index. Any failure or a stop request before the swap
-/// deletes the new index and leaves the alias untouched (ReindexInterrupted when stopped).
+/// `_aliases` call and drops the old index. Any failure before the swap (a failed creation
+/// included: Elasticsearch may have made the index anyway) or a stop request deletes the new
+/// index and leaves the alias untouched (ReindexInterrupted when stopped).
 class Reindexer {
 public:
     Reindexer(const config::Config& config, const config::IndexConfig& index,
@@ -57,8 +62,10 @@ public:
     ReindexResult run(std::stop_token stop);
 
 private:
-    std::uint64_t load(const std::string& new_index, const std::string& snapshot_id,
-                       std::int64_t version, std::int64_t estimate, std::stop_token stop);
+    /// Loads every row of `snapshot` into `new_index`; ends the exporting transaction as soon
+    /// as every reader has imported the snapshot.
+    std::uint64_t load(const std::string& new_index, pg::ExportedSnapshot& snapshot,
+                       std::int64_t estimate, std::stop_token stop);
 
     const config::Config& config_;
     const config::IndexConfig& index_;

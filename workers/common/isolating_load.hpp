@@ -1,0 +1,33 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lib/pg/row_loader.hpp"
+
+namespace kt::workers {
+
+/// An id the index's query cannot take (a pg::IdRejected, SQLSTATE class 22) and why.
+struct RejectedId {
+    std::string id;
+    std::string reason;  ///< `id rejected by the query (SQLSTATE 22P02): …`
+};
+
+/// What load_isolating read.
+struct IsolatedLoad {
+    std::vector<std::vector<std::string>> slice_ids;  ///< the ids of each load, in order
+    std::vector<pg::LoadResult> results;              ///< the load of each slice_ids entry
+    std::vector<RejectedId> rejected;                 ///< ids no load could take, in order
+};
+
+/// Loads one batch of row ids (RowLoader::load).
+using LoadFn = std::function<pg::LoadResult(const std::vector<std::string>& ids)>;
+
+/// Loads `ids` with `load`; a load that fails with pg::IdRejected is halved until the id that
+/// causes it is alone and set aside, so one id the query cannot take never stalls the others.
+/// Nothing is decided for a rejected id: kt-indexer dead-letters it, `kt reindex --ids`
+/// reports it. Any other exception of `load` propagates.
+[[nodiscard]] IsolatedLoad load_isolating(std::vector<std::string> ids, const LoadFn& load);
+
+}  // namespace kt::workers
