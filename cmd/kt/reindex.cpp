@@ -85,8 +85,8 @@ int reindex_ids_in_place(const config::Config& config, const config::IndexConfig
     fmt::print("reindex {}: {} id(s): {} document(s) indexed, {} deleted\n", index.name, ids.size(),
                result.indexed, result.deleted);
     for (const std::string& failure : result.failed) fmt::print(stderr, "refused: {}\n", failure);
-    for (const std::string& rejected : result.rejected) {
-        fmt::print(stderr, "rejected: {}\n", rejected);
+    for (const workers::RejectedId& rejected : result.rejected) {
+        fmt::print(stderr, "rejected: {}: {}\n", rejected.id, rejected.reason);
     }
     if (signals.token().stop_requested()) {
         fmt::print(stderr, "reindex {}: interrupted\n", index.name);

@@ -63,8 +63,8 @@ int run_verify(const config::Config& config, const std::string& index, bool fix)
         for (const std::string& failure : fixed.failed) {
             fmt::print(stderr, "not fixed: {}\n", failure);
         }
-        for (const std::string& rejected : fixed.rejected) {
-            fmt::print(stderr, "not fixed: {}\n", rejected);
+        for (const workers::RejectedId& rejected : fixed.rejected) {
+            fmt::print(stderr, "not fixed: {}: {}\n", rejected.id, rejected.reason);
         }
         // Written is not the same as equal (a newer external version keeps its document, a
         // refused item stays): only a second comparison tells.

@@ -42,9 +42,7 @@ IdsResult reindex_ids(const config::Config& config, const config::IndexConfig& i
                            [&](const std::vector<std::string>& some) { return loader.load(some); });
         // An id the query rejects is reported, never turned into a delete: the query, not the
         // table, decided that, so nothing is known about its document.
-        for (const RejectedId& rejected : loaded.rejected) {
-            out.rejected.push_back(fmt::format("{}: {}", rejected.id, rejected.reason));
-        }
+        out.rejected.insert(out.rejected.end(), loaded.rejected.begin(), loaded.rejected.end());
         std::vector<LoadedSlice> slices;
         for (std::size_t i = 0; i < loaded.results.size(); ++i) {
             slices.push_back(LoadedSlice{loaded.slice_ids[i], &loaded.results[i]});

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lib/config/config.hpp"
+#include "workers/common/isolating_load.hpp"
 
 namespace kt::workers {
 
@@ -14,8 +15,8 @@ struct IdsResult {
     std::size_t indexed = 0;          ///< documents written (or already newer)
     std::size_t deleted = 0;          ///< documents deleted (ids without a row)
     std::vector<std::string> failed;  ///< `id: reason` of items Elasticsearch refused
-    /// `id: reason` of ids the query rejected (load_isolating); nothing is written for them.
-    std::vector<std::string> rejected;
+    /// Ids the query rejected (load_isolating) and why; nothing is written for them.
+    std::vector<RejectedId> rejected;
 };
 
 /// Re-indexes `ids` in place through the indexer's code path: load_isolating with RowLoader::load

@@ -150,7 +150,7 @@ std::uint64_t catch_up(const config::Config& config, const config::IndexConfig& 
     if (!written.rejected.empty()) {
         // No row can have such an id; kt-indexer dead-letters these messages.
         log::warn("reindex {}: {} id(s) on {} rejected by the query and skipped, e.g. {}",
-                  index.name, written.rejected.size(), index.topic, written.rejected.front());
+                  index.name, written.rejected.size(), index.topic, written.rejected.front().id);
     }
     return ids.size();
 }

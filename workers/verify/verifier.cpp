@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
+#include <string_view>
 #include <utility>
 
+#include "lib/es/bulk_client.hpp"
 #include "lib/es/curl_transport.hpp"
 #include "lib/es/index_scanner.hpp"
 #include "lib/es/options.hpp"
@@ -55,7 +58,35 @@ IdsResult Verifier::fix(const VerifyReport& report, std::stop_token stop) {
         (void)admin.ensure_alias(index_.name, index_.mappings_file,
                                  std::chrono::system_clock::now());
     }
-    return reindex_ids(config_, index_, ids, {}, stop);
+    IdsResult out = reindex_ids(config_, index_, ids, {}, stop);
+    // An extra document whose id the query cannot take (`abc` for a bigint key) belongs to no
+    // row: it is deleted outright, with no version (no snapshot speaks for it).
+    const std::set<std::string_view> extra(report.extra.begin(), report.extra.end());
+    std::vector<es::BulkAction> orphans;
+    std::vector<RejectedId> still_rejected;
+    for (const RejectedId& rejected : out.rejected) {
+        if (extra.count(rejected.id) > 0) {
+            orphans.push_back({es::BulkAction::Op::kDelete, rejected.id, {}, std::nullopt});
+        } else {
+            still_rejected.push_back(rejected);
+        }
+    }
+    if (!orphans.empty() && !stop.stop_requested()) {
+        es::BulkClient bulk(std::make_unique<es::CurlTransport>(es_options(config_)));
+        const es::WriteResult written = bulk.write(index_.name, orphans, stop);
+        for (std::size_t i = 0; i < orphans.size() && i < written.items.size(); ++i) {
+            if (written.items[i].outcome == es::Outcome::kDone) {
+                ++out.deleted;
+            } else {
+                still_rejected.push_back(
+                    {std::string(orphans[i].id),
+                     fmt::format("delete refused: {} {}", written.items[i].error_type,
+                                 written.items[i].error_reason)});
+            }
+        }
+    }
+    out.rejected = std::move(still_rejected);
+    return out;
 }
 
 }  // namespace kt::workers
