@@ -80,8 +80,12 @@ int reindex_ids_in_place(const config::Config& config, const config::IndexConfig
         fmt::print(stderr, "kt reindex: no id given (--ids and --ids-file name none)\n");
         return 2;
     }
+    // --batch-size sets how many ids go into one load and one bulk request, as for a rebuild.
+    config::IndexConfig chunked = index;
+    if (args.batch_size > 0) chunked.batch_size = args.batch_size;
     StopOnSignal signals;
-    const workers::IdsResult result = workers::reindex_ids(config, index, ids, {}, signals.token());
+    const workers::IdsResult result =
+        workers::reindex_ids(config, chunked, ids, {}, signals.token());
     fmt::print("reindex {}: {} id(s): {} document(s) indexed, {} deleted\n", index.name, ids.size(),
                result.indexed, result.deleted);
     for (const std::string& failure : result.failed) fmt::print(stderr, "refused: {}\n", failure);
