@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
+#include <stdlib.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,9 +19,11 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "lib/kafka/admin.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/wire/messages.hpp"
 #include "tests/support/dev_stack.hpp"
@@ -46,6 +49,79 @@ constexpr double kMaxLateness = 1.0;
 const std::string kDelayerBinary = KT_BINARY_DIR "/cmd/kt-delayer";
 const std::string kIndexerBinary = KT_BINARY_DIR "/cmd/kt-indexer";
 const std::string kKtBinary = KT_BINARY_DIR "/cmd/kt";
+
+/// A private kt-devbroker that the KT_TEST_* broker variables name while it lives (every helper
+/// and config below then uses it), so that refusing its produce requests disturbs no other test.
+class PrivateBroker {
+public:
+    PrivateBroker()
+        : ready_file_(
+              (std::filesystem::temp_directory_path() / (test::unique_name("broker") + ".ready"))
+                  .string()),
+          process_({KT_BINARY_DIR "/tools/devbroker/kt-devbroker",
+                    {"--control-port", "0", "--ready-file", ready_file_},
+                    {},
+                    {}}) {
+        std::string brokers;
+        std::string control;
+        const bool ready = test::wait_until(
+            [&] {
+                std::ifstream in(ready_file_);
+                for (std::string line; std::getline(in, line);) {
+                    if (line.starts_with("bootstrap=")) brokers = line.substr(10);
+                    if (line.starts_with("control=")) control = line.substr(8);
+                }
+                return (!brokers.empty() && !control.empty()) || !process_.running();
+            },
+            30s);
+        if (!ready || brokers.empty() || control.empty()) {
+            throw std::runtime_error("kt-devbroker did not start: " + process_.log());
+        }
+        control_ = control;
+        replace_env("KT_TEST_KAFKA_BROKERS", brokers);
+        replace_env("KT_TEST_DEVBROKER_CONTROL", control);
+    }
+    ~PrivateBroker() {
+        for (const auto& [name, value] : saved_) {
+            if (value) {
+                ::setenv(name.c_str(), value->c_str(), 1);
+            } else {
+                ::unsetenv(name.c_str());
+            }
+        }
+        std::error_code ignored;
+        std::filesystem::remove(ready_file_, ignored);
+    }
+    PrivateBroker(const PrivateBroker&) = delete;
+    PrivateBroker& operator=(const PrivateBroker&) = delete;
+
+    /// Every produce request fails with a retriable error until accept_produce().
+    void refuse_produce() {
+        post("/errors", {{"api", "Produce"}, {"error", "NOT_ENOUGH_REPLICAS"}, {"count", 100000}});
+    }
+    /// Produce requests succeed again.
+    void accept_produce() { post("/errors/clear", {{"api", "Produce"}}); }
+
+private:
+    void replace_env(const std::string& name, const std::string& value) {
+        const char* old = std::getenv(name.c_str());
+        saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+        ::setenv(name.c_str(), value.c_str(), 1);
+    }
+    void post(const std::string& path, const json& body) {
+        httplib::Client client(control_);
+        const auto res = client.Post(path, body.dump(), "application/json");
+        if (!res || res->status != 200) {
+            throw std::runtime_error("kt-devbroker " + path +
+                                     " failed: " + (res ? res->body : std::string("unreachable")));
+        }
+    }
+
+    std::string ready_file_;
+    test::WorkerProcess process_;
+    std::string control_;
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
 
 /// One delay stage of a test config.
 struct Stage {
@@ -102,6 +178,21 @@ public:
         return name_ + "_" + suffix;
     }
     [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+    /// The committed offsets of stage `suffix`'s consumer group, by partition (kafka::kNoOffset
+    /// when none).
+    [[nodiscard]] std::vector<std::int64_t> committed(const std::string& suffix) const {
+        std::vector<kafka::TopicPartition> parts;
+        for (std::int32_t p = 0; p < options_.partitions; ++p) {
+            parts.push_back({topic(suffix), p, kafka::kNoOffset});
+        }
+        kafka::Admin admin(test::broker_options());
+        std::vector<std::int64_t> out;
+        for (const auto& c : admin.committed(name_ + "_g.delayer." + topic(suffix), parts,
+                                             std::chrono::seconds(10))) {
+            out.push_back(c.offset);
+        }
+        return out;
+    }
 
     void exec(const std::string& sql) {
         pqxx::nontransaction tx(*db_);
@@ -480,6 +571,126 @@ TEST(DelayerE2e, KeepsItsGroupWhileHoldingLongerThanMaxPollInterval) {
     EXPECT_EQ(delayer->count_in_log("revoked"), 0U) << delayer->log();
     EXPECT_THAT(delayer->log(), ::testing::Not(::testing::HasSubstr("maximum poll interval")));
     expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsReleases) {
+    PrivateBroker broker;  // first: the others use it
+    SetupOptions options;
+    // librdkafka gives each release up after 2 s, and the delayer retries its batch.
+    options.properties = {{"max.poll.interval.ms", "6000"}, {"message.timeout.ms", "2000"}};
+    Delays d({{"d", "1s", ""}}, options);
+    const std::string stage = d.topic("d");
+    constexpr std::int64_t kCount = 40;
+    const double now = unix_now();
+    std::vector<std::pair<std::int32_t, std::string>> records;
+    for (std::int64_t id = 1; id <= kCount; ++id) {
+        records.emplace_back(static_cast<std::int32_t>(id % 4),
+                             envelope(id, now - 60, std::nullopt));
+    }
+    d.produce(stage, records);
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+
+    broker.refuse_produce();
+    auto delayer = d.start_delayer();
+    const auto port = test::wait_status_port(*delayer, kDeadline);
+    ASSERT_TRUE(port.has_value()) << delayer->log();
+    const std::string failed =
+        "kt_delayer_batches_total{delayer=\"" + stage + "\",outcome=\"failed\"}";
+    ASSERT_TRUE(test::wait_until([&] { return metric(*port, failed) >= 1.0; }, kDeadline))
+        << delayer->log();
+
+    // Refused for 15 s, two and a half times max.poll.interval.ms: nothing is committed.
+    const std::vector<std::int64_t> none(4, kafka::kNoOffset);
+    const auto refused_since = std::chrono::steady_clock::now();
+    bool moved = false;
+    (void)test::wait_until(
+        [&] {
+            moved = d.committed("d") != none;
+            return moved || std::chrono::steady_clock::now() - refused_since >= 15s;
+        },
+        kDeadline, 500ms);
+    EXPECT_FALSE(moved) << "committed while every release was refused\n" << delayer->log();
+    EXPECT_TRUE(reader.read_for(100ms).empty());
+    EXPECT_GE(metric(*port, failed).value_or(0), 3.0) << "the batch was retried meanwhile";
+
+    // Once Kafka accepts again, every envelope is released and committed.
+    broker.accept_produce();
+    std::set<std::int64_t> ids;
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            for (const auto& r : reader.read_until(static_cast<std::size_t>(kCount), 200ms))
+                ids.insert(released_id(r));
+            return ids.size() == static_cast<std::size_t>(kCount);
+        },
+        kDeadline))
+        << ids.size() << " of " << kCount << " released\n"
+        << delayer->log();
+    EXPECT_TRUE(test::wait_until(
+        [&] { return d.committed("d") == std::vector<std::int64_t>(4, kCount / 4); }, 10s))
+        << delayer->log();
+    // The group kept this member all along.
+    EXPECT_EQ(delayer->count_in_log("assigned"), 1U) << delayer->log();
+    EXPECT_EQ(delayer->count_in_log("revoked"), 0U) << delayer->log();
+    EXPECT_THAT(delayer->log(), ::testing::Not(::testing::HasSubstr("maximum poll interval")));
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, ABatchWhosePartitionsAreRevokedWhileKafkaRefusesIsLeftToTheirNewOwner) {
+    PrivateBroker broker;  // first: the others use it
+    SetupOptions options;
+    options.properties = {{"max.poll.interval.ms", "6000"}, {"message.timeout.ms", "2000"}};
+    Delays d({{"d", "1s", ""}}, options);
+    const std::string stage = d.topic("d");
+    constexpr std::int64_t kCount = 40;
+    const double now = unix_now();
+    std::vector<std::pair<std::int32_t, std::string>> records;
+    for (std::int64_t id = 1; id <= kCount; ++id) {
+        records.emplace_back(static_cast<std::int32_t>(id % 4),
+                             envelope(id, now - 60, std::nullopt));
+    }
+    d.produce(stage, records);
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+
+    broker.refuse_produce();
+    auto first = d.start_delayer("first");
+    const auto port = test::wait_status_port(*first, kDeadline);
+    ASSERT_TRUE(port.has_value()) << first->log();
+    const std::string failed =
+        "kt_delayer_batches_total{delayer=\"" + stage + "\",outcome=\"failed\"}";
+    ASSERT_TRUE(test::wait_until([&] { return metric(*port, failed) >= 1.0; }, kDeadline))
+        << first->log();
+
+    // A second member joins while the first retries: the rebalance revokes the first one's
+    // partitions, and its batch is dropped without a commit.
+    auto second = d.start_delayer("second");
+    ASSERT_TRUE(second->wait_for_log("assigned 2 partition(s)", kDeadline)) << second->log();
+    ASSERT_TRUE(first->wait_for_log("dropped, their partition was revoked", kDeadline))
+        << first->log();
+    EXPECT_EQ(d.committed("d"), std::vector<std::int64_t>(4, kafka::kNoOffset));
+
+    // Once Kafka accepts again, the two members release everything between them.
+    broker.accept_produce();
+    std::set<std::int64_t> ids;
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            for (const auto& r : reader.read_until(static_cast<std::size_t>(kCount), 200ms)) {
+                ids.insert(released_id(r));
+            }
+            return ids.size() == static_cast<std::size_t>(kCount);
+        },
+        kDeadline))
+        << ids.size() << " of " << kCount << " released\nfirst:\n"
+        << first->log() << "\nsecond:\n"
+        << second->log();
+    EXPECT_TRUE(test::wait_until(
+        [&] { return d.committed("d") == std::vector<std::int64_t>(4, kCount / 4); }, 10s))
+        << first->log() << "\nsecond:\n"
+        << second->log();
+    EXPECT_THAT(first->log(), ::testing::Not(::testing::HasSubstr("maximum poll interval")));
+    expect_clean_exit(*second);
+    expect_clean_exit(*first);
 }
 
 TEST(DelayerE2e, SigtermWhileHoldingExitsZeroAndCommitsNothingUnreleased) {
