@@ -711,6 +711,20 @@ TEST(DelayerE2e, SigtermWhileHoldingExitsZeroAndCommitsNothingUnreleased) {
         << first->log();
     expect_clean_exit(*first);
     EXPECT_THAT(first->log(), ::testing::HasSubstr("stopping"));
+    // Committed: the released envelope only.
+    EXPECT_EQ(d.committed("d"),
+              (std::vector<std::int64_t>{1, kafka::kNoOffset, kafka::kNoOffset, kafka::kNoOffset}));
+
+    // A new process reads the held envelope again and holds it.
+    auto second = d.start_delayer("second");
+    const auto second_port = test::wait_status_port(*second, kDeadline);
+    ASSERT_TRUE(second_port.has_value()) << second->log();
+    EXPECT_TRUE(test::wait_until(
+        [&] { return metric(*second_port, "kt_delayer_window_envelopes" + labels) == 1.0; },
+        kDeadline))
+        << second->log();
+    EXPECT_EQ(metric(*second_port, "kt_delayer_released_total" + labels), 0.0);
+    expect_clean_exit(*second);
 }
 
 TEST(DelayerE2e, PoisonEnvelopesAreDeadLetteredAndThePartitionMovesOn) {
