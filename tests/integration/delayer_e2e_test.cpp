@@ -501,8 +501,10 @@ TEST(DelayerE2e, ChainedStagesForwardWithAFreshCreatedAt) {
 }
 
 TEST(DelayerE2e, SigkillWhileHoldingThenRestartReleasesEverythingNoneEarly) {
-    Delays d({{"d", "8s", ""}});
+    // 20 s: the restarted process joins only once the killed member's session expired (6 s).
+    Delays d({{"d", "20s", ""}});
     const std::string stage = d.topic("d");
+    const std::string labels = "{delayer=\"" + stage + "\"}";
     TopicReader reader(d.target());
     ASSERT_TRUE(reader.wait_assigned(kDeadline));
     auto first = d.start_delayer("first");
@@ -510,28 +512,40 @@ TEST(DelayerE2e, SigkillWhileHoldingThenRestartReleasesEverythingNoneEarly) {
     const auto port = test::wait_status_port(*first, kDeadline);
     ASSERT_TRUE(port.has_value());
 
-    // Ids 1..100 fall due in about a second, ids 101..200 in 8 s; interleaved per partition.
+    // Ids 1..100 fall due in about a second, ids 101..200 in 20 s; interleaved per partition.
     std::map<std::int64_t, double> due;
     const double now = unix_now();
     std::vector<std::pair<std::int32_t, std::string>> records;
     for (std::int64_t id = 1; id <= 200; ++id) {
-        const double created_at = id <= 100 ? now - 7.0 : now;
-        due[id] = created_at + 8.0;
+        const double created_at = id <= 100 ? now - 19.0 : now;
+        due[id] = created_at + 20.0;
         records.emplace_back(static_cast<std::int32_t>(id % 4),
                              envelope(id, created_at, std::nullopt));
     }
     d.produce(stage, records);
 
     ASSERT_GE(reader.read_until(100, kDeadline).size(), 100U) << first->log();
-    const std::string labels = "{delayer=\"" + stage + "\"}";
     ASSERT_TRUE(test::wait_until(
         [&] { return metric(*port, "kt_delayer_window_envelopes" + labels) == 100.0; }, 10s))
         << first->log();
     first->kill();
     ASSERT_EQ(first->wait_exit(kExitDeadline), 128 + SIGKILL);
-    EXPECT_LT(unix_now(), now + 8.0) << "killed after the held envelopes fell due; proves nothing";
 
+    // The restarted process holds the 100 envelopes not yet due (read again from the last
+    // commit), before they fall due: "none early" below is about this process.
     auto second = d.start_delayer("second");
+    const auto second_port = test::wait_status_port(*second, kDeadline);
+    ASSERT_TRUE(second_port.has_value()) << second->log();
+    double held_at = 0;
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            held_at = unix_now();
+            return metric(*second_port, "kt_delayer_window_envelopes" + labels) == 100.0;
+        },
+        kDeadline))
+        << second->log();
+    ASSERT_LT(held_at, now + 20.0) << "restarted after the held envelopes fell due; proves "
+                                      "nothing";
     std::set<std::int64_t> ids;
     ASSERT_TRUE(test::wait_until(
         [&] {
