@@ -393,6 +393,33 @@ TEST(DelayerE2e, ReleasesNoEarlierThanDueAndWithinASecondAfter) {
     expect_clean_exit(*delayer);
 }
 
+TEST(DelayerE2e, AnEnvelopeFromAClockAheadIsHeldTheDelayFromWhenItWasFirstSeen) {
+    Delays d({{"d", "2s", ""}});
+    const std::string stage = d.topic("d");
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    auto delayer = d.start_delayer();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s)", kDeadline)) << delayer->log();
+    const auto port = test::wait_status_port(*delayer, kDeadline);
+    ASSERT_TRUE(port.has_value()) << delayer->log();
+
+    // The producer's clock runs an hour ahead; the delayer first sees the envelope between
+    // `before` and `after` (it consumes at once).
+    const double before = unix_now();
+    d.produce(stage, 1, {envelope(1, before + 3600, std::nullopt)});
+    const double after = unix_now();
+
+    const auto& got = reader.read_until(1, kDeadline);
+    ASSERT_EQ(got.size(), 1U) << delayer->log();
+    EXPECT_EQ(released_id(got[0]), 1);
+    const double ts = static_cast<double>(*got[0].message.timestamp_ms) / 1000.0;
+    EXPECT_GE(ts, std::floor((before + 2.0) * 1000.0) / 1000.0) << "released early";
+    EXPECT_LE(ts, after + 2.0 + kMaxLateness) << "held longer than the delay";
+    const std::string labels = "{delayer=\"" + stage + "\"}";
+    EXPECT_EQ(metric(*port, "kt_delayer_future_envelopes_total" + labels), 1.0);
+    expect_clean_exit(*delayer);
+}
+
 TEST(DelayerE2e, PartitionsWithDifferentDueTimesAreServedIndependently) {
     Delays d({{"d", "4s", ""}});
     TopicReader reader(d.target());
