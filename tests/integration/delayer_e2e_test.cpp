@@ -138,6 +138,8 @@ struct SetupOptions {
     /// Creates a PostgreSQL table for the index (self-healing test); otherwise the index is
     /// only there because a delayer's target must be an index topic.
     bool with_table = false;
+    /// Adds a second index, whose model topic is other().
+    bool with_other_index = false;
 };
 
 /// Delay stages with unique topic names, the model topic they release to, and a config file.
@@ -149,6 +151,7 @@ public:
           options_(std::move(options)),
           dir_(std::filesystem::temp_directory_path() / name_) {
         test::create_topic(target(), 4);
+        if (options_.with_other_index) test::create_topic(other(), 4);
         for (const auto& s : stages_) {
             test::create_topic(topic(s.suffix), options_.partitions);
             test::create_topic(topic(s.suffix) + ".dlq", 1);
@@ -173,6 +176,8 @@ public:
 
     /// The model topic (and index) payloads are released to.
     [[nodiscard]] const std::string& target() const { return name_; }
+    /// The second index's model topic (with_other_index).
+    [[nodiscard]] std::string other() const { return name_ + "_other"; }
     /// The delay topic (and delayer name) of stage `suffix`.
     [[nodiscard]] std::string topic(const std::string& suffix) const {
         return name_ + "_" + suffix;
@@ -221,6 +226,20 @@ public:
         ASSERT_EQ(flushed.delivered, records.size());
     }
 
+    /// Produces one unkeyed value with Kafka timestamp `timestamp_ms` to `partition` of `topic`.
+    void produce_stamped(const std::string& topic, std::int32_t partition, const std::string& value,
+                         std::int64_t timestamp_ms) {
+        kafka::Producer producer(test::broker_options());
+        const auto err = rd_kafka_producev(
+            producer.handle(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+            RD_KAFKA_V_END);
+        ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
+        const auto flushed = producer.flush(30s);
+        ASSERT_EQ(flushed.delivered, 1U);
+    }
+
     std::unique_ptr<WorkerProcess> start_delayer(const std::string& log_name = "delayer",
                                                  std::vector<std::string> extra = {}) {
         std::vector<std::string> args{"--config", config_path(), "--metrics-port", "0"};
@@ -258,6 +277,10 @@ private:
                 fmt::format("  {}: {{ delay: {}, target: {}{} }}\n", topic(s.suffix), s.delay,
                             name_, s.next.empty() ? "" : ", next: " + topic(s.next));
         }
+        std::string other_index;
+        if (options_.with_other_index) {
+            other_index = fmt::format("  {}:\n    table: {}\n", other(), name_);
+        }
         return fmt::format(R"(kafka:
   brokers: "{}"
   group_prefix: {}
@@ -273,10 +296,10 @@ indexes:
       SELECT id, jsonb_build_object('title', title) AS doc
       FROM {} WHERE id = ANY($1::bigint[])
     batch_wait: 50ms
-delayers:
+{}delayers:
 {})",
                            test::kafka_brokers(), name_ + "_g", props, test::postgres_url(),
-                           test::es_url(), name_, name_, delayers);
+                           test::es_url(), name_, name_, other_index, delayers);
     }
 
     std::string name_;
@@ -417,6 +440,47 @@ TEST(DelayerE2e, AnEnvelopeFromAClockAheadIsHeldTheDelayFromWhenItWasFirstSeen) 
     EXPECT_LE(ts, after + 2.0 + kMaxLateness) << "held longer than the delay";
     const std::string labels = "{delayer=\"" + stage + "\"}";
     EXPECT_EQ(metric(*port, "kt_delayer_future_envelopes_total" + labels), 1.0);
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, TheEnvelopesTopicWinsOverTheDelayersTarget) {
+    SetupOptions options;
+    options.with_other_index = true;
+    Delays d({{"d", "1s", ""}}, options);
+    TopicReader target(d.target());
+    TopicReader other(d.other());
+    ASSERT_TRUE(target.wait_assigned(kDeadline));
+    ASSERT_TRUE(other.wait_assigned(kDeadline));
+    auto delayer = d.start_delayer();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s)", kDeadline)) << delayer->log();
+
+    const double now = unix_now();
+    d.produce(d.topic("d"), 0,
+              {envelope(1, now - 10, d.other()), envelope(2, now - 10, std::nullopt)});
+    const auto& to_other = other.read_until(1, kDeadline);
+    ASSERT_EQ(to_other.size(), 1U) << delayer->log();
+    EXPECT_EQ(released_id(to_other[0]), 1);
+    const auto& to_target = target.read_until(1, kDeadline);
+    ASSERT_EQ(to_target.size(), 1U) << delayer->log();
+    EXPECT_EQ(released_id(to_target[0]), 2);
+    EXPECT_EQ(target.read_for(500ms).size(), 1U) << "id 1 went to its own topic only";
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, WithoutCreatedAtTheKafkaTimestampCountsNotWhenFirstSeen) {
+    Delays d({{"d", "4s", ""}});
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    auto delayer = d.start_delayer();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s)", kDeadline)) << delayer->log();
+
+    // Stamped 2 s before it is produced: due 2 s after producing, not 4 s (first seen + delay).
+    const auto stamped_ms = static_cast<std::int64_t>(std::floor((unix_now() - 2.0) * 1000.0));
+    d.produce_stamped(d.topic("d"), 2, envelope(1, std::nullopt, std::nullopt), stamped_ms);
+    const auto& got = reader.read_until(1, kDeadline);
+    ASSERT_EQ(got.size(), 1U) << delayer->log();
+    EXPECT_EQ(released_id(got[0]), 1);
+    EXPECT_TRUE(released_on_time(got[0], static_cast<double>(stamped_ms) / 1000.0 + 4.0));
     expect_clean_exit(*delayer);
 }
 
