@@ -568,6 +568,8 @@ TEST(DelayerE2e, ChainedStagesForwardWithAFreshCreatedAt) {
         << delayer->log();
     ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s) of " + d.topic("b"), kDeadline))
         << delayer->log();
+    const auto port = test::wait_status_port(*delayer, kDeadline);
+    ASSERT_TRUE(port.has_value()) << delayer->log();
 
     const double created_at = unix_now();
     d.produce(d.topic("a"), 2, {envelope(7, created_at, d.target())});
@@ -588,6 +590,14 @@ TEST(DelayerE2e, ChainedStagesForwardWithAFreshCreatedAt) {
     EXPECT_TRUE(released_on_time(got[1], fresh + 2.0));       // stage b, from the fresh time
     EXPECT_EQ(released_id(got[0]), 7);
     EXPECT_EQ(released_id(got[1]), 7);
+    const auto series = [&](const std::string& name, const std::string& stage) {
+        return metric(*port, name + "{delayer=\"" + d.topic(stage) + "\"}");
+    };
+    EXPECT_TRUE(
+        test::wait_until([&] { return series("kt_delayer_released_total", "b") == 1.0; }, 10s));
+    EXPECT_EQ(series("kt_delayer_forwarded_total", "a"), 1.0);
+    EXPECT_EQ(series("kt_delayer_released_total", "a"), 1.0);
+    EXPECT_EQ(series("kt_delayer_forwarded_total", "b"), 0.0) << "the last stage forwards nothing";
     expect_clean_exit(*delayer);
 }
 
