@@ -348,7 +348,12 @@ void run_backlog(const Args& args, const Stack& stack, const LogDir& dir) {
     }
     write_config(dir.path() / (name + ".yaml"), stack, name, target, delay);
     Delayer delayer(args, dir.path(), name);
-    std::this_thread::sleep_for(milliseconds(500));  // a config error ends it at once
+    // Serving /metrics means the config was accepted; a config error ends it at once.
+    const auto serving_by = Clock::now() + seconds(30);
+    while (delayer.process().running() && !delayer.metric("window_envelopes") &&
+           Clock::now() < serving_by) {
+        std::this_thread::sleep_for(milliseconds(20));  // polling interval
+    }
     if (!delayer.process().running()) {
         std::cout << "  kt-delayer exited:\n" << log_tail(delayer.log_path());
         return;
@@ -425,8 +430,8 @@ void run_backlog(const Args& args, const Stack& stack, const LogDir& dir) {
         "p99 {:.3f} s ({}: <= {:.0f} s), max {:.3f} s\n"
         "  resident memory while releasing at most {:.1f} MiB (peak {:.1f} MiB); exit code {}\n",
         late.size(), missing, duplicates, early, quantile(0.5), quantile(0.99),
-        verdict(quantile(0.99) <= kTargetP99Lateness), kTargetP99Lateness, late.back(), release_rss,
-        peak, exit_code);
+        verdict(quantile(0.99) <= kTargetP99Lateness), kTargetP99Lateness,
+        late.empty() ? std::nan("") : late.back(), release_rss, peak, exit_code);
 }
 
 int run(int argc, char** argv) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
+#include <stdlib.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,9 +19,11 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "lib/kafka/admin.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/wire/messages.hpp"
 #include "tests/support/dev_stack.hpp"
@@ -47,6 +50,79 @@ const std::string kDelayerBinary = KT_BINARY_DIR "/cmd/kt-delayer";
 const std::string kIndexerBinary = KT_BINARY_DIR "/cmd/kt-indexer";
 const std::string kKtBinary = KT_BINARY_DIR "/cmd/kt";
 
+/// A private kt-devbroker that the KT_TEST_* broker variables name while it lives (every helper
+/// and config below then uses it), so that refusing its produce requests disturbs no other test.
+class PrivateBroker {
+public:
+    PrivateBroker()
+        : ready_file_(
+              (std::filesystem::temp_directory_path() / (test::unique_name("broker") + ".ready"))
+                  .string()),
+          process_({KT_BINARY_DIR "/tools/devbroker/kt-devbroker",
+                    {"--control-port", "0", "--ready-file", ready_file_},
+                    {},
+                    {}}) {
+        std::string brokers;
+        std::string control;
+        const bool ready = test::wait_until(
+            [&] {
+                std::ifstream in(ready_file_);
+                for (std::string line; std::getline(in, line);) {
+                    if (line.starts_with("bootstrap=")) brokers = line.substr(10);
+                    if (line.starts_with("control=")) control = line.substr(8);
+                }
+                return (!brokers.empty() && !control.empty()) || !process_.running();
+            },
+            30s);
+        if (!ready || brokers.empty() || control.empty()) {
+            throw std::runtime_error("kt-devbroker did not start: " + process_.log());
+        }
+        control_ = control;
+        replace_env("KT_TEST_KAFKA_BROKERS", brokers);
+        replace_env("KT_TEST_DEVBROKER_CONTROL", control);
+    }
+    ~PrivateBroker() {
+        for (const auto& [name, value] : saved_) {
+            if (value) {
+                ::setenv(name.c_str(), value->c_str(), 1);
+            } else {
+                ::unsetenv(name.c_str());
+            }
+        }
+        std::error_code ignored;
+        std::filesystem::remove(ready_file_, ignored);
+    }
+    PrivateBroker(const PrivateBroker&) = delete;
+    PrivateBroker& operator=(const PrivateBroker&) = delete;
+
+    /// Every produce request fails with a retriable error until accept_produce().
+    void refuse_produce() {
+        post("/errors", {{"api", "Produce"}, {"error", "NOT_ENOUGH_REPLICAS"}, {"count", 100000}});
+    }
+    /// Produce requests succeed again.
+    void accept_produce() { post("/errors/clear", {{"api", "Produce"}}); }
+
+private:
+    void replace_env(const std::string& name, const std::string& value) {
+        const char* old = std::getenv(name.c_str());
+        saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+        ::setenv(name.c_str(), value.c_str(), 1);
+    }
+    void post(const std::string& path, const json& body) {
+        httplib::Client client(control_);
+        const auto res = client.Post(path, body.dump(), "application/json");
+        if (!res || res->status != 200) {
+            throw std::runtime_error("kt-devbroker " + path +
+                                     " failed: " + (res ? res->body : std::string("unreachable")));
+        }
+    }
+
+    std::string ready_file_;
+    test::WorkerProcess process_;
+    std::string control_;
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
 /// One delay stage of a test config.
 struct Stage {
     std::string suffix;  ///< stage name (and topic) = <unique name>_<suffix>
@@ -62,6 +138,8 @@ struct SetupOptions {
     /// Creates a PostgreSQL table for the index (self-healing test); otherwise the index is
     /// only there because a delayer's target must be an index topic.
     bool with_table = false;
+    /// Adds a second index, whose model topic is other().
+    bool with_other_index = false;
 };
 
 /// Delay stages with unique topic names, the model topic they release to, and a config file.
@@ -73,6 +151,7 @@ public:
           options_(std::move(options)),
           dir_(std::filesystem::temp_directory_path() / name_) {
         test::create_topic(target(), 4);
+        if (options_.with_other_index) test::create_topic(other(), 4);
         for (const auto& s : stages_) {
             test::create_topic(topic(s.suffix), options_.partitions);
             test::create_topic(topic(s.suffix) + ".dlq", 1);
@@ -97,11 +176,28 @@ public:
 
     /// The model topic (and index) payloads are released to.
     [[nodiscard]] const std::string& target() const { return name_; }
+    /// The second index's model topic (with_other_index).
+    [[nodiscard]] std::string other() const { return name_ + "_other"; }
     /// The delay topic (and delayer name) of stage `suffix`.
     [[nodiscard]] std::string topic(const std::string& suffix) const {
         return name_ + "_" + suffix;
     }
     [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+    /// The committed offsets of stage `suffix`'s consumer group, by partition (kafka::kNoOffset
+    /// when none).
+    [[nodiscard]] std::vector<std::int64_t> committed(const std::string& suffix) const {
+        std::vector<kafka::TopicPartition> parts;
+        for (std::int32_t p = 0; p < options_.partitions; ++p) {
+            parts.push_back({topic(suffix), p, kafka::kNoOffset});
+        }
+        kafka::Admin admin(test::broker_options());
+        std::vector<std::int64_t> out;
+        for (const auto& c : admin.committed(name_ + "_g.delayer." + topic(suffix), parts,
+                                             std::chrono::seconds(10))) {
+            out.push_back(c.offset);
+        }
+        return out;
+    }
 
     void exec(const std::string& sql) {
         pqxx::nontransaction tx(*db_);
@@ -128,6 +224,20 @@ public:
         const auto flushed = producer.flush(30s);
         ASSERT_TRUE(flushed.ok());
         ASSERT_EQ(flushed.delivered, records.size());
+    }
+
+    /// Produces one unkeyed value with Kafka timestamp `timestamp_ms` to `partition` of `topic`.
+    void produce_stamped(const std::string& topic, std::int32_t partition, const std::string& value,
+                         std::int64_t timestamp_ms) {
+        kafka::Producer producer(test::broker_options());
+        const auto err = rd_kafka_producev(
+            producer.handle(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+            RD_KAFKA_V_END);
+        ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
+        const auto flushed = producer.flush(30s);
+        ASSERT_EQ(flushed.delivered, 1U);
     }
 
     std::unique_ptr<WorkerProcess> start_delayer(const std::string& log_name = "delayer",
@@ -167,6 +277,10 @@ private:
                 fmt::format("  {}: {{ delay: {}, target: {}{} }}\n", topic(s.suffix), s.delay,
                             name_, s.next.empty() ? "" : ", next: " + topic(s.next));
         }
+        std::string other_index;
+        if (options_.with_other_index) {
+            other_index = fmt::format("  {}:\n    table: {}\n", other(), name_);
+        }
         return fmt::format(R"(kafka:
   brokers: "{}"
   group_prefix: {}
@@ -182,10 +296,10 @@ indexes:
       SELECT id, jsonb_build_object('title', title) AS doc
       FROM {} WHERE id = ANY($1::bigint[])
     batch_wait: 50ms
-delayers:
+{}delayers:
 {})",
                            test::kafka_brokers(), name_ + "_g", props, test::postgres_url(),
-                           test::es_url(), name_, name_, delayers);
+                           test::es_url(), name_, name_, other_index, delayers);
     }
 
     std::string name_;
@@ -302,6 +416,74 @@ TEST(DelayerE2e, ReleasesNoEarlierThanDueAndWithinASecondAfter) {
     expect_clean_exit(*delayer);
 }
 
+TEST(DelayerE2e, AnEnvelopeFromAClockAheadIsHeldTheDelayFromWhenItWasFirstSeen) {
+    Delays d({{"d", "2s", ""}});
+    const std::string stage = d.topic("d");
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    auto delayer = d.start_delayer();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s)", kDeadline)) << delayer->log();
+    const auto port = test::wait_status_port(*delayer, kDeadline);
+    ASSERT_TRUE(port.has_value()) << delayer->log();
+
+    // The producer's clock runs an hour ahead; the delayer first sees the envelope between
+    // `before` and `after` (it consumes at once).
+    const double before = unix_now();
+    d.produce(stage, 1, {envelope(1, before + 3600, std::nullopt)});
+    const double after = unix_now();
+
+    const auto& got = reader.read_until(1, kDeadline);
+    ASSERT_EQ(got.size(), 1U) << delayer->log();
+    EXPECT_EQ(released_id(got[0]), 1);
+    const double ts = static_cast<double>(*got[0].message.timestamp_ms) / 1000.0;
+    EXPECT_GE(ts, std::floor((before + 2.0) * 1000.0) / 1000.0) << "released early";
+    EXPECT_LE(ts, after + 2.0 + kMaxLateness) << "held longer than the delay";
+    const std::string labels = "{delayer=\"" + stage + "\"}";
+    EXPECT_EQ(metric(*port, "kt_delayer_future_envelopes_total" + labels), 1.0);
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, TheEnvelopesTopicWinsOverTheDelayersTarget) {
+    SetupOptions options;
+    options.with_other_index = true;
+    Delays d({{"d", "1s", ""}}, options);
+    TopicReader target(d.target());
+    TopicReader other(d.other());
+    ASSERT_TRUE(target.wait_assigned(kDeadline));
+    ASSERT_TRUE(other.wait_assigned(kDeadline));
+    auto delayer = d.start_delayer();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s)", kDeadline)) << delayer->log();
+
+    const double now = unix_now();
+    d.produce(d.topic("d"), 0,
+              {envelope(1, now - 10, d.other()), envelope(2, now - 10, std::nullopt)});
+    const auto& to_other = other.read_until(1, kDeadline);
+    ASSERT_EQ(to_other.size(), 1U) << delayer->log();
+    EXPECT_EQ(released_id(to_other[0]), 1);
+    const auto& to_target = target.read_until(1, kDeadline);
+    ASSERT_EQ(to_target.size(), 1U) << delayer->log();
+    EXPECT_EQ(released_id(to_target[0]), 2);
+    EXPECT_EQ(target.read_for(500ms).size(), 1U) << "id 1 went to its own topic only";
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, WithoutCreatedAtTheKafkaTimestampCountsNotWhenFirstSeen) {
+    Delays d({{"d", "4s", ""}});
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    auto delayer = d.start_delayer();
+    ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s)", kDeadline)) << delayer->log();
+
+    // Stamped 2 s before it is produced: due 2 s after producing, not 4 s (first seen + delay).
+    const auto stamped_ms = static_cast<std::int64_t>(std::floor((unix_now() - 2.0) * 1000.0));
+    d.produce_stamped(d.topic("d"), 2, envelope(1, std::nullopt, std::nullopt), stamped_ms);
+    const auto& got = reader.read_until(1, kDeadline);
+    ASSERT_EQ(got.size(), 1U) << delayer->log();
+    EXPECT_EQ(released_id(got[0]), 1);
+    EXPECT_TRUE(released_on_time(got[0], static_cast<double>(stamped_ms) / 1000.0 + 4.0));
+    expect_clean_exit(*delayer);
+}
+
 TEST(DelayerE2e, PartitionsWithDifferentDueTimesAreServedIndependently) {
     Delays d({{"d", "4s", ""}});
     TopicReader reader(d.target());
@@ -386,6 +568,8 @@ TEST(DelayerE2e, ChainedStagesForwardWithAFreshCreatedAt) {
         << delayer->log();
     ASSERT_TRUE(delayer->wait_for_log("assigned 4 partition(s) of " + d.topic("b"), kDeadline))
         << delayer->log();
+    const auto port = test::wait_status_port(*delayer, kDeadline);
+    ASSERT_TRUE(port.has_value()) << delayer->log();
 
     const double created_at = unix_now();
     d.produce(d.topic("a"), 2, {envelope(7, created_at, d.target())});
@@ -406,12 +590,22 @@ TEST(DelayerE2e, ChainedStagesForwardWithAFreshCreatedAt) {
     EXPECT_TRUE(released_on_time(got[1], fresh + 2.0));       // stage b, from the fresh time
     EXPECT_EQ(released_id(got[0]), 7);
     EXPECT_EQ(released_id(got[1]), 7);
+    const auto series = [&](const std::string& name, const std::string& stage) {
+        return metric(*port, name + "{delayer=\"" + d.topic(stage) + "\"}");
+    };
+    EXPECT_TRUE(
+        test::wait_until([&] { return series("kt_delayer_released_total", "b") == 1.0; }, 10s));
+    EXPECT_EQ(series("kt_delayer_forwarded_total", "a"), 1.0);
+    EXPECT_EQ(series("kt_delayer_released_total", "a"), 1.0);
+    EXPECT_EQ(series("kt_delayer_forwarded_total", "b"), 0.0) << "the last stage forwards nothing";
     expect_clean_exit(*delayer);
 }
 
 TEST(DelayerE2e, SigkillWhileHoldingThenRestartReleasesEverythingNoneEarly) {
-    Delays d({{"d", "8s", ""}});
+    // 20 s: the restarted process joins only once the killed member's session expired (6 s).
+    Delays d({{"d", "20s", ""}});
     const std::string stage = d.topic("d");
+    const std::string labels = "{delayer=\"" + stage + "\"}";
     TopicReader reader(d.target());
     ASSERT_TRUE(reader.wait_assigned(kDeadline));
     auto first = d.start_delayer("first");
@@ -419,28 +613,40 @@ TEST(DelayerE2e, SigkillWhileHoldingThenRestartReleasesEverythingNoneEarly) {
     const auto port = test::wait_status_port(*first, kDeadline);
     ASSERT_TRUE(port.has_value());
 
-    // Ids 1..100 fall due in about a second, ids 101..200 in 8 s; interleaved per partition.
+    // Ids 1..100 fall due in about a second, ids 101..200 in 20 s; interleaved per partition.
     std::map<std::int64_t, double> due;
     const double now = unix_now();
     std::vector<std::pair<std::int32_t, std::string>> records;
     for (std::int64_t id = 1; id <= 200; ++id) {
-        const double created_at = id <= 100 ? now - 7.0 : now;
-        due[id] = created_at + 8.0;
+        const double created_at = id <= 100 ? now - 19.0 : now;
+        due[id] = created_at + 20.0;
         records.emplace_back(static_cast<std::int32_t>(id % 4),
                              envelope(id, created_at, std::nullopt));
     }
     d.produce(stage, records);
 
     ASSERT_GE(reader.read_until(100, kDeadline).size(), 100U) << first->log();
-    const std::string labels = "{delayer=\"" + stage + "\"}";
     ASSERT_TRUE(test::wait_until(
         [&] { return metric(*port, "kt_delayer_window_envelopes" + labels) == 100.0; }, 10s))
         << first->log();
     first->kill();
     ASSERT_EQ(first->wait_exit(kExitDeadline), 128 + SIGKILL);
-    EXPECT_LT(unix_now(), now + 8.0) << "killed after the held envelopes fell due; proves nothing";
 
+    // The restarted process holds the 100 envelopes not yet due (read again from the last
+    // commit), before they fall due: "none early" below is about this process.
     auto second = d.start_delayer("second");
+    const auto second_port = test::wait_status_port(*second, kDeadline);
+    ASSERT_TRUE(second_port.has_value()) << second->log();
+    double held_at = 0;
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            held_at = unix_now();
+            return metric(*second_port, "kt_delayer_window_envelopes" + labels) == 100.0;
+        },
+        kDeadline))
+        << second->log();
+    ASSERT_LT(held_at, now + 20.0) << "restarted after the held envelopes fell due; proves "
+                                      "nothing";
     std::set<std::int64_t> ids;
     ASSERT_TRUE(test::wait_until(
         [&] {
@@ -482,6 +688,126 @@ TEST(DelayerE2e, KeepsItsGroupWhileHoldingLongerThanMaxPollInterval) {
     expect_clean_exit(*delayer);
 }
 
+TEST(DelayerE2e, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsReleases) {
+    PrivateBroker broker;  // first: the others use it
+    SetupOptions options;
+    // librdkafka gives each release up after 2 s, and the delayer retries its batch.
+    options.properties = {{"max.poll.interval.ms", "6000"}, {"message.timeout.ms", "2000"}};
+    Delays d({{"d", "1s", ""}}, options);
+    const std::string stage = d.topic("d");
+    constexpr std::int64_t kCount = 40;
+    const double now = unix_now();
+    std::vector<std::pair<std::int32_t, std::string>> records;
+    for (std::int64_t id = 1; id <= kCount; ++id) {
+        records.emplace_back(static_cast<std::int32_t>(id % 4),
+                             envelope(id, now - 60, std::nullopt));
+    }
+    d.produce(stage, records);
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+
+    broker.refuse_produce();
+    auto delayer = d.start_delayer();
+    const auto port = test::wait_status_port(*delayer, kDeadline);
+    ASSERT_TRUE(port.has_value()) << delayer->log();
+    const std::string failed =
+        "kt_delayer_batches_total{delayer=\"" + stage + "\",outcome=\"failed\"}";
+    ASSERT_TRUE(test::wait_until([&] { return metric(*port, failed) >= 1.0; }, kDeadline))
+        << delayer->log();
+
+    // Refused for 15 s, two and a half times max.poll.interval.ms: nothing is committed.
+    const std::vector<std::int64_t> none(4, kafka::kNoOffset);
+    const auto refused_since = std::chrono::steady_clock::now();
+    bool moved = false;
+    (void)test::wait_until(
+        [&] {
+            moved = d.committed("d") != none;
+            return moved || std::chrono::steady_clock::now() - refused_since >= 15s;
+        },
+        kDeadline, 500ms);
+    EXPECT_FALSE(moved) << "committed while every release was refused\n" << delayer->log();
+    EXPECT_TRUE(reader.read_for(100ms).empty());
+    EXPECT_GE(metric(*port, failed).value_or(0), 3.0) << "the batch was retried meanwhile";
+
+    // Once Kafka accepts again, every envelope is released and committed.
+    broker.accept_produce();
+    std::set<std::int64_t> ids;
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            for (const auto& r : reader.read_until(static_cast<std::size_t>(kCount), 200ms))
+                ids.insert(released_id(r));
+            return ids.size() == static_cast<std::size_t>(kCount);
+        },
+        kDeadline))
+        << ids.size() << " of " << kCount << " released\n"
+        << delayer->log();
+    EXPECT_TRUE(test::wait_until(
+        [&] { return d.committed("d") == std::vector<std::int64_t>(4, kCount / 4); }, 10s))
+        << delayer->log();
+    // The group kept this member all along.
+    EXPECT_EQ(delayer->count_in_log("assigned"), 1U) << delayer->log();
+    EXPECT_EQ(delayer->count_in_log("revoked"), 0U) << delayer->log();
+    EXPECT_THAT(delayer->log(), ::testing::Not(::testing::HasSubstr("maximum poll interval")));
+    expect_clean_exit(*delayer);
+}
+
+TEST(DelayerE2e, ABatchWhosePartitionsAreRevokedWhileKafkaRefusesIsLeftToTheirNewOwner) {
+    PrivateBroker broker;  // first: the others use it
+    SetupOptions options;
+    options.properties = {{"max.poll.interval.ms", "6000"}, {"message.timeout.ms", "2000"}};
+    Delays d({{"d", "1s", ""}}, options);
+    const std::string stage = d.topic("d");
+    constexpr std::int64_t kCount = 40;
+    const double now = unix_now();
+    std::vector<std::pair<std::int32_t, std::string>> records;
+    for (std::int64_t id = 1; id <= kCount; ++id) {
+        records.emplace_back(static_cast<std::int32_t>(id % 4),
+                             envelope(id, now - 60, std::nullopt));
+    }
+    d.produce(stage, records);
+    TopicReader reader(d.target());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+
+    broker.refuse_produce();
+    auto first = d.start_delayer("first");
+    const auto port = test::wait_status_port(*first, kDeadline);
+    ASSERT_TRUE(port.has_value()) << first->log();
+    const std::string failed =
+        "kt_delayer_batches_total{delayer=\"" + stage + "\",outcome=\"failed\"}";
+    ASSERT_TRUE(test::wait_until([&] { return metric(*port, failed) >= 1.0; }, kDeadline))
+        << first->log();
+
+    // A second member joins while the first retries: the rebalance revokes the first one's
+    // partitions, and its batch is dropped without a commit.
+    auto second = d.start_delayer("second");
+    ASSERT_TRUE(second->wait_for_log("assigned 2 partition(s)", kDeadline)) << second->log();
+    ASSERT_TRUE(first->wait_for_log("dropped, their partition was revoked", kDeadline))
+        << first->log();
+    EXPECT_EQ(d.committed("d"), std::vector<std::int64_t>(4, kafka::kNoOffset));
+
+    // Once Kafka accepts again, the two members release everything between them.
+    broker.accept_produce();
+    std::set<std::int64_t> ids;
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            for (const auto& r : reader.read_until(static_cast<std::size_t>(kCount), 200ms)) {
+                ids.insert(released_id(r));
+            }
+            return ids.size() == static_cast<std::size_t>(kCount);
+        },
+        kDeadline))
+        << ids.size() << " of " << kCount << " released\nfirst:\n"
+        << first->log() << "\nsecond:\n"
+        << second->log();
+    EXPECT_TRUE(test::wait_until(
+        [&] { return d.committed("d") == std::vector<std::int64_t>(4, kCount / 4); }, 10s))
+        << first->log() << "\nsecond:\n"
+        << second->log();
+    EXPECT_THAT(first->log(), ::testing::Not(::testing::HasSubstr("maximum poll interval")));
+    expect_clean_exit(*second);
+    expect_clean_exit(*first);
+}
+
 TEST(DelayerE2e, SigtermWhileHoldingExitsZeroAndCommitsNothingUnreleased) {
     Delays d({{"d", "1h", ""}});
     auto first = d.start_delayer("first");
@@ -500,6 +826,20 @@ TEST(DelayerE2e, SigtermWhileHoldingExitsZeroAndCommitsNothingUnreleased) {
         << first->log();
     expect_clean_exit(*first);
     EXPECT_THAT(first->log(), ::testing::HasSubstr("stopping"));
+    // Committed: the released envelope only.
+    EXPECT_EQ(d.committed("d"),
+              (std::vector<std::int64_t>{1, kafka::kNoOffset, kafka::kNoOffset, kafka::kNoOffset}));
+
+    // A new process reads the held envelope again and holds it.
+    auto second = d.start_delayer("second");
+    const auto second_port = test::wait_status_port(*second, kDeadline);
+    ASSERT_TRUE(second_port.has_value()) << second->log();
+    EXPECT_TRUE(test::wait_until(
+        [&] { return metric(*second_port, "kt_delayer_window_envelopes" + labels) == 1.0; },
+        kDeadline))
+        << second->log();
+    EXPECT_EQ(metric(*second_port, "kt_delayer_released_total" + labels), 0.0);
+    expect_clean_exit(*second);
 }
 
 TEST(DelayerE2e, PoisonEnvelopesAreDeadLetteredAndThePartitionMovesOn) {

@@ -228,6 +228,53 @@ TEST(DelaySchedule, RevokedPartitionsAreForgottenAndStartFreshWhenReassigned) {
     EXPECT_TRUE(s.admits(0, 5));  // read again from the committed offset
 }
 
+TEST(DelaySchedule, HoldingPausesEveryPartitionOnceExceptFullWindowsPausedAlready) {
+    Schedule s(WindowLimits{2, 1 << 20});
+    s.assign(0);
+    s.assign(1);
+    std::vector<ReadyEntry> ready;
+    s.offer(1, envelope(0, kT0 + 1h), kT0, ready);
+    s.offer(1, envelope(1, kT0 + 1h), kT0, ready);
+    EXPECT_EQ(s.plan_flow().pause, (std::vector<PauseAt>{{1, 2}}));
+    EXPECT_EQ(s.paused(), 1U);
+
+    EXPECT_EQ(s.pause_all(), (std::vector<std::int32_t>{0}));  // 1 is paused already: full
+    EXPECT_TRUE(s.pause_all().empty());                        // already held
+    s.assign(2);                                               // assigned during the hold
+    EXPECT_EQ(s.pause_all(), (std::vector<std::int32_t>{2}));
+
+    const ResumePlan plan = s.resume_all();
+    EXPECT_TRUE(plan.seek.empty());
+    EXPECT_EQ(plan.resume, (std::vector<std::int32_t>{0, 2}));  // 1 stays paused: full
+    EXPECT_EQ(s.paused(), 1U);
+    EXPECT_TRUE(s.resume_all().empty());
+    EXPECT_EQ(s.pause_all().size(), 2U);  // a later hold pauses them again
+}
+
+TEST(DelaySchedule, MessagesDroppedWhileHoldingAreReadAgainFromTheFirstOneNotTaken) {
+    Schedule s;
+    s.assign(0);
+    s.assign(1);
+    s.assign(2);
+    std::vector<ReadyEntry> ready;
+    s.offer(0, envelope(7, kT0 + 1h), kT0, ready);
+    (void)s.pause_all();
+    s.dropped(0, 9);
+    s.dropped(0, 8);
+    s.dropped(0, 10);
+    s.dropped(0, 7);  // taken before: not read again
+    s.dropped(1, 3);  // nothing taken yet: any offset counts
+    s.dropped(5, 1);  // not assigned
+    s.revoke(2);
+    s.dropped(2, 4);  // revoked meanwhile
+
+    const ResumePlan plan = s.resume_all();
+    EXPECT_EQ(plan.seek, (std::vector<PauseAt>{{0, 8}, {1, 3}}));
+    EXPECT_EQ(plan.resume, (std::vector<std::int32_t>{0, 1}));
+    (void)s.pause_all();
+    EXPECT_TRUE(s.resume_all().seek.empty()) << "a hold's offsets do not outlive it";
+}
+
 // --- commit plan, poll timeout, retries --------------------------------------------------
 
 TEST(DelaySchedule, CommitsOnePastTheLastEntryOfEachPartition) {

@@ -25,6 +25,9 @@ constexpr milliseconds kSeekTimeout{10000};
 constexpr milliseconds kFlushSlice{250};
 /// A batch's produce attempt gives up (and is retried) after this long without every report.
 constexpr milliseconds kFlushTimeout{30000};
+/// A batch not acknowledged within this long pauses every partition, and the loop keeps polling
+/// (group membership, rebalances) until the batch is acknowledged.
+constexpr milliseconds kHoldAfter{1000};
 
 /// Waits `delay` unless `stop` fires first; false when stopped.
 bool sleep_for(milliseconds delay, const std::stop_token& stop) {
@@ -33,6 +36,11 @@ bool sleep_for(milliseconds delay, const std::stop_token& stop) {
     std::unique_lock lock(m);
     cv.wait_for(lock, stop, delay, [] { return false; });
     return !stop.stop_requested();
+}
+
+/// A delivery tag: the batch number in the high half, the outgoing message's index in the low.
+std::uint64_t delivery_tag(std::uint32_t batch, std::size_t index) {
+    return (std::uint64_t{batch} << 32) | static_cast<std::uint32_t>(index);
 }
 
 double unix_seconds(WallTime t) {
@@ -82,8 +90,9 @@ struct Delayer::Outgoing {
     std::size_t entry = 0;  ///< index into the batch
     Kind kind = Kind::kRelease;
     State state = State::kUnsent;
-    bool failed = false;  ///< done, but replaced by a dead letter
-    std::string reason;   ///< dead letters: why
+    bool failed = false;   ///< done, but replaced by a dead letter
+    std::string reason;    ///< dead letters: why
+    bool dropped = false;  ///< done, abandoned: its partition was revoked meanwhile
 };
 
 Delayer::Delayer(const config::Config& config, const config::DelayerConfig& delayer,
@@ -116,15 +125,17 @@ Delayer::~Delayer() {
 }
 
 std::unique_ptr<kafka::Producer> Delayer::make_producer() {
-    return std::make_unique<kafka::Producer>(kafka::Options::from_config(config_.kafka),
-                                             [this](const kafka::DeliveryReport& report) {
-                                                 if (report.tag >= delivered_.size()) return;
-                                                 if (report.ok()) {
-                                                     delivered_[report.tag] = true;
-                                                 } else {
-                                                     delivery_errors_[report.tag] = report.error;
-                                                 }
-                                             });
+    return std::make_unique<kafka::Producer>(
+        kafka::Options::from_config(config_.kafka), [this](const kafka::DeliveryReport& report) {
+            if ((report.tag >> 32) != batch_number_) return;
+            const auto j = static_cast<std::size_t>(report.tag & 0xffffffffU);
+            if (j >= delivered_.size()) return;
+            if (report.ok()) {
+                delivered_[j] = true;
+            } else {
+                delivery_errors_[j] = report.error;
+            }
+        });
 }
 
 void Delayer::connect() {
@@ -164,6 +175,7 @@ void Delayer::connect() {
         }
         std::lock_guard lock(status_mutex_);
         for (const auto& p : parts) {
+            revoked_in_batch_.insert(p.partition);
             schedule_.revoke(p.partition);
             pending_commits_.erase(p.partition);
             newly_assigned_.erase(p.partition);
@@ -357,7 +369,7 @@ void Delayer::apply_flow(const FlowPlan& plan) {
 }
 
 void Delayer::produce_one(const std::vector<ReadyEntry>& ready, const Outgoing& out,
-                          std::size_t tag) {
+                          std::uint64_t tag) {
     const WindowEntry& e = ready[out.entry].entry;
     const std::string_view payload = std::string_view(e.value).substr(e.payload_pos, e.payload_len);
     switch (out.kind) {
@@ -395,8 +407,9 @@ void Delayer::produce_one(const std::vector<ReadyEntry>& ready, const Outgoing& 
     }
 }
 
-bool Delayer::flush(const std::stop_token& stop) {
-    const auto deadline = Clock::now() + kFlushTimeout;
+bool Delayer::flush(const std::stop_token& stop, std::vector<Outgoing>& outs,
+                    const std::vector<ReadyEntry>& ready) {
+    const auto started = Clock::now();
     while (true) {
         try {
             (void)producer_->flush(kFlushSlice);
@@ -404,9 +417,80 @@ bool Delayer::flush(const std::stop_token& stop) {
         } catch (const kafka::KafkaError& e) {
             if (e.code() != RD_KAFKA_RESP_ERR__TIMED_OUT) throw;
         }
-        if (stop.stop_requested() || Clock::now() >= deadline) return false;
+        if (stop.stop_requested() || Clock::now() - started >= kFlushTimeout) return false;
         liveness_.beat(Clock::now());
+        if (Clock::now() - started < kHoldAfter) continue;
+        poll_held(milliseconds(0));
+        drop_revoked(outs, ready);
+        // What was dropped may stay in flight: wait only for the reports still of use.
+        bool awaited = false;
+        for (std::size_t j = 0; j < outs.size() && !awaited; ++j) {
+            awaited = outs[j].state == Outgoing::State::kInFlight && !delivered_[j] &&
+                      delivery_errors_[j] == RD_KAFKA_RESP_ERR_NO_ERROR;
+        }
+        if (!awaited) return true;
     }
+}
+
+void Delayer::poll_held(milliseconds timeout) {
+    std::vector<kafka::TopicPartition> parts;
+    for (const auto p : schedule_.pause_all()) {
+        parts.push_back({delayer_.topic, p, kafka::kNoOffset});
+    }
+    std::vector<kafka::Message> polled;
+    try {
+        if (!parts.empty()) {
+            consumer_->pause(parts);
+            log::info("delayer {}: {} partition(s) paused until the batch in hand is acknowledged",
+                      delayer_.name, parts.size());
+        }
+        // Polling keeps the group membership and runs the rebalance hooks; what was fetched
+        // before the pause is dropped and read again once resumed.
+        consumer_->poll_batch(polled, options_.max_batch, timeout);
+    } catch (const kafka::KafkaError& e) {
+        // Not a producer error for process() to retry: the loop reconnects the consumer.
+        throw Error(fmt::format("consumer: {}", e.what()));
+    }
+    for (const auto& m : polled) schedule_.dropped(m.partition(), m.offset());
+}
+
+bool Delayer::wait_held(milliseconds delay, const std::stop_token& stop) {
+    const auto until = Clock::now() + delay;
+    while (!stop.stop_requested()) {
+        liveness_.beat(Clock::now());
+        const auto left = std::chrono::ceil<milliseconds>(until - Clock::now());
+        if (left.count() <= 0) return true;
+        poll_held(std::min(left, options_.max_poll_wait));
+    }
+    return false;
+}
+
+void Delayer::drop_revoked(std::vector<Outgoing>& outs,
+                           const std::vector<ReadyEntry>& ready) const {
+    if (revoked_in_batch_.empty()) return;
+    for (auto& out : outs) {
+        if (out.state == Outgoing::State::kDone ||
+            revoked_in_batch_.count(ready[out.entry].partition) == 0) {
+            continue;
+        }
+        // The partition's new owner reads these envelopes again from the last commit.
+        out.state = Outgoing::State::kDone;
+        out.dropped = true;
+    }
+}
+
+void Delayer::end_hold() {
+    const ResumePlan plan = schedule_.resume_all();
+    if (plan.empty()) return;
+    if (!plan.seek.empty()) {
+        std::vector<kafka::TopicPartition> parts;
+        for (const auto& p : plan.seek) parts.push_back({delayer_.topic, p.partition, p.offset});
+        consumer_->seek(parts, kSeekTimeout);
+    }
+    std::vector<kafka::TopicPartition> parts;
+    for (const auto p : plan.resume) parts.push_back({delayer_.topic, p, kafka::kNoOffset});
+    consumer_->resume(parts);
+    log::info("delayer {}: {} partition(s) resumed", delayer_.name, parts.size());
 }
 
 bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
@@ -425,6 +509,8 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
             outs.push_back({i, Outgoing::Kind::kForward, Outgoing::State::kUnsent, false, {}});
         }
     }
+    ++batch_number_;
+    revoked_in_batch_.clear();
     delivered_.assign(outs.size(), false);
     delivery_errors_.assign(outs.size(), RD_KAFKA_RESP_ERR_NO_ERROR);
 
@@ -448,7 +534,7 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
             for (std::size_t j = 0; j < outs.size(); ++j) {
                 if (outs[j].state != Outgoing::State::kUnsent) continue;
                 try {
-                    produce_one(ready, outs[j], j);
+                    produce_one(ready, outs[j], delivery_tag(batch_number_, j));
                     outs[j].state = Outgoing::State::kInFlight;
                 } catch (const kafka::KafkaError& e) {
                     if (outs[j].kind == Outgoing::Kind::kDead ||
@@ -458,7 +544,7 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
                     give_up(j, e.code());
                 }
             }
-            if (!flush(stop)) {
+            if (!flush(stop, outs, ready)) {
                 if (stop.stop_requested()) return false;
                 problem = fmt::format("{} message(s) not acknowledged within {} s",
                                       producer_->in_flight(), kFlushTimeout.count() / 1000);
@@ -508,17 +594,21 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
         const auto delay = retry_delay(attempt);
         log::warn("delayer {}: batch of {} envelope(s) not acknowledged, retrying in {} ms: {}",
                   delayer_.name, ready.size(), delay.count(), config::redact(problem));
-        liveness_.beat(Clock::now());
-        if (!sleep_for(delay, stop)) return false;
+        // Kafka may refuse for long: keep the group (every partition paused) meanwhile.
+        if (!wait_held(delay, stop)) return false;
+        drop_revoked(outs, ready);
     }
+    end_hold();
 
     const WallTime acked = WallClock::now();
     std::size_t released = 0;
     std::size_t forwarded = 0;
     std::size_t dead = 0;
+    std::size_t dropped = 0;
     double max_late = 0;
     for (const auto& out : outs) {
-        if (out.failed) continue;
+        if (out.dropped) ++dropped;
+        if (out.failed || out.dropped) continue;
         switch (out.kind) {
             case Outgoing::Kind::kRelease: {
                 ++released;
@@ -542,7 +632,9 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
     {
         // One rate sample per partition and round, not one per envelope.
         std::map<std::int32_t, std::int64_t> done;
-        for (const auto& r : ready) ++done[r.partition];
+        for (const auto& r : ready) {
+            if (revoked_in_batch_.count(r.partition) == 0) ++done[r.partition];
+        }
         const auto now = Clock::now();
         std::lock_guard lock(status_mutex_);
         for (const auto& [partition, n] : done) {
@@ -555,6 +647,8 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
     metrics_.dead_letters.inc(dead);
 
     for (const auto& [partition, offset] : commit_plan(ready)) {
+        // Nothing of a partition revoked meanwhile is committed: its new owner reads it again.
+        if (revoked_in_batch_.count(partition) != 0) continue;
         auto& pending = pending_commits_[partition];
         pending = std::max(pending, offset);
     }
@@ -564,9 +658,11 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
     const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
     log::info(
         "delayer {}: batch of {} envelope(s): {} released, {} forwarded, {} dead in {} ms "
-        "(latest release {} ms after due)",
+        "(latest release {} ms after due){}",
         delayer_.name, ready.size(), released, forwarded, dead, took.count(),
-        static_cast<std::int64_t>(max_late * 1000));
+        static_cast<std::int64_t>(max_late * 1000),
+        dropped == 0 ? std::string()
+                     : fmt::format("; {} dropped, their partition was revoked", dropped));
     return true;
 }
 

@@ -56,7 +56,10 @@ struct DelayerOptions {
 /// stage, and dead letters) → wait for Kafka's acknowledgement → commit. A partition whose
 /// window is full of not-yet-due envelopes is paused and resumed when they drain, so the loop
 /// keeps polling (and its group membership), serves other partitions, and holds at most
-/// `partitions x window` envelopes whatever the backlog. Runs on one thread.
+/// `partitions x window` envelopes whatever the backlog. A batch that Kafka does not acknowledge
+/// is retried forever, without committing; meanwhile every partition is paused and the loop
+/// keeps polling, so the group does not drop it, rebalances go on (the batch's work for revoked
+/// partitions is dropped, uncommitted) and a stop is honoured. Runs on one thread.
 class Delayer final : public WorkerLoop {
 public:
     /// Connects to Kafka (joins `<group_prefix>.delayer.<name>`); throws kt::Error when that
@@ -94,8 +97,13 @@ private:
     void intake(const kafka::Message& message, WallTime now, std::vector<ReadyEntry>& ready);
     void apply_flow(const FlowPlan& plan);
     bool process(std::stop_token stop, std::vector<ReadyEntry>& ready);
-    void produce_one(const std::vector<ReadyEntry>& ready, const Outgoing& out, std::size_t tag);
-    bool flush(const std::stop_token& stop);
+    void produce_one(const std::vector<ReadyEntry>& ready, const Outgoing& out, std::uint64_t tag);
+    bool flush(const std::stop_token& stop, std::vector<Outgoing>& outs,
+               const std::vector<ReadyEntry>& ready);
+    void poll_held(std::chrono::milliseconds timeout);
+    bool wait_held(std::chrono::milliseconds delay, const std::stop_token& stop);
+    void drop_revoked(std::vector<Outgoing>& outs, const std::vector<ReadyEntry>& ready) const;
+    void end_hold();
     void commit_pending();
     void publish_status(WallTime now);
 
@@ -127,7 +135,12 @@ private:
     std::set<std::int32_t> newly_assigned_;
     std::map<std::int32_t, std::int64_t> pending_commits_;  ///< acknowledged, not yet committed
     bool commit_failing_ = false;
-    /// Delivery reports of the batch in hand, by tag (index of its outgoing message).
+    /// Partitions revoked since the batch in hand started: its work for them is dropped.
+    std::set<std::int32_t> revoked_in_batch_;
+    /// Number of the batch in hand, in the high half of its delivery tags: a late report of an
+    /// earlier batch is not taken for this one.
+    std::uint32_t batch_number_ = 0;
+    /// Delivery reports of the batch in hand, by index of its outgoing message.
     std::vector<bool> delivered_;
     std::vector<rd_kafka_resp_err_t> delivery_errors_;
     std::unique_ptr<kafka::Producer> producer_;

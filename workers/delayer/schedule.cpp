@@ -119,6 +119,34 @@ FlowPlan Schedule::plan_flow() {
     return plan;
 }
 
+std::vector<std::int32_t> Schedule::pause_all() {
+    std::vector<std::int32_t> out;
+    for (auto& [partition, w] : windows_) {
+        if (w.held || w.paused) continue;  // a full window is paused (and positioned) already
+        w.held = true;
+        out.push_back(partition);
+    }
+    return out;
+}
+
+void Schedule::dropped(std::int32_t partition, std::int64_t offset) {
+    if (!admits(partition, offset)) return;
+    Window& w = windows_.at(partition);
+    if (w.reread < 0 || offset < w.reread) w.reread = offset;
+}
+
+ResumePlan Schedule::resume_all() {
+    ResumePlan plan;
+    for (auto& [partition, w] : windows_) {
+        if (!w.held) continue;
+        if (w.reread >= 0) plan.seek.push_back({partition, w.reread});
+        plan.resume.push_back(partition);
+        w.held = false;
+        w.reread = -1;
+    }
+    return plan;
+}
+
 std::optional<WallTime> Schedule::next_due() const {
     std::optional<WallTime> earliest;
     for (const auto& [partition, w] : windows_) {

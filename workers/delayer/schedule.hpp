@@ -82,6 +82,14 @@ struct FlowPlan {
     [[nodiscard]] bool empty() const noexcept { return pause.empty() && resume.empty(); }
 };
 
+/// Consumer changes that end a hold (Schedule::pause_all).
+struct ResumePlan {
+    std::vector<PauseAt> seek;         ///< seek first (still paused): read again from the offset
+    std::vector<std::int32_t> resume;  ///< then resume
+
+    [[nodiscard]] bool empty() const noexcept { return seek.empty() && resume.empty(); }
+};
+
 /// The per-partition windows of one delayer: which consumed messages to take, when each is
 /// due, which partitions to pause and resume. Pure: no I/O, no clock (`now` is passed in).
 ///
@@ -112,6 +120,18 @@ public:
     /// records them as paused or resumed.
     FlowPlan plan_flow();
 
+    /// Holds every assigned partition while a batch is retried, so that the loop keeps polling
+    /// (group membership, rebalances) without taking anything: returns the partitions to pause,
+    /// those not held yet and not already paused by plan_flow(). Partitions assigned later are
+    /// returned by the next call.
+    std::vector<std::int32_t> pause_all();
+    /// A message polled while its partition is held, dropped: when its window would have taken
+    /// it, resume_all() has the partition read again from the first such offset.
+    void dropped(std::int32_t partition, std::int64_t offset);
+    /// Ends the hold: the held partitions to seek back (where a message was dropped) and to
+    /// resume. Revoked ones are forgotten.
+    ResumePlan resume_all();
+
     /// Earliest due time among the window fronts; nullopt when every window is empty.
     [[nodiscard]] std::optional<WallTime> next_due() const;
     /// True when `partition`'s window front is not due at `now` (it waits legitimately).
@@ -127,6 +147,8 @@ private:
         std::size_t bytes = 0;
         std::int64_t next_offset = -1;  ///< first offset not yet taken; -1 = take any
         bool paused = false;
+        bool held = false;         ///< paused by pause_all() until resume_all()
+        std::int64_t reread = -1;  ///< first offset dropped while held that it would take
     };
 
     [[nodiscard]] bool full(const Window& w) const noexcept;
