@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/app/publisher.hpp"
@@ -45,12 +46,15 @@ constexpr bool kAddressSanitizer = false;
 #endif
 
 /// brands → products → variants, with an index for products and one for variants, a cascade for
-/// each association, a 2 s delay stage for products, all under unique names.
+/// each association, a 2 s delay stage for products, all under unique names; on the development
+/// broker unless given another one (bootstrap servers and control URL).
 class Shop {
 public:
-    Shop()
+    explicit Shop(std::string brokers = test::kafka_brokers(),
+                  std::string control = test::devbroker_control())
         : p_(test::unique_name("casc")),
           dir_(std::filesystem::temp_directory_path() / p_),
+          brokers_(std::move(brokers)),
           db_(test::postgres_url()) {
         exec(
             fmt::format("CREATE TABLE {0}_brands (id bigint PRIMARY KEY, name text NOT NULL);"
@@ -61,8 +65,8 @@ public:
                         "  product_id bigint NOT NULL)",
                         p_));
         for (const auto& t : {brands(), products(), variants(), delay_topic()}) {
-            test::create_topic(t, 4);
-            test::create_topic(t + ".dlq", 1);
+            test::create_topic(control, t, 4);
+            test::create_topic(control, t + ".dlq", 1);
         }
         std::filesystem::create_directories(dir_);
         std::ofstream(config_path()) << config_text();
@@ -111,6 +115,7 @@ public:
     void announce(const std::string& topic, const std::vector<std::string>& ids) {
         app::PublisherOptions options;
         options.kafka = test::broker_options();
+        options.kafka.brokers = brokers_;
         app::Publisher publisher(std::move(options));
         publisher.queue(topic, ids);
         ASSERT_EQ(publisher.flush(), ids.size());
@@ -136,8 +141,10 @@ public:
     }
 
     /// Messages on `topic` so far (sum of the partitions' high watermarks).
-    static std::int64_t messages_on(const std::string& topic) {
-        kafka::Admin admin(test::broker_options());
+    std::int64_t messages_on(const std::string& topic) {
+        kafka::Options options = test::broker_options();
+        options.brokers = brokers_;
+        kafka::Admin admin(options);
         std::int64_t total = 0;
         for (std::int32_t p = 0; p < 4; ++p) total += admin.query_watermarks(topic, p, 10s).high;
         return total;
@@ -183,11 +190,12 @@ cascades:
     target: {0}_variants
     batch_wait: 100ms
 )",
-                           p_, test::kafka_brokers(), test::postgres_url(), test::es_url());
+                           p_, brokers_, test::postgres_url(), test::es_url());
     }
 
     std::string p_;
     std::filesystem::path dir_;
+    std::string brokers_;
     pqxx::connection db_;
 };
 
@@ -280,7 +288,7 @@ TEST(CascaderE2e, AFanOutOf200000ChildrenStaysUnder64MiB) {
     auto cascader = shop.start("kt-cascader", "cascader", {"--cascade", shop.brand_products()});
     shop.announce(shop.brands(), {"1"});
     ASSERT_TRUE(cascader->wait_for_log("200000 child id(s)", 120s)) << cascader->log();
-    EXPECT_EQ(Shop::messages_on(shop.products()), kChildren);
+    EXPECT_EQ(shop.messages_on(shop.products()), kChildren);
     const std::int64_t peak_kib = peak_rss_kib(cascader->pid());
     std::cout << "kt-cascader peak resident memory after a fan-out of " << kChildren
               << " children: " << peak_kib / 1024 << " MiB\n";
@@ -301,11 +309,11 @@ TEST(CascaderE2e, SigkillDuringAFanOutLosesNoChild) {
     auto first = shop.start("kt-cascader", "first", {"--cascade", shop.brand_products()});
     shop.announce(shop.brands(), {"1"});
     ASSERT_TRUE(
-        test::wait_until([&] { return Shop::messages_on(shop.products()) > 0; }, kDeadline, 5ms))
+        test::wait_until([&] { return shop.messages_on(shop.products()) > 0; }, kDeadline, 5ms))
         << first->log();
     first->kill();
     ASSERT_EQ(first->wait_exit(kExitDeadline), 128 + SIGKILL);
-    const std::int64_t before = Shop::messages_on(shop.products());
+    const std::int64_t before = shop.messages_on(shop.products());
     ASSERT_LT(before, kChildren) << "the fan-out finished before the kill; the test proves nothing";
     EXPECT_EQ(first->count_in_log("child id(s)"), 0U) << first->log();
 
@@ -319,6 +327,43 @@ TEST(CascaderE2e, SigkillDuringAFanOutLosesNoChild) {
         ids.insert(json::parse(r.message.payload).at("id").dump());
     }
     EXPECT_EQ(ids.size(), static_cast<std::size_t>(kChildren));
+    second->terminate();
+    EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
+}
+
+TEST(CascaderE2e, SigtermWhileKafkaRefusesTheChildrenExitsInTimeAndCommitsNothing) {
+    test::PrivateBroker broker;  // its produce requests fail; no other test may see that
+    Shop shop(broker.brokers(), broker.control());
+    constexpr std::int64_t kChildren = 100;
+    shop.brand_with_products(1, "Refused", 1, kChildren);
+    shop.announce(shop.brands(), {"1"});
+    // Every produce request from now on fails with a retriable error: the children stay queued
+    // and their acknowledgements never come (librdkafka would retry for 5 minutes).
+    broker.post("/errors",
+                {{"api", "Produce"}, {"error", "NOT_ENOUGH_REPLICAS"}, {"count", 100000}});
+    auto first = shop.start("kt-cascader", "first", {"--cascade", shop.brand_products()});
+    ASSERT_TRUE(first->wait_for_log("not acknowledged after", kDeadline)) << first->log();
+
+    first->terminate();
+    EXPECT_EQ(first->wait_exit(kExitDeadline), 0) << first->log();
+    EXPECT_EQ(first->count_in_log("nothing committed"), 1U) << first->log();
+    EXPECT_EQ(first->count_in_log("child id(s) to"), 0U) << first->log();
+    EXPECT_EQ(shop.messages_on(shop.products()), 0);
+
+    // Kafka accepts produce requests again: the parent offset was not committed, so a new
+    // cascader sends every child.
+    broker.post("/errors/clear", {{"api", "Produce"}});
+    auto second = shop.start("kt-cascader", "second", {"--cascade", shop.brand_products()});
+    ASSERT_TRUE(second->wait_for_log(": 1 parent id(s), 100 child id(s) to ", kDeadline))
+        << second->log();
+    std::set<std::string> ids;
+    for (const auto& m :
+         test::read_topic(shop.products(), kChildren, kDeadline, broker.brokers())) {
+        ids.insert(json::parse(m.payload).at("id").dump());
+    }
+    std::set<std::string> expected;
+    for (const auto& id : id_range(1, kChildren)) expected.insert(id);
+    EXPECT_EQ(ids, expected);
     second->terminate();
     EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
 }
