@@ -227,9 +227,15 @@ TEST(CascaderE2e, RenamingABrandReindexesExactlyItsProducts) {
     test::TopicReader product_messages(shop.products());
     ASSERT_TRUE(product_messages.wait_assigned(kDeadline));
     auto cascader = shop.start("kt-cascader", "cascader", {"--cascade", shop.brand_products()});
+    const auto port = test::wait_status_port(*cascader, kDeadline);
+    ASSERT_TRUE(port.has_value()) << cascader->log();
     shop.exec("UPDATE " + shop.brands() + " SET name = 'Acme Renamed' WHERE id = 1");
     shop.announce(shop.brands(), {"1"});
 
+    // The batch's line, whole enough that "150 child id(s)" or "11 parent id(s)" cannot match.
+    ASSERT_TRUE(cascader->wait_for_log(
+        "(s): 1 parent id(s), 50 child id(s) to " + shop.products() + ", 0 dead", kDeadline))
+        << cascader->log();
     ASSERT_TRUE(test::wait_until(
         [&] { return shop.count_where(shop.products(), "brand", "Acme Renamed") == 50; },
         kDeadline))
@@ -238,21 +244,41 @@ TEST(CascaderE2e, RenamingABrandReindexesExactlyItsProducts) {
     EXPECT_EQ(shop.document(shop.products(), "7"),
               (json{{"title", "p7"}, {"brand", "Acme Renamed"}}));
 
-    // Exactly brand 1's products were sent, each once, marked as cascaded and keyed by id.
+    // Exactly brand 1's products were sent, each once, marked as cascaded and keyed by id. The
+    // batch's children were acknowledged before its line: the topic holds all there will be,
+    // the 100 announced and the 50 cascaded.
+    EXPECT_EQ(shop.messages_on(shop.products()), 100 + 50);
     const auto& seen = product_messages.read_until(100 + 50, kDeadline);
-    std::set<std::string> cascaded;
+    EXPECT_EQ(seen.size(), 100U + 50U);
+    std::multiset<std::int64_t> cascaded;
     for (const auto& r : seen) {
         const json value = json::parse(r.message.payload);
         if (!value.value("cascaded", false)) continue;
-        EXPECT_EQ(r.message.key,
-                  std::optional<std::string>(std::to_string(value.at("id").get<int>())));
-        EXPECT_TRUE(cascaded.insert(value.at("id").dump()).second) << "sent twice: " << value;
+        const auto id = value.at("id").get<std::int64_t>();
+        EXPECT_EQ(r.message.key, std::optional<std::string>(std::to_string(id)));
+        cascaded.insert(id);
     }
-    EXPECT_EQ(cascaded.size(), 50U);
-    EXPECT_EQ(cascaded.count("1"), 1U);
-    EXPECT_EQ(cascaded.count("50"), 1U);
-    EXPECT_EQ(cascaded.count("51"), 0U);
-    EXPECT_TRUE(cascader->wait_for_log("50 child id(s)", kDeadline)) << cascader->log();
+    std::multiset<std::int64_t> acme;
+    for (std::int64_t id = 1; id <= 50; ++id) acme.insert(id);
+    EXPECT_EQ(cascaded, acme);
+    EXPECT_EQ(cascader->count_in_log("child id(s)"), 1U) << cascader->log();
+
+    // One batch of one parent message with 50 children: the counters and one fan-out
+    // observation of 50 (bucket le=64, not le=16).
+    const auto [status, metrics] = test::http_get(*port, "/metrics");
+    ASSERT_EQ(status, 200) << metrics;
+    const std::string cascade = "cascade=\"" + shop.brand_products() + "\"";
+    const auto value = [&](const std::string& series) {
+        return test::metric_value(metrics, series).value_or(-1);
+    };
+    EXPECT_EQ(value("kt_cascader_parents_total{" + cascade + "}"), 1) << metrics;
+    EXPECT_EQ(value("kt_cascader_children_total{" + cascade + "}"), 50) << metrics;
+    EXPECT_EQ(value("kt_cascader_batches_total{" + cascade + ",outcome=\"committed\"}"), 1)
+        << metrics;
+    EXPECT_EQ(value("kt_cascader_fanout_children_count{" + cascade + "}"), 1) << metrics;
+    EXPECT_EQ(value("kt_cascader_fanout_children_sum{" + cascade + "}"), 50) << metrics;
+    EXPECT_EQ(value("kt_cascader_fanout_children_bucket{" + cascade + ",le=\"16\"}"), 0) << metrics;
+    EXPECT_EQ(value("kt_cascader_fanout_children_bucket{" + cascade + ",le=\"64\"}"), 1) << metrics;
 
     cascader->terminate();
     EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
