@@ -30,15 +30,15 @@ constexpr milliseconds kFlushTimeout{60000};
 /// Waiting longer than this for acknowledgements is logged (once per attempt).
 constexpr milliseconds kSlowAcknowledgements{5000};
 
-/// The children producer: the user's properties, plus a capped local queue unless they set one.
+}  // namespace
+
 kafka::Options child_producer_options(const config::KafkaConfig& kafka) {
     kafka::Options options = kafka::Options::from_config(kafka);
-    options.properties.try_emplace("queue.buffering.max.kbytes", "16384");
-    options.properties.try_emplace("queue.buffering.max.messages", "50000");
+    options.properties.try_emplace("queue.buffering.max.kbytes", std::to_string(kChildQueueKbytes));
+    options.properties.try_emplace("queue.buffering.max.messages",
+                                   std::to_string(kChildQueueMessages));
     return options;
 }
-
-}  // namespace
 
 CascaderMetrics CascaderMetrics::create(metrics::Registry& registry, const std::string& name) {
     const metrics::Labels cascade{{"cascade", name}};

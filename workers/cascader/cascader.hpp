@@ -14,6 +14,7 @@
 
 #include "lib/config/config.hpp"
 #include "lib/http/liveness.hpp"
+#include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/metrics/registry.hpp"
 #include "lib/pg/child_query.hpp"
@@ -28,6 +29,14 @@ namespace kt::workers {
 /// Child ids handed from PostgreSQL to Kafka at a time: bounds the cascader's memory whatever
 /// the fan-out.
 inline constexpr std::size_t kChildChunk = 5000;
+/// The children producer's local queue cap, in messages and KiB: with kChildChunk, what bounds
+/// the cascader's memory (produce() waits for room).
+inline constexpr std::size_t kChildQueueMessages = 50000;
+inline constexpr std::size_t kChildQueueKbytes = 16384;
+
+/// The children producer's options: the `kafka:` section plus the queue cap above, unless
+/// `kafka.properties` sets queue.buffering.max.messages or queue.buffering.max.kbytes itself.
+[[nodiscard]] kafka::Options child_producer_options(const config::KafkaConfig& kafka);
 
 /// The Prometheus series one Cascader updates (label: cascade; outcome for batches).
 struct CascaderMetrics {
