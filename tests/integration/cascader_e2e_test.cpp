@@ -26,6 +26,7 @@
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/producer.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/topic_reader.hpp"
 #include "tests/support/worker_process.hpp"
@@ -46,8 +47,8 @@ constexpr bool kAddressSanitizer = false;
 #endif
 
 /// brands → products → variants, with an index for products and one for variants, a cascade for
-/// each association, a 2 s delay stage for products, all under unique names; on the development
-/// broker unless given another one (bootstrap servers and control URL).
+/// each association, delay stages of 2 s then 1 h for products, all under unique names; on the
+/// development broker unless given another one (bootstrap servers and control URL).
 class Shop {
 public:
     explicit Shop(std::string brokers = test::kafka_brokers(),
@@ -64,7 +65,8 @@ public:
                         "CREATE TABLE {0}_variants (id bigint PRIMARY KEY, sku text NOT NULL,"
                         "  product_id bigint NOT NULL)",
                         p_));
-        for (const auto& t : {brands(), products(), variants(), delay_topic()}) {
+        for (const auto& t :
+             {brands(), products(), variants(), delay_topic(), later_delay_topic()}) {
             test::create_topic(control, t, 4);
             test::create_topic(control, t + ".dlq", 1);
         }
@@ -85,7 +87,9 @@ public:
     [[nodiscard]] std::string brands() const { return p_ + "_brands"; }
     [[nodiscard]] std::string products() const { return p_ + "_products"; }
     [[nodiscard]] std::string variants() const { return p_ + "_variants"; }
+    /// The first delay stage of products (2 s), forwarding to later_delay_topic() (1 h).
     [[nodiscard]] std::string delay_topic() const { return p_ + "_delay"; }
+    [[nodiscard]] std::string later_delay_topic() const { return p_ + "_later"; }
     [[nodiscard]] std::string brand_products() const { return p_ + "_brand_products"; }
     [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
 
@@ -177,7 +181,8 @@ indexes:
       WHERE v.id = ANY($1::bigint[])
     batch_wait: 100ms
 delayers:
-  {0}_delay: {{ delay: 2s, target: {0}_products }}
+  {0}_later: {{ delay: 1h, target: {0}_products }}
+  {0}_delay: {{ delay: 2s, target: {0}_products, next: {0}_later }}
 cascades:
   {0}_brand_products:
     topic: {0}_brands
@@ -450,24 +455,107 @@ TEST(CascaderE2e, QueryOnAMissingTableIsReportedAtStartAndRetriedUntilItExists) 
     EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
 }
 
+/// Checks that `m` is the delay envelope of `id` for the products topic, created between
+/// `from` and `to` (unix seconds).
+void expect_envelope(const test::ReadMessage& m, const Shop& shop, int id, double from, double to) {
+    EXPECT_EQ(m.key, std::optional<std::string>(std::to_string(id)));
+    const json envelope = json::parse(m.payload);
+    EXPECT_EQ(envelope.size(), 3U) << envelope;
+    EXPECT_EQ(envelope.value("payload", json()), (json{{"id", id}})) << envelope;
+    EXPECT_EQ(envelope.value("topic", json()), shop.products()) << envelope;
+    const double created_at = envelope.value("created_at", 0.0);
+    EXPECT_GE(created_at, from) << envelope;
+    EXPECT_LE(created_at, to) << envelope;
+}
+
 TEST(AppPublisherE2e, InstantAndDelayMessagesReachTheIndex) {
     Shop shop;
     shop.brand_with_products(1, "Lib", 1, 2);
     auto indexer = shop.start("kt-indexer", "indexer", {"--index", shop.products()});
-    auto delayer = shop.start("kt-delayer", "delayer");
+    auto delayer = shop.start("kt-delayer", "delayer", {"--delayer", shop.delay_topic()});
     app::PublisherOptions options =
         app::PublisherOptions::from_config([&] { return config::load_file(shop.config_path()); }());
     app::Publisher publisher(std::move(options));
     publisher.queue(shop.products(), "1");
-    publisher.delay(shop.products(), "2");  // as if the instant message was never sent
-    ASSERT_EQ(publisher.flush(), 2U);
+    ASSERT_EQ(publisher.flush(), 1U);
     ASSERT_TRUE(test::wait_until([&] { return shop.document(shop.products(), "1").has_value(); },
                                  kDeadline))
         << indexer->log();
-    ASSERT_TRUE(test::wait_until([&] { return shop.document(shop.products(), "2").has_value(); },
-                                 kDeadline))
+
+    // The indexer is consuming: a delay message that went to the model topic would be indexed
+    // within a few hundred milliseconds, well before it is due (2 s after created_at).
+    const double before = test::unix_now();
+    publisher.delay(shop.products(), "2");  // as if the instant message was never sent
+    ASSERT_EQ(publisher.flush(), 1U);
+    const double after = test::unix_now();
+    int checked_early = 0;
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            const bool indexed = shop.document(shop.products(), "2").has_value();
+            if (test::unix_now() < before + 2.0) {
+                EXPECT_FALSE(indexed) << "indexed before it was due";
+                ++checked_early;
+            }
+            return indexed;
+        },
+        kDeadline))
         << delayer->log() << indexer->log();
+    EXPECT_GT(checked_early, 0) << "the publisher's flush took longer than the delay";
     EXPECT_EQ(shop.document(shop.products(), "2"), (json{{"title", "p2"}, {"brand", "Lib"}}));
+
+    // The delay message itself: an envelope on the first delay stage, keyed by id.
+    const auto envelopes = test::read_topic(shop.delay_topic(), 1, kDeadline);
+    ASSERT_EQ(envelopes.size(), 1U);
+    expect_envelope(envelopes[0], shop, 2, before, after);
+    delayer->terminate();
+    indexer->terminate();
+    EXPECT_EQ(delayer->wait_exit(kExitDeadline), 0) << delayer->log();
+    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+}
+
+TEST(AppPublisherE2e, DestroyingThePublisherDeliversWhatWasNotFlushed) {
+    Shop shop;
+    const auto ids = id_range(1, 20);
+    {
+        app::PublisherOptions options;
+        options.kafka = test::broker_options();
+        app::Publisher publisher(std::move(options));
+        publisher.queue(shop.products(), ids);
+    }  // no flush(): the destructor's
+    EXPECT_EQ(shop.messages_on(shop.products()), 20);
+    std::set<std::string> keys;
+    for (const auto& m : test::read_topic(shop.products(), ids.size(), kDeadline)) {
+        keys.insert(m.key.value_or(""));
+    }
+    EXPECT_EQ(keys, std::set<std::string>(ids.begin(), ids.end()));
+}
+
+TEST(AppPublisherE2e, KtProduceDelaySendsAnEnvelopeToTheFirstStageThatTheDelayerReleases) {
+    Shop shop;
+    shop.brand_with_products(1, "Cli", 1, 3);
+    const double before = test::unix_now();
+    const auto sent = test::run_command(std::string(KT_BINARY_DIR) + "/cmd/kt produce --config " +
+                                        shop.config_path() + " " + shop.products() + " 3 --delay");
+    const double after = test::unix_now();
+    ASSERT_EQ(sent.exit_code, 0) << sent.output;
+    EXPECT_THAT(sent.output,
+                ::testing::HasSubstr("produced 1 delay envelope(s) to " + shop.delay_topic()));
+    const auto envelopes = test::read_topic(shop.delay_topic(), 1, kDeadline);
+    ASSERT_EQ(envelopes.size(), 1U);
+    expect_envelope(envelopes[0], shop, 3, before, after);
+    EXPECT_EQ(shop.messages_on(shop.products()), 0) << "an instant message was sent too";
+    EXPECT_EQ(shop.messages_on(shop.later_delay_topic()), 0) << "sent to the later stage";
+
+    // kt-delayer releases it when due and kt-indexer indexes the row.
+    auto indexer = shop.start("kt-indexer", "indexer", {"--index", shop.products()});
+    auto delayer = shop.start("kt-delayer", "delayer", {"--delayer", shop.delay_topic()});
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            return shop.document(shop.products(), "3") == json{{"title", "p3"}, {"brand", "Cli"}};
+        },
+        kDeadline))
+        << delayer->log() << indexer->log();
+    EXPECT_EQ(delayer->count_in_log("1 released"), 1U) << delayer->log();
     delayer->terminate();
     indexer->terminate();
     EXPECT_EQ(delayer->wait_exit(kExitDeadline), 0) << delayer->log();
