@@ -57,6 +57,10 @@ void Producer::produce(std::string_view topic, std::optional<std::string_view> k
 }
 
 void Producer::produce(const Record& record) {
+    (void)produce(record, std::stop_token{});
+}
+
+bool Producer::produce(const Record& record, const std::stop_token& stop) {
     rd_kafka_topic_t* rkt = topic_handle(record.topic);
     const auto deadline = std::chrono::steady_clock::now() + queue_full_timeout_;
     while (true) {
@@ -95,10 +99,11 @@ void Producer::produce(const Record& record) {
         const detail::ErrorPtr error(rd_kafka_produceva(handle_.get(), vus.data(), n));
         if (!error) {
             (void)headers.release();  // owned by the message now
-            return;
+            return true;
         }
         if (rd_kafka_error_code(error.get()) == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
             std::chrono::steady_clock::now() < deadline) {
+            if (stop.stop_requested()) return false;
             rd_kafka_poll(handle_.get(), 100);
             rethrow_callback_error();
             continue;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -79,6 +80,9 @@ public:
     /// Queues `record`; when the local queue is full, serves delivery reports and retries up to
     /// Options::queue_full_timeout. Throws KafkaError (e.g. unknown partition, queue still full).
     void produce(const Record& record);
+    /// As produce(record), but the wait for room in a full queue ends as soon as `stop` is
+    /// requested: false then, with nothing queued.
+    [[nodiscard]] bool produce(const Record& record, const std::stop_token& stop);
     /// Shorthand for produce(Record{topic, key, value, headers}).
     void produce(std::string_view topic, std::optional<std::string_view> key,
                  std::string_view value, std::span<const Header> headers = {});

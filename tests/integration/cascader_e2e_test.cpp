@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/app/publisher.hpp"
@@ -25,6 +26,7 @@
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/producer.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/topic_reader.hpp"
 #include "tests/support/worker_process.hpp"
@@ -45,12 +47,15 @@ constexpr bool kAddressSanitizer = false;
 #endif
 
 /// brands → products → variants, with an index for products and one for variants, a cascade for
-/// each association, a 2 s delay stage for products, all under unique names.
+/// each association, delay stages of 2 s then 1 h for products, all under unique names; on the
+/// development broker unless given another one (bootstrap servers and control URL).
 class Shop {
 public:
-    Shop()
+    explicit Shop(std::string brokers = test::kafka_brokers(),
+                  std::string control = test::devbroker_control())
         : p_(test::unique_name("casc")),
           dir_(std::filesystem::temp_directory_path() / p_),
+          brokers_(std::move(brokers)),
           db_(test::postgres_url()) {
         exec(
             fmt::format("CREATE TABLE {0}_brands (id bigint PRIMARY KEY, name text NOT NULL);"
@@ -60,9 +65,10 @@ public:
                         "CREATE TABLE {0}_variants (id bigint PRIMARY KEY, sku text NOT NULL,"
                         "  product_id bigint NOT NULL)",
                         p_));
-        for (const auto& t : {brands(), products(), variants(), delay_topic()}) {
-            test::create_topic(t, 4);
-            test::create_topic(t + ".dlq", 1);
+        for (const auto& t :
+             {brands(), products(), variants(), delay_topic(), later_delay_topic()}) {
+            test::create_topic(control, t, 4);
+            test::create_topic(control, t + ".dlq", 1);
         }
         std::filesystem::create_directories(dir_);
         std::ofstream(config_path()) << config_text();
@@ -81,7 +87,9 @@ public:
     [[nodiscard]] std::string brands() const { return p_ + "_brands"; }
     [[nodiscard]] std::string products() const { return p_ + "_products"; }
     [[nodiscard]] std::string variants() const { return p_ + "_variants"; }
+    /// The first delay stage of products (2 s), forwarding to later_delay_topic() (1 h).
     [[nodiscard]] std::string delay_topic() const { return p_ + "_delay"; }
+    [[nodiscard]] std::string later_delay_topic() const { return p_ + "_later"; }
     [[nodiscard]] std::string brand_products() const { return p_ + "_brand_products"; }
     [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
 
@@ -111,6 +119,7 @@ public:
     void announce(const std::string& topic, const std::vector<std::string>& ids) {
         app::PublisherOptions options;
         options.kafka = test::broker_options();
+        options.kafka.brokers = brokers_;
         app::Publisher publisher(std::move(options));
         publisher.queue(topic, ids);
         ASSERT_EQ(publisher.flush(), ids.size());
@@ -136,8 +145,10 @@ public:
     }
 
     /// Messages on `topic` so far (sum of the partitions' high watermarks).
-    static std::int64_t messages_on(const std::string& topic) {
-        kafka::Admin admin(test::broker_options());
+    std::int64_t messages_on(const std::string& topic) {
+        kafka::Options options = test::broker_options();
+        options.brokers = brokers_;
+        kafka::Admin admin(options);
         std::int64_t total = 0;
         for (std::int32_t p = 0; p < 4; ++p) total += admin.query_watermarks(topic, p, 10s).high;
         return total;
@@ -170,7 +181,8 @@ indexes:
       WHERE v.id = ANY($1::bigint[])
     batch_wait: 100ms
 delayers:
-  {0}_delay: {{ delay: 2s, target: {0}_products }}
+  {0}_later: {{ delay: 1h, target: {0}_products }}
+  {0}_delay: {{ delay: 2s, target: {0}_products, next: {0}_later }}
 cascades:
   {0}_brand_products:
     topic: {0}_brands
@@ -183,11 +195,12 @@ cascades:
     target: {0}_variants
     batch_wait: 100ms
 )",
-                           p_, test::kafka_brokers(), test::postgres_url(), test::es_url());
+                           p_, brokers_, test::postgres_url(), test::es_url());
     }
 
     std::string p_;
     std::filesystem::path dir_;
+    std::string brokers_;
     pqxx::connection db_;
 };
 
@@ -219,9 +232,15 @@ TEST(CascaderE2e, RenamingABrandReindexesExactlyItsProducts) {
     test::TopicReader product_messages(shop.products());
     ASSERT_TRUE(product_messages.wait_assigned(kDeadline));
     auto cascader = shop.start("kt-cascader", "cascader", {"--cascade", shop.brand_products()});
+    const auto port = test::wait_status_port(*cascader, kDeadline);
+    ASSERT_TRUE(port.has_value()) << cascader->log();
     shop.exec("UPDATE " + shop.brands() + " SET name = 'Acme Renamed' WHERE id = 1");
     shop.announce(shop.brands(), {"1"});
 
+    // The batch's line, whole enough that "150 child id(s)" or "11 parent id(s)" cannot match.
+    ASSERT_TRUE(cascader->wait_for_log(
+        "(s): 1 parent id(s), 50 child id(s) to " + shop.products() + ", 0 dead", kDeadline))
+        << cascader->log();
     ASSERT_TRUE(test::wait_until(
         [&] { return shop.count_where(shop.products(), "brand", "Acme Renamed") == 50; },
         kDeadline))
@@ -230,21 +249,41 @@ TEST(CascaderE2e, RenamingABrandReindexesExactlyItsProducts) {
     EXPECT_EQ(shop.document(shop.products(), "7"),
               (json{{"title", "p7"}, {"brand", "Acme Renamed"}}));
 
-    // Exactly brand 1's products were sent, each once, marked as cascaded and keyed by id.
+    // Exactly brand 1's products were sent, each once, marked as cascaded and keyed by id. The
+    // batch's children were acknowledged before its line: the topic holds all there will be,
+    // the 100 announced and the 50 cascaded.
+    EXPECT_EQ(shop.messages_on(shop.products()), 100 + 50);
     const auto& seen = product_messages.read_until(100 + 50, kDeadline);
-    std::set<std::string> cascaded;
+    EXPECT_EQ(seen.size(), 100U + 50U);
+    std::multiset<std::int64_t> cascaded;
     for (const auto& r : seen) {
         const json value = json::parse(r.message.payload);
         if (!value.value("cascaded", false)) continue;
-        EXPECT_EQ(r.message.key,
-                  std::optional<std::string>(std::to_string(value.at("id").get<int>())));
-        EXPECT_TRUE(cascaded.insert(value.at("id").dump()).second) << "sent twice: " << value;
+        const auto id = value.at("id").get<std::int64_t>();
+        EXPECT_EQ(r.message.key, std::optional<std::string>(std::to_string(id)));
+        cascaded.insert(id);
     }
-    EXPECT_EQ(cascaded.size(), 50U);
-    EXPECT_EQ(cascaded.count("1"), 1U);
-    EXPECT_EQ(cascaded.count("50"), 1U);
-    EXPECT_EQ(cascaded.count("51"), 0U);
-    EXPECT_TRUE(cascader->wait_for_log("50 child id(s)", kDeadline)) << cascader->log();
+    std::multiset<std::int64_t> acme;
+    for (std::int64_t id = 1; id <= 50; ++id) acme.insert(id);
+    EXPECT_EQ(cascaded, acme);
+    EXPECT_EQ(cascader->count_in_log("child id(s)"), 1U) << cascader->log();
+
+    // One batch of one parent message with 50 children: the counters and one fan-out
+    // observation of 50 (bucket le=64, not le=16).
+    const auto [status, metrics] = test::http_get(*port, "/metrics");
+    ASSERT_EQ(status, 200) << metrics;
+    const std::string cascade = "cascade=\"" + shop.brand_products() + "\"";
+    const auto value = [&](const std::string& series) {
+        return test::metric_value(metrics, series).value_or(-1);
+    };
+    EXPECT_EQ(value("kt_cascader_parents_total{" + cascade + "}"), 1) << metrics;
+    EXPECT_EQ(value("kt_cascader_children_total{" + cascade + "}"), 50) << metrics;
+    EXPECT_EQ(value("kt_cascader_batches_total{" + cascade + ",outcome=\"committed\"}"), 1)
+        << metrics;
+    EXPECT_EQ(value("kt_cascader_fanout_children_count{" + cascade + "}"), 1) << metrics;
+    EXPECT_EQ(value("kt_cascader_fanout_children_sum{" + cascade + "}"), 50) << metrics;
+    EXPECT_EQ(value("kt_cascader_fanout_children_bucket{" + cascade + ",le=\"16\"}"), 0) << metrics;
+    EXPECT_EQ(value("kt_cascader_fanout_children_bucket{" + cascade + ",le=\"64\"}"), 1) << metrics;
 
     cascader->terminate();
     EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
@@ -280,7 +319,7 @@ TEST(CascaderE2e, AFanOutOf200000ChildrenStaysUnder64MiB) {
     auto cascader = shop.start("kt-cascader", "cascader", {"--cascade", shop.brand_products()});
     shop.announce(shop.brands(), {"1"});
     ASSERT_TRUE(cascader->wait_for_log("200000 child id(s)", 120s)) << cascader->log();
-    EXPECT_EQ(Shop::messages_on(shop.products()), kChildren);
+    EXPECT_EQ(shop.messages_on(shop.products()), kChildren);
     const std::int64_t peak_kib = peak_rss_kib(cascader->pid());
     std::cout << "kt-cascader peak resident memory after a fan-out of " << kChildren
               << " children: " << peak_kib / 1024 << " MiB\n";
@@ -301,11 +340,11 @@ TEST(CascaderE2e, SigkillDuringAFanOutLosesNoChild) {
     auto first = shop.start("kt-cascader", "first", {"--cascade", shop.brand_products()});
     shop.announce(shop.brands(), {"1"});
     ASSERT_TRUE(
-        test::wait_until([&] { return Shop::messages_on(shop.products()) > 0; }, kDeadline, 5ms))
+        test::wait_until([&] { return shop.messages_on(shop.products()) > 0; }, kDeadline, 5ms))
         << first->log();
     first->kill();
     ASSERT_EQ(first->wait_exit(kExitDeadline), 128 + SIGKILL);
-    const std::int64_t before = Shop::messages_on(shop.products());
+    const std::int64_t before = shop.messages_on(shop.products());
     ASSERT_LT(before, kChildren) << "the fan-out finished before the kill; the test proves nothing";
     EXPECT_EQ(first->count_in_log("child id(s)"), 0U) << first->log();
 
@@ -319,6 +358,43 @@ TEST(CascaderE2e, SigkillDuringAFanOutLosesNoChild) {
         ids.insert(json::parse(r.message.payload).at("id").dump());
     }
     EXPECT_EQ(ids.size(), static_cast<std::size_t>(kChildren));
+    second->terminate();
+    EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
+}
+
+TEST(CascaderE2e, SigtermWhileKafkaRefusesTheChildrenExitsInTimeAndCommitsNothing) {
+    test::PrivateBroker broker;  // its produce requests fail; no other test may see that
+    Shop shop(broker.brokers(), broker.control());
+    constexpr std::int64_t kChildren = 100;
+    shop.brand_with_products(1, "Refused", 1, kChildren);
+    shop.announce(shop.brands(), {"1"});
+    // Every produce request from now on fails with a retriable error: the children stay queued
+    // and their acknowledgements never come (librdkafka would retry for 5 minutes).
+    broker.post("/errors",
+                {{"api", "Produce"}, {"error", "NOT_ENOUGH_REPLICAS"}, {"count", 100000}});
+    auto first = shop.start("kt-cascader", "first", {"--cascade", shop.brand_products()});
+    ASSERT_TRUE(first->wait_for_log("not acknowledged after", kDeadline)) << first->log();
+
+    first->terminate();
+    EXPECT_EQ(first->wait_exit(kExitDeadline), 0) << first->log();
+    EXPECT_EQ(first->count_in_log("nothing committed"), 1U) << first->log();
+    EXPECT_EQ(first->count_in_log("child id(s) to"), 0U) << first->log();
+    EXPECT_EQ(shop.messages_on(shop.products()), 0);
+
+    // Kafka accepts produce requests again: the parent offset was not committed, so a new
+    // cascader sends every child.
+    broker.post("/errors/clear", {{"api", "Produce"}});
+    auto second = shop.start("kt-cascader", "second", {"--cascade", shop.brand_products()});
+    ASSERT_TRUE(second->wait_for_log(": 1 parent id(s), 100 child id(s) to ", kDeadline))
+        << second->log();
+    std::set<std::string> ids;
+    for (const auto& m :
+         test::read_topic(shop.products(), kChildren, kDeadline, broker.brokers())) {
+        ids.insert(json::parse(m.payload).at("id").dump());
+    }
+    std::set<std::string> expected;
+    for (const auto& id : id_range(1, kChildren)) expected.insert(id);
+    EXPECT_EQ(ids, expected);
     second->terminate();
     EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
 }
@@ -379,24 +455,107 @@ TEST(CascaderE2e, QueryOnAMissingTableIsReportedAtStartAndRetriedUntilItExists) 
     EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
 }
 
+/// Checks that `m` is the delay envelope of `id` for the products topic, created between
+/// `from` and `to` (unix seconds).
+void expect_envelope(const test::ReadMessage& m, const Shop& shop, int id, double from, double to) {
+    EXPECT_EQ(m.key, std::optional<std::string>(std::to_string(id)));
+    const json envelope = json::parse(m.payload);
+    EXPECT_EQ(envelope.size(), 3U) << envelope;
+    EXPECT_EQ(envelope.value("payload", json()), (json{{"id", id}})) << envelope;
+    EXPECT_EQ(envelope.value("topic", json()), shop.products()) << envelope;
+    const double created_at = envelope.value("created_at", 0.0);
+    EXPECT_GE(created_at, from) << envelope;
+    EXPECT_LE(created_at, to) << envelope;
+}
+
 TEST(AppPublisherE2e, InstantAndDelayMessagesReachTheIndex) {
     Shop shop;
     shop.brand_with_products(1, "Lib", 1, 2);
     auto indexer = shop.start("kt-indexer", "indexer", {"--index", shop.products()});
-    auto delayer = shop.start("kt-delayer", "delayer");
+    auto delayer = shop.start("kt-delayer", "delayer", {"--delayer", shop.delay_topic()});
     app::PublisherOptions options =
         app::PublisherOptions::from_config([&] { return config::load_file(shop.config_path()); }());
     app::Publisher publisher(std::move(options));
     publisher.queue(shop.products(), "1");
-    publisher.delay(shop.products(), "2");  // as if the instant message was never sent
-    ASSERT_EQ(publisher.flush(), 2U);
+    ASSERT_EQ(publisher.flush(), 1U);
     ASSERT_TRUE(test::wait_until([&] { return shop.document(shop.products(), "1").has_value(); },
                                  kDeadline))
         << indexer->log();
-    ASSERT_TRUE(test::wait_until([&] { return shop.document(shop.products(), "2").has_value(); },
-                                 kDeadline))
+
+    // The indexer is consuming: a delay message that went to the model topic would be indexed
+    // within a few hundred milliseconds, well before it is due (2 s after created_at).
+    const double before = test::unix_now();
+    publisher.delay(shop.products(), "2");  // as if the instant message was never sent
+    ASSERT_EQ(publisher.flush(), 1U);
+    const double after = test::unix_now();
+    int checked_early = 0;
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            const bool indexed = shop.document(shop.products(), "2").has_value();
+            if (test::unix_now() < before + 2.0) {
+                EXPECT_FALSE(indexed) << "indexed before it was due";
+                ++checked_early;
+            }
+            return indexed;
+        },
+        kDeadline))
         << delayer->log() << indexer->log();
+    EXPECT_GT(checked_early, 0) << "the publisher's flush took longer than the delay";
     EXPECT_EQ(shop.document(shop.products(), "2"), (json{{"title", "p2"}, {"brand", "Lib"}}));
+
+    // The delay message itself: an envelope on the first delay stage, keyed by id.
+    const auto envelopes = test::read_topic(shop.delay_topic(), 1, kDeadline);
+    ASSERT_EQ(envelopes.size(), 1U);
+    expect_envelope(envelopes[0], shop, 2, before, after);
+    delayer->terminate();
+    indexer->terminate();
+    EXPECT_EQ(delayer->wait_exit(kExitDeadline), 0) << delayer->log();
+    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+}
+
+TEST(AppPublisherE2e, DestroyingThePublisherDeliversWhatWasNotFlushed) {
+    Shop shop;
+    const auto ids = id_range(1, 20);
+    {
+        app::PublisherOptions options;
+        options.kafka = test::broker_options();
+        app::Publisher publisher(std::move(options));
+        publisher.queue(shop.products(), ids);
+    }  // no flush(): the destructor's
+    EXPECT_EQ(shop.messages_on(shop.products()), 20);
+    std::set<std::string> keys;
+    for (const auto& m : test::read_topic(shop.products(), ids.size(), kDeadline)) {
+        keys.insert(m.key.value_or(""));
+    }
+    EXPECT_EQ(keys, std::set<std::string>(ids.begin(), ids.end()));
+}
+
+TEST(AppPublisherE2e, KtProduceDelaySendsAnEnvelopeToTheFirstStageThatTheDelayerReleases) {
+    Shop shop;
+    shop.brand_with_products(1, "Cli", 1, 3);
+    const double before = test::unix_now();
+    const auto sent = test::run_command(std::string(KT_BINARY_DIR) + "/cmd/kt produce --config " +
+                                        shop.config_path() + " " + shop.products() + " 3 --delay");
+    const double after = test::unix_now();
+    ASSERT_EQ(sent.exit_code, 0) << sent.output;
+    EXPECT_THAT(sent.output,
+                ::testing::HasSubstr("produced 1 delay envelope(s) to " + shop.delay_topic()));
+    const auto envelopes = test::read_topic(shop.delay_topic(), 1, kDeadline);
+    ASSERT_EQ(envelopes.size(), 1U);
+    expect_envelope(envelopes[0], shop, 3, before, after);
+    EXPECT_EQ(shop.messages_on(shop.products()), 0) << "an instant message was sent too";
+    EXPECT_EQ(shop.messages_on(shop.later_delay_topic()), 0) << "sent to the later stage";
+
+    // kt-delayer releases it when due and kt-indexer indexes the row.
+    auto indexer = shop.start("kt-indexer", "indexer", {"--index", shop.products()});
+    auto delayer = shop.start("kt-delayer", "delayer", {"--delayer", shop.delay_topic()});
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            return shop.document(shop.products(), "3") == json{{"title", "p3"}, {"brand", "Cli"}};
+        },
+        kDeadline))
+        << delayer->log() << indexer->log();
+    EXPECT_EQ(delayer->count_in_log("1 released"), 1U) << delayer->log();
     delayer->terminate();
     indexer->terminate();
     EXPECT_EQ(delayer->wait_exit(kExitDeadline), 0) << delayer->log();

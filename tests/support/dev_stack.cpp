@@ -16,7 +16,11 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 void create_topic(const std::string& topic, int partitions) {
-    httplib::Client client(devbroker_control());
+    create_topic(devbroker_control(), topic, partitions);
+}
+
+void create_topic(const std::string& control, const std::string& topic, int partitions) {
+    httplib::Client client(control);
     const auto res = client.Post(
         "/topics", json{{"name", topic}, {"partitions", partitions}}.dump(), "application/json");
     if (!res) throw std::runtime_error("kt-devbroker control endpoint unreachable");
@@ -39,8 +43,9 @@ std::optional<std::string> ReadMessage::header(const std::string& name) const {
 }
 
 std::vector<ReadMessage> read_topic(const std::string& topic, std::size_t count,
-                                    std::chrono::milliseconds timeout) {
+                                    std::chrono::milliseconds timeout, const std::string& brokers) {
     kafka::Options options = broker_options();
+    if (!brokers.empty()) options.brokers = brokers;
     options.group_id = unique_name("reader");
     options.properties = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
     std::vector<ReadMessage> out;
@@ -113,6 +118,38 @@ void expect_2xx(const httplib::Result& res, const char* what) {
 }
 
 }  // namespace
+
+PrivateBroker::PrivateBroker()
+    : ready_file_(
+          (std::filesystem::temp_directory_path() / (unique_name("broker") + ".ready")).string()),
+      process_({KT_BINARY_DIR "/tools/devbroker/kt-devbroker",
+                {"--brokers", "1", "--control-port", "0", "--ready-file", ready_file_},
+                {},
+                {}}) {
+    const bool ready = wait_until(
+        [this] {
+            std::ifstream in(ready_file_);
+            for (std::string line; std::getline(in, line);) {
+                if (line.starts_with("bootstrap=")) brokers_ = line.substr(10);
+                if (line.starts_with("control=")) control_ = line.substr(8);
+            }
+            return (!brokers_.empty() && !control_.empty()) || !process_.running();
+        },
+        30s);
+    if (!ready || brokers_.empty() || control_.empty()) {
+        throw std::runtime_error("kt-devbroker did not start: " + process_.log());
+    }
+}
+
+PrivateBroker::~PrivateBroker() {
+    std::error_code ignored;
+    std::filesystem::remove(ready_file_, ignored);
+}
+
+void PrivateBroker::post(const std::string& path, const json& body) {
+    httplib::Client client(control_);
+    expect_2xx(client.Post(path, body.dump(), "application/json"), path.c_str());
+}
 
 PrivateStandin::PrivateStandin()
     : ready_file_(

@@ -19,6 +19,8 @@ namespace kt::test {
 /// Creates `topic` with `partitions` through kt-devbroker's control endpoint; throws
 /// std::runtime_error with the endpoint's answer when it fails.
 void create_topic(const std::string& topic, int partitions);
+/// The same through the control endpoint at URL `control` (a PrivateBroker's).
+void create_topic(const std::string& control, const std::string& topic, int partitions);
 
 /// Client options for the development broker (KT_TEST_KAFKA_BROKERS), no group.
 [[nodiscard]] kafka::Options broker_options();
@@ -37,9 +39,10 @@ struct ReadMessage {
 };
 
 /// Reads up to `count` messages of `topic` from the start with a fresh consumer group; returns
-/// what arrived by the deadline.
+/// what arrived by the deadline. `brokers` defaults to the development broker.
 [[nodiscard]] std::vector<ReadMessage> read_topic(const std::string& topic, std::size_t count,
-                                                  std::chrono::milliseconds timeout);
+                                                  std::chrono::milliseconds timeout,
+                                                  const std::string& brokers = {});
 
 /// The status port a worker executable logged ("metrics on port N"); nullopt when it did not
 /// log one within `timeout`.
@@ -53,6 +56,31 @@ struct ReadMessage {
 /// nullopt when absent.
 [[nodiscard]] std::optional<double> metric_value(const std::string& exposition,
                                                  const std::string& series);
+
+/// A private kt-devbroker process (one mock broker), so that injected Kafka faults never
+/// disturb other tests. Stopped with the object.
+class PrivateBroker {
+public:
+    /// Starts it on free ports; throws std::runtime_error when it does not become ready.
+    PrivateBroker();
+    ~PrivateBroker();
+    PrivateBroker(const PrivateBroker&) = delete;
+    PrivateBroker& operator=(const PrivateBroker&) = delete;
+
+    /// Bootstrap servers for clients.
+    [[nodiscard]] const std::string& brokers() const { return brokers_; }
+    /// Control endpoint URL, e.g. http://127.0.0.1:PORT.
+    [[nodiscard]] const std::string& control() const { return control_; }
+    /// POSTs `body` to the control endpoint's `path` (e.g. `/errors`); throws
+    /// std::runtime_error with the answer unless it is 2xx.
+    void post(const std::string& path, const nlohmann::json& body);
+
+private:
+    std::string ready_file_;
+    WorkerProcess process_;
+    std::string brokers_;
+    std::string control_;
+};
 
 /// A private kt-es-standin process (KT_TEST_ES_STANDIN_BIN, else the one built here), so that
 /// injected faults never disturb other tests. Stopped with the object.

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/kafka/error.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
 #include "lib/metrics/histogram.hpp"
@@ -22,15 +23,22 @@ using std::chrono::milliseconds;
 /// Thrown out of a chunk callback when stop is requested mid-stream.
 struct Stopped {};
 
-/// The children producer: the user's properties, plus a capped local queue unless they set one.
-kafka::Options child_producer_options(const config::KafkaConfig& kafka) {
-    kafka::Options options = kafka::Options::from_config(kafka);
-    options.properties.try_emplace("queue.buffering.max.kbytes", "16384");
-    options.properties.try_emplace("queue.buffering.max.messages", "50000");
-    return options;
-}
+/// One wait for acknowledgements: stop requests are noticed between slices.
+constexpr milliseconds kFlushSlice{250};
+/// A batch whose children are not all acknowledged by then fails (and is retried).
+constexpr milliseconds kFlushTimeout{60000};
+/// Waiting longer than this for acknowledgements is logged (once per attempt).
+constexpr milliseconds kSlowAcknowledgements{5000};
 
 }  // namespace
+
+kafka::Options child_producer_options(const config::KafkaConfig& kafka) {
+    kafka::Options options = kafka::Options::from_config(kafka);
+    options.properties.try_emplace("queue.buffering.max.kbytes", std::to_string(kChildQueueKbytes));
+    options.properties.try_emplace("queue.buffering.max.messages",
+                                   std::to_string(kChildQueueMessages));
+    return options;
+}
 
 CascaderMetrics CascaderMetrics::create(metrics::Registry& registry, const std::string& name) {
     const metrics::Labels cascade{{"cascade", name}};
@@ -122,7 +130,12 @@ std::size_t Cascader::stream_isolating(const std::stop_token& stop, std::vector<
         return query_.stream(ids, kChildChunk, [&](std::span<const std::string> children) {
             if (stop.stop_requested()) throw Stopped{};
             for (const auto& child : children) {
-                producer_->produce(cascade_.target, child, wire::cascaded_message(child));
+                const std::string value = wire::cascaded_message(child);
+                if (!producer_->produce(
+                        kafka::Record{cascade_.target, child, value, {}, kafka::kAnyPartition, 0},
+                        stop)) {
+                    throw Stopped{};
+                }
             }
             producer_->poll(milliseconds(0));
         });
@@ -138,6 +151,33 @@ std::size_t Cascader::stream_isolating(const std::stop_token& stop, std::vector<
         const std::size_t first =
             stream_isolating(stop, {ids.begin(), mid}, rejected_ids, rejected_reasons);
         return first + stream_isolating(stop, {mid, ids.end()}, rejected_ids, rejected_reasons);
+    }
+}
+
+std::optional<kafka::FlushResult> Cascader::flush_children(const std::stop_token& stop) {
+    const auto started = Clock::now();
+    bool logged = false;
+    while (true) {
+        try {
+            return producer_->flush(kFlushSlice);
+        } catch (const kafka::KafkaError& e) {
+            if (e.code() != RD_KAFKA_RESP_ERR__TIMED_OUT) throw;
+        }
+        if (stop.stop_requested()) return std::nullopt;
+        const auto waited = Clock::now() - started;
+        if (waited >= kFlushTimeout) {
+            throw kt::Error(
+                fmt::format("{} child message(s) to {} not acknowledged within {} s",
+                            producer_->in_flight(), cascade_.target, kFlushTimeout.count() / 1000),
+                true);
+        }
+        if (!logged && waited >= kSlowAcknowledgements) {
+            log::warn("cascade {}: {} child message(s) to {} not acknowledged after {} s; waiting",
+                      cascade_.name, producer_->in_flight(), cascade_.target,
+                      kSlowAcknowledgements.count() / 1000);
+            logged = true;
+        }
+        liveness_.beat(Clock::now());
     }
 }
 
@@ -172,7 +212,15 @@ bool Cascader::process(const std::stop_token& stop, Pending& batch) {
             return false;
         }
     }
-    const kafka::FlushResult flushed = producer_->flush(std::chrono::seconds(60));
+    const std::optional<kafka::FlushResult> acknowledged = flush_children(stop);
+    if (!acknowledged) {
+        log::info(
+            "cascade {}: stopped while {} child message(s) awaited Kafka's acknowledgement; "
+            "nothing committed",
+            cascade_.name, producer_->in_flight());
+        return false;
+    }
+    const kafka::FlushResult& flushed = *acknowledged;
     if (!flushed.ok()) {
         throw kt::Error(
             fmt::format("{} child message(s) to {} were not acknowledged: {}", flushed.failed,

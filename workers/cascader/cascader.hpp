@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stop_token>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "lib/config/config.hpp"
 #include "lib/http/liveness.hpp"
+#include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/metrics/registry.hpp"
 #include "lib/pg/child_query.hpp"
@@ -27,6 +29,14 @@ namespace kt::workers {
 /// Child ids handed from PostgreSQL to Kafka at a time: bounds the cascader's memory whatever
 /// the fan-out.
 inline constexpr std::size_t kChildChunk = 5000;
+/// The children producer's local queue cap, in messages and KiB: with kChildChunk, what bounds
+/// the cascader's memory (produce() waits for room).
+inline constexpr std::size_t kChildQueueMessages = 50000;
+inline constexpr std::size_t kChildQueueKbytes = 16384;
+
+/// The children producer's options: the `kafka:` section plus the queue cap above, unless
+/// `kafka.properties` sets queue.buffering.max.messages or queue.buffering.max.kbytes itself.
+[[nodiscard]] kafka::Options child_producer_options(const config::KafkaConfig& kafka);
 
 /// The Prometheus series one Cascader updates (label: cascade; outcome for batches).
 struct CascaderMetrics {
@@ -47,7 +57,8 @@ struct CascaderMetrics {
 /// "cascaded": true}` keyed by id to the target topic → wait for every acknowledgement → commit.
 /// Memory stays bounded for any fan-out: chunks of kChildChunk ids, and the producer's queue
 /// is capped (produce() waits for room). A failed batch is retried whole (children may then be
-/// sent twice; consumers are idempotent). Runs on one thread.
+/// sent twice; consumers are idempotent). A stop request is noticed while waiting for room or
+/// for acknowledgements too: the batch is then abandoned uncommitted. Runs on one thread.
 class Cascader final : public WorkerLoop {
 public:
     /// Creates the Kafka clients (group `<group_prefix>.cascader.<name>`); PostgreSQL is
@@ -67,6 +78,9 @@ private:
     struct Pending;
 
     bool process(const std::stop_token& stop, Pending& batch);
+    /// Waits for every child message's delivery report, noticing a stop request within a
+    /// slice; nullopt when stopped first. Throws kt::Error (retryable) after kFlushTimeout.
+    std::optional<kafka::FlushResult> flush_children(const std::stop_token& stop);
     std::size_t stream_isolating(const std::stop_token& stop, std::vector<std::string> ids,
                                  std::vector<std::string>& rejected_ids,
                                  std::vector<std::string>& rejected_reasons);
