@@ -52,36 +52,13 @@ const std::string kKtBinary = KT_BINARY_DIR "/cmd/kt";
 
 /// A private kt-devbroker that the KT_TEST_* broker variables name while it lives (every helper
 /// and config below then uses it), so that refusing its produce requests disturbs no other test.
-class PrivateBroker {
+class BrokerForThisTest {
 public:
-    PrivateBroker()
-        : ready_file_(
-              (std::filesystem::temp_directory_path() / (test::unique_name("broker") + ".ready"))
-                  .string()),
-          process_({KT_BINARY_DIR "/tools/devbroker/kt-devbroker",
-                    {"--control-port", "0", "--ready-file", ready_file_},
-                    {},
-                    {}}) {
-        std::string brokers;
-        std::string control;
-        const bool ready = test::wait_until(
-            [&] {
-                std::ifstream in(ready_file_);
-                for (std::string line; std::getline(in, line);) {
-                    if (line.starts_with("bootstrap=")) brokers = line.substr(10);
-                    if (line.starts_with("control=")) control = line.substr(8);
-                }
-                return (!brokers.empty() && !control.empty()) || !process_.running();
-            },
-            30s);
-        if (!ready || brokers.empty() || control.empty()) {
-            throw std::runtime_error("kt-devbroker did not start: " + process_.log());
-        }
-        control_ = control;
-        replace_env("KT_TEST_KAFKA_BROKERS", brokers);
-        replace_env("KT_TEST_DEVBROKER_CONTROL", control);
+    BrokerForThisTest() {
+        replace_env("KT_TEST_KAFKA_BROKERS", broker_.brokers());
+        replace_env("KT_TEST_DEVBROKER_CONTROL", broker_.control());
     }
-    ~PrivateBroker() {
+    ~BrokerForThisTest() {
         for (const auto& [name, value] : saved_) {
             if (value) {
                 ::setenv(name.c_str(), value->c_str(), 1);
@@ -89,18 +66,17 @@ public:
                 ::unsetenv(name.c_str());
             }
         }
-        std::error_code ignored;
-        std::filesystem::remove(ready_file_, ignored);
     }
-    PrivateBroker(const PrivateBroker&) = delete;
-    PrivateBroker& operator=(const PrivateBroker&) = delete;
+    BrokerForThisTest(const BrokerForThisTest&) = delete;
+    BrokerForThisTest& operator=(const BrokerForThisTest&) = delete;
 
     /// Every produce request fails with a retriable error until accept_produce().
     void refuse_produce() {
-        post("/errors", {{"api", "Produce"}, {"error", "NOT_ENOUGH_REPLICAS"}, {"count", 100000}});
+        broker_.post("/errors",
+                     {{"api", "Produce"}, {"error", "NOT_ENOUGH_REPLICAS"}, {"count", 100000}});
     }
     /// Produce requests succeed again.
-    void accept_produce() { post("/errors/clear", {{"api", "Produce"}}); }
+    void accept_produce() { broker_.post("/errors/clear", {{"api", "Produce"}}); }
 
 private:
     void replace_env(const std::string& name, const std::string& value) {
@@ -108,18 +84,8 @@ private:
         saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
         ::setenv(name.c_str(), value.c_str(), 1);
     }
-    void post(const std::string& path, const json& body) {
-        httplib::Client client(control_);
-        const auto res = client.Post(path, body.dump(), "application/json");
-        if (!res || res->status != 200) {
-            throw std::runtime_error("kt-devbroker " + path +
-                                     " failed: " + (res ? res->body : std::string("unreachable")));
-        }
-    }
 
-    std::string ready_file_;
-    test::WorkerProcess process_;
-    std::string control_;
+    test::PrivateBroker broker_;
     std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 
@@ -689,7 +655,7 @@ TEST(DelayerE2e, KeepsItsGroupWhileHoldingLongerThanMaxPollInterval) {
 }
 
 TEST(DelayerE2e, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsReleases) {
-    PrivateBroker broker;  // first: the others use it
+    BrokerForThisTest broker;  // first: the others use it
     SetupOptions options;
     // librdkafka gives each release up after 2 s, and the delayer retries its batch.
     options.properties = {{"max.poll.interval.ms", "6000"}, {"message.timeout.ms", "2000"}};
@@ -752,7 +718,7 @@ TEST(DelayerE2e, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsReleases) {
 }
 
 TEST(DelayerE2e, ABatchWhosePartitionsAreRevokedWhileKafkaRefusesIsLeftToTheirNewOwner) {
-    PrivateBroker broker;  // first: the others use it
+    BrokerForThisTest broker;  // first: the others use it
     SetupOptions options;
     options.properties = {{"max.poll.interval.ms", "6000"}, {"message.timeout.ms", "2000"}};
     Delays d({{"d", "1s", ""}}, options);

@@ -53,15 +53,6 @@ int free_port() {
 
 namespace {
 
-/// `key=value` of a ready file, empty when absent.
-std::string ready_value(const std::string& path, const std::string& key) {
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-        if (line.starts_with(key + "=")) return line.substr(key.size() + 1);
-    }
-    return {};
-}
-
 void expect_ok(const httplib::Result& res, const std::string& what) {
     if (!res) throw std::runtime_error(what + ": control endpoint unreachable");
     if (res->status / 100 != 2) {
@@ -91,43 +82,6 @@ std::string tail(const std::string& text, std::size_t bytes) {
 }
 
 }  // namespace
-
-// --- PrivateBroker ---------------------------------------------------------------------------
-
-PrivateBroker::PrivateBroker()
-    : ready_file_(
-          (std::filesystem::temp_directory_path() / (test::unique_name("broker") + ".ready"))
-              .string()),
-      process_({KT_BINARY_DIR "/tools/devbroker/kt-devbroker",
-                {"--brokers", "1", "--control-port", "0", "--ready-file", ready_file_},
-                {},
-                {}}) {
-    const bool ready = test::wait_until(
-        [this] {
-            brokers_ = ready_value(ready_file_, "bootstrap");
-            control_ = ready_value(ready_file_, "control");
-            return (!brokers_.empty() && !control_.empty()) || !process_.running();
-        },
-        30s);
-    if (!ready || brokers_.empty() || control_.empty()) {
-        throw std::runtime_error("kt-devbroker did not start: " + process_.log());
-    }
-}
-
-PrivateBroker::~PrivateBroker() {
-    std::error_code ignored;
-    std::filesystem::remove(ready_file_, ignored);
-}
-
-void PrivateBroker::down() {
-    httplib::Client client(control_);
-    expect_ok(client.Post("/brokers/1/down", "{}", "application/json"), "broker down");
-}
-
-void PrivateBroker::up() {
-    httplib::Client client(control_);
-    expect_ok(client.Post("/brokers/1/up", "{}", "application/json"), "broker up");
-}
 
 void create_topic(const std::string& control, const std::string& topic, int partitions) {
     httplib::Client client(control);

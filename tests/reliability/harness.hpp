@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/dev_stack.hpp"
 #include "tests/support/worker_process.hpp"
 #include "workers/verify/comparison.hpp"
 
@@ -28,31 +29,8 @@ namespace kt::reliability {
 /// A free TCP port on 127.0.0.1 (free when asked; another process may take it meanwhile).
 [[nodiscard]] int free_port();
 
-/// A private kt-devbroker (one mock broker) for tests that take the broker down, so that other
-/// tests sharing the development broker are not disturbed. Stopped with the object.
-class PrivateBroker {
-public:
-    /// Starts it; throws std::runtime_error when it does not become ready.
-    PrivateBroker();
-    ~PrivateBroker();
-    PrivateBroker(const PrivateBroker&) = delete;
-    PrivateBroker& operator=(const PrivateBroker&) = delete;
-
-    /// Bootstrap servers for clients.
-    [[nodiscard]] const std::string& brokers() const { return brokers_; }
-    /// Control endpoint URL.
-    [[nodiscard]] const std::string& control() const { return control_; }
-    /// Disconnects broker 1 and refuses connections until up(); throws when refused.
-    void down();
-    /// Accepts connections again; throws when refused.
-    void up();
-
-private:
-    std::string ready_file_;
-    test::WorkerProcess process_;
-    std::string brokers_;
-    std::string control_;
-};
+/// A private kt-devbroker for tests that take the broker down (see tests/support).
+using test::PrivateBroker;
 
 /// A throw-away PostgreSQL cluster (Debian's server binaries, KT_TEST_PG_BIN) on a free port, so
 /// a test can stop and restart the server without disturbing the shared one. Runs as the

@@ -74,6 +74,10 @@ public:
     /// POSTs `body` to the control endpoint's `path` (e.g. `/errors`); throws
     /// std::runtime_error with the answer unless it is 2xx.
     void post(const std::string& path, const nlohmann::json& body);
+    /// Disconnects broker 1 and refuses connections until up(); throws when refused.
+    void down() { post("/brokers/1/down", nlohmann::json::object()); }
+    /// Accepts connections again; throws when refused.
+    void up() { post("/brokers/1/up", nlohmann::json::object()); }
 
 private:
     std::string ready_file_;
