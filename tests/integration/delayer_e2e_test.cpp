@@ -310,6 +310,29 @@ std::int64_t released_id(const ReceivedMessage& r) {
     return json::parse(r.message.payload).at("id").get<std::int64_t>();
 }
 
+/// The distinct ids released to `reader`, read until there are `count` (or the deadline).
+std::set<std::int64_t> released_ids(TopicReader& reader, std::size_t count) {
+    std::set<std::int64_t> ids;
+    (void)test::wait_until(
+        [&] {
+            for (const auto& r : reader.read_until(count, 200ms)) ids.insert(released_id(r));
+            return ids.size() == count;
+        },
+        kDeadline);
+    return ids;
+}
+
+/// Envelopes for ids 1..count, created a minute ago (overdue), spread over partitions 0..3.
+void produce_overdue(Delays& d, const std::string& stage, std::int64_t count) {
+    const double now = unix_now();
+    std::vector<std::pair<std::int32_t, std::string>> records;
+    for (std::int64_t id = 1; id <= count; ++id) {
+        records.emplace_back(static_cast<std::int32_t>(id % 4),
+                             envelope(id, now - 60, std::nullopt));
+    }
+    d.produce(stage, records);
+}
+
 /// The value of `series` on the worker's /metrics, nullopt when absent or unreachable.
 std::optional<double> metric(int port, const std::string& series) {
     const auto [status, body] = test::http_get(port, "/metrics");
@@ -613,18 +636,8 @@ TEST(DelayerE2e, SigkillWhileHoldingThenRestartReleasesEverythingNoneEarly) {
         << second->log();
     ASSERT_LT(held_at, now + 20.0) << "restarted after the held envelopes fell due; proves "
                                       "nothing";
-    std::set<std::int64_t> ids;
-    ASSERT_TRUE(test::wait_until(
-        [&] {
-            ids.clear();
-            for (const auto& r : reader.read_until(ids.size() + 1, 200ms)) {
-                ids.insert(released_id(r));
-            }
-            return ids.size() == 200;
-        },
-        kDeadline))
-        << ids.size() << " of 200 released\n"
-        << second->log();
+    const std::set<std::int64_t> ids = released_ids(reader, 200);
+    ASSERT_EQ(ids.size(), 200U) << ids.size() << " of 200 released\n" << second->log();
     for (const auto& r : reader.messages()) {
         const auto ts_ms = *r.message.timestamp_ms;
         EXPECT_GE(ts_ms, static_cast<std::int64_t>(std::floor(due.at(released_id(r)) * 1000)))
@@ -662,13 +675,7 @@ TEST(DelayerE2e, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsReleases) {
     Delays d({{"d", "1s", ""}}, options);
     const std::string stage = d.topic("d");
     constexpr std::int64_t kCount = 40;
-    const double now = unix_now();
-    std::vector<std::pair<std::int32_t, std::string>> records;
-    for (std::int64_t id = 1; id <= kCount; ++id) {
-        records.emplace_back(static_cast<std::int32_t>(id % 4),
-                             envelope(id, now - 60, std::nullopt));
-    }
-    d.produce(stage, records);
+    produce_overdue(d, stage, kCount);
     TopicReader reader(d.target());
     ASSERT_TRUE(reader.wait_assigned(kDeadline));
 
@@ -697,14 +704,8 @@ TEST(DelayerE2e, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsReleases) {
 
     // Once Kafka accepts again, every envelope is released and committed.
     broker.accept_produce();
-    std::set<std::int64_t> ids;
-    ASSERT_TRUE(test::wait_until(
-        [&] {
-            for (const auto& r : reader.read_until(static_cast<std::size_t>(kCount), 200ms))
-                ids.insert(released_id(r));
-            return ids.size() == static_cast<std::size_t>(kCount);
-        },
-        kDeadline))
+    const auto ids = released_ids(reader, static_cast<std::size_t>(kCount));
+    ASSERT_EQ(ids.size(), static_cast<std::size_t>(kCount))
         << ids.size() << " of " << kCount << " released\n"
         << delayer->log();
     EXPECT_TRUE(test::wait_until(
@@ -724,13 +725,7 @@ TEST(DelayerE2e, ABatchWhosePartitionsAreRevokedWhileKafkaRefusesIsLeftToTheirNe
     Delays d({{"d", "1s", ""}}, options);
     const std::string stage = d.topic("d");
     constexpr std::int64_t kCount = 40;
-    const double now = unix_now();
-    std::vector<std::pair<std::int32_t, std::string>> records;
-    for (std::int64_t id = 1; id <= kCount; ++id) {
-        records.emplace_back(static_cast<std::int32_t>(id % 4),
-                             envelope(id, now - 60, std::nullopt));
-    }
-    d.produce(stage, records);
+    produce_overdue(d, stage, kCount);
     TopicReader reader(d.target());
     ASSERT_TRUE(reader.wait_assigned(kDeadline));
 
@@ -753,15 +748,8 @@ TEST(DelayerE2e, ABatchWhosePartitionsAreRevokedWhileKafkaRefusesIsLeftToTheirNe
 
     // Once Kafka accepts again, the two members release everything between them.
     broker.accept_produce();
-    std::set<std::int64_t> ids;
-    ASSERT_TRUE(test::wait_until(
-        [&] {
-            for (const auto& r : reader.read_until(static_cast<std::size_t>(kCount), 200ms)) {
-                ids.insert(released_id(r));
-            }
-            return ids.size() == static_cast<std::size_t>(kCount);
-        },
-        kDeadline))
+    const auto ids = released_ids(reader, static_cast<std::size_t>(kCount));
+    ASSERT_EQ(ids.size(), static_cast<std::size_t>(kCount))
         << ids.size() << " of " << kCount << " released\nfirst:\n"
         << first->log() << "\nsecond:\n"
         << second->log();
