@@ -86,17 +86,28 @@ int reindex_ids_in_place(const config::Config& config, const config::IndexConfig
     StopOnSignal signals;
     const workers::IdsResult result =
         workers::reindex_ids(config, chunked, ids, {}, signals.token());
-    fmt::print("reindex {}: {} id(s): {} document(s) indexed, {} deleted\n", index.name, ids.size(),
+    fmt::print("reindex {}: {} id(s): {} document(s) indexed, {} deleted", index.name, ids.size(),
                result.indexed, result.deleted);
+    if (result.foreign > 0) {
+        fmt::print("; {} met another writer's version", result.foreign);
+    }
+    fmt::print("\n");
     for (const std::string& failure : result.failed) fmt::print(stderr, "refused: {}\n", failure);
     for (const workers::RejectedId& rejected : result.rejected) {
         fmt::print(stderr, "rejected: {}: {}\n", rejected.id, rejected.reason);
+    }
+    for (const workers::Unrepaired& left : result.unrepaired) {
+        fmt::print(stderr, "not rewritten: {}: {} (version {})\n", left.id,
+                   left.ahead ? "another writer's external version is ahead of PostgreSQL; "
+                                "a full `kt reindex` rebuilds the index"
+                              : "another writer changed it again meanwhile",
+                   left.version);
     }
     if (signals.token().stop_requested()) {
         fmt::print(stderr, "reindex {}: interrupted\n", index.name);
         return 1;
     }
-    return result.failed.empty() && result.rejected.empty() ? 0 : 1;
+    return result.failed.empty() && result.rejected.empty() && result.unrepaired.empty() ? 0 : 1;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "lib/error.hpp"
 #include "workers/verify/verifier.hpp"
 
@@ -21,6 +23,30 @@ void print_line(std::FILE* out, const char* what, const std::vector<std::string>
     fmt::print(out, "\n");
 }
 
+void print_foreign(std::FILE* out, const std::vector<workers::ForeignDocument>& foreign,
+                   std::size_t examples) {
+    fmt::print(out, "written outside kt: {}", foreign.size());
+    if (!foreign.empty()) {
+        fmt::print(out, " (e.g.");
+        for (std::size_t i = 0; i < foreign.size() && i < examples; ++i) {
+            fmt::print(out, " {} at version {}", foreign[i].id, foreign[i].version);
+            if (i + 1 < foreign.size() && i + 1 < examples) fmt::print(out, ",");
+        }
+        if (foreign.size() > examples) fmt::print(out, " …");
+        fmt::print(out, ")");
+    }
+    fmt::print(out, "\n");
+    const auto ahead = static_cast<std::size_t>(std::count_if(
+        foreign.begin(), foreign.end(), [](const auto& doc) { return doc.ahead; }));
+    if (ahead > 0) {
+        fmt::print(out,
+                   "  {} of them ahead of PostgreSQL: another writer set an external version "
+                   "above any kt writes, so no kt write can replace them; `kt reindex` rebuilds "
+                   "the index\n",
+                   ahead);
+    }
+}
+
 }  // namespace
 
 void print_verify_report(std::FILE* out, const std::string& index,
@@ -30,6 +56,7 @@ void print_verify_report(std::FILE* out, const std::string& index,
     print_line(out, "missing", report.missing, examples);
     print_line(out, "extra", report.extra, examples);
     print_line(out, "stale", report.stale, examples);
+    print_foreign(out, report.foreign, examples);
 }
 
 int run_verify(const config::Config& config, const std::string& index, bool fix) {
@@ -59,12 +86,22 @@ int run_verify(const config::Config& config, const std::string& index, bool fix)
             return 1;
         }
         const workers::IdsResult fixed = verifier.fix(report);
-        fmt::print("fixed: {} document(s) indexed, {} deleted\n", fixed.indexed, fixed.deleted);
+        fmt::print("fixed: {} document(s) indexed, {} deleted", fixed.indexed, fixed.deleted);
+        if (fixed.foreign > 0) {
+            fmt::print("; {} met another writer's version", fixed.foreign);
+        }
+        fmt::print("\n");
         for (const std::string& failure : fixed.failed) {
             fmt::print(stderr, "not fixed: {}\n", failure);
         }
         for (const workers::RejectedId& rejected : fixed.rejected) {
             fmt::print(stderr, "not fixed: {}: {}\n", rejected.id, rejected.reason);
+        }
+        for (const workers::Unrepaired& left : fixed.unrepaired) {
+            fmt::print(stderr, "not fixed: {}: {} (version {})\n", left.id,
+                       left.ahead ? "another writer's external version is ahead of PostgreSQL"
+                                  : "another writer changed it again meanwhile",
+                       left.version);
         }
         // Written is not the same as equal (a newer external version keeps its document, a
         // refused item stays): only a second comparison tells.

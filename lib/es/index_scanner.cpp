@@ -61,7 +61,8 @@ std::size_t IndexScanner::scan(std::string_view index, const ScanPageFn& on_page
             json body = {{"size", options_.page_size},
                          {"pit", {{"id", pit_id}, {"keep_alive", options_.keep_alive}}},
                          {"sort", json::array({{{"_shard_doc", "asc"}}})},
-                         {"track_total_hits", false}};
+                         {"track_total_hits", false},
+                         {"version", true}};
             if (!after.is_null()) body["search_after"] = after;
             const Response response = checked(Method::kPost, "/_search", body.dump());
             const json answer = parse_or_throw(response, "search");
@@ -84,6 +85,9 @@ std::size_t IndexScanner::scan(std::string_view index, const ScanPageFn& on_page
                 ScannedDocument doc;
                 doc.id = hit.value("_id", "");
                 if (const auto s = hit.find("_source"); s != hit.end()) doc.source = s->dump();
+                if (const auto v = hit.find("_version"); v != hit.end() && v->is_number_integer()) {
+                    doc.version = v->get<std::int64_t>();
+                }
                 page.push_back(std::move(doc));
             }
             after = hits->back().value("sort", json());

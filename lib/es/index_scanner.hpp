@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +16,7 @@ namespace kt::es {
 struct ScannedDocument {
     std::string id;      ///< `_id`
     std::string source;  ///< `_source` as JSON text (re-serialised, keys in the order sent)
+    std::optional<std::int64_t> version;  ///< `_version`, when the answer had one
 };
 
 /// Receives one page of documents; the span lives only during the call.

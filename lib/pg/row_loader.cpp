@@ -216,6 +216,19 @@ void RowLoader::check() {
     (void)load({});
 }
 
+void RowLoader::advance() {
+    ensure_connected();
+    try {
+        // pg_current_xact_id() assigns the transaction an id, so its commit is one more
+        // completed transaction for every snapshot taken after it (works in read-only sessions).
+        pqxx::nontransaction tx(session_->conn);
+        tx.exec("BEGIN; SELECT pg_current_xact_id(); COMMIT");
+        tx.commit();
+    } catch (...) {
+        rethrow_as_pg_error("committing a transaction before a repair", 0);
+    }
+}
+
 void RowLoader::rollback_or_drop() noexcept {
     if (!session_) return;
     bool drop = false;

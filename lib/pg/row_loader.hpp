@@ -65,6 +65,11 @@ public:
     /// For `kt check`: `SELECT 1`, then the query with no ids; throws the load errors.
     void check();
 
+    /// Commits one transaction of its own (it only takes a transaction id), so that every later
+    /// load's snapshot sees a commit that no snapshot taken before this call saw: its version is
+    /// strictly larger than any of theirs. Repairs call it before loading. Throws as load().
+    void advance();
+
     /// The row query in use; for `table:` the one generated at the last connect.
     [[nodiscard]] const std::string& sql() const noexcept { return sql_; }
     /// The index this loader serves.

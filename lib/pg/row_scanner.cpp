@@ -187,6 +187,18 @@ ScanResult RowScanner::scan(const ScanRequest& request, const RowChunkFn& on_chu
     return out;
 }
 
+std::int64_t RowScanner::transaction_count() {
+    ensure_connected();
+    try {
+        pqxx::nontransaction tx(session_->conn);
+        const std::int64_t count = tx.exec1(kSnapshotVersion)[0].as<std::int64_t>();
+        tx.commit();
+        return count;
+    } catch (...) {
+        rethrow_as_pg_error("reading the transaction count");
+    }
+}
+
 std::int64_t RowScanner::estimate_rows() {
     ensure_connected();
     try {

@@ -60,6 +60,10 @@ public:
     /// `scan_query` the planner's estimate; -1 when unknown.
     std::int64_t estimate_rows();
 
+    /// The database's transaction count now, as ScanResult::version counts it (a new snapshot).
+    /// Throws ConnectionError or ServerBusyError.
+    std::int64_t transaction_count();
+
     /// The scan query in use (for `table:`, generated on first connect).
     [[nodiscard]] const std::string& sql() const noexcept { return sql_; }
 

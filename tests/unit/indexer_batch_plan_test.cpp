@@ -13,6 +13,9 @@ namespace {
 using kafka::TopicPartition;
 using Op = es::BulkAction::Op;
 
+/// kt writes a snapshot count n as version n × 2^16 (doc_version.hpp).
+constexpr std::int64_t kScale = 65536;
+
 /// A comparable copy of one bulk action (actions hold views).
 struct PlannedAction {
     Op op;
@@ -77,7 +80,7 @@ TEST(DistinctIds, EmptyBatchHasNoIds) {
     EXPECT_TRUE(distinct_ids({}).empty());
 }
 
-TEST(PlanActions, IndexesFoundRowsAndDeletesMissingIdsWithTheSnapshotVersion) {
+TEST(PlanActions, IndexesFoundRowsAndDeletesMissingIdsWithTheSnapshotsScaledVersion) {
     const std::vector<std::string> ids{"1", "2", "3"};
     pg::LoadResult result;
     result.rows = {{"3", R"({"title":"three"})"}, {"1", R"({"title":"one"})"}};
@@ -85,9 +88,9 @@ TEST(PlanActions, IndexesFoundRowsAndDeletesMissingIdsWithTheSnapshotVersion) {
     const std::vector<LoadedSlice> slices{{ids, &result}};
 
     const std::vector<PlannedAction> expected{
-        {Op::kIndex, "1", R"({"title":"one"})", 9001},
-        {Op::kDelete, "2", "", 9001},
-        {Op::kIndex, "3", R"({"title":"three"})", 9001},
+        {Op::kIndex, "1", R"({"title":"one"})", kScale * 9001},
+        {Op::kDelete, "2", "", kScale * 9001},
+        {Op::kIndex, "3", R"({"title":"three"})", kScale * 9001},
     };
     EXPECT_EQ(copy(plan_actions(slices)), expected);
 }
@@ -105,10 +108,10 @@ TEST(PlanActions, EveryActionCarriesItsOwnSlicesVersion) {
 
     const auto actions = plan_actions(slices);
     const std::vector<PlannedAction> expected{
-        {Op::kIndex, "a", R"({"n":1})", 50},
-        {Op::kDelete, "b", "", 50},
-        {Op::kDelete, "c", "", 51},
-        {Op::kIndex, "d", R"({"n":4})", 51},
+        {Op::kIndex, "a", R"({"n":1})", kScale * 50},
+        {Op::kDelete, "b", "", kScale * 50},
+        {Op::kDelete, "c", "", kScale * 51},
+        {Op::kIndex, "d", R"({"n":4})", kScale * 51},
     };
     EXPECT_EQ(copy(actions), expected);
     for (const auto& a : actions) EXPECT_TRUE(a.version.has_value()) << a.id;
@@ -119,8 +122,8 @@ TEST(PlanActions, AllIdsMissingDeletesEveryOne) {
     pg::LoadResult result;
     result.version = 3;
     const std::vector<LoadedSlice> slices{{ids, &result}};
-    const std::vector<PlannedAction> expected{{Op::kDelete, "10", "", 3},
-                                              {Op::kDelete, "11", "", 3}};
+    const std::vector<PlannedAction> expected{{Op::kDelete, "10", "", kScale * 3},
+                                              {Op::kDelete, "11", "", kScale * 3}};
     EXPECT_EQ(copy(plan_actions(slices)), expected);
 }
 
@@ -134,11 +137,11 @@ TEST(PlanActions, RowWhoseIdTextDiffersFromTheAskedIdIsStillIndexed) {
     const std::vector<LoadedSlice> slices{{ids, &result}};
 
     const auto actions = copy(plan_actions(slices));
-    EXPECT_THAT(actions,
-                ::testing::Contains(PlannedAction{Op::kIndex, "7", R"({"title":"seven"})", 12}));
-    EXPECT_THAT(actions,
-                ::testing::Contains(PlannedAction{Op::kIndex, "8", R"({"title":"eight"})", 12}));
-    EXPECT_THAT(actions, ::testing::Contains(PlannedAction{Op::kDelete, "007", "", 12}));
+    EXPECT_THAT(actions, ::testing::Contains(
+                             PlannedAction{Op::kIndex, "7", R"({"title":"seven"})", kScale * 12}));
+    EXPECT_THAT(actions, ::testing::Contains(
+                             PlannedAction{Op::kIndex, "8", R"({"title":"eight"})", kScale * 12}));
+    EXPECT_THAT(actions, ::testing::Contains(PlannedAction{Op::kDelete, "007", "", kScale * 12}));
     EXPECT_EQ(actions.size(), 3U);
 }
 

@@ -46,6 +46,45 @@ TEST(VerifyComparison, FindsMissingExtraAndStaleSorted) {
     EXPECT_EQ(r.documents, 5U);
 }
 
+TEST(VerifyComparison, ReportsVersionsKtCouldNotHaveWrittenApartFromStale) {
+    IndexComparison c(1000);  // PostgreSQL's transaction count before the index is read
+    for (const char* id : {"1", "2", "3", "4", "5"}) c.add_row(id, R"({"v":1})");
+    c.add_document("1", R"({"v":1})", 900LL * 65536);      // kt's own
+    c.add_document("2", R"({"v":1})", 900LL * 65536 + 1);  // same content, one foreign write
+    c.add_document("3", R"({"v":2})", 900LL * 65536 + 2);  // stale and foreign
+    c.add_document("4", R"({"v":1})", 950);                 // unscaled: written by older kt
+    c.add_document("5", R"({"v":1})", 9'000'000'000'000'000);  // its own external version
+    const VerifyReport r = c.finish(1000);
+    EXPECT_THAT(r.stale, ElementsAre("3"));
+    ASSERT_EQ(r.foreign.size(), 3U);
+    EXPECT_EQ(r.foreign[0].id, "2");
+    EXPECT_EQ(r.foreign[0].version, 900LL * 65536 + 1);
+    EXPECT_FALSE(r.foreign[0].ahead);
+    EXPECT_EQ(r.foreign[1].id, "3");
+    EXPECT_EQ(r.foreign[2].id, "5");
+    EXPECT_TRUE(r.foreign[2].ahead);
+    EXPECT_FALSE(r.clean());
+}
+
+TEST(VerifyComparison, AVersionAheadOfTheFirstCountIsKtsWhenTheDatabaseReachedItWhileReading) {
+    IndexComparison c(1000);
+    c.add_row("1", R"({"v":1})");
+    c.add_row("2", R"({"v":1})");
+    c.add_document("1", R"({"v":1})", 1005LL * 65536);  // kt-indexer wrote it during the scan
+    c.add_document("2", R"({"v":1})", 1200LL * 65536);  // the database never reached 1200
+    const VerifyReport r = c.finish(1010);
+    ASSERT_EQ(r.foreign.size(), 1U);
+    EXPECT_EQ(r.foreign[0].id, "2");
+    EXPECT_TRUE(r.foreign[0].ahead);
+}
+
+TEST(VerifyComparison, WithoutATransactionCountVersionsAreNotRead) {
+    IndexComparison c;
+    c.add_row("1", R"({"v":1})");
+    c.add_document("1", R"({"v":1})", 7);
+    EXPECT_TRUE(c.finish().clean());
+}
+
 TEST(VerifyComparison, NestedValuesAndTypesCount) {
     IndexComparison c;
     c.add_row("1", R"({"o":{"y":[1,2],"x":"a"}})");
@@ -80,7 +119,10 @@ es::Response ok(const json& body) {
 json hits_page(int from, int count) {
     json hits = json::array();
     for (int i = from; i < from + count; ++i) {
-        hits.push_back({{"_id", std::to_string(i)}, {"_source", {{"n", i}}}, {"sort", {i}}});
+        hits.push_back({{"_id", std::to_string(i)},
+                        {"_version", 65536 * (100 + i)},
+                        {"_source", {{"n", i}}},
+                        {"sort", {i}}});
     }
     return {{"pit_id", "pit-2"}, {"hits", {{"hits", hits}}}};
 }
@@ -102,8 +144,12 @@ TEST(VerifyIndexScanner, PagesWithSearchAfterAndClosesThePointInTime) {
     };
     es::IndexScanner scanner(t, es::ScanOptions{2, "1m"});
     std::vector<std::string> ids;
+    std::vector<std::int64_t> versions;
     const std::size_t n = scanner.scan("idx", [&](std::span<const es::ScannedDocument> page) {
-        for (const auto& d : page) ids.push_back(d.id + "=" + d.source);
+        for (const auto& d : page) {
+            ids.push_back(d.id + "=" + d.source);
+            versions.push_back(d.version.value_or(-1));
+        }
     });
     EXPECT_EQ(n, 4U);
     EXPECT_THAT(ids, ElementsAre(R"(0={"n":0})", R"(1={"n":1})", R"(2={"n":2})", R"(3={"n":3})"));
@@ -113,6 +159,8 @@ TEST(VerifyIndexScanner, PagesWithSearchAfterAndClosesThePointInTime) {
     EXPECT_FALSE(first.contains("search_after"));
     EXPECT_FALSE(first.contains("from"));
     EXPECT_EQ(first["sort"], json::parse(R"([{"_shard_doc":"asc"}])"));
+    EXPECT_EQ(first["version"], true);  // each hit's _version, to tell kt's writes from others'
+    EXPECT_THAT(versions, ElementsAre(65536 * 100, 65536 * 101, 65536 * 102, 65536 * 103));
     const json second = json::parse(t.requests[2].body);
     EXPECT_EQ(second["pit"]["id"], "pit-2");  // the id of the latest answer
     EXPECT_EQ(second["search_after"], json::array({1}));

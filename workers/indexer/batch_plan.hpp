@@ -18,7 +18,8 @@ struct LoadedSlice {
 };
 
 /// Bulk actions for loaded slices: index each returned row, delete each id the query did not
-/// return, every action versioned with its slice's snapshot version. Views point into `slices`.
+/// return, every action versioned with its slice's snapshot count as external_version() scales
+/// it. Views point into `slices`. Throws kt::Error for a count beyond kMaxSnapshotCount.
 std::vector<es::BulkAction> plan_actions(std::span<const LoadedSlice> slices);
 
 }  // namespace kt::workers

@@ -24,6 +24,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+/// Foreign versions are logged at most once per this period (with the count since).
+constexpr std::chrono::seconds kForeignLogPeriod{10};
+
 metrics::Counter& bulk_request(metrics::Registry& registry, const std::string& index,
                                const char* outcome) {
     return registry.counter("kt_indexer_bulk_requests_total",
@@ -57,6 +60,10 @@ IndexerMetrics IndexerMetrics::create(metrics::Registry& registry, const std::st
         bulk_request(registry, name, "failed"),
         registry.counter("kt_indexer_bulk_retries_total",
                          "Backoff waits before resending bulk items", index),
+        registry.counter("kt_indexer_foreign_versions_total",
+                         "Writes refused because another writer changed the document after kt "
+                         "(its version is not kt's); each is rewritten from a newer snapshot",
+                         index),
     };
 }
 
@@ -231,8 +238,7 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
     }
     const std::vector<es::BulkAction> actions = plan_actions(slices);
 
-    std::size_t indexed = 0;
-    std::size_t deleted = 0;
+    WriteTally tally;
     if (!actions.empty()) {
         const es::WriteResult written = bulk_->write(index_.name, actions, stop);
         metrics_.count(written.requests);
@@ -241,16 +247,22 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
                       index_.name, actions.size() - written.first_unwritten());
             return false;
         }
+        const ForeignConflicts foreign = foreign_conflicts(actions, written.items);
         for (std::size_t i = 0; i < actions.size(); ++i) {
             const auto& item = written.items[i];
+            if (foreign.at[i]) continue;
             if (item.outcome == es::Outcome::kDead) {
                 dead_letter_id(actions[i].id, fmt::format("elasticsearch {} {}: {}", item.status,
                                                           item.error_type, item.error_reason));
+                ++tally.dead;
             } else if (actions[i].op == es::BulkAction::Op::kIndex) {
-                ++indexed;
+                ++tally.indexed;
             } else {
-                ++deleted;
+                ++tally.deleted;
             }
+        }
+        if (!foreign.list.empty() && !repair_foreign(stop, foreign, dead_letter_id, tally)) {
+            return false;
         }
     }
 
@@ -261,14 +273,70 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
     liveness_.progress(Clock::now());
 
     metrics_.messages.inc(batch.messages.size());
-    metrics_.indexed.inc(indexed);
-    metrics_.deleted.inc(deleted);
+    metrics_.indexed.inc(tally.indexed);
+    metrics_.deleted.inc(tally.deleted);
     metrics_.batches_ok.inc();
     const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
     metrics_.batch_seconds.observe(static_cast<double>(took.count()) / 1000.0);
     log::info("index {}: batch of {} message(s): {} indexed, {} deleted, {} dead in {} ms",
-              index_.name, batch.messages.size(), indexed, deleted,
-              poison + loaded.rejected.size() + (actions.size() - indexed - deleted), took.count());
+              index_.name, batch.messages.size(), tally.indexed, tally.deleted,
+              poison + loaded.rejected.size() + tally.dead, took.count());
+    return true;
+}
+
+bool Indexer::repair_foreign(
+    std::stop_token stop, const ForeignConflicts& foreign,
+    const std::function<void(std::string_view, const std::string&)>& dead_letter,
+    WriteTally& tally) {
+    const std::vector<ForeignConflict>& conflicts = foreign.list;
+    metrics_.foreign_versions.inc(conflicts.size());
+    foreign_unlogged_ += conflicts.size();
+    const auto now = Clock::now();
+    if (!foreign_logged_ || now - *foreign_logged_ >= kForeignLogPeriod) {
+        const ForeignConflict& first = conflicts.front();
+        log::warn(
+            "index {}: {} document(s) changed by another writer since kt wrote them (e.g. id {} "
+            "at version {}, not one of kt's); rewriting them from a newer snapshot",
+            index_.name, foreign_unlogged_, first.id, first.version);
+        foreign_logged_ = now;
+        foreign_unlogged_ = 0;
+    }
+    const RepairResult repair = repair_documents(
+        foreign.ids(), RepairIo{[&] { loader_->advance(); },
+                                 [&](const std::vector<std::string>& some) {
+                                     return loader_->load(some);
+                                 },
+                                 [&](std::span<const es::BulkAction> some) {
+                                     return bulk_->write(index_.name, some, stop);
+                                 }});
+    metrics_.count(repair.requests);
+    if (repair.stopped) {
+        log::info("index {}: stopped while rewriting {} document(s) another writer changed; "
+                  "nothing committed",
+                  index_.name, conflicts.size());
+        return false;
+    }
+    tally.indexed += repair.indexed;
+    tally.deleted += repair.deleted;
+    tally.dead += repair.rejected.size() + repair.dead.size();
+    for (const RejectedId& rejected : repair.rejected) dead_letter(rejected.id, rejected.reason);
+    for (const auto& [id, item] : repair.dead) {
+        dead_letter(id, fmt::format("elasticsearch {} {}: {}", item.status, item.error_type,
+                                    item.error_reason));
+    }
+    for (const Unrepaired& left : repair.left) {
+        if (left.ahead) {
+            log::error(
+                "index {}: document {} has version {}, beyond any PostgreSQL has reached: "
+                "another writer set its own external version, and kt cannot overwrite it; "
+                "`kt reindex {}` rebuilds the index",
+                index_.name, left.id, left.version, index_.name);
+        } else {
+            log::warn("index {}: document {} was changed by another writer again while kt "
+                      "rewrote it (version {}); it is rewritten when its id next arrives",
+                      index_.name, left.id, left.version);
+        }
+    }
     return true;
 }
 

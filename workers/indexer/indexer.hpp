@@ -2,11 +2,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lib/config/config.hpp"
@@ -22,6 +25,7 @@
 #include "workers/common/dead_letters.hpp"
 #include "workers/common/worker_loop.hpp"
 #include "workers/indexer/batch_plan.hpp"
+#include "workers/indexer/foreign_repair.hpp"
 #include "workers/indexer/message_parser.hpp"
 
 namespace kt::workers {
@@ -41,6 +45,7 @@ struct IndexerMetrics {
     metrics::Counter& bulk_throttled;
     metrics::Counter& bulk_failed;
     metrics::Counter& bulk_retries;
+    metrics::Counter& foreign_versions;
 
     /// Adds the requests of one BulkClient::write.
     void count(const es::RequestCounts& requests);
@@ -81,6 +86,19 @@ private:
     bool fill_batch(std::stop_token stop, Pending& batch);
     bool process(std::stop_token stop, Pending& batch);
     void connect_loader();
+    /// What one batch's writes came to.
+    struct WriteTally {
+        std::size_t indexed = 0;
+        std::size_t deleted = 0;
+        std::size_t dead = 0;  ///< ids refused by Elasticsearch or the query, dead-lettered
+    };
+    /// Rewrites the documents of `foreign` from a newer snapshot (repair_documents), logs
+    /// them (at most once per kForeignLogPeriod) and counts them into `tally` and the metrics;
+    /// dead letters go through `dead_letter`. Returns false when stopped before they were
+    /// written.
+    bool repair_foreign(std::stop_token stop, const ForeignConflicts& foreign,
+                        const std::function<void(std::string_view, const std::string&)>& dead_letter,
+                        WriteTally& tally);
     /// Creates the alias with its physical index when missing; throws kt::Error (logged when
     /// retryable).
     void ensure_alias() const;
@@ -96,6 +114,9 @@ private:
     std::unique_ptr<BatchConsumer> consumer_;
     std::unique_ptr<pg::RowLoader> loader_;
     std::unique_ptr<es::BulkClient> bulk_;
+    /// When the last foreign-version line was logged; none yet when empty.
+    std::optional<std::chrono::steady_clock::time_point> foreign_logged_;
+    std::size_t foreign_unlogged_ = 0;  ///< foreign versions met since that line
 };
 
 }  // namespace kt::workers

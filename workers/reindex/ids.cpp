@@ -33,6 +33,12 @@ IdsResult reindex_ids(const config::Config& config, const config::IndexConfig& i
     bulk_options.bulk_size.max = static_cast<std::size_t>(index.batch_size);
     es::BulkClient bulk(std::make_unique<es::CurlTransport>(es_options(config)), bulk_options);
     const auto chunk = static_cast<std::size_t>(std::max(index.batch_size, 1));
+    const std::string into = target.empty() ? index.name : target;
+    const RepairIo repair_io{
+        [&] { loader.advance(); },
+        [&](const std::vector<std::string>& some) { return loader.load(some); },
+        [&](std::span<const es::BulkAction> some) { return bulk.write(into, some, stop); }};
+    loader.advance();
     for (std::size_t at = 0; at < ids.size() && !stop.stop_requested(); at += chunk) {
         std::vector<std::string> batch(
             ids.begin() + static_cast<std::ptrdiff_t>(at),
@@ -49,10 +55,11 @@ IdsResult reindex_ids(const config::Config& config, const config::IndexConfig& i
         }
         const std::vector<es::BulkAction> actions = plan_actions(slices);
         if (actions.empty()) continue;
-        const es::WriteResult written =
-            bulk.write(target.empty() ? index.name : target, actions, stop);
+        const es::WriteResult written = bulk.write(into, actions, stop);
+        const ForeignConflicts foreign = foreign_conflicts(actions, written.items);
         for (std::size_t i = 0; i < actions.size(); ++i) {
             const es::ItemResult& item = written.items[i];
+            if (foreign.at[i]) continue;
             if (item.outcome == es::Outcome::kDone) {
                 ++(actions[i].op == es::BulkAction::Op::kIndex ? out.indexed : out.deleted);
             } else if (item.outcome == es::Outcome::kDead) {
@@ -61,6 +68,17 @@ IdsResult reindex_ids(const config::Config& config, const config::IndexConfig& i
             }
         }
         if (written.stopped) break;
+        if (foreign.list.empty()) continue;
+        out.foreign += foreign.list.size();
+        RepairResult repaired = repair_documents(foreign.ids(), repair_io);
+        out.indexed += repaired.indexed;
+        out.deleted += repaired.deleted;
+        out.rejected.insert(out.rejected.end(), repaired.rejected.begin(), repaired.rejected.end());
+        for (const auto& [id, item] : repaired.dead) {
+            out.failed.push_back(fmt::format("{}: {} {}", id, item.error_type, item.error_reason));
+        }
+        out.unrepaired.insert(out.unrepaired.end(), repaired.left.begin(), repaired.left.end());
+        if (repaired.stopped) break;
     }
     return out;
 }

@@ -23,6 +23,7 @@
 #include "lib/log/log.hpp"
 #include "lib/pg/row_scanner.hpp"
 #include "lib/pg/snapshot.hpp"
+#include "workers/common/doc_version.hpp"
 #include "workers/indexer/message_parser.hpp"
 #include "workers/reindex/ids.hpp"
 
@@ -168,7 +169,7 @@ std::uint64_t Reindexer::load(const std::string& new_index, pg::ExportedSnapshot
                               std::int64_t estimate, std::stop_token stop) {
     const auto parallel = static_cast<std::size_t>(options_.parallel);
     const std::string snapshot_id = snapshot.id();
-    const std::int64_t version = snapshot.version();
+    const std::int64_t version = external_version(snapshot.version());
     // Readers yet to import the snapshot: the last one to do so ends the exporting transaction,
     // which need not stay open (holding back vacuum) for the whole load.
     std::atomic<std::size_t> importing{parallel};

@@ -40,7 +40,7 @@ struct ReindexResult {
     std::vector<std::string> old_indices;  ///< behind the alias before; deleted unless keep_old
     std::uint64_t rows = 0;                ///< rows loaded from the snapshot
     std::uint64_t caught_up = 0;           ///< ids re-loaded from the topic after the snapshot
-    std::int64_t version = 0;              ///< the snapshot's version (external version written)
+    std::int64_t version = 0;              ///< the snapshot's transaction count (written scaled)
     bool swapped = false;
     double load_seconds = 0;
     double total_seconds = 0;

@@ -4,6 +4,8 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "workers/common/doc_version.hpp"
+
 namespace kt::workers {
 
 namespace {
@@ -15,6 +17,15 @@ std::uint64_t document_hash(std::string_view json_text) {
 bool all_digits(const std::string& id) {
     return !id.empty() &&
            std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// All-digit ids numerically, before the others, which sort as text.
+bool id_less(const std::string& a, const std::string& b) {
+    const bool da = all_digits(a);
+    const bool db = all_digits(b);
+    if (da != db) return da;
+    if (da && a.size() != b.size()) return a.size() < b.size();
+    return a < b;
 }
 
 }  // namespace
@@ -30,8 +41,16 @@ void IndexComparison::add_row(std::string id, std::string_view doc_json) {
     rows_[std::move(id)] = Expected{document_hash(doc_json), false};
 }
 
-void IndexComparison::add_document(std::string_view id, std::string_view source_json) {
+void IndexComparison::add_document(std::string_view id, std::string_view source_json,
+                                   std::optional<std::int64_t> version) {
     ++report_.documents;
+    if (version && transaction_count_) {
+        const VersionReading reading = read_version(*version, *transaction_count_);
+        if (reading.origin == VersionOrigin::kForeign) {
+            (reading.ahead ? maybe_ahead_ : report_.foreign)
+                .push_back({std::string(id), *version, reading.ahead});
+        }
+    }
     const auto it = rows_.find(std::string(id));
     if (it == rows_.end()) {
         report_.extra.emplace_back(id);
@@ -41,8 +60,16 @@ void IndexComparison::add_document(std::string_view id, std::string_view source_
     if (it->second.hash != document_hash(source_json)) report_.stale.emplace_back(id);
 }
 
-VerifyReport IndexComparison::finish() {
+VerifyReport IndexComparison::finish(std::optional<std::int64_t> transaction_count_after) {
     report_.rows = rows_.size();
+    for (ForeignDocument& doc : maybe_ahead_) {
+        const VersionReading reading =
+            read_version(doc.version, transaction_count_after.value_or(*transaction_count_));
+        if (reading.origin != VersionOrigin::kForeign) continue;  // kt wrote it meanwhile
+        doc.ahead = reading.ahead;
+        report_.foreign.push_back(std::move(doc));
+    }
+    maybe_ahead_.clear();
     for (const auto& [id, expected] : rows_) {
         if (!expected.seen) report_.missing.push_back(id);
     }
@@ -50,17 +77,15 @@ VerifyReport IndexComparison::finish() {
     sort_ids(report_.missing);
     sort_ids(report_.extra);
     sort_ids(report_.stale);
+    std::sort(report_.foreign.begin(), report_.foreign.end(),
+              [](const ForeignDocument& a, const ForeignDocument& b) {
+                  return id_less(a.id, b.id);
+              });
     return std::move(report_);
 }
 
 void sort_ids(std::vector<std::string>& ids) {
-    std::sort(ids.begin(), ids.end(), [](const std::string& a, const std::string& b) {
-        const bool da = all_digits(a);
-        const bool db = all_digits(b);
-        if (da != db) return da;
-        if (da && a.size() != b.size()) return a.size() < b.size();
-        return a < b;
-    });
+    std::sort(ids.begin(), ids.end(), id_less);
 }
 
 }  // namespace kt::workers

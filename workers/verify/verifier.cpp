@@ -30,8 +30,9 @@ Verifier::Verifier(const config::Config& config, const config::IndexConfig& inde
     : config_(config), index_(index) {}
 
 VerifyReport Verifier::compare() {
-    IndexComparison comparison;
     pg::RowScanner rows(index_, config_.postgres.url);
+    // The table is read first; its count then bounds every version kt can have written so far.
+    IndexComparison comparison(rows.transaction_count());
     (void)rows.scan(pg::ScanRequest{}, [&](std::span<const pg::Row> chunk) {
         for (const pg::Row& row : chunk) comparison.add_row(row.id, row.doc);
     });
@@ -41,17 +42,25 @@ VerifyReport Verifier::compare() {
     admin.refresh(index_.name);
     es::IndexScanner documents(admin.transport());
     (void)documents.scan(index_.name, [&](std::span<const es::ScannedDocument> page) {
-        for (const es::ScannedDocument& doc : page) comparison.add_document(doc.id, doc.source);
+        for (const es::ScannedDocument& doc : page) {
+            comparison.add_document(doc.id, doc.source, doc.version);
+        }
     });
-    return comparison.finish();
+    return comparison.finish(rows.transaction_count());
 }
 
 IdsResult Verifier::fix(const VerifyReport& report, std::stop_token stop) {
     std::vector<std::string> ids;
-    ids.reserve(report.missing.size() + report.stale.size() + report.extra.size());
+    ids.reserve(report.missing.size() + report.stale.size() + report.extra.size() +
+                report.foreign.size());
     ids.insert(ids.end(), report.missing.begin(), report.missing.end());
     ids.insert(ids.end(), report.stale.begin(), report.stale.end());
     ids.insert(ids.end(), report.extra.begin(), report.extra.end());
+    // A document written outside kt is rewritten even when its content is right, so that kt's
+    // later writes of it are not refused.
+    for (const ForeignDocument& doc : report.foreign) ids.push_back(doc.id);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     if (ids.empty()) return {};
     {
         es::IndexAdmin admin(std::make_unique<es::CurlTransport>(es_options(config_)));
