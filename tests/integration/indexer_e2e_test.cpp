@@ -18,11 +18,15 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <atomic>
+#include <random>
+#include <thread>
 #include <vector>
 
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/producer.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/worker_process.hpp"
 
@@ -37,6 +41,9 @@ using test::WorkerProcess;
 constexpr auto kDeadline = 60s;
 constexpr auto kExitDeadline = 10s;
 const std::string kIndexerBinary = KT_BINARY_DIR "/cmd/kt-indexer";
+const std::string kKt = KT_BINARY_DIR "/cmd/kt";
+/// kt writes a snapshot's transaction count n as the external version n × 2^16.
+constexpr std::int64_t kVersionScale = 65536;
 
 /// The document the index's query makes of a row.
 json row_doc(const std::string& title, std::int64_t n) {
@@ -145,6 +152,37 @@ public:
                                        (dir_ / (log_name + ".log")).string()});
     }
 
+    /// Runs the kt CLI with this pipeline's config; stdout and stderr together.
+    test::CommandResult kt(const std::string& args) const {
+        return test::run_command(fmt("{} {} --config '{}' 2>&1", kKt, args, config_path()));
+    }
+    /// PostgreSQL's transaction count as kt reads it for a snapshot taken now.
+    std::int64_t transaction_count() {
+        pqxx::nontransaction tx(db_);
+        return tx
+            .exec1("SELECT pg_snapshot_xmax(s)::text::bigint - (SELECT count(*) FROM "
+                   "pg_snapshot_xip(s)) FROM pg_current_snapshot() s")[0]
+            .as<std::int64_t>();
+    }
+    /// Indexes `source` as document `id` into the alias as another writer would: a plain index
+    /// request, or with `version_params` (e.g. `version=7&version_type=external`). Returns the
+    /// HTTP status.
+    int put_document(const std::string& id, const json& source,
+                     const std::string& version_params = "") {
+        httplib::Client client(es_url_);
+        const std::string params = version_params.empty() ? "" : "&" + version_params;
+        const auto res = client.Put("/" + alias() + "/_doc/" + id + "?refresh=true" + params,
+                                    source.dump(), "application/json");
+        return res ? res->status : 0;
+    }
+    /// `_version` of document `id` in the alias, nullopt when absent.
+    std::optional<std::int64_t> version(const std::string& id) {
+        httplib::Client client(es_url_);
+        const auto res = client.Get("/" + alias() + "/_doc/" + id);
+        if (!res || res->status != 200) return std::nullopt;
+        return json::parse(res->body).at("_version").get<std::int64_t>();
+    }
+
     /// `_source` of document `id` in the alias, nullopt when absent.
     std::optional<json> document(const std::string& id) {
         httplib::Client client(es_url_);
@@ -238,11 +276,12 @@ indexes:
     query: |
       SELECT id, jsonb_build_object('title', title, 'n', n) AS doc
       FROM {} WHERE id = ANY($1::bigint[])
+    scan_query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc FROM {}
     batch_size: {}
     batch_wait: 100ms
 )",
                    test::kafka_brokers(), name_ + "_g", extra, test::postgres_url(), es_url_, name_,
-                   name_, name_, batch_size);
+                   name_, name_, name_, batch_size);
     }
 
     std::string name_;
@@ -560,6 +599,192 @@ TEST(IndexerE2e, SigtermExitsZeroWithinTenSecondsEvenWhileRetrying) {
     EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
     EXPECT_LT(std::chrono::steady_clock::now() - asked_again, kExitDeadline);
     EXPECT_THAT(second->log(), ::testing::HasSubstr("stopping"));
+}
+
+// Foreign writers: documents another writer changed after kt (a plain index request adds one
+// to kt's version) are found by `kt verify`, repaired by `--fix`, and repaired by kt-indexer
+// when it meets them; kt's own writers still never put an older row state over a newer one.
+
+TEST(IndexerE2e, VerifyFixRepairsDocumentsAnotherWriterOverwroteOnAQuietDatabase) {
+    Pipeline p;
+    constexpr std::int64_t kIds = 5000;
+    p.upsert_range(1, kIds, "product", 3);
+    p.produce_range(1, kIds);
+    auto indexer = p.start_indexer();
+    ASSERT_TRUE(p.converges(Pipeline::ids(1, kIds), 90s)) << indexer->log();
+    indexer->terminate();
+    ASSERT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+
+    // Eleven documents overwritten by plain index requests (no version), as a script, an old
+    // worker or a hand fix would; nothing changes in PostgreSQL from here on.
+    const std::vector<std::int64_t> touched{1, 2, 3, 500, 999, 1000, 2500, 3333, 4000, 4999, 5000};
+    for (const std::int64_t id : touched) {
+        const auto before = p.version(std::to_string(id));
+        ASSERT_TRUE(before.has_value());
+        EXPECT_EQ(*before % kVersionScale, 0) << "kt's version of " << id << ": " << *before;
+        ASSERT_EQ(p.put_document(std::to_string(id), json{{"title", "hand edit"}, {"n", -1}}), 200);
+        EXPECT_EQ(p.version(std::to_string(id)), *before + 1);
+    }
+
+    auto run = p.kt("verify " + p.alias());
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, ::testing::HasSubstr("stale: 11 (e.g. 1 2 3 500 999 …)"));
+    EXPECT_THAT(run.output, ::testing::HasSubstr("written outside kt: 11 (e.g. 1 at version"));
+    EXPECT_THAT(run.output, ::testing::Not(::testing::HasSubstr("ahead of PostgreSQL")));
+
+    run = p.kt("verify " + p.alias() + " --fix");
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, ::testing::HasSubstr("fixed: 11 document(s) indexed, 0 deleted"));
+    EXPECT_THAT(run.output, ::testing::HasSubstr("the index now equals the table"));
+    EXPECT_TRUE(p.mismatches(Pipeline::ids(1, kIds)).empty());
+
+    run = p.kt("verify " + p.alias());
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, ::testing::HasSubstr("stale: 0\nwritten outside kt: 0\n"));
+}
+
+TEST(IndexerE2e, ForeignWriterAndRacingIndexersEndWithEveryDocumentEqualToItsRow) {
+    Pipeline p(test::es_url(), 4, 50);
+    constexpr std::int64_t kIds = 300;
+    p.upsert_range(1, kIds, "v0", 1);
+    auto first = p.start_indexer("first");
+    ASSERT_TRUE(first->wait_for_log("assigned 4 partition(s)", kDeadline)) << first->log();
+    auto second = p.start_indexer("second");
+    ASSERT_TRUE(second->wait_for_log("assigned 2 partition(s)", kDeadline)) << second->log();
+    ASSERT_TRUE(first->wait_for_log("assigned 2 partition(s)", kDeadline)) << first->log();
+
+    // Another writer overwrites the same ids with plain index requests the whole time.
+    std::atomic<bool> writing{true};
+    std::atomic<int> foreign_writes{0};
+    std::thread foreign([&] {
+        std::mt19937 random(7);
+        std::uniform_int_distribution<std::int64_t> pick(1, kIds);
+        while (writing) {
+            const std::string id = std::to_string(pick(random));
+            if (p.put_document(id, json{{"title", "foreign"}, {"n", -1}}) / 100 == 2) {
+                ++foreign_writes;
+            }
+        }
+    });
+    // Rows change round after round; every id goes out unkeyed, so its messages land on any
+    // partition and both indexers load and write the same rows at the same time.
+    for (int round = 1; round <= 6; ++round) {
+        p.upsert_range(1, kIds, "v" + std::to_string(round), round + 1);
+        p.produce_range(1, kIds, /*keyed=*/false);
+        p.produce_range(1, kIds, /*keyed=*/false);
+    }
+    ASSERT_TRUE(test::wait_until([&] { return foreign_writes >= 200; }, kDeadline, 50ms));
+    writing = false;
+    foreign.join();
+
+    // The other writer is gone: its last writes are undone once the ids come again, and no
+    // document holds an older row state than its row's last one.
+    p.produce_range(1, kIds, /*keyed=*/false);
+    ASSERT_TRUE(p.converges(Pipeline::ids(1, kIds), 90s)) << "first:\n"
+                                                          << first->log() << "\nsecond:\n"
+                                                          << second->log();
+    const auto run = p.kt("verify " + p.alias());
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    for (const std::string& id : Pipeline::ids(1, kIds)) {
+        const auto version = p.version(id);
+        ASSERT_TRUE(version.has_value()) << id;
+        EXPECT_EQ(*version % kVersionScale, 0) << "document " << id << " is not kt's";
+    }
+
+    first->terminate();
+    second->terminate();
+    EXPECT_EQ(first->wait_exit(kExitDeadline), 0) << first->log();
+    EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
+}
+
+TEST(IndexerE2e, AForeignExternalVersionAheadOfPostgresIsCountedLoggedAndReported) {
+    Pipeline p;
+    p.upsert_range(1, 20, "row", 1);
+    auto indexer = p.start_indexer();
+    const auto port = test::wait_status_port(*indexer, kDeadline);
+    ASSERT_TRUE(port.has_value()) << indexer->log();
+    p.produce_range(1, 20);
+    ASSERT_TRUE(p.converges(Pipeline::ids(1, 20))) << indexer->log();
+
+    // Another writer sets its own external version, far above any PostgreSQL has reached,
+    // with its low bits set (so it is no count of kt's); then the row changes.
+    const std::int64_t theirs = (p.transaction_count() + 1'000'000'000) * kVersionScale + 5;
+    ASSERT_EQ(p.put_document("7", json{{"title", "theirs"}, {"n", 0}},
+                             fmt::format("version={}&version_type=external", theirs)),
+              200);
+    p.update_row(7, "changed", 70);
+    p.produce_range(7, 7);
+
+    const std::string series = "kt_indexer_foreign_versions_total{index=\"" + p.alias() + "\"}";
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            return test::metric_value(test::http_get(*port, "/metrics").second, series)
+                       .value_or(0) >= 1;
+        },
+        kDeadline, 100ms))
+        << indexer->log();
+    ASSERT_TRUE(indexer->wait_for_log("beyond any PostgreSQL has reached", kDeadline))
+        << indexer->log();
+    EXPECT_THAT(indexer->log(), ::testing::HasSubstr("kt reindex " + p.alias()));
+    EXPECT_THAT(indexer->log(), ::testing::HasSubstr("changed by another writer"));
+    EXPECT_EQ(p.document("7"), (json{{"title", "theirs"}, {"n", 0}}));  // kt cannot overwrite it
+
+    const auto run = p.kt("verify " + p.alias());
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output,
+                ::testing::HasSubstr(fmt::format("written outside kt: 1 (e.g. 7 at version {})\n"
+                                                 "  1 of them ahead of PostgreSQL",
+                                                 theirs)));
+    // A full rebuild takes the index back: a new physical index knows no foreign version.
+    const auto rebuilt = p.kt("reindex " + p.alias());
+    ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.output;
+    EXPECT_EQ(p.document("7"), row_doc("changed", 70));
+    indexer->terminate();
+    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+}
+
+TEST(IndexerE2e, AnIndexWrittenWithUnscaledVersionsIsUpdatedWithoutAReindex) {
+    // Documents as kt wrote them before versions were scaled: external_gte with the snapshot's
+    // transaction count itself.
+    Pipeline p;
+    constexpr std::int64_t kIds = 40;
+    p.upsert_range(1, kIds, "old", 1);
+    auto indexer = p.start_indexer();  // makes the alias and its index, then waits for ids
+    ASSERT_TRUE(indexer->wait_for_log("assigned", kDeadline)) << indexer->log();
+    const std::int64_t old_count = p.transaction_count();
+    for (std::int64_t id = 1; id <= kIds; ++id) {
+        ASSERT_EQ(p.put_document(std::to_string(id), row_doc("old-" + std::to_string(id), id),
+                                 fmt::format("version={}&version_type=external_gte", old_count)),
+                  201);
+    }
+    auto run = p.kt("verify " + p.alias());
+    EXPECT_EQ(run.exit_code, 0) << run.output;  // unscaled versions are kt's, not foreign
+    // One of them then overwritten by another writer (its version one more), as before.
+    ASSERT_EQ(p.put_document("40", json{{"title", "hand edit"}, {"n", 0}}), 200);
+
+    // The upgraded indexer updates half of the rows; the other half keeps its old versions.
+    p.upsert_range(21, kIds, "new", 5);
+    p.produce_range(21, kIds);
+    ASSERT_TRUE(p.converges(Pipeline::ids(1, kIds))) << indexer->log();
+    for (std::int64_t id = 21; id <= kIds; ++id) {
+        const auto version = p.version(std::to_string(id));
+        ASSERT_TRUE(version.has_value());
+        EXPECT_GT(*version, old_count * kVersionScale) << id;
+    }
+    EXPECT_EQ(p.version("1"), old_count);
+    run = p.kt("verify " + p.alias());
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+
+    // An older snapshot's state still never overwrites the upgraded writes.
+    p.update_row(30, "newest", 99);
+    p.produce_range(30, 30);
+    ASSERT_TRUE(p.converges(Pipeline::ids(1, kIds))) << indexer->log();
+    ASSERT_EQ(p.put_document("30", row_doc("old-30", 30),
+                             fmt::format("version={}&version_type=external_gte", old_count)),
+              409);
+    EXPECT_EQ(p.document("30"), row_doc("newest", 99));
+    indexer->terminate();
+    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
 }
 
 }  // namespace

@@ -225,6 +225,25 @@ TEST(PgRowLoader, VersionGrowsAcrossCommittedUpdate) {
     EXPECT_THAT(after.rows.at(0).doc, HasSubstr("changed"));
 }
 
+TEST(PgRowLoader, EachAdvanceRaisesTheNextLoadsVersionByAtLeastOne) {
+    Db db;
+    const std::string table = test::unique_name("pg_advance");
+    create_titles(db, table, 1);
+    Cleanup drop(db, "DROP TABLE " + db.quote(table));
+
+    RowLoader loader(table_index("advance", table), test::postgres_url());
+    // Other sessions' commits can only raise the count further: each advance alone must raise
+    // it by at least one (on a quiet database, by exactly one).
+    const LoadResult before = loader.load({"1"});
+    loader.advance();
+    const LoadResult after = loader.load({"1"});
+    EXPECT_GE(after.version, before.version + 1);
+    loader.advance();
+    loader.advance();
+    EXPECT_GE(loader.load({"1"}).version, after.version + 2);
+    EXPECT_THAT(after.rows.at(0).doc, HasSubstr("t1"));  // the loader still loads afterwards
+}
+
 TEST(PgRowLoader, VersionFollowsSnapshotNotFinishingOrder) {
     Db db;
     const std::string table = test::unique_name("pg_order");

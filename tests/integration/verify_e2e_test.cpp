@@ -158,8 +158,8 @@ TEST(VerifyE2e, FixSucceedsOnlyWhenTheIndexThenEqualsTheTable) {
     f.exec(fmt::format("INSERT INTO {} SELECT i, 't-' || i, i FROM generate_series(1, 10) i",
                        f.name()));
     ASSERT_EQ(f.kt("verify " + f.name() + " --fix").exit_code, 0);
-    // A document with an external version far ahead of PostgreSQL's: the fix's write is a
-    // version conflict, which counts as written, yet the document stays stale.
+    // A document with an external version far ahead of PostgreSQL's: no kt write can replace
+    // it, so the fix must say so and fail rather than count the conflict as written.
     httplib::Client client(test::es_url());
     const auto put = client.Put(
         "/" + f.name() + "/_doc/5?version=9000000000000000&version_type=external&refresh=true",
@@ -169,9 +169,16 @@ TEST(VerifyE2e, FixSucceedsOnlyWhenTheIndexThenEqualsTheTable) {
 
     const auto run = f.kt("verify " + f.name() + " --fix");
     EXPECT_EQ(run.exit_code, 1) << run.output;
-    EXPECT_THAT(run.output, HasSubstr("fixed: 1 document(s) indexed, 0 deleted"));
+    EXPECT_THAT(run.output,
+                HasSubstr("written outside kt: 1 (e.g. 5 at version 9000000000000000)\n"
+                          "  1 of them ahead of PostgreSQL"));
+    EXPECT_THAT(run.output, HasSubstr("fixed: 0 document(s) indexed, 0 deleted; 1 met another "
+                                      "writer's version"));
+    EXPECT_THAT(run.output, HasSubstr("not fixed: 5: another writer's external version is ahead "
+                                      "of PostgreSQL (version 9000000000000000)"));
     EXPECT_THAT(run.output, HasSubstr("after fixing:\nverify " + f.name()));
-    EXPECT_THAT(run.output, HasSubstr("stale: 1 (e.g. 5)\n" + f.name() +
+    EXPECT_THAT(run.output, HasSubstr("stale: 1 (e.g. 5)\nwritten outside kt: 1"));
+    EXPECT_THAT(run.output, HasSubstr("`kt reindex` rebuilds the index\n" + f.name() +
                                       ": the index still differs from the table"));
 }
 
