@@ -46,17 +46,83 @@ Response IndexScanner::checked(Method method, std::string target, std::string bo
 }
 
 std::size_t IndexScanner::scan(std::string_view index, const ScanPageFn& on_page) {
-    const Response opened = checked(
-        Method::kPost,
-        fmt::format("/{}/_pit?keep_alive={}", encode_path_segment(index), options_.keep_alive), {});
+    if (!pit_missing_) {
+        Request open{Method::kPost,
+                     fmt::format("/{}/_pit?keep_alive={}", encode_path_segment(index),
+                                 options_.keep_alive),
+                     {},
+                     {},
+                     {}};
+        const Response opened = transport_.perform(open);
+        if (opened.status >= 200 && opened.status < 300) {
+            return scan_with_pit(index, opened, on_page);
+        }
+        if (!point_in_time_missing(opened)) throw response_error(transport_, open, opened);
+        pit_missing_ = true;
+        log::info("the search server has no point-in-time API (/_pit); reading {} with a "
+                  "scroll instead",
+                  index);
+    }
+    return scan_with_scroll(index, on_page);
+}
+
+bool IndexScanner::point_in_time_missing(const Response& response) {
+    // Elasticsearch without the point-in-time API and OpenSearch (whose API lives elsewhere)
+    // answer `no handler found for uri`: 400 or 405 with `error` a plain string, or 404
+    // without an error object. An index that does not exist answers a typed error.
+    if (response.status != 400 && response.status != 404 && response.status != 405) return false;
+    const json body = json::parse(response.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return true;
+    const auto error = body.find("error");
+    return error == body.end() || !error->is_object();
+}
+
+std::size_t IndexScanner::read_page(const Response& response, const ScanPageFn& on_page,
+                                    json& answer, json* after) {
+    answer = parse_or_throw(response, "search");
+    const json* hits = nullptr;
+    if (const auto h = answer.find("hits"); h != answer.end() && h->is_object()) {
+        if (const auto hh = h->find("hits"); hh != h->end() && hh->is_array()) hits = &*hh;
+    }
+    if (hits == nullptr) {
+        throw EsError("elasticsearch search: answer has no hits.hits", response.status, "");
+    }
+    if (hits->empty()) return 0;
+    std::vector<ScannedDocument> page;
+    page.reserve(hits->size());
+    for (const json& hit : *hits) {
+        ScannedDocument doc;
+        doc.id = hit.value("_id", "");
+        if (const auto s = hit.find("_source"); s != hit.end()) doc.source = s->dump();
+        if (const auto v = hit.find("_version"); v != hit.end() && v->is_number_integer()) {
+            doc.version = v->get<std::int64_t>();
+        }
+        page.push_back(std::move(doc));
+    }
+    if (after != nullptr) {
+        *after = hits->back().value("sort", json());
+        if (!after->is_array()) {
+            throw EsError("elasticsearch search: hit has no sort values", response.status, "");
+        }
+    }
+    on_page(page);
+    return page.size();
+}
+
+std::size_t IndexScanner::scan_with_pit(std::string_view index, const Response& opened,
+                                        const ScanPageFn& on_page) {
     std::string pit_id = parse_or_throw(opened, "open point in time").value("id", "");
     if (pit_id.empty()) {
         throw EsError("elasticsearch open point in time: answer has no id", opened.status, "");
     }
+    const auto close = [&] {
+        return transport_.perform(
+            Request{Method::kDelete, "/_pit", json{{"id", pit_id}}.dump(), "application/json", {}});
+    };
     std::size_t total = 0;
     try {
         json after;  // null: first page
-        std::vector<ScannedDocument> page;
+        json answer;
         while (true) {
             json body = {{"size", options_.page_size},
                          {"pit", {{"id", pit_id}, {"keep_alive", options_.keep_alive}}},
@@ -65,54 +131,82 @@ std::size_t IndexScanner::scan(std::string_view index, const ScanPageFn& on_page
                          {"version", true}};
             if (!after.is_null()) body["search_after"] = after;
             const Response response = checked(Method::kPost, "/_search", body.dump());
-            const json answer = parse_or_throw(response, "search");
+            const std::size_t n = read_page(response, on_page, answer, &after);
             if (const auto id = answer.find("pit_id"); id != answer.end() && id->is_string()) {
                 pit_id = id->get<std::string>();
             }
-            const json* hits = nullptr;
-            if (const auto h = answer.find("hits"); h != answer.end() && h->is_object()) {
-                if (const auto hh = h->find("hits"); hh != h->end() && hh->is_array()) {
-                    hits = &*hh;
-                }
-            }
-            if (hits == nullptr) {
-                throw EsError("elasticsearch search: answer has no hits.hits", response.status, "");
-            }
-            if (hits->empty()) break;
-            page.clear();
-            page.reserve(hits->size());
-            for (const json& hit : *hits) {
-                ScannedDocument doc;
-                doc.id = hit.value("_id", "");
-                if (const auto s = hit.find("_source"); s != hit.end()) doc.source = s->dump();
-                if (const auto v = hit.find("_version"); v != hit.end() && v->is_number_integer()) {
-                    doc.version = v->get<std::int64_t>();
-                }
-                page.push_back(std::move(doc));
-            }
-            after = hits->back().value("sort", json());
-            if (!after.is_array()) {
-                throw EsError("elasticsearch search: hit has no sort values", response.status, "");
-            }
-            total += page.size();
-            on_page(page);
-            if (hits->size() < options_.page_size) break;
+            total += n;
+            if (n < options_.page_size) break;
         }
     } catch (...) {
         try {
-            (void)transport_.perform(Request{
-                Method::kDelete, "/_pit", json{{"id", pit_id}}.dump(), "application/json", {}});
+            (void)close();
         } catch (...) {
             // The point in time expires by itself after keep_alive.
         }
         throw;
     }
     try {
-        (void)transport_.perform(
-            Request{Method::kDelete, "/_pit", json{{"id", pit_id}}.dump(), "application/json", {}});
+        (void)close();
     } catch (const std::exception& e) {
         log::warn("closing the point in time on {} failed (it expires by itself): {}", index,
                   e.what());
+    }
+    return total;
+}
+
+std::size_t IndexScanner::scan_with_scroll(std::string_view index, const ScanPageFn& on_page) {
+    // A scroll reads one point in time as well; `_doc` order is the cheapest. Scrolls count
+    // their hits (track_total_hits cannot be turned off in a scroll context).
+    const json first = {{"size", options_.page_size},
+                        {"sort", json::array({"_doc"})},
+                        {"version", true}};
+    Response response =
+        checked(Method::kPost,
+                fmt::format("/{}/_search?scroll={}", encode_path_segment(index),
+                            options_.keep_alive),
+                first.dump());
+    std::string scroll_id;
+    const auto clear = [&] {
+        return transport_.perform(Request{Method::kDelete, "/_search/scroll",
+                                          json{{"scroll_id", scroll_id}}.dump(),
+                                          "application/json", {}});
+    };
+    std::size_t total = 0;
+    try {
+        json answer;
+        while (true) {
+            const std::size_t n = read_page(response, on_page, answer, nullptr);
+            if (const auto id = answer.find("_scroll_id"); id != answer.end() && id->is_string()) {
+                scroll_id = id->get<std::string>();
+            }
+            total += n;
+            if (n < options_.page_size) break;
+            if (scroll_id.empty()) {
+                throw EsError("elasticsearch scroll: answer has no _scroll_id", response.status,
+                              "");
+            }
+            response = checked(
+                Method::kPost, "/_search/scroll",
+                json{{"scroll", options_.keep_alive}, {"scroll_id", scroll_id}}.dump());
+        }
+    } catch (...) {
+        if (!scroll_id.empty()) {
+            try {
+                (void)clear();
+            } catch (...) {
+                // The scroll expires by itself after keep_alive.
+            }
+        }
+        throw;
+    }
+    if (!scroll_id.empty()) {
+        try {
+            (void)clear();
+        } catch (const std::exception& e) {
+            log::warn("clearing the scroll on {} failed (it expires by itself): {}", index,
+                      e.what());
+        }
     }
     return total;
 }

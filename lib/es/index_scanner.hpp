@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "lib/es/transport.hpp"
 
 namespace kt::es {
@@ -31,8 +33,10 @@ struct ScanOptions {
 /// Reads every document of an index or alias as of one point in time: a point in time is
 /// opened, pages are read with `sort: _shard_doc` and `search_after` (never from+size, which
 /// Elasticsearch caps at 10,000), and the point in time is closed at the end, also when
-/// `on_page` throws. Only documents visible to search (refreshed) are read. Throws kt::EsError
-/// for an error answer and kt::TransientError when no answer arrived. Not thread-safe.
+/// `on_page` throws. A server without `/_pit` (OpenSearch, whose point in time lives
+/// elsewhere, or Elasticsearch without it) is read with a scroll instead, cleared the same
+/// way. Only documents visible to search (refreshed) are read. Throws kt::EsError for an error
+/// answer and kt::TransientError when no answer arrived. Not thread-safe.
 class IndexScanner {
 public:
     /// Sends its requests through `transport`, which must outlive the scanner.
@@ -43,9 +47,19 @@ public:
 
 private:
     Response checked(Method method, std::string target, std::string body);
+    std::size_t scan_with_pit(std::string_view index, const Response& opened,
+                              const ScanPageFn& on_page);
+    std::size_t scan_with_scroll(std::string_view index, const ScanPageFn& on_page);
+    /// Hands the hits of a search answer to `on_page` (unless none); returns how many. `answer`
+    /// receives the parsed body; `after`, when given, the last hit's sort values.
+    std::size_t read_page(const Response& response, const ScanPageFn& on_page,
+                          nlohmann::json& answer, nlohmann::json* after);
+    /// True when opening a point in time failed because the server has no such API.
+    static bool point_in_time_missing(const Response& response);
 
     Transport& transport_;
     ScanOptions options_;
+    bool pit_missing_ = false;  ///< the server answered that it has no `/_pit`
 };
 
 }  // namespace kt::es

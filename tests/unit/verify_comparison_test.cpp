@@ -184,5 +184,81 @@ TEST(VerifyIndexScanner, ClosesThePointInTimeWhenASearchFails) {
     EXPECT_EQ(t.requests.back().target, "/_pit");
 }
 
+TEST(VerifyIndexScanner, AServerWithoutPointInTimeIsReadWithAScrollThenCleared) {
+    // OpenSearch answers /_pit with `no handler found` (its point in time lives elsewhere).
+    ScriptedTransport t;
+    int scrolls = 0;
+    t.handler = [&](const es::Request& r) -> es::Response {
+        if (r.target.rfind("/idx/_pit", 0) == 0) {
+            return es::Response{
+                400, R"({"error":"no handler found for uri [/idx/_pit] and method [POST]"})", {}};
+        }
+        if (r.target == "/idx/_search?scroll=1m") {
+            json page = hits_page(0, 2);
+            page["_scroll_id"] = "s-1";
+            return ok(page);
+        }
+        if (r.method == es::Method::kPost && r.target == "/_search/scroll") {
+            ++scrolls;
+            json page = hits_page(2, scrolls == 1 ? 2 : 0);
+            page["_scroll_id"] = "s-" + std::to_string(scrolls + 1);
+            return ok(page);
+        }
+        if (r.method == es::Method::kDelete && r.target == "/_search/scroll") {
+            return ok({{"succeeded", true}});
+        }
+        return es::Response{404, "{}", {}};
+    };
+    es::IndexScanner scanner(t, es::ScanOptions{2, "1m"});
+    std::vector<std::string> ids;
+    std::vector<std::int64_t> versions;
+    const auto collect = [&](std::span<const es::ScannedDocument> page) {
+        for (const auto& d : page) {
+            ids.push_back(d.id);
+            versions.push_back(d.version.value_or(-1));
+        }
+    };
+    EXPECT_EQ(scanner.scan("idx", collect), 4U);
+    EXPECT_THAT(ids, ElementsAre("0", "1", "2", "3"));
+    EXPECT_THAT(versions, ElementsAre(65536 * 100, 65536 * 101, 65536 * 102, 65536 * 103));
+    ASSERT_EQ(t.requests.size(), 5U);  // pit refused, scroll start, 2 scroll pages, clear
+    const json first = json::parse(t.requests[1].body);
+    EXPECT_EQ(first["sort"], json::parse(R"(["_doc"])"));
+    EXPECT_EQ(first["version"], true);
+    EXPECT_FALSE(first.contains("track_total_hits"));  // refused in a scroll context
+    EXPECT_EQ(json::parse(t.requests[2].body),
+              json::parse(R"({"scroll":"1m","scroll_id":"s-1"})"));
+    EXPECT_EQ(json::parse(t.requests[3].body)["scroll_id"], "s-2");
+    EXPECT_EQ(t.requests[4].method, es::Method::kDelete);
+    EXPECT_EQ(json::parse(t.requests[4].body)["scroll_id"], "s-3");
+
+    // The scanner remembers: the next scan goes straight to a scroll.
+    t.requests.clear();
+    scrolls = 0;
+    ids.clear();
+    EXPECT_EQ(scanner.scan("idx", collect), 4U);
+    EXPECT_EQ(t.requests.front().target, "/idx/_search?scroll=1m");
+}
+
+TEST(VerifyIndexScanner, AMissingIndexIsAnErrorNotAReasonToScroll) {
+    ScriptedTransport t;
+    t.handler = [&](const es::Request&) -> es::Response {
+        return es::Response{
+            404,
+            R"({"error":{"type":"index_not_found_exception","reason":"no such index [idx]"},)"
+            R"("status":404})",
+            {}};
+    };
+    es::IndexScanner scanner(t);
+    try {
+        (void)scanner.scan("idx", [](std::span<const es::ScannedDocument>) {});
+        FAIL() << "no error";
+    } catch (const EsError& e) {
+        EXPECT_EQ(e.status(), 404);
+        EXPECT_EQ(e.type(), "index_not_found_exception");
+    }
+    EXPECT_EQ(t.requests.size(), 1U);
+}
+
 }  // namespace
 }  // namespace kt::workers
