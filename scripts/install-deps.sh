@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages kt needs to build, test and run its development stack.
+# Installs the Debian 12 packages kt needs to build, test and run its development stack (Java 17
+# and Maven fetch and run the real Kafka and OpenSearch).
 # Idempotent and quick when everything is already there (no apt-get call at all then).
 set -euo pipefail
 
@@ -9,6 +10,7 @@ packages=(
   libcpp-httplib-dev libcli11-dev libfmt-dev libspdlog-dev libsimdjson-dev libzstd-dev
   zlib1g-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
+  openjdk-17-jdk-headless maven  # real Kafka and OpenSearch for the dev stack (scripts/engines.sh)
   chromium
   openssl
   clang libclang-rt-14-dev  # libFuzzer targets (-DKT_FUZZ=ON)

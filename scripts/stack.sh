@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# The development stack: a throw-away PostgreSQL 15, kt-devbroker (librdkafka's in-memory mock
-# cluster) and kt-es-standin (an Elasticsearch stand-in). For demos and tests only.
+# The development stack: a throw-away PostgreSQL 15, Kafka and Elasticsearch-compatible search,
+# for demos and tests only.
 #
 #   scripts/stack.sh start|stop|status|env
+#   scripts/stack.sh topic NAME PARTITIONS [key=value]...   create a topic on the stack's Kafka
 #
-# KT_STACK_DIR (default .stack/dev) holds pids, logs and `env`, a file to `source` that exports
-# KT_KAFKA_BROKERS, KT_POSTGRES_URL, KT_ELASTICSEARCH_URL and the KT_TEST_* variables.
+# Which Kafka and which search server run:
+#   KT_STACK_KAFKA=devbroker (default) | kafka
+#     devbroker: kt-devbroker, librdkafka's in-memory mock cluster (no Java)
+#     kafka:     Apache Kafka 4.x, one combined broker and controller in KRaft mode
+#   KT_STACK_SEARCH=standin (default) | opensearch | elasticsearch
+#     standin:       kt-es-standin, an Elasticsearch stand-in (no Java)
+#     opensearch:    one OpenSearch 2.19 node
+#     elasticsearch: not available yet (Elasticsearch 8 cannot be had from Maven Central)
+# The Java servers are fetched by scripts/engines.sh (Maven, pinned versions) into a cache outside
+# the checkout, then reused offline. kt-devbroker and kt-es-standin always run as well, for tests
+# that need a fault only a double can make (KT_TEST_DEVBROKER_*, KT_TEST_STANDIN_URL).
+#
+# KT_STACK_DIR (default .stack/dev) holds pids, logs, server data and `env`, a file to `source`
+# that exports KT_KAFKA_BROKERS, KT_POSTGRES_URL, KT_ELASTICSEARCH_URL and the KT_TEST_* variables.
 # KT_BUILD_DIR (default build) is where the kt-devbroker and kt-es-standin binaries are.
+# KT_STACK_KAFKA_HEAP (default 512m) and KT_STACK_SEARCH_HEAP (default 1g) cap the Java heaps.
 # Safe to run twice; never touches a system-wide PostgreSQL.
 set -euo pipefail
 
@@ -15,6 +29,8 @@ stack_dir=${KT_STACK_DIR:-$root/.stack/dev}
 build_dir=${KT_BUILD_DIR:-$root/build}
 brokers=${KT_STACK_BROKERS:-1}
 pg_bin=${KT_PG_BIN:-/usr/lib/postgresql/15/bin}
+kafka_kind=${KT_STACK_KAFKA:-devbroker}
+search_kind=${KT_STACK_SEARCH:-standin}
 
 log() { echo "stack: $*" >&2; }
 die() { echo "stack: error: $*" >&2; exit 1; }
@@ -47,6 +63,15 @@ wait_for_file() {  # path seconds pidfile
 }
 
 read_key() { sed -n "s/^$2=//p" "$1"; }
+
+since() { awk -v a="$1" -v b="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.1f", b - a }'; }
+
+# A server that did not come up: its last log lines, where the whole log is, and exit.
+fail_with_log() {  # what logfile
+  echo "stack: error: $1; last lines of $2:" >&2
+  tail -n 30 "$2" >&2 || true
+  die "$1 (log: $2)"
+}
 
 start_postgres() {
   local pg_dir
@@ -92,50 +117,252 @@ start_daemon() {  # name binary args...
   log "$name up"
 }
 
+# --- Apache Kafka (KRaft, one combined broker and controller) ----------------------------------
+
+kafka_classpath() { bash "$root/scripts/engines.sh" classpath kafka; }
+
+# Formats fresh storage and starts the server in the background; wait_kafka waits for it.
+launch_kafka() {
+  local dir=$stack_dir/kafka engine port controller_port cluster_id
+  if alive "$stack_dir/kafka.pid" && [[ -s $stack_dir/kafka.ready ]]; then
+    log "kafka already running"
+    return 0
+  fi
+  stop_daemon kafka
+  engine=$(bash "$root/scripts/engines.sh" fetch kafka)
+  rm -rf "$dir"
+  mkdir -p "$dir/data"
+  port=$(free_port)
+  controller_port=$(free_port)
+  while [[ $controller_port == "$port" ]]; do controller_port=$(free_port); done
+  cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$controller_port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+auto.create.topics.enable=false
+group.initial.rebalance.delay.ms=0
+offsets.topic.num.partitions=3
+offsets.topic.replication.factor=1
+transaction.state.log.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+PROPS
+  cat >"$dir/log4j2.properties" <<'PROPS'
+status = warn
+appender.console.type = Console
+appender.console.name = console
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.console.ref = console
+logger.state.name = state.change.logger
+logger.state.level = warn
+logger.log.name = org.apache.kafka.storage.internals.log
+logger.log.level = warn
+PROPS
+  # A Kafka cluster id: 16 random bytes, URL-safe base64 without padding.
+  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  java -cp "$engine/classes:$engine/lib/*" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+    kafka.tools.StorageTool format --cluster-id="$cluster_id" --config "$dir/server.properties" \
+    --standalone >"$dir/format.log" 2>&1 ||
+    fail_with_log "formatting Kafka's storage failed" "$dir/format.log"
+  kafka_started=${EPOCHREALTIME/,/.}
+  # shellcheck disable=SC2086
+  nohup java -Xms256m -Xmx"${KT_STACK_KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -Djava.awt.headless=true -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+    -Dkafka.logs.dir="$dir" -cp "$engine/classes:$engine/lib/*" \
+    kafka.Kafka "$dir/server.properties" >"$dir/server.log" 2>&1 &
+  echo $! >"$stack_dir/kafka.pid"
+  echo "$port" >"$dir/port"
+}
+
+# Waits until the broker answers metadata with itself in it; writes kafka.ready.
+wait_kafka() {
+  local dir=$stack_dir/kafka port deadline answer
+  [[ -s $stack_dir/kafka.ready ]] && return 0
+  port=$(cat "$dir/port")
+  deadline=$((SECONDS + 120))
+  until port_in_use "$port"; do
+    alive "$stack_dir/kafka.pid" || fail_with_log "kafka exited while starting" "$dir/server.log"
+    ((SECONDS < deadline)) || fail_with_log "kafka did not listen within 120s" "$dir/server.log"
+    sleep 0.2
+  done
+  answer=$(java -cp "$(kafka_classpath)" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+    kt.engines.KafkaAdmin ready "127.0.0.1:$port" 60 2>>"$dir/server.log" | grep '=') ||
+    fail_with_log "kafka did not list its broker in metadata" "$dir/server.log"
+  {
+    echo "bootstrap=127.0.0.1:$port"
+    echo "version=$(bash "$root/scripts/engines.sh" version kafka)"
+    echo "$answer"
+  } >"$stack_dir/kafka.ready.tmp"
+  mv "$stack_dir/kafka.ready.tmp" "$stack_dir/kafka.ready"
+  log "kafka $(read_key "$stack_dir/kafka.ready" version) on 127.0.0.1:$port" \
+    "(cluster $(read_key "$stack_dir/kafka.ready" cluster_id)), ready in" \
+    "$(since "$kafka_started")s; log $dir/server.log"
+}
+
+# --- OpenSearch (one node) ---------------------------------------------------------------------
+
+launch_opensearch() {
+  local home=$stack_dir/opensearch engine http transport
+  if alive "$stack_dir/opensearch.pid" && [[ -s $stack_dir/opensearch.ready ]]; then
+    log "opensearch already running"
+    return 0
+  fi
+  stop_daemon opensearch
+  engine=$(bash "$root/scripts/engines.sh" fetch opensearch)
+  rm -rf "$home"
+  mkdir -p "$home"
+  http=$(free_port)
+  transport=$(free_port)
+  while [[ $transport == "$http" ]]; do transport=$(free_port); done
+  search_started=${EPOCHREALTIME/,/.}
+  local heap=${KT_STACK_SEARCH_HEAP:-1g}
+  nohup java -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dfile.encoding=UTF-8 -Djna.nosys=true -Dlog4j2.disable.jmx=true \
+    -Dlog4j2.formatMsgNoLookups=true -Dopensearch.networkaddress.cache.ttl=60 \
+    -cp "$engine/classes:$engine/lib/*" kt.engines.OpenSearchNode "$home" "$http" "$transport" \
+    >"$home/server.log" 2>&1 &
+  echo $! >"$stack_dir/opensearch.pid"
+  echo "$http" >"$home/port"
+}
+
+# Waits for cluster health yellow or green; writes opensearch.ready.
+wait_opensearch() {
+  local home=$stack_dir/opensearch url deadline version
+  [[ -s $stack_dir/opensearch.ready ]] && return 0
+  url=http://127.0.0.1:$(cat "$home/port")
+  deadline=$((SECONDS + 180))
+  until curl -sf -o /dev/null \
+      "$url/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null; do
+    alive "$stack_dir/opensearch.pid" ||
+      fail_with_log "opensearch exited while starting" "$home/server.log"
+    ((SECONDS < deadline)) ||
+      fail_with_log "opensearch not yellow or green within 180s" "$home/server.log"
+    sleep 0.5
+  done
+  version=$(curl -sf "$url/" | sed -n 's/.*"number" *: *"\([^"]*\)".*/\1/p')
+  printf 'url=%s\nversion=%s\n' "$url" "$version" >"$stack_dir/opensearch.ready"
+  log "opensearch $version on $url, ready in $(since "$search_started")s;" \
+    "log $home/server.log"
+}
+
+# --- the stack ---------------------------------------------------------------------------------
+
+check_choice() {
+  case $kafka_kind in
+    kafka | devbroker) ;;
+    *) die "KT_STACK_KAFKA=$kafka_kind: expected kafka or devbroker" ;;
+  esac
+  case $search_kind in
+    opensearch | standin) ;;
+    elasticsearch)
+      die "KT_STACK_SEARCH=elasticsearch: Elasticsearch 8 cannot be had from Maven Central as a" \
+        "runnable node (org.codelibs:elasticsearch-cluster-runner stops at 7.10.2.0: \"Could not" \
+        "find artifact org.codelibs:elasticsearch-cluster-runner:jar:8.14.1.0 in central\", and" \
+        "Elasticsearch 8's transport-netty4 module is not published there); use" \
+        "KT_STACK_SEARCH=opensearch or standin" ;;
+    *) die "KT_STACK_SEARCH=$search_kind: expected opensearch, standin or elasticsearch" ;;
+  esac
+}
+
 write_env() {
-  local pg_url brokers_addr control es_url
+  local pg_url devbroker control standin brokers_addr es_url
   pg_url="postgresql://kt@127.0.0.1:$(cat "$stack_dir/pg_port")/kt"
-  brokers_addr=$(read_key "$stack_dir/devbroker.ready" bootstrap)
+  devbroker=$(read_key "$stack_dir/devbroker.ready" bootstrap)
   control=$(read_key "$stack_dir/devbroker.ready" control)
-  es_url=$(read_key "$stack_dir/es-standin.ready" url)
+  standin=$(read_key "$stack_dir/es-standin.ready" url)
+  brokers_addr=$devbroker
+  if [[ $kafka_kind == kafka ]]; then
+    brokers_addr=$(read_key "$stack_dir/kafka.ready" bootstrap)
+  fi
+  es_url=$standin
+  if [[ $search_kind == opensearch ]]; then
+    es_url=$(read_key "$stack_dir/opensearch.ready" url)
+  fi
+  printf 'KAFKA=%s\nSEARCH=%s\n' "$kafka_kind" "$search_kind" >"$stack_dir/choice"
   cat >"$stack_dir/env" <<ENV
 export KT_KAFKA_BROKERS='$brokers_addr'
 export KT_POSTGRES_URL='$pg_url'
 export KT_ELASTICSEARCH_URL='$es_url'
+export KT_TEST_STACK_KAFKA='$kafka_kind'
+export KT_TEST_STACK_SEARCH='$search_kind'
 export KT_TEST_KAFKA_BROKERS='$brokers_addr'
+export KT_TEST_DEVBROKER_BROKERS='$devbroker'
 export KT_TEST_DEVBROKER_CONTROL='$control'
 export KT_TEST_POSTGRES_URL='$pg_url'
 export KT_TEST_ES_URL='$es_url'
+export KT_TEST_STANDIN_URL='$standin'
 export KT_TEST_PG_BIN='$pg_bin'
 export KT_TEST_PG_DATA='$(cat "$stack_dir/pg_dir")/data'
 ENV
 }
 
 stop_daemon() {
-  local name=$1 pid
+  local name=$1 pid t0
   if alive "$stack_dir/$name.pid"; then
+    t0=${EPOCHREALTIME/,/.}
     pid=$(cat "$stack_dir/$name.pid")
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
-    log "$name stopped"
+    log "$name stopped in $(since "$t0")s"
   fi
   rm -f "$stack_dir/$name.pid" "$stack_dir/$name.ready"
+}
+
+# Creates a topic on the Kafka the stack runs: Kafka's Admin API, or kt-devbroker's control port.
+create_topic() {  # name partitions [key=value]...
+  local name=$1 partitions=$2 kind
+  shift 2
+  [[ -f $stack_dir/env ]] || die "stack not started"
+  kind=$(read_key "$stack_dir/choice" KAFKA)
+  if [[ $kind == kafka ]]; then
+    java -cp "$(kafka_classpath)" -Dlog4j2.configurationFile="$stack_dir/kafka/log4j2.properties" \
+      kt.engines.KafkaAdmin create-topic "$(read_key "$stack_dir/kafka.ready" bootstrap)" \
+      "$name" "$partitions" "$@"
+  else
+    (($# == 0)) || die "topic configs ($*) need KT_STACK_KAFKA=kafka"
+    curl -sf -X POST -H 'Content-Type: application/json' \
+      -d "{\"name\":\"$name\",\"partitions\":$partitions}" \
+      "$(read_key "$stack_dir/devbroker.ready" control)/topics" >/dev/null ||
+      die "kt-devbroker refused topic $name"
+    echo "created topic $name with $partitions partitions"
+  fi
 }
 
 cmd=${1:-status}
 mkdir -p "$stack_dir"
 case $cmd in
   start)
+    check_choice
+    started=${EPOCHREALTIME/,/.}
+    # The Java servers start first and warm up while the rest starts.
+    if [[ $kafka_kind == kafka ]]; then launch_kafka; fi
+    if [[ $search_kind == opensearch ]]; then launch_opensearch; fi
     start_postgres
     start_daemon devbroker "$build_dir/tools/devbroker/kt-devbroker" --brokers "$brokers" --control-port 0
     start_daemon es-standin "$build_dir/tools/es-standin/kt-es-standin" --port 0
+    if [[ $kafka_kind == kafka ]]; then wait_kafka; fi
+    if [[ $search_kind == opensearch ]]; then wait_opensearch; fi
     write_env
-    log "ready: source $stack_dir/env"
+    log "ready in $(since "$started")s (kafka: $kafka_kind, search: $search_kind):" \
+      "source $stack_dir/env"
     ;;
   stop)
-    stop_daemon es-standin
-    stop_daemon devbroker
+    started=${EPOCHREALTIME/,/.}
+    for n in opensearch kafka es-standin devbroker; do stop_daemon "$n" & done
+    wait
+    rm -rf "$stack_dir/kafka" "$stack_dir/opensearch"
     if [[ -f $stack_dir/pg_dir ]]; then
       pg_dir=$(cat "$stack_dir/pg_dir")
       if [[ -d $pg_dir/data ]]; then
@@ -145,10 +372,11 @@ case $cmd in
       rm -rf "$pg_dir"
       rm -f "$stack_dir/pg_dir" "$stack_dir/pg_port"
     fi
-    rm -f "$stack_dir/env"
+    rm -f "$stack_dir/env" "$stack_dir/choice"
+    log "stopped in $(since "$started")s"
     ;;
   status)
-    for n in devbroker es-standin; do
+    for n in kafka opensearch devbroker es-standin; do
       if alive "$stack_dir/$n.pid"; then echo "$n: running"; else echo "$n: stopped"; fi
     done
     if [[ -f $stack_dir/pg_dir ]] && as_pg "$pg_bin/pg_ctl" -D "$(cat "$stack_dir/pg_dir")/data" status >/dev/null 2>&1; then
@@ -161,5 +389,9 @@ case $cmd in
     [[ -f $stack_dir/env ]] || die "stack not started"
     cat "$stack_dir/env"
     ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  topic)
+    (($# >= 3)) || { echo "usage: $0 topic NAME PARTITIONS [key=value]..." >&2; exit 2; }
+    create_topic "${@:2}"
+    ;;
+  *) echo "usage: $0 start|stop|status|env|topic NAME PARTITIONS [key=value]..." >&2; exit 2 ;;
 esac
