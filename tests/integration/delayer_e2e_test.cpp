@@ -1,5 +1,5 @@
-// kt-delayer end to end: the real executable against kt-devbroker (and, for self-healing,
-// kt-indexer with PostgreSQL and the Elasticsearch stand-in).
+// kt-delayer end to end: the real executable against the development stack's Kafka (and, for
+// self-healing, kt-indexer with PostgreSQL and the stack's search server).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -51,10 +51,13 @@ const std::string kIndexerBinary = KT_BINARY_DIR "/cmd/kt-indexer";
 const std::string kKtBinary = KT_BINARY_DIR "/cmd/kt";
 
 /// A private kt-devbroker that the KT_TEST_* broker variables name while it lives (every helper
-/// and config below then uses it), so that refusing its produce requests disturbs no other test.
+/// and config below then uses it, topic creation included), so that refusing its produce
+/// requests disturbs no other test. Kafka refusing produce requests is a fault only kt-devbroker
+/// makes: the tests that use this run on it also when the stack runs Apache Kafka.
 class BrokerForThisTest {
 public:
     BrokerForThisTest() {
+        replace_env("KT_TEST_STACK_KAFKA", "devbroker");
         replace_env("KT_TEST_KAFKA_BROKERS", broker_.brokers());
         replace_env("KT_TEST_DEVBROKER_CONTROL", broker_.control());
     }
@@ -667,7 +670,7 @@ TEST(DelayerE2e, KeepsItsGroupWhileHoldingLongerThanMaxPollInterval) {
     expect_clean_exit(*delayer);
 }
 
-TEST(DelayerE2e, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsReleases) {
+TEST(DelayerE2eOnDevbroker, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsReleases) {
     BrokerForThisTest broker;  // first: the others use it
     SetupOptions options;
     // librdkafka gives each release up after 2 s, and the delayer retries its batch.
@@ -718,7 +721,7 @@ TEST(DelayerE2e, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsReleases) {
     expect_clean_exit(*delayer);
 }
 
-TEST(DelayerE2e, ABatchWhosePartitionsAreRevokedWhileKafkaRefusesIsLeftToTheirNewOwner) {
+TEST(DelayerE2eOnDevbroker, ABatchWhosePartitionsAreRevokedWhileKafkaRefusesIsLeftToTheirNewOwner) {
     BrokerForThisTest broker;  // first: the others use it
     SetupOptions options;
     options.properties = {{"max.poll.interval.ms", "6000"}, {"message.timeout.ms", "2000"}};

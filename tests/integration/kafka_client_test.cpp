@@ -1,7 +1,7 @@
-// kt::kafka against kt-devbroker: producer delivery reports, group consumption with manual
-// commits, pause/resume, rebalance hooks, metadata.
+// kt::kafka against the stack's Kafka (Apache Kafka, or kt-devbroker on the light stack):
+// producer delivery reports, group consumption with manual commits, pause/resume, rebalance
+// hooks, metadata.
 #include <gtest/gtest.h>
-#include <httplib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -23,6 +22,7 @@
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/error.hpp"
 #include "lib/kafka/producer.hpp"
+#include "tests/support/dev_stack.hpp"
 #include "tests/support/test_env.hpp"
 
 extern char** environ;
@@ -31,18 +31,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using kt::kafka::TopicPartition;
+using kt::test::create_topic;
 
 constexpr auto kDeadline = 30s;
-
-/// Creates `topic` with `partitions` through kt-devbroker's control endpoint.
-void create_topic(const std::string& topic, int partitions) {
-    httplib::Client client(kt::test::devbroker_control());
-    const auto res =
-        client.Post("/topics", nlohmann::json{{"name", topic}, {"partitions", partitions}}.dump(),
-                    "application/json");
-    ASSERT_TRUE(res) << "control endpoint unreachable";
-    ASSERT_EQ(res->status, 201) << res->body;
-}
 
 kt::kafka::Options producer_options() {
     kt::kafka::Options options;
@@ -85,7 +76,7 @@ std::vector<TopicPartition> partitions_of(const std::string& topic, int count) {
 
 // ---------------------------------------------------------------------------------------------
 
-TEST(KafkaAdmin, TopicCreatedThroughControlEndpointIsVisibleWithItsPartitionCount) {
+TEST(KafkaAdmin, CreatedTopicIsVisibleWithItsPartitionCount) {
     const auto topic = kt::test::unique_name("kadmin");
     create_topic(topic, 5);
     kt::kafka::Admin admin(producer_options());

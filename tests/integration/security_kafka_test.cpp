@@ -3,7 +3,6 @@
 // SASL/PLAIN in front of the mock brokers (which speak neither).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/dev_stack.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/security_stack.hpp"
 #include "tests/support/test_env.hpp"
@@ -66,11 +66,7 @@ public:
 
     [[nodiscard]] const std::string& bootstrap() const { return bootstrap_; }
     void create_topic(const std::string& topic, int partitions) {
-        httplib::Client client(control_);
-        const auto res =
-            client.Post("/topics", json{{"name", topic}, {"partitions", partitions}}.dump(),
-                        "application/json");
-        ASSERT_TRUE(res && res->status == 201) << (res ? res->body : "unreachable");
+        test::create_topic(control_, topic, partitions);
     }
     [[nodiscard]] std::string log() const { return process_->log(); }
 
@@ -81,15 +77,15 @@ private:
     std::string bootstrap_;
 };
 
-class KafkaSecurity : public ::testing::Test {
+class KafkaSecurityOnDevbroker : public ::testing::Test {
 protected:
-    KafkaSecurity() : name_(unique_name("sec_kafka")), db_(postgres_url()) {
+    KafkaSecurityOnDevbroker() : name_(unique_name("sec_kafka")), db_(postgres_url()) {
         pqxx::nontransaction tx(db_);
         tx.exec(fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, title text)", name_));
         tx.exec(fmt::format("INSERT INTO {} SELECT i, 'row ' || i FROM generate_series(1, {}) i",
                             name_, kRows));
     }
-    ~KafkaSecurity() override {
+    ~KafkaSecurityOnDevbroker() override {
         try {
             pqxx::nontransaction tx(db_);
             tx.exec("DROP TABLE IF EXISTS " + name_);
@@ -152,7 +148,7 @@ indexes:
     pqxx::connection db_;
 };
 
-TEST_F(KafkaSecurity, KtCheckConnectsWithSaslSsl) {
+TEST_F(KafkaSecurityOnDevbroker, KtCheckConnectsWithSaslSsl) {
     const auto b = broker([&] {
         auto args = tls_args();
         for (const auto& a : sasl_args()) args.push_back(a);
@@ -165,7 +161,7 @@ TEST_F(KafkaSecurity, KtCheckConnectsWithSaslSsl) {
     EXPECT_THAT(run.output, Not(HasSubstr(kPassword)));
 }
 
-TEST_F(KafkaSecurity, KtCheckConnectsWithTlsAloneAndSaslAlone) {
+TEST_F(KafkaSecurityOnDevbroker, KtCheckConnectsWithTlsAloneAndSaslAlone) {
     const auto tls = broker(tls_args());
     const auto tls_run =
         run_kt("check --config '" +
@@ -187,7 +183,7 @@ TEST_F(KafkaSecurity, KtCheckConnectsWithTlsAloneAndSaslAlone) {
     EXPECT_EQ(sasl_run.exit_code, 0) << sasl_run.output << sasl->log();
 }
 
-TEST_F(KafkaSecurity, WrongPasswordAndWrongCaFailClearly) {
+TEST_F(KafkaSecurityOnDevbroker, WrongPasswordAndWrongCaFailClearly) {
     const auto b = broker([&] {
         auto args = tls_args();
         for (const auto& a : sasl_args()) args.push_back(a);
@@ -217,7 +213,7 @@ TEST_F(KafkaSecurity, WrongPasswordAndWrongCaFailClearly) {
     EXPECT_THAT(bad_ca.output, Not(HasSubstr(kPassword)));
 }
 
-TEST_F(KafkaSecurity, ProduceAndIndexerWorkOverSaslSsl) {
+TEST_F(KafkaSecurityOnDevbroker, ProduceAndIndexerWorkOverSaslSsl) {
     const auto b = broker([&] {
         auto args = tls_args();
         for (const auto& a : sasl_args()) args.push_back(a);

@@ -32,7 +32,6 @@ TEST(BrokerFaults, RebalancesInTheMiddleOfBatchesLoseNothing) {
     standin.set_faults({{"latency_ms", 300}});
     ScenarioOptions o;
     o.brokers = test::kafka_brokers();
-    o.control = test::devbroker_control();
     o.postgres_url = test::postgres_url();
     o.es_url = standin.url();
     Scenario s(o);
@@ -61,7 +60,9 @@ TEST(BrokerFaults, RebalancesInTheMiddleOfBatchesLoseNothing) {
     EXPECT_TRUE(nothing_lost(s, c, row));
 }
 
-TEST(BrokerFaults, BrokerUnreachableForEightSecondsLosesNothing) {
+// Taking the broker down and up is a fault of kt-devbroker's control endpoint: this test runs on
+// a private one, also when the stack runs Apache Kafka.
+TEST(BrokerFaultsOnDevbroker, BrokerUnreachableForEightSecondsLosesNothing) {
     const auto seed = test_seed();
     std::mt19937_64 rng(seed);
     PrivateBroker broker;
@@ -101,7 +102,6 @@ TEST(BrokerFaults, MorePartitionsThanWorkersLosesNothing) {
     std::mt19937_64 rng(seed);
     ScenarioOptions o;
     o.brokers = test::kafka_brokers();
-    o.control = test::devbroker_control();
     o.postgres_url = test::postgres_url();
     o.es_url = test::es_url();
     o.partitions = 16;

@@ -35,16 +35,15 @@ struct EsFault {
 
 void PrintTo(const EsFault& fault, std::ostream* out) { *out << fault.name; }
 
-class EsFaults : public ::testing::TestWithParam<EsFault> {};
+class EsFaultsOnStandin : public ::testing::TestWithParam<EsFault> {};
 
-TEST_P(EsFaults, IndexConvergesWithNothingLost) {
+TEST_P(EsFaultsOnStandin, IndexConvergesWithNothingLost) {
     const EsFault& fault = GetParam();
     const auto seed = test_seed();
     std::mt19937_64 rng(seed);
     test::PrivateStandin standin;
     ScenarioOptions o;
     o.brokers = test::kafka_brokers();
-    o.control = test::devbroker_control();
     o.postgres_url = test::postgres_url();
     o.es_url = standin.url();
     o.es_timeout = fault.es_timeout;
@@ -96,7 +95,7 @@ std::int64_t stat(const json& stats, const std::string& key) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Reliability, EsFaults,
+    Reliability, EsFaultsOnStandin,
     ::testing::Values(
         EsFault{"TooManyRequestsStorm", "ES 429 storm (70% of bulks)",
                 json{{"bulk_reject_fraction", 0.7}}, false, "10s",

@@ -56,15 +56,14 @@ private:
     bool running_ = false;
 };
 
-/// Creates `topic` through a kt-devbroker control endpoint; throws on failure.
-void create_topic(const std::string& control, const std::string& topic, int partitions);
-
 /// Where a scenario's services are and how its pipeline is configured.
 struct ScenarioOptions {
     std::string brokers;         ///< Kafka bootstrap servers
-    std::string control;         ///< kt-devbroker control URL (topic creation)
+    /// A private kt-devbroker's control URL for topic creation; empty: the stack's Kafka
+    /// (test::create_topic).
+    std::string control;
     std::string postgres_url;    ///< used by the test and the workers
-    std::string es_url;          ///< Elasticsearch (stand-in) URL
+    std::string es_url;          ///< Elasticsearch, OpenSearch or stand-in URL
     int partitions = 4;          ///< of the model topic and the parent and delay topics
     std::int64_t rows = 1000;    ///< rows of the indexed table
     int children_per_parent = 5; ///< rows per parent row (the cascade's fan-out)
@@ -161,7 +160,9 @@ public:
     };
     Convergence converge(std::chrono::milliseconds timeout);
 
-    /// Documents the Elasticsearch behind the scenario wrote for its index (stand-in stats).
+    /// Documents the search server behind the scenario wrote for its index: the stand-in's
+    /// stats, or the index operations of the index's primaries on a real server; -1 when
+    /// neither answers.
     [[nodiscard]] std::int64_t documents_written() const;
 
     /// The report row for `fault` from a convergence.

@@ -24,7 +24,6 @@ constexpr auto kStartDeadline = 60s;
 ScenarioOptions on_stack(const std::string& postgres_url) {
     ScenarioOptions o;
     o.brokers = test::kafka_brokers();
-    o.control = test::devbroker_control();
     o.postgres_url = postgres_url;
     o.es_url = test::es_url();
     return o;

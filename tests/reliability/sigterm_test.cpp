@@ -21,13 +21,12 @@ using namespace std::chrono_literals;
 constexpr auto kStartDeadline = 60s;
 constexpr auto kExitDeadline = 10s;
 
-TEST(Shutdown, SigtermDuringALongElasticsearchRetryExitsInTimeAndCommitsNothingUnwritten) {
+TEST(ShutdownOnStandin, SigtermDuringALongElasticsearchRetryExitsInTimeAndCommitsNothingUnwritten) {
     const auto seed = test_seed();
     std::mt19937_64 rng(seed);
     test::PrivateStandin standin;
     ScenarioOptions o;
     o.brokers = test::kafka_brokers();
-    o.control = test::devbroker_control();
     o.postgres_url = test::postgres_url();
     o.es_url = standin.url();
     Scenario s(o);

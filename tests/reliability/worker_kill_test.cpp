@@ -28,7 +28,6 @@ ScenarioOptions shared_stack() {
     // A departed member holds its partitions until its session times out: keep that short.
     o.kafka_properties = {{"session.timeout.ms", "3000"}, {"heartbeat.interval.ms", "300"}};
     o.brokers = test::kafka_brokers();
-    o.control = test::devbroker_control();
     o.postgres_url = test::postgres_url();
     o.es_url = test::es_url();
     return o;

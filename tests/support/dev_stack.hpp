@@ -16,11 +16,18 @@
 
 namespace kt::test {
 
-/// Creates `topic` with `partitions` through kt-devbroker's control endpoint; throws
-/// std::runtime_error with the endpoint's answer when it fails.
-void create_topic(const std::string& topic, int partitions);
-/// The same through the control endpoint at URL `control` (a PrivateBroker's).
+/// Creates `topic` with `partitions` on the stack's Kafka: through the Admin API on Apache Kafka
+/// (KT_TEST_STACK_KAFKA=kafka), returning once the broker's metadata lists every partition;
+/// otherwise through kt-devbroker's control endpoint. `configs` are topic configs (e.g.
+/// max.message.bytes) for Apache Kafka; kt-devbroker's mock has none and ignores them. Throws
+/// std::runtime_error with the broker's answer when it fails.
+void create_topic(const std::string& topic, int partitions,
+                  const std::map<std::string, std::string>& configs = {});
+/// The same through the kt-devbroker control endpoint at URL `control` (a PrivateBroker's).
 void create_topic(const std::string& control, const std::string& topic, int partitions);
+/// The same through Kafka's Admin API (CreateTopics, replication factor 1) at `brokers`.
+void create_topic_on_kafka(const std::string& brokers, const std::string& topic, int partitions,
+                           const std::map<std::string, std::string>& configs = {});
 
 /// Client options for the development broker (KT_TEST_KAFKA_BROKERS), no group.
 [[nodiscard]] kafka::Options broker_options();

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <random>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 namespace kt::test {
@@ -21,9 +22,23 @@ std::string require_env(const char* name) {
 }
 
 std::string kafka_brokers() { return require_env("KT_TEST_KAFKA_BROKERS"); }
+
+bool stack_runs_real_kafka() {
+    const char* kind = std::getenv("KT_TEST_STACK_KAFKA");
+    return kind != nullptr && std::string_view(kind) == "kafka";
+}
+
+std::string devbroker_brokers() { return require_env("KT_TEST_DEVBROKER_BROKERS"); }
 std::string devbroker_control() { return require_env("KT_TEST_DEVBROKER_CONTROL"); }
 std::string postgres_url() { return require_env("KT_TEST_POSTGRES_URL"); }
 std::string es_url() { return require_env("KT_TEST_ES_URL"); }
+
+std::string stack_search() {
+    const char* kind = std::getenv("KT_TEST_STACK_SEARCH");
+    return kind != nullptr && *kind != '\0' ? kind : "standin";
+}
+
+std::string standin_url() { return require_env("KT_TEST_STANDIN_URL"); }
 
 std::string unique_name(const std::string& prefix) {
     static std::atomic<int> counter{0};
