@@ -121,6 +121,9 @@ start_daemon() {  # name binary args...
 
 kafka_classpath() { bash "$root/scripts/engines.sh" classpath kafka; }
 
+# tools/engines/kafka's admin tool (readiness, topic creation); the client logs warnings only.
+kafka_admin() { java -Dlog4j2.level=warn -cp "$(kafka_classpath)" kt.engines.KafkaAdmin "$@"; }
+
 # Formats fresh storage and starts the server in the background; wait_kafka waits for it.
 launch_kafka() {
   local dir=$stack_dir/kafka engine port controller_port cluster_id
@@ -148,6 +151,8 @@ log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
+# The fault tests give their workers 3 s sessions to fail over fast (Kafka's floor is 6 s).
+group.min.session.timeout.ms=1000
 offsets.topic.num.partitions=3
 offsets.topic.replication.factor=1
 transaction.state.log.num.partitions=3
@@ -196,8 +201,7 @@ wait_kafka() {
     ((SECONDS < deadline)) || fail_with_log "kafka did not listen within 120s" "$dir/server.log"
     sleep 0.2
   done
-  answer=$(java -cp "$(kafka_classpath)" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
-    kt.engines.KafkaAdmin ready "127.0.0.1:$port" 60 2>>"$dir/server.log" | grep '=') ||
+  answer=$(kafka_admin ready "127.0.0.1:$port" 60 2>>"$dir/server.log" | grep -E '^[a-z_]+=') ||
     fail_with_log "kafka did not list its broker in metadata" "$dir/server.log"
   {
     echo "bootstrap=127.0.0.1:$port"
@@ -327,9 +331,8 @@ create_topic() {  # name partitions [key=value]...
   [[ -f $stack_dir/env ]] || die "stack not started"
   kind=$(read_key "$stack_dir/choice" KAFKA)
   if [[ $kind == kafka ]]; then
-    java -cp "$(kafka_classpath)" -Dlog4j2.configurationFile="$stack_dir/kafka/log4j2.properties" \
-      kt.engines.KafkaAdmin create-topic "$(read_key "$stack_dir/kafka.ready" bootstrap)" \
-      "$name" "$partitions" "$@"
+    kafka_admin create-topic "$(read_key "$stack_dir/kafka.ready" bootstrap)" "$name" \
+      "$partitions" "$@"
   else
     (($# == 0)) || die "topic configs ($*) need KT_STACK_KAFKA=kafka"
     curl -sf -X POST -H 'Content-Type: application/json' \
