@@ -130,6 +130,17 @@ WriteResult BulkClient::write(std::string_view index, std::span<const BulkAction
         chunk.clear();
         for (std::size_t i = 0; i < take; ++i) chunk.push_back(actions[pending[i]]);
         BulkOutcome outcome = send(index, chunk);
+        // An error of the index or the cluster as a whole is no document's: the whole write
+        // stops with it (the caller commits nothing and tries again), nothing is dead.
+        for (const ItemResult& item : outcome.items) {
+            const auto fault = target_fault(item.status, item.error_type, item.error_reason);
+            if (!fault) continue;
+            throw EsError(fmt::format("elasticsearch refuses writes to {} as a whole ({} {}: {}); "
+                                      "fix: {}",
+                                      index, item.status, item.error_type,
+                                      item.error_reason.substr(0, 300), *fault),
+                          item.status, item.error_type);
+        }
 
         // Retried items keep their place ahead of the ones not yet sent.
         next.clear();

@@ -78,7 +78,9 @@ public:
     /// only over rounds that wrote nothing: a round that wrote or settled any item starts it
     /// again from the base, so a partial overload slows the writer through the bulk size, not
     /// through ever longer waits. Throws what
-    /// send() throws for non-retryable request errors (auth, missing index …).
+    /// send() throws for non-retryable request errors (auth, missing index …), and kt::EsError
+    /// naming the fix when an item's error belongs to the index or the cluster (target_fault:
+    /// no write index, a write block, a deleted index …): no item is dead for that.
     /// Retried items are resent before unsent ones, but two actions on the same id in one call
     /// are ordered across retries only by their `version` (external_gte); give each id once.
     WriteResult write(std::string_view index, std::span<const BulkAction> actions,

@@ -76,6 +76,37 @@ ItemResult read_item(od::object item_object) {
 
 }  // namespace
 
+std::optional<std::string_view> target_fault(int status, std::string_view error_type,
+                                             std::string_view error_reason) {
+    if (status >= 200 && status < 300) return std::nullopt;
+    if (error_type == "index_not_found_exception") {
+        return "the index behind the alias is gone and the cluster does not create it "
+               "(action.auto_create_index): `kt reindex INDEX` builds it again";
+    }
+    if (error_type == "index_closed_exception") {
+        return "the index is closed: open it (POST /<index>/_open)";
+    }
+    // A 503 block (no master yet, state not recovered) passes by itself: retried like any 5xx.
+    if (error_type == "cluster_block_exception" && status != 503) {
+        return "writes are blocked (index.blocks.write, or read-only after the disk filled up): "
+               "free disk space or lift the block (PUT /<index>/_settings "
+               "{\"index.blocks.write\": null, \"index.blocks.read_only_allow_delete\": null})";
+    }
+    if (status == 401 || status == 403 || error_type == "security_exception") {
+        return "the credentials under elasticsearch: may not write to this index: grant them "
+               "the index's write privilege";
+    }
+    // Elasticsearch and OpenSearch give these the type of any bad argument
+    // (illegal_argument_exception), so only the reason tells them from a document's error.
+    if (error_type == "illegal_argument_exception" &&
+        (error_reason.find("no write index is defined for alias") != std::string_view::npos ||
+         error_reason.find("has more than one ind") != std::string_view::npos)) {
+        return "the alias points at several indices and none is its write index: remove the "
+               "extra index from the alias (POST /_aliases) or run `kt reindex INDEX`";
+    }
+    return std::nullopt;
+}
+
 Outcome classify_item(bool is_delete, int status, std::string_view error_type) {
     if (status >= 200 && status < 300) return Outcome::kDone;
     if (status == 409 && error_type == "version_conflict_engine_exception") return Outcome::kDone;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,16 @@ struct ItemResult {
     std::string error_type;    ///< ES `error.type`, e.g. `mapper_parsing_exception`
     std::string error_reason;  ///< ES `error.reason`
 };
+
+/// What to fix when an item's error belongs to the index or the cluster rather than to its
+/// document: every other document would meet it too, so it is no dead letter. Those are
+/// index_not_found_exception (index deleted, auto-create off), index_closed_exception,
+/// cluster_block_exception other than 503 (index.blocks.write, read-only after a full disk;
+/// a 503 block such as "state not recovered" passes by itself and is retried), 401/403 and
+/// security_exception, and an alias that resolves to several indices without a write index.
+/// nullopt for any other error. Pure.
+[[nodiscard]] std::optional<std::string_view> target_fault(int status, std::string_view error_type,
+                                                           std::string_view error_reason);
 
 /// The outcome rule: 2xx done; 409 `version_conflict_engine_exception` done; a delete's 404
 /// done; 429 and 5xx retry; any other status dead.

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include <atomic>
 #include <random>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "lib/kafka/consumer.hpp"
@@ -175,6 +177,31 @@ public:
                                     source.dump(), "application/json");
         return res ? res->status : 0;
     }
+    /// A request straight to the search server (as an operator would send it): the status and
+    /// the body (status 0 when unreachable).
+    std::pair<int, std::string> search_request(const std::string& method, const std::string& path,
+                                               const json& body = nullptr) {
+        httplib::Client client(es_url_);
+        client.set_read_timeout(30, 0);
+        const std::string text = body.is_null() ? "" : body.dump();
+        httplib::Result res =
+            method == "PUT"      ? client.Put(path, text, "application/json")
+            : method == "POST"   ? client.Post(path, text, "application/json")
+            : method == "DELETE" ? client.Delete(path)
+                                 : client.Get(path);
+        if (!res) return {0, httplib::to_string(res.error())};
+        return {res->status, res->body};
+    }
+    /// The physical indices behind the alias.
+    std::vector<std::string> physical_indices() {
+        const auto [status, body] = search_request("GET", "/_alias/" + alias());
+        std::vector<std::string> out;
+        if (status != 200) return out;
+        const json parsed = json::parse(body);
+        for (auto it = parsed.begin(); it != parsed.end(); ++it) out.push_back(it.key());
+        return out;
+    }
+
     /// `_version` of document `id` in the alias, nullopt when absent.
     std::optional<std::int64_t> version(const std::string& id) {
         httplib::Client client(es_url_);
@@ -785,6 +812,141 @@ TEST(IndexerE2e, AnIndexWrittenWithUnscaledVersionsIsUpdatedWithoutAReindex) {
     EXPECT_EQ(p.document("30"), row_doc("newest", 99));
     indexer->terminate();
     EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+}
+
+// A broken target is not a broken document: errors of the index or the cluster as a whole
+// stop the pipeline (not ready, logged with the fix, retried, nothing committed) instead of
+// dead-lettering every message, and it resumes by itself once the target is fixed.
+
+/// Runs one "broken target" scenario: 60 rows indexed, the target broken by `brk`, the rows
+/// changed and their ids sent, then the indexer must log `cause` with the fix, go not ready
+/// and dead-letter nothing; after `fix` every document must equal its row.
+void expect_stops_until_fixed(Pipeline& p, const std::function<void()>& brk,
+                              const std::string& cause, const std::function<void()>& fix) {
+    constexpr std::int64_t kIds = 60;
+    p.upsert_range(1, kIds, "before", 1);
+    auto indexer = p.start_indexer();
+    const auto port = test::wait_status_port(*indexer, kDeadline);
+    ASSERT_TRUE(port.has_value()) << indexer->log();
+    p.produce_range(1, kIds);
+    ASSERT_TRUE(p.converges(Pipeline::ids(1, kIds))) << indexer->log();
+
+    brk();
+    p.upsert_range(1, kIds, "during", 2);
+    p.produce_range(1, kIds);
+    ASSERT_TRUE(indexer->wait_for_log("refuses writes to " + p.alias() + " as a whole", kDeadline))
+        << indexer->log();
+    EXPECT_THAT(indexer->log(), ::testing::HasSubstr(cause));
+    EXPECT_THAT(indexer->log(), ::testing::HasSubstr("fix: "));
+    std::pair<int, std::string> ready;
+    EXPECT_TRUE(test::wait_until(
+        [&] {
+            ready = test::http_get(*port, "/readyz");
+            return ready.first == 503;
+        },
+        kDeadline))
+        << ready.second;
+    // Still failing after a few retries, and not one message dead-lettered for it.
+    ASSERT_TRUE(indexer->wait_for_log("batch failed, retrying", kDeadline, 3)) << indexer->log();
+    const auto dead = [&] {
+        return test::metric_value(test::http_get(*port, "/metrics").second,
+                                  "kt_indexer_dead_letters_total{index=\"" + p.alias() + "\"}")
+            .value_or(-1);
+    };
+    EXPECT_EQ(dead(), 0);
+
+    fix();
+    EXPECT_TRUE(p.converges(Pipeline::ids(1, kIds), 90s)) << indexer->log();
+    EXPECT_TRUE(
+        test::wait_until([&] { return test::http_get(*port, "/readyz").first == 200; }, kDeadline));
+    EXPECT_EQ(dead(), 0);
+    EXPECT_TRUE(test::read_topic(p.dead_letter_topic(), 1, 2s).empty());
+    indexer->terminate();
+    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+}
+
+TEST(IndexerE2e, AnAliasRemadeByHandOverTwoIndicesStopsThePipelineUntilOneIsRemoved) {
+    // kt makes its index the alias's write index; an operator who makes the alias again by
+    // hand over a second index as well leaves it with none.
+    Pipeline p;
+    const std::string extra = p.alias() + "_by_hand";
+    std::string physical;
+    expect_stops_until_fixed(
+        p,
+        [&] {
+            const auto indices = p.physical_indices();
+            ASSERT_EQ(indices.size(), 1U);
+            physical = indices[0];
+            ASSERT_EQ(p.search_request("PUT", "/" + extra, json::object()).first, 200);
+            const json remake = {
+                {"actions",
+                 {{{"remove", {{"index", physical}, {"alias", p.alias()}}}},
+                  {{"add", {{"index", physical}, {"alias", p.alias()}}}},
+                  {{"add", {{"index", extra}, {"alias", p.alias()}}}}}}};
+            ASSERT_EQ(p.search_request("POST", "/_aliases", remake).first, 200);
+        },
+        "no write index is defined for alias",
+        [&] {
+            const json remove = {
+                {"actions", {{{"remove", {{"index", extra}, {"alias", p.alias()}}}}}}};
+            ASSERT_EQ(p.search_request("POST", "/_aliases", remove).first, 200);
+            (void)p.search_request("DELETE", "/" + extra);
+        });
+}
+
+TEST(IndexerE2e, AWriteBlockOnARealServerStopsThePipelineUntilLifted) {
+    if (test::stack_search() == "standin") {
+        GTEST_SKIP() << "index blocks are not modelled by kt-es-standin; runs on a real server";
+    }
+    Pipeline p;
+    std::string physical;
+    expect_stops_until_fixed(
+        p,
+        [&] {
+            const auto indices = p.physical_indices();
+            ASSERT_EQ(indices.size(), 1U);
+            physical = indices[0];
+            ASSERT_EQ(p.search_request("PUT", "/" + physical + "/_settings",
+                                       json{{"index.blocks.write", true}})
+                          .first,
+                      200);
+        },
+        "cluster_block_exception",
+        [&] {
+            ASSERT_EQ(p.search_request("PUT", "/" + physical + "/_settings",
+                                       json{{"index.blocks.write", nullptr}})
+                          .first,
+                      200);
+        });
+}
+
+TEST(IndexerE2e, ADeletedIndexWithoutAutoCreateOnARealServerStopsThePipelineUntilReindexed) {
+    if (test::stack_search() == "standin") {
+        GTEST_SKIP() << "action.auto_create_index is not modelled by kt-es-standin; runs on a "
+                        "real server";
+    }
+    Pipeline p;
+    // Only this test's names are kept from being created by a write.
+    const auto auto_create = [&](const json& value) {
+        return p
+            .search_request("PUT", "/_cluster/settings",
+                            json{{"transient", {{"action.auto_create_index", value}}}})
+            .first;
+    };
+    expect_stops_until_fixed(
+        p,
+        [&] {
+            ASSERT_EQ(auto_create("-" + p.alias() + "*,+*"), 200);
+            const auto indices = p.physical_indices();
+            ASSERT_EQ(indices.size(), 1U);
+            ASSERT_EQ(p.search_request("DELETE", "/" + indices[0]).first, 200);
+        },
+        "index_not_found_exception",
+        [&] {
+            const auto rebuilt = p.kt("reindex " + p.alias());
+            EXPECT_EQ(rebuilt.exit_code, 0) << rebuilt.output;
+        });
+    EXPECT_EQ(auto_create(nullptr), 200);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stop_token>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "lib/error.hpp"
@@ -366,6 +367,61 @@ TEST(BulkClientWrite, NonRetryableRequestErrorPropagates) {
     Fixture f(1);
     Harness h({whole(401, R"({"error":{"type":"security_exception","reason":"bad creds"}})")});
     EXPECT_THROW((void)h.client->write("i", f.actions), kt::EsError);
+}
+
+/// A bulk answer whose items all carry `type` and `reason` with `status`.
+FakeTransport::Handler all_error(int status, std::string type, std::string reason) {
+    return [=](const Request&, const std::vector<std::string>& ids) {
+        json items = json::array();
+        for (const auto& id : ids) {
+            items.push_back({{"index",
+                              {{"_id", id},
+                               {"status", status},
+                               {"error", {{"type", type}, {"reason", reason}}}}}});
+        }
+        return Response{200, json{{"took", 1}, {"errors", true}, {"items", items}}.dump(), {}};
+    };
+}
+
+TEST(BulkClientWrite, AnIndexThatRefusesEveryWriteThrowsNamingTheFixAndKillsNoItem) {
+    const std::vector<std::tuple<int, std::string, std::string, std::string>> cases{
+        {400, "illegal_argument_exception",
+         "no write index is defined for alias [products]. The write index may be explicitly "
+         "disabled using is_write_index=false or the alias points to multiple indices without "
+         "one being designated as a write index",
+         "none is its write index"},
+        {403, "cluster_block_exception",
+         "index [products_1] blocked by: [FORBIDDEN/8/index write (api)];", "index.blocks.write"},
+        {404, "index_not_found_exception", "no such index [products] and [action.auto_create_"
+                                           "index] is [false]",
+         "kt reindex"},
+        {403, "security_exception", "action [indices:data/write/bulk[s]] is unauthorized",
+         "write privilege"},
+    };
+    for (const auto& [status, type, reason, fix] : cases) {
+        Fixture f(3);
+        Harness h({all_error(status, type, reason)});
+        try {
+            (void)h.client->write("products", f.actions);
+            ADD_FAILURE() << type << ": no error";
+        } catch (const kt::EsError& e) {
+            EXPECT_EQ(e.status(), status);
+            EXPECT_EQ(e.type(), type);
+            EXPECT_NE(std::string(e.what()).find("refuses writes to products as a whole"),
+                      std::string::npos)
+                << e.what();
+            EXPECT_NE(std::string(e.what()).find(fix), std::string::npos) << e.what();
+        }
+        EXPECT_EQ(h.fake->requests.size(), 1U) << type;  // no resend inside the client
+    }
+}
+
+TEST(BulkClientWrite, ADocumentsOwnBadArgumentIsStillDead) {
+    Fixture f(1);
+    Harness h({all_error(400, "illegal_argument_exception",
+                         "Limit of total fields [1000] has been exceeded")});
+    const WriteResult result = h.client->write("i", f.actions);
+    EXPECT_EQ(result.items[0].outcome, Outcome::kDead);
 }
 
 TEST(BulkClientWrite, EmptyBatchSendsNothing) {

@@ -23,6 +23,30 @@ TEST(ClassifyItem, AppliesTheOutcomeRules) {
     EXPECT_EQ(classify_item(false, 409, "other_conflict"), Outcome::kDead);
 }
 
+TEST(TargetFault, NamesErrorsOfTheIndexOrClusterAndNoDocumentError) {
+    EXPECT_TRUE(target_fault(404, "index_not_found_exception", "no such index [x]"));
+    EXPECT_TRUE(target_fault(400, "index_closed_exception", "closed"));
+    EXPECT_TRUE(target_fault(403, "cluster_block_exception", "blocked by: [FORBIDDEN/8/...]"));
+    EXPECT_TRUE(target_fault(429, "cluster_block_exception", "read_only_allow_delete"));
+    EXPECT_TRUE(target_fault(403, "some_exception", "denied"));
+    EXPECT_TRUE(target_fault(401, "", ""));
+    EXPECT_TRUE(target_fault(400, "illegal_argument_exception",
+                             "no write index is defined for alias [a]. The write index ..."));
+    EXPECT_TRUE(target_fault(400, "illegal_argument_exception",
+                             "Alias [a] has more than one indices associated with it [[b, c]], "
+                             "can't execute a single index op"));
+    EXPECT_FALSE(target_fault(400, "illegal_argument_exception",
+                              "Limit of total fields [1000] has been exceeded"));
+    EXPECT_FALSE(target_fault(400, "mapper_parsing_exception", "failed to parse"));
+    EXPECT_FALSE(target_fault(400, "document_parsing_exception", "failed to parse"));
+    EXPECT_FALSE(target_fault(400, "strict_dynamic_mapping_exception", "not allowed"));
+    EXPECT_FALSE(target_fault(409, "version_conflict_engine_exception", "current version [5]"));
+    EXPECT_FALSE(target_fault(503, "unavailable_shards_exception", "retry"));
+    EXPECT_FALSE(target_fault(503, "cluster_block_exception",
+                              "blocked by: [SERVICE_UNAVAILABLE/1/state not recovered];"));
+    EXPECT_FALSE(target_fault(201, "", ""));
+}
+
 TEST(ParseBulkResponse, FastPathWhenNoErrors) {
     const std::string body =
         R"({"took":3,"errors":false,"items":[{"index":{"_id":"1","status":201}},)"
