@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The development stack's Java servers (Apache Kafka, OpenSearch), fetched from Maven Central by
-# Maven at the versions pinned in tools/engines/<name>/pom.xml. Nothing is downloaded any other
-# way. Each lives in a cache outside the checkout, reused offline once fetched:
+# The development stack's Java servers (Apache Kafka, OpenSearch, Elasticsearch), fetched from
+# Maven Central by Maven at the versions pinned in tools/engines/<name>/pom.xml. Nothing is
+# downloaded any other way. Each lives in a cache outside the checkout, reused offline once
+# fetched:
 #   ${KT_ENGINES_CACHE:-~/.cache/kt/engines}/<name>-<version>/{lib,classes}
 #
 #   scripts/engines.sh fetch NAME       fetch NAME if its cache is missing or stale; print its dir
 #   scripts/engines.sh path NAME        print its dir (fails when not fetched)
 #   scripts/engines.sh classpath NAME   print the java classpath (fails when not fetched)
 #   scripts/engines.sh version NAME     print the pinned version
-# NAME is kafka or opensearch. Needs java (17) and mvn.
+# NAME is kafka, opensearch or elasticsearch. Needs java (17) and mvn.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,7 +19,7 @@ die() { echo "engines: error: $*" >&2; exit 1; }
 
 project() {  # name -> the Maven project's directory
   local dir=$root/tools/engines/$1
-  [[ -f $dir/pom.xml ]] || die "unknown engine '$1' (known: kafka, opensearch)"
+  [[ -f $dir/pom.xml ]] || die "unknown engine '$1' (known: kafka, opensearch, elasticsearch)"
   echo "$dir"
 }
 

@@ -12,7 +12,8 @@
 #   KT_STACK_SEARCH=standin (default) | opensearch | elasticsearch
 #     standin:       kt-es-standin, an Elasticsearch stand-in (no Java)
 #     opensearch:    one OpenSearch 2.19 node
-#     elasticsearch: not available yet (Elasticsearch 8 cannot be had from Maven Central)
+#     elasticsearch: one Elasticsearch 8.14 node: the server and its Netty HTTP module, without
+#                    the modules Maven Central lacks (x-pack, painless, mapper-extras, ...)
 # The Java servers are fetched by scripts/engines.sh (Maven, pinned versions) into a cache outside
 # the checkout, then reused offline. kt-devbroker and kt-es-standin always run as well, for tests
 # that need a fault only a double can make (KT_TEST_DEVBROKER_*, KT_TEST_STANDIN_URL).
@@ -214,49 +215,60 @@ wait_kafka() {
     "$(since "$kafka_started")s; log $dir/server.log"
 }
 
-# --- OpenSearch (one node) ---------------------------------------------------------------------
+# --- OpenSearch or Elasticsearch (one node) ----------------------------------------------------
 
-launch_opensearch() {
-  local home=$stack_dir/opensearch engine http transport
-  if alive "$stack_dir/opensearch.pid" && [[ -s $stack_dir/opensearch.ready ]]; then
-    log "opensearch already running"
+# The launcher in tools/engines/<name> that starts one node of that server.
+search_main() {
+  case $1 in
+    opensearch) echo kt.engines.OpenSearchNode ;;
+    elasticsearch) echo kt.engines.ElasticsearchNode ;;
+  esac
+}
+
+# Starts one node of NAME (opensearch or elasticsearch) in the background; wait_search waits.
+launch_search() {  # name
+  local name=$1 home=$stack_dir/$1 engine http transport prefix
+  if alive "$stack_dir/$name.pid" && [[ -s $stack_dir/$name.ready ]]; then
+    log "$name already running"
     return 0
   fi
-  stop_daemon opensearch
-  engine=$(bash "$root/scripts/engines.sh" fetch opensearch)
+  stop_daemon "$name"
+  engine=$(bash "$root/scripts/engines.sh" fetch "$name")
   rm -rf "$home"
   mkdir -p "$home"
   http=$(free_port)
   transport=$(free_port)
   while [[ $transport == "$http" ]]; do transport=$(free_port); done
+  # The servers read their JVM-wide settings under their own prefix.
+  prefix=es
+  if [[ $name == opensearch ]]; then prefix=opensearch; fi
   search_started=${EPOCHREALTIME/,/.}
   local heap=${KT_STACK_SEARCH_HEAP:-1g}
   nohup java -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -Djava.awt.headless=true \
     -Dfile.encoding=UTF-8 -Djna.nosys=true -Dlog4j2.disable.jmx=true \
-    -Dlog4j2.formatMsgNoLookups=true -Dopensearch.networkaddress.cache.ttl=60 \
-    -cp "$engine/classes:$engine/lib/*" kt.engines.OpenSearchNode "$home" "$http" "$transport" \
+    -Dlog4j2.formatMsgNoLookups=true -D"$prefix".networkaddress.cache.ttl=60 \
+    -cp "$engine/classes:$engine/lib/*" "$(search_main "$name")" "$home" "$http" "$transport" \
     >"$home/server.log" 2>&1 &
-  echo $! >"$stack_dir/opensearch.pid"
+  echo $! >"$stack_dir/$name.pid"
   echo "$http" >"$home/port"
 }
 
-# Waits for cluster health yellow or green; writes opensearch.ready.
-wait_opensearch() {
-  local home=$stack_dir/opensearch url deadline version
-  [[ -s $stack_dir/opensearch.ready ]] && return 0
+# Waits for cluster health yellow or green; writes NAME.ready.
+wait_search() {  # name
+  local name=$1 home=$stack_dir/$1 url deadline version
+  [[ -s $stack_dir/$name.ready ]] && return 0
   url=http://127.0.0.1:$(cat "$home/port")
   deadline=$((SECONDS + 180))
   until curl -sf -o /dev/null \
       "$url/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null; do
-    alive "$stack_dir/opensearch.pid" ||
-      fail_with_log "opensearch exited while starting" "$home/server.log"
+    alive "$stack_dir/$name.pid" || fail_with_log "$name exited while starting" "$home/server.log"
     ((SECONDS < deadline)) ||
-      fail_with_log "opensearch not yellow or green within 180s" "$home/server.log"
+      fail_with_log "$name not yellow or green within 180s" "$home/server.log"
     sleep 0.5
   done
   version=$(curl -sf "$url/" | sed -n 's/.*"number" *: *"\([^"]*\)".*/\1/p')
-  printf 'url=%s\nversion=%s\n' "$url" "$version" >"$stack_dir/opensearch.ready"
-  log "opensearch $version on $url, ready in $(since "$search_started")s;" \
+  printf 'url=%s\nversion=%s\n' "$url" "$version" >"$stack_dir/$name.ready"
+  log "$name $version on $url, ready in $(since "$search_started")s;" \
     "log $home/server.log"
 }
 
@@ -268,14 +280,8 @@ check_choice() {
     *) die "KT_STACK_KAFKA=$kafka_kind: expected kafka or devbroker" ;;
   esac
   case $search_kind in
-    opensearch | standin) ;;
-    elasticsearch)
-      die "KT_STACK_SEARCH=elasticsearch: Elasticsearch 8 cannot be had from Maven Central as a" \
-        "runnable node (org.codelibs:elasticsearch-cluster-runner stops at 7.10.2.0: \"Could not" \
-        "find artifact org.codelibs:elasticsearch-cluster-runner:jar:8.14.1.0 in central\", and" \
-        "Elasticsearch 8's transport-netty4 module is not published there); use" \
-        "KT_STACK_SEARCH=opensearch or standin" ;;
-    *) die "KT_STACK_SEARCH=$search_kind: expected opensearch, standin or elasticsearch" ;;
+    opensearch | elasticsearch | standin) ;;
+    *) die "KT_STACK_SEARCH=$search_kind: expected opensearch, elasticsearch or standin" ;;
   esac
 }
 
@@ -290,8 +296,8 @@ write_env() {
     brokers_addr=$(read_key "$stack_dir/kafka.ready" bootstrap)
   fi
   es_url=$standin
-  if [[ $search_kind == opensearch ]]; then
-    es_url=$(read_key "$stack_dir/opensearch.ready" url)
+  if [[ $search_kind != standin ]]; then
+    es_url=$(read_key "$stack_dir/$search_kind.ready" url)
   fi
   printf 'KAFKA=%s\nSEARCH=%s\n' "$kafka_kind" "$search_kind" >"$stack_dir/choice"
   cat >"$stack_dir/env" <<ENV
@@ -351,21 +357,21 @@ case $cmd in
     started=${EPOCHREALTIME/,/.}
     # The Java servers start first and warm up while the rest starts.
     if [[ $kafka_kind == kafka ]]; then launch_kafka; fi
-    if [[ $search_kind == opensearch ]]; then launch_opensearch; fi
+    if [[ $search_kind != standin ]]; then launch_search "$search_kind"; fi
     start_postgres
     start_daemon devbroker "$build_dir/tools/devbroker/kt-devbroker" --brokers "$brokers" --control-port 0
     start_daemon es-standin "$build_dir/tools/es-standin/kt-es-standin" --port 0
     if [[ $kafka_kind == kafka ]]; then wait_kafka; fi
-    if [[ $search_kind == opensearch ]]; then wait_opensearch; fi
+    if [[ $search_kind != standin ]]; then wait_search "$search_kind"; fi
     write_env
     log "ready in $(since "$started")s (kafka: $kafka_kind, search: $search_kind):" \
       "source $stack_dir/env"
     ;;
   stop)
     started=${EPOCHREALTIME/,/.}
-    for n in opensearch kafka es-standin devbroker; do stop_daemon "$n" & done
+    for n in opensearch elasticsearch kafka es-standin devbroker; do stop_daemon "$n" & done
     wait
-    rm -rf "$stack_dir/kafka" "$stack_dir/opensearch"
+    rm -rf "$stack_dir/kafka" "$stack_dir/opensearch" "$stack_dir/elasticsearch"
     if [[ -f $stack_dir/pg_dir ]]; then
       pg_dir=$(cat "$stack_dir/pg_dir")
       if [[ -d $pg_dir/data ]]; then
@@ -379,7 +385,7 @@ case $cmd in
     log "stopped in $(since "$started")s"
     ;;
   status)
-    for n in kafka opensearch devbroker es-standin; do
+    for n in kafka opensearch elasticsearch devbroker es-standin; do
       if alive "$stack_dir/$n.pid"; then echo "$n: running"; else echo "$n: stopped"; fi
     done
     if [[ -f $stack_dir/pg_dir ]] && as_pg "$pg_bin/pg_ctl" -D "$(cat "$stack_dir/pg_dir")/data" status >/dev/null 2>&1; then

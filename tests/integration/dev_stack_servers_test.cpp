@@ -1,6 +1,7 @@
 // The development stack runs the real servers when they are chosen (KT_STACK_KAFKA=kafka,
-// KT_STACK_SEARCH=opensearch): Apache Kafka, not librdkafka's mock cluster, and OpenSearch, not
-// the stand-in, each a java process. On the light stack these tests skip.
+// KT_STACK_SEARCH=opensearch or elasticsearch): Apache Kafka, not librdkafka's mock cluster, and
+// OpenSearch or Elasticsearch, not the stand-in, each a java process. On the light stack these
+// tests skip.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <librdkafka/rdkafka.h>
@@ -80,6 +81,9 @@ std::optional<std::string> listener_of(int port) {
     return std::nullopt;
 }
 
+/// GET / on the stack's search server.
+httplib::Result get_root() { return httplib::Client(es_url()).Get("/"); }
+
 TEST(DevStackServers, KafkaIsApacheKafkaInAJavaProcessWhenChosen) {
     if (!stack_runs_real_kafka()) {
         GTEST_SKIP() << "the stack runs kt-devbroker (start it with KT_STACK_KAFKA=kafka for "
@@ -98,13 +102,28 @@ TEST(DevStackServers, SearchIsOpenSearchInAJavaProcessWhenChosen) {
         GTEST_SKIP() << "the stack runs " << stack_search()
                      << " (start it with KT_STACK_SEARCH=opensearch for OpenSearch)";
     }
-    httplib::Client client(es_url());
-    const auto res = client.Get("/");
+    const auto res = get_root();
     ASSERT_TRUE(res) << es_url() << " unreachable";
     ASSERT_EQ(res->status, 200) << res->body;
     const auto version = json::parse(res->body).at("version");
     EXPECT_EQ(version.value("distribution", ""), "opensearch") << res->body;
     EXPECT_TRUE(version.value("number", "").starts_with("2.19.")) << res->body;
+    EXPECT_EQ(listener_of(port_of(es_url())), "java");
+}
+
+TEST(DevStackServers, SearchIsElasticsearchInAJavaProcessWhenChosen) {
+    if (stack_search() != "elasticsearch") {
+        GTEST_SKIP() << "the stack runs " << stack_search()
+                     << " (start it with KT_STACK_SEARCH=elasticsearch for Elasticsearch)";
+    }
+    const auto res = get_root();
+    ASSERT_TRUE(res) << es_url() << " unreachable";
+    ASSERT_EQ(res->status, 200) << res->body;
+    const auto version = json::parse(res->body).at("version");
+    EXPECT_FALSE(version.contains("distribution")) << res->body;  // OpenSearch names itself there
+    EXPECT_TRUE(version.value("number", "").starts_with("8.14.")) << res->body;
+    // Elasticsearch 8's REST layer marks every answer so; its clients refuse servers without it.
+    EXPECT_EQ(res->get_header_value("X-elastic-product"), "Elasticsearch");
     EXPECT_EQ(listener_of(port_of(es_url())), "java");
 }
 

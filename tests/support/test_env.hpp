@@ -22,7 +22,8 @@ std::string devbroker_brokers();
 std::string devbroker_control();
 /// libpq URL of the throw-away PostgreSQL (KT_TEST_POSTGRES_URL).
 std::string postgres_url();
-/// Base URL of the stack's search server, OpenSearch or kt-es-standin (KT_TEST_ES_URL).
+/// Base URL of the stack's search server, OpenSearch, Elasticsearch or kt-es-standin
+/// (KT_TEST_ES_URL).
 std::string es_url();
 /// What the stack's search server is (KT_TEST_STACK_SEARCH): `opensearch`, `elasticsearch` or
 /// `standin` (also when unset).
