@@ -3,22 +3,31 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <memory>
 
 #include "lib/config/loader.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/es/curl_transport.hpp"
+#include "lib/es/engine_version.hpp"
 #include "lib/es/index_admin.hpp"
 #include "lib/es/options.hpp"
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/pg/child_query.hpp"
+#include "lib/pg/pinger.hpp"
 #include "lib/pg/row_loader.hpp"
 
 namespace kt::cmd {
 
 namespace {
+
+/// One line on stderr, after what stdout holds so far (the lines keep their order in a pipe).
+void print_problem(const std::string& line) {
+    std::fflush(stdout);
+    fmt::print(stderr, "{}\n", line);
+}
 
 /// Runs one connectivity probe; prints `ok` or the problem (secrets redacted).
 bool probe(const std::string& what, const std::function<std::string()>& fn) {
@@ -28,7 +37,7 @@ bool probe(const std::string& what, const std::function<std::string()>& fn) {
                    detail.empty() ? "" : detail + ")");
         return true;
     } catch (const std::exception& e) {
-        fmt::print(stderr, "{}: {}\n", what, config::redact(e.what()));
+        print_problem(fmt::format("{}: {}", what, config::redact(e.what())));
         return false;
     }
 }
@@ -56,14 +65,27 @@ int run_check(const std::string& config_path, bool offline) {
     bool ok = true;
     ok &= probe("kafka " + cfg.kafka.brokers, [&] {
         kafka::Admin admin(kafka::Options::from_config(cfg.kafka));
-        const auto topics = admin.list_topics(std::chrono::seconds(10));
-        return fmt::format("{} topic(s)", topics.size());
+        const auto cluster = admin.describe_cluster(std::chrono::seconds(10));
+        return fmt::format("{}, {} broker(s), {} topic(s)",
+                           cluster.cluster_id.empty() ? "no cluster id"
+                                                      : "cluster " + cluster.cluster_id,
+                           cluster.brokers, cluster.topics.size());
     });
-    ok &= probe("elasticsearch " + config::redact(cfg.elasticsearch.url), [&] {
+    const std::string es_what = "elasticsearch " + config::redact(cfg.elasticsearch.url);
+    std::string es_warning;
+    ok &= probe(es_what, [&] {
         es::IndexAdmin admin(std::make_unique<es::CurlTransport>(
             es::Options::from_config(cfg.elasticsearch, cfg.elasticsearch.compression)));
         const auto info = admin.root();
-        return fmt::format("version {}", info.version);
+        const auto verdict = es::judge_engine(info.distribution, info.version);
+        es_warning = verdict.warning;
+        return verdict.product;
+    });
+    // A version kt is not tested with may still work: warn, do not fail.
+    if (!es_warning.empty()) print_problem(es_what + ": warning: " + es_warning);
+    ok &= probe("postgres", [&] {
+        pg::Pinger pinger(cfg.postgres.url, std::chrono::seconds(10));
+        return "PostgreSQL " + pg::server_version_name(pinger.server_version());
     });
     for (const auto& ix : cfg.indexes) {
         ok &= probe(fmt::format("postgres: indexes.{}", ix.name), [&] {

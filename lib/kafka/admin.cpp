@@ -23,6 +23,10 @@ std::vector<TopicMetadata> Admin::list_topics(std::chrono::milliseconds timeout)
     return kafka::list_topics(handle_.get(), timeout);
 }
 
+ClusterMetadata Admin::describe_cluster(std::chrono::milliseconds timeout) {
+    return kafka::describe_cluster(handle_.get(), timeout);
+}
+
 std::optional<TopicMetadata> Admin::describe_topic(const std::string& topic,
                                                    std::chrono::milliseconds timeout) {
     return find_topic(list_topics(timeout), topic);

@@ -20,6 +20,8 @@ public:
 
     /// Every topic; throws KafkaError when the cluster does not answer within `timeout`.
     [[nodiscard]] std::vector<TopicMetadata> list_topics(std::chrono::milliseconds timeout);
+    /// Cluster id, broker count and every topic; throws KafkaError like list_topics.
+    [[nodiscard]] ClusterMetadata describe_cluster(std::chrono::milliseconds timeout);
     /// One topic, or nullopt when the cluster does not have it.
     [[nodiscard]] std::optional<TopicMetadata> describe_topic(const std::string& topic,
                                                               std::chrono::milliseconds timeout);

@@ -8,7 +8,9 @@
 
 namespace kt::kafka {
 
-std::vector<TopicMetadata> list_topics(rd_kafka_t* handle, std::chrono::milliseconds timeout) {
+namespace {
+
+detail::MetadataPtr fetch_metadata(rd_kafka_t* handle, std::chrono::milliseconds timeout) {
     const rd_kafka_metadata_t* raw = nullptr;
     const auto err = rd_kafka_metadata(handle, 1, nullptr, &raw, static_cast<int>(timeout.count()));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -17,14 +19,36 @@ std::vector<TopicMetadata> list_topics(rd_kafka_t* handle, std::chrono::millisec
         if (!cause.empty()) what += " (last client error: " + cause + ")";
         throw KafkaError(what, err);
     }
-    const detail::MetadataPtr metadata(raw);
+    return detail::MetadataPtr(raw);
+}
+
+std::vector<TopicMetadata> topics_of(const rd_kafka_metadata_t& metadata) {
     std::vector<TopicMetadata> topics;
-    topics.reserve(static_cast<std::size_t>(metadata->topic_cnt));
-    for (int i = 0; i < metadata->topic_cnt; ++i) {
-        const auto& t = metadata->topics[i];
+    topics.reserve(static_cast<std::size_t>(metadata.topic_cnt));
+    for (int i = 0; i < metadata.topic_cnt; ++i) {
+        const auto& t = metadata.topics[i];
         topics.push_back(TopicMetadata{t.topic, t.partition_cnt, t.err});
     }
     return topics;
+}
+
+}  // namespace
+
+std::vector<TopicMetadata> list_topics(rd_kafka_t* handle, std::chrono::milliseconds timeout) {
+    return topics_of(*fetch_metadata(handle, timeout));
+}
+
+ClusterMetadata describe_cluster(rd_kafka_t* handle, std::chrono::milliseconds timeout) {
+    const auto metadata = fetch_metadata(handle, timeout);
+    ClusterMetadata cluster;
+    cluster.brokers = metadata->broker_cnt;
+    cluster.topics = topics_of(*metadata);
+    // Known once a metadata answer arrived (nullptr from brokers older than Kafka 0.10.1), so
+    // this does not wait.
+    const detail::StringPtr id(rd_kafka_clusterid(handle, static_cast<int>(timeout.count())),
+                               detail::StringDeleter{handle});
+    if (id) cluster.cluster_id = id.get();
+    return cluster;
 }
 
 Watermarks query_watermarks(rd_kafka_t* handle, const std::string& topic, std::int32_t partition,

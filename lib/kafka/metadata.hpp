@@ -20,10 +20,21 @@ struct TopicMetadata {
     rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
 };
 
+/// What the cluster says about itself.
+struct ClusterMetadata {
+    std::string cluster_id;  ///< empty when the brokers do not report one
+    int brokers = 0;         ///< brokers the metadata answer lists
+    std::vector<TopicMetadata> topics;
+};
+
 /// Every topic the cluster knows (internal ones included). Throws KafkaError (retryable) when no
 /// broker answers within `timeout`.
 [[nodiscard]] std::vector<TopicMetadata> list_topics(rd_kafka_t* handle,
                                                      std::chrono::milliseconds timeout);
+
+/// Cluster id, brokers and every topic; throws KafkaError (retryable) like list_topics.
+[[nodiscard]] ClusterMetadata describe_cluster(rd_kafka_t* handle,
+                                               std::chrono::milliseconds timeout);
 
 /// Low/high watermarks of one partition, asked of its leader; throws KafkaError.
 [[nodiscard]] Watermarks query_watermarks(rd_kafka_t* handle, const std::string& topic,

@@ -14,6 +14,14 @@ struct Pinger::Session {
     pqxx::connection conn;
 };
 
+std::string server_version_name(int server_version) {
+    if (server_version >= 100000) {
+        return fmt::format("{}.{}", server_version / 10000, server_version % 10000);
+    }
+    return fmt::format("{}.{}.{}", server_version / 10000, server_version / 100 % 100,
+                       server_version % 100);
+}
+
 Pinger::Pinger(std::string url, std::chrono::seconds timeout)
     : url_(std::move(url)),
       conninfo_(detail::with_session_options(url_, "kt-readiness", timeout)),
@@ -38,6 +46,11 @@ void Pinger::ping() {
                                                detail::redact_url(url_), one_line(e.what())),
                                    url_));
     }
+}
+
+int Pinger::server_version() {
+    ping();
+    return session_->conn.server_version();
 }
 
 }  // namespace kt::pg

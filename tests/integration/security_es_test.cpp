@@ -158,7 +158,7 @@ TEST(EsSecurity, KtCheckPassesOverHttpsWithTheCaFileAndBasicAuth) {
     ASSERT_THAT(es->url(), ::testing::StartsWith("https://"));
     const auto run = kt_check(ix.write_config(basic_section(es->url(), ix.certs().ca_file())));
     EXPECT_EQ(run.exit_code, 0) << run.output;
-    EXPECT_THAT(run.output, HasSubstr("elasticsearch " + es->url() + ": ok (version 8.15.0)"));
+    EXPECT_THAT(run.output, HasSubstr("elasticsearch " + es->url() + ": ok (Elasticsearch 8.15.0)"));
     EXPECT_THAT(run.output, Not(HasSubstr(kPassword)));
 }
 
@@ -167,7 +167,7 @@ TEST(EsSecurity, KtCheckPassesOverHttpsWithAnApiKey) {
     const auto es = ix.https_standin({"--api-key", kApiKey});
     const auto run = kt_check(ix.write_config(api_key_section(es->url(), ix.certs().ca_file())));
     EXPECT_EQ(run.exit_code, 0) << run.output;
-    EXPECT_THAT(run.output, HasSubstr("elasticsearch " + es->url() + ": ok (version 8.15.0)"));
+    EXPECT_THAT(run.output, HasSubstr("elasticsearch " + es->url() + ": ok (Elasticsearch 8.15.0)"));
     EXPECT_THAT(run.output, Not(HasSubstr(kApiKey)));
 }
 

@@ -44,6 +44,11 @@ struct MetadataDeleter {
 struct TopicDeleter {
     void operator()(rd_kafka_topic_t* p) const noexcept { rd_kafka_topic_destroy(p); }
 };
+/// Frees a string librdkafka allocated for the caller (e.g. rd_kafka_clusterid's answer).
+struct StringDeleter {
+    rd_kafka_t* handle = nullptr;  ///< the handle that allocated it
+    void operator()(char* p) const noexcept { rd_kafka_mem_free(handle, p); }
+};
 
 /// Owning rd_kafka_t.
 using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
@@ -63,5 +68,7 @@ using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
 using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
 /// Owning rd_kafka_topic_t.
 using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
+/// Owning string from librdkafka.
+using StringPtr = std::unique_ptr<char, StringDeleter>;
 
 }  // namespace kt::kafka::detail
