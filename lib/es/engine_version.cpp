@@ -58,9 +58,9 @@ std::optional<MajorMinor> major_minor(std::string_view number) {
 bool supported(Engine engine, const MajorMinor& v) {
     switch (engine) {
         case Engine::kElasticsearch:
-            return (v.major == 7 && v.minor >= 10) || v.major == 8;
+            return v.major == 8;
         case Engine::kOpenSearch:
-            return v.major == 1 || v.major == 2;
+            return v.major == 2;
         case Engine::kOther:
             return false;
     }

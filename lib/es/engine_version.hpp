@@ -7,12 +7,12 @@ namespace kt::es {
 
 /// The search engine versions kt is tested with, in words (for warnings).
 inline constexpr std::string_view kTestedEngines =
-    "Elasticsearch 7.10 to 8.x, OpenSearch 1.x to 2.x";
+    "Elasticsearch 8.x, OpenSearch 2.x";
 
 /// kt's verdict on the server that `GET /` described.
 struct EngineVerdict {
     std::string product;     ///< distribution and version as people write them: "OpenSearch 2.19.6"
-    bool supported = false;  ///< Elasticsearch 7.10 to 8.x, or OpenSearch 1.x to 2.x
+    bool supported = false;  ///< Elasticsearch 8.x or OpenSearch 2.x (SPEC)
     std::string warning;     ///< why not, naming product and kTestedEngines; empty when supported
 };
 

@@ -145,7 +145,7 @@ TEST(KtCheckLive, WarnsAboutASearchEngineVersionItIsNotTestedWithAndStillPasses)
         w.exec0("CREATE TABLE " + table + " (id bigint PRIMARY KEY, name text)");
         w.commit();
     }
-    const std::string tested = "(tested: Elasticsearch 7.10 to 8.x, OpenSearch 1.x to 2.x)";
+    const std::string tested = "(tested: Elasticsearch 8.x, OpenSearch 2.x)";
     const std::vector<std::pair<std::string, std::string>> engines = {
         {R"({"version":{"number":"9.1.0","build_flavor":"default"}})", "Elasticsearch 9.1.0"},
         {R"({"version":{"distribution":"opensearch","number":"3.0.0"}})", "OpenSearch 3.0.0"},

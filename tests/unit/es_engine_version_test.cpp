@@ -9,11 +9,9 @@ bool supported(std::string_view distribution, std::string_view number) {
     return judge_engine(distribution, number).supported;
 }
 
-TEST(EngineVersion, ElasticsearchIsSupportedFrom7Point10ThroughEvery8) {
+TEST(EngineVersion, ElasticsearchIsSupportedThroughEvery8) {
     EXPECT_FALSE(supported("", "6.8.23"));
-    EXPECT_FALSE(supported("", "7.9.3"));
-    EXPECT_TRUE(supported("", "7.10.0"));
-    EXPECT_TRUE(supported("", "7.17.25"));
+    EXPECT_FALSE(supported("", "7.17.25"));
     EXPECT_TRUE(supported("", "8.0.0"));
     EXPECT_TRUE(supported("", "8.14.3"));
     EXPECT_TRUE(supported("", "8.99.0"));
@@ -22,18 +20,17 @@ TEST(EngineVersion, ElasticsearchIsSupportedFrom7Point10ThroughEvery8) {
     EXPECT_FALSE(supported("", "10.0.0"));
 }
 
-TEST(EngineVersion, OpenSearchIsSupportedFrom1Through2) {
-    EXPECT_FALSE(supported("opensearch", "0.9.0"));
-    EXPECT_TRUE(supported("opensearch", "1.0.0"));
-    EXPECT_TRUE(supported("opensearch", "1.3.20"));
+TEST(EngineVersion, OpenSearchIsSupportedThroughEvery2) {
+    EXPECT_FALSE(supported("opensearch", "1.3.20"));
+    EXPECT_TRUE(supported("opensearch", "2.0.0"));
     EXPECT_TRUE(supported("opensearch", "2.19.6"));
     EXPECT_FALSE(supported("opensearch", "3.0.0"));
     EXPECT_FALSE(supported("opensearch", "3.1.0"));
 }
 
 TEST(EngineVersion, OpenSearchIsJudgedByItsOwnNumbersNotElasticsearchs) {
-    // OpenSearch 7.10.2 would be a supported Elasticsearch, and Elasticsearch 2.x an old one.
-    EXPECT_FALSE(supported("opensearch", "7.10.2"));
+    // OpenSearch 8.x would be a supported Elasticsearch, and Elasticsearch 2.x an old one.
+    EXPECT_FALSE(supported("opensearch", "8.14.3"));
     EXPECT_FALSE(supported("", "2.19.6"));
 }
 
@@ -49,7 +46,7 @@ TEST(EngineVersion, NamesTheDistributionAsPeopleWriteIt) {
 TEST(EngineVersion, PreReleasesCountAsTheirRelease) {
     EXPECT_TRUE(supported("", "8.0.0-rc2"));
     EXPECT_TRUE(supported("", "8.15.0-SNAPSHOT"));
-    EXPECT_TRUE(supported("", "7.10"));
+    EXPECT_TRUE(supported("", "8.14"));
     EXPECT_FALSE(supported("", "9.0.0-beta1"));
     EXPECT_FALSE(supported("opensearch", "3.0.0-alpha1"));
 }
@@ -76,10 +73,10 @@ TEST(EngineVersion, AnUnparsableVersionIsNotSupported) {
 TEST(EngineVersion, WarnsNamingTheVersionAndWhatIsTested) {
     EXPECT_EQ(judge_engine("", "9.1.0").warning,
               "Elasticsearch 9.1.0 is not a version kt is tested with "
-              "(tested: Elasticsearch 7.10 to 8.x, OpenSearch 1.x to 2.x)");
+              "(tested: Elasticsearch 8.x, OpenSearch 2.x)");
     EXPECT_EQ(judge_engine("opensearch", "3.0.0").warning,
               "OpenSearch 3.0.0 is not a version kt is tested with "
-              "(tested: Elasticsearch 7.10 to 8.x, OpenSearch 1.x to 2.x)");
+              "(tested: Elasticsearch 8.x, OpenSearch 2.x)");
     EXPECT_EQ(judge_engine("", "8.14.3").warning, "");
     EXPECT_EQ(judge_engine("opensearch", "2.19.6").warning, "");
 }
