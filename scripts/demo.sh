@@ -1,15 +1,35 @@
 #!/usr/bin/env bash
 # The demo pipeline on the development stack, from a fresh Debian 12 machine:
-# installs what is missing, builds, starts PostgreSQL + kt-devbroker + the Elasticsearch
-# stand-in, creates sample tables, runs kt-indexer and shows inserts, updates and deletes
-# reaching the index. KT_DEMO_KEEP=1 leaves the stack and the indexer running afterwards.
+# installs what is missing, builds what the demo runs, starts PostgreSQL, Kafka and the search
+# server, creates sample tables, runs kt-indexer and kt-cascader and shows inserts, updates,
+# deletes and a cascading rename reaching the indexes.
+#
+#   scripts/demo.sh              real Apache Kafka and a real search node (Java, fetched by Maven)
+#   scripts/demo.sh --embedded   the light stack: kt-devbroker and kt-es-standin, no Java
+#
+# KT_STACK_KAFKA and KT_STACK_SEARCH choose the servers as for scripts/stack.sh.
+# KT_DEMO_KEEP=1 leaves the stack and the workers running afterwards.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 export KT_BUILD_DIR=${KT_BUILD_DIR:-$root/build}
 export KT_STACK_DIR=${KT_STACK_DIR:-$root/.stack/demo}
+case ${1:-} in
+  --embedded) export KT_STACK_KAFKA=devbroker KT_STACK_SEARCH=standin ;;
+  "")
+    export KT_STACK_KAFKA=${KT_STACK_KAFKA:-kafka}
+    export KT_STACK_SEARCH=${KT_STACK_SEARCH:-elasticsearch}
+    ;;
+  *) echo "usage: scripts/demo.sh [--embedded]" >&2; exit 2 ;;
+esac
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+step_started=
+# Each step's title, and how long the step before it took.
+say() {
+  [[ -z $step_started ]] || printf '   (%ds)\n' $((SECONDS - step_started))
+  step_started=$SECONDS
+  printf '\n\033[1m== %s\033[0m\n' "$*"
+}
 wait_for() {  # description seconds command...
   local what=$1 seconds=$2; shift 2
   local deadline=$((SECONDS + seconds))
@@ -19,11 +39,14 @@ wait_for() {  # description seconds command...
   done
 }
 
-say "Installing packages and building"
+say "Installing missing packages"
 bash scripts/install-deps.sh
-bash scripts/build.sh | tail -1
+say "Building what the demo runs (the first build takes a few minutes)"
+# kt-devbroker and kt-es-standin run beside real servers too (the stack's fault injectors).
+bash scripts/build.sh kt kt-indexer kt-cascader kt-devbroker kt-es-standin
 
-say "Starting the development stack (PostgreSQL 15, in-memory Kafka, Elasticsearch stand-in)"
+say "Starting the development stack (PostgreSQL 15, Kafka: $KT_STACK_KAFKA," \
+  "search: $KT_STACK_SEARCH)"
 bash scripts/stack.sh start
 # shellcheck disable=SC1091
 source "$KT_STACK_DIR/env"
@@ -43,6 +66,13 @@ cleanup() {
   bash scripts/stack.sh stop
 }
 trap cleanup EXIT
+started=$SECONDS
+
+say "Creating the topics (Kafka creates none by itself: auto.create.topics.enable=false)"
+for topic in products brands organizations customers orders; do
+  bash scripts/stack.sh topic "$topic" 3 >/dev/null
+  bash scripts/stack.sh topic "$topic.dlq" 1 >/dev/null
+done
 
 say "Creating sample tables: 2 brands, 1,000 products; 3 organizations, 30 customers, 300 orders"
 psql -q -v ON_ERROR_STOP=1 "$KT_POSTGRES_URL" <<'SQL'
@@ -90,14 +120,14 @@ count() { curl -s -XPOST "$es/products/_refresh" >/dev/null; curl -s "$es/produc
 has_count() { [[ $(count) == "$1" ]]; }
 wait_for "1000 documents" 60 has_count 1000
 echo "index products holds $(count) documents; product 42 is:"
-curl -s "$es/products/_doc/42" | sed -n 's/.*"_source":\(.*\)}$/  \1/p'
+curl -s "$es/products/_doc/42" | sed -n 's/.*"_source":\(.*\)}$/  \1/p'; echo
 
 say "Renaming product 42 in PostgreSQL, then sending its id"
 psql -q "$KT_POSTGRES_URL" -c "UPDATE products SET title = 'Renamed 42', updated_at = now() WHERE id = 42"
 "$kt" produce --config config/kt.yaml products 42 2>/dev/null
 renamed() { curl -s "$es/products/_doc/42" | grep -q 'Renamed 42'; }
 wait_for "the new title" 30 renamed
-curl -s "$es/products/_doc/42" | sed -n 's/.*"_source":\(.*\)}$/  \1/p'
+curl -s "$es/products/_doc/42" | sed -n 's/.*"_source":\(.*\)}$/  \1/p'; echo
 
 say "Deleting product 7 in PostgreSQL, then sending its id"
 psql -q "$KT_POSTGRES_URL" -c "DELETE FROM products WHERE id = 7"
@@ -138,3 +168,4 @@ grep -E 'child id' "$clog" | grep -v ' 0 child' | tail -2 | sed 's/^/  /'
 say "What kt-indexer logged"
 grep -E 'batch of|created index|assigned' "$log" | tail -6
 say "Demo done: every index equals its tables"
+echo "   (pipeline steps took $((SECONDS - started))s in all)"

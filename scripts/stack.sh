@@ -6,10 +6,10 @@
 #   scripts/stack.sh topic NAME PARTITIONS [key=value]...   create a topic on the stack's Kafka
 #
 # Which Kafka and which search server run:
-#   KT_STACK_KAFKA=devbroker (default) | kafka
+#   KT_STACK_KAFKA=kafka (default) | devbroker
 #     devbroker: kt-devbroker, librdkafka's in-memory mock cluster (no Java)
 #     kafka:     Apache Kafka 4.x, one combined broker and controller in KRaft mode
-#   KT_STACK_SEARCH=standin (default) | opensearch | elasticsearch
+#   KT_STACK_SEARCH=elasticsearch (default) | opensearch | standin
 #     standin:       kt-es-standin, an Elasticsearch stand-in (no Java)
 #     opensearch:    one OpenSearch 2.19 node
 #     elasticsearch: one Elasticsearch 8.14 node: the server and its Netty HTTP module, without
@@ -30,8 +30,8 @@ stack_dir=${KT_STACK_DIR:-$root/.stack/dev}
 build_dir=${KT_BUILD_DIR:-$root/build}
 brokers=${KT_STACK_BROKERS:-1}
 pg_bin=${KT_PG_BIN:-/usr/lib/postgresql/15/bin}
-kafka_kind=${KT_STACK_KAFKA:-devbroker}
-search_kind=${KT_STACK_SEARCH:-standin}
+kafka_kind=${KT_STACK_KAFKA:-kafka}
+search_kind=${KT_STACK_SEARCH:-elasticsearch}
 
 log() { echo "stack: $*" >&2; }
 die() { echo "stack: error: $*" >&2; exit 1; }
@@ -68,6 +68,25 @@ read_key() { sed -n "s/^$2=//p" "$1"; }
 since() { awk -v a="$1" -v b="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.1f", b - a }'; }
 
 # A server that did not come up: its last log lines, where the whole log is, and exit.
+# A server that died because another process took its port between free_port and its bind
+# (a race with whatever else starts on this machine): the wait functions then return 75.
+port_clash() {  # logfile
+  grep -q 'Address already in use' "$1" 2>/dev/null || return 1
+  log "a port was taken while starting ($1); starting again on other ports"
+}
+
+# launch_X then wait_X, on fresh ports again when a port was taken meanwhile.
+start_server() {  # launch-function wait-function [name]
+  local attempt rc
+  for attempt in 1 2 3; do
+    rc=0
+    "$2" "${@:3}" || rc=$?
+    ((rc == 75)) || return "$rc"
+    "$1" "${@:3}"
+  done
+  die "ports kept being taken while starting ${3:-kafka}"
+}
+
 fail_with_log() {  # what logfile
   echo "stack: error: $1; last lines of $2:" >&2
   tail -n 30 "$2" >&2 || true
@@ -198,12 +217,18 @@ wait_kafka() {
   port=$(cat "$dir/port")
   deadline=$((SECONDS + 120))
   until port_in_use "$port"; do
-    alive "$stack_dir/kafka.pid" || fail_with_log "kafka exited while starting" "$dir/server.log"
+    if ! alive "$stack_dir/kafka.pid"; then
+      port_clash "$dir/server.log" && return 75
+      fail_with_log "kafka exited while starting" "$dir/server.log"
+    fi
     ((SECONDS < deadline)) || fail_with_log "kafka did not listen within 120s" "$dir/server.log"
     sleep 0.2
   done
-  answer=$(kafka_admin ready "127.0.0.1:$port" 60 2>>"$dir/server.log" | grep -E '^[a-z_]+=') ||
+  if ! answer=$(kafka_admin ready "127.0.0.1:$port" 60 2>>"$dir/server.log" |
+      grep -E '^[a-z_]+='); then
+    port_clash "$dir/server.log" && return 75
     fail_with_log "kafka did not list its broker in metadata" "$dir/server.log"
+  fi
   {
     echo "bootstrap=127.0.0.1:$port"
     echo "version=$(bash "$root/scripts/engines.sh" version kafka)"
@@ -261,7 +286,10 @@ wait_search() {  # name
   deadline=$((SECONDS + 180))
   until curl -sf -o /dev/null \
       "$url/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null; do
-    alive "$stack_dir/$name.pid" || fail_with_log "$name exited while starting" "$home/server.log"
+    if ! alive "$stack_dir/$name.pid"; then
+      port_clash "$home/server.log" && return 75
+      fail_with_log "$name exited while starting" "$home/server.log"
+    fi
     ((SECONDS < deadline)) ||
       fail_with_log "$name not yellow or green within 180s" "$home/server.log"
     sleep 0.5
@@ -361,8 +389,10 @@ case $cmd in
     start_postgres
     start_daemon devbroker "$build_dir/tools/devbroker/kt-devbroker" --brokers "$brokers" --control-port 0
     start_daemon es-standin "$build_dir/tools/es-standin/kt-es-standin" --port 0
-    if [[ $kafka_kind == kafka ]]; then wait_kafka; fi
-    if [[ $search_kind != standin ]]; then wait_search "$search_kind"; fi
+    if [[ $kafka_kind == kafka ]]; then start_server launch_kafka wait_kafka; fi
+    if [[ $search_kind != standin ]]; then
+      start_server launch_search wait_search "$search_kind"
+    fi
     write_env
     log "ready in $(since "$started")s (kafka: $kafka_kind, search: $search_kind):" \
       "source $stack_dir/env"
