@@ -4,6 +4,8 @@
 #
 #   scripts/stack.sh start|stop|status|env
 #   scripts/stack.sh topic NAME PARTITIONS [key=value]...   create a topic on the stack's Kafka
+#   scripts/stack.sh signal kafka|search KILL|STOP|CONT     a fault: kill, pause or resume a server
+#   scripts/stack.sh restart kafka|search                   start it again: same data and ports
 #
 # Which Kafka and which search server run:
 #   KT_STACK_KAFKA=kafka (default) | devbroker
@@ -200,14 +202,23 @@ PROPS
     kafka.tools.StorageTool format --cluster-id="$cluster_id" --config "$dir/server.properties" \
     --standalone >"$dir/format.log" 2>&1 ||
     fail_with_log "formatting Kafka's storage failed" "$dir/format.log"
+  echo "$port" >"$dir/port"
+  run_kafka
+}
+
+# Starts the server on the storage and config launch_kafka made (again after a kill: the same
+# data and ports); wait_kafka waits for it.
+run_kafka() {
+  local dir=$stack_dir/kafka engine
+  engine=$(bash "$root/scripts/engines.sh" path kafka)
+  rm -f "$stack_dir/kafka.ready"
   kafka_started=${EPOCHREALTIME/,/.}
   # shellcheck disable=SC2086
   nohup java -Xms256m -Xmx"${KT_STACK_KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$dir/log4j2.properties" \
     -Dkafka.logs.dir="$dir" -cp "$engine/classes:$engine/lib/*" \
-    kafka.Kafka "$dir/server.properties" >"$dir/server.log" 2>&1 &
+    kafka.Kafka "$dir/server.properties" </dev/null >>"$dir/server.log" 2>&1 &
   echo $! >"$stack_dir/kafka.pid"
-  echo "$port" >"$dir/port"
 }
 
 # Waits until the broker answers metadata with itself in it; writes kafka.ready.
@@ -252,7 +263,7 @@ search_main() {
 
 # Starts one node of NAME (opensearch or elasticsearch) in the background; wait_search waits.
 launch_search() {  # name
-  local name=$1 home=$stack_dir/$1 engine http transport prefix
+  local name=$1 home=$stack_dir/$1 engine http transport
   if alive "$stack_dir/$name.pid" && [[ -s $stack_dir/$name.ready ]]; then
     log "$name already running"
     return 0
@@ -264,18 +275,27 @@ launch_search() {  # name
   http=$(free_port)
   transport=$(free_port)
   while [[ $transport == "$http" ]]; do transport=$(free_port); done
+  echo "$http" >"$home/port"
+  echo "$transport" >"$home/transport_port"
+  run_search "$name"
+}
+
+# Starts a node of NAME on the home and ports launch_search chose (again after a kill: the same
+# data and ports); wait_search waits for it.
+run_search() {  # name
+  local name=$1 home=$stack_dir/$1 engine prefix heap=${KT_STACK_SEARCH_HEAP:-1g}
+  engine=$(bash "$root/scripts/engines.sh" path "$name")
   # The servers read their JVM-wide settings under their own prefix.
   prefix=es
   if [[ $name == opensearch ]]; then prefix=opensearch; fi
+  rm -f "$stack_dir/$name.ready"
   search_started=${EPOCHREALTIME/,/.}
-  local heap=${KT_STACK_SEARCH_HEAP:-1g}
   nohup java -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -Djava.awt.headless=true \
     -Dfile.encoding=UTF-8 -Djna.nosys=true -Dlog4j2.disable.jmx=true \
     -Dlog4j2.formatMsgNoLookups=true -D"$prefix".networkaddress.cache.ttl=60 \
-    -cp "$engine/classes:$engine/lib/*" "$(search_main "$name")" "$home" "$http" "$transport" \
-    >"$home/server.log" 2>&1 &
+    -cp "$engine/classes:$engine/lib/*" "$(search_main "$name")" "$home" "$(cat "$home/port")" \
+    "$(cat "$home/transport_port")" </dev/null >>"$home/server.log" 2>&1 &
   echo $! >"$stack_dir/$name.pid"
-  echo "$http" >"$home/port"
 }
 
 # Waits for cluster health yellow or green; writes NAME.ready.
@@ -342,6 +362,7 @@ export KT_TEST_ES_URL='$es_url'
 export KT_TEST_STANDIN_URL='$standin'
 export KT_TEST_PG_BIN='$pg_bin'
 export KT_TEST_PG_DATA='$(cat "$stack_dir/pg_dir")/data'
+export KT_TEST_STACK_DIR='$(cd "$stack_dir" && pwd)'
 ENV
 }
 
@@ -351,6 +372,7 @@ stop_daemon() {
     t0=${EPOCHREALTIME/,/.}
     pid=$(cat "$stack_dir/$name.pid")
     kill -TERM "$pid" 2>/dev/null || true
+    kill -CONT "$pid" 2>/dev/null || true  # a paused server (signal STOP) handles TERM now
     for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     log "$name stopped in $(since "$t0")s"
@@ -375,6 +397,60 @@ create_topic() {  # name partitions [key=value]...
       die "kt-devbroker refused topic $name"
     echo "created topic $name with $partitions partitions"
   fi
+}
+
+# The server a fault command means: kafka, or the stack's search server (search).
+server_name() {  # kafka|search
+  [[ -f $stack_dir/choice ]] || die "stack not started"
+  case $1 in
+    kafka) [[ $(read_key "$stack_dir/choice" KAFKA) == kafka ]] || die "the stack runs no Kafka"
+      echo kafka ;;
+    search) local kind
+      kind=$(read_key "$stack_dir/choice" SEARCH)
+      [[ $kind != standin ]] || die "the stack runs no search server (standin)"
+      echo "$kind" ;;
+    *) die "expected kafka or search, got '$1'" ;;
+  esac
+}
+
+# Gone or a zombie: a killed server's pid may stay unreaped for a while.
+state() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null; }
+exited() { ! kill -0 "$1" 2>/dev/null || [[ $(state "$1") == Z* ]]; }
+
+# Sends SIGKILL, SIGSTOP or SIGCONT to a Java server (fault tests). KILL returns once it is gone
+# (the data stays for restart), STOP once it is stopped.
+signal_server() {  # kafka|search KILL|STOP|CONT
+  local name pid
+  name=$(server_name "$1")
+  [[ $2 =~ ^(KILL|STOP|CONT)$ ]] || die "expected KILL, STOP or CONT, got '$2'"
+  alive "$stack_dir/$name.pid" || die "$name is not running"
+  pid=$(cat "$stack_dir/$name.pid")
+  kill -"$2" "$pid"
+  case $2 in
+    KILL) until exited "$pid"; do sleep 0.05; done
+      rm -f "$stack_dir/$name.pid" "$stack_dir/$name.ready" ;;
+    STOP) until [[ $(state "$pid") == [Tt]* ]]; do
+        ! exited "$pid" || die "$name exited"
+        sleep 0.05
+      done ;;
+  esac
+  log "$name (pid $pid): SIG$2"
+}
+
+# Starts a killed (or stops and starts a running) server again on the same data and ports, and
+# waits until it is ready.
+restart_server() {  # kafka|search
+  local name rc=0
+  name=$(server_name "$1")
+  stop_daemon "$name"
+  if [[ $name == kafka ]]; then
+    run_kafka
+    wait_kafka || rc=$?
+  else
+    run_search "$name"
+    wait_search "$name" || rc=$?
+  fi
+  ((rc == 0)) || die "$name could not take its ports again"
 }
 
 cmd=${1:-status}
@@ -432,5 +508,14 @@ case $cmd in
     (($# >= 3)) || { echo "usage: $0 topic NAME PARTITIONS [key=value]..." >&2; exit 2; }
     create_topic "${@:2}"
     ;;
-  *) echo "usage: $0 start|stop|status|env|topic NAME PARTITIONS [key=value]..." >&2; exit 2 ;;
+  signal)
+    (($# == 3)) || { echo "usage: $0 signal kafka|search KILL|STOP|CONT" >&2; exit 2; }
+    signal_server "$2" "$3"
+    ;;
+  restart)
+    (($# == 2)) || { echo "usage: $0 restart kafka|search" >&2; exit 2; }
+    restart_server "$2"
+    ;;
+  *) echo "usage: $0 start|stop|status|env|topic|signal|restart (see the script's header)" >&2
+    exit 2 ;;
 esac

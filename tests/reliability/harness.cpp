@@ -118,6 +118,64 @@ void PrivatePostgres::start() {
     running_ = true;
 }
 
+// --- StackServer -----------------------------------------------------------------------------
+
+StackServer::StackServer(std::string which)
+    : which_(std::move(which)), dir_(test::require_env("KT_TEST_STACK_DIR")) {}
+
+StackServer::~StackServer() {
+    try {
+        if (paused_) resume();
+        if (killed_) restart();
+    } catch (const std::exception& e) {
+        std::cerr << "the stack's " << which_ << " was left faulted: " << e.what() << std::endl;
+    }
+}
+
+void StackServer::stack(const std::string& args) {
+    run_or_throw(fmt::format("KT_STACK_DIR='{}' bash '{}/scripts/stack.sh' {}", dir_,
+                             KT_SOURCE_DIR, args));
+}
+
+void StackServer::kill() {
+    killed_ = true;
+    stack("signal " + which_ + " KILL");
+}
+
+void StackServer::restart() {
+    stack("restart " + which_);
+    killed_ = false;
+}
+
+void StackServer::pause() {
+    paused_ = true;
+    stack("signal " + which_ + " STOP");
+}
+
+void StackServer::resume() {
+    stack("signal " + which_ + " CONT");
+    paused_ = false;
+}
+
+std::string real_server_missing(const std::string& which) {
+    if (which == "kafka" && !test::stack_runs_real_kafka()) {
+        return "the stack's Kafka is kt-devbroker, not Apache Kafka (KT_TEST_STACK_KAFKA is not "
+               "kafka): start the stack with KT_STACK_KAFKA=kafka";
+    }
+    const std::string search = test::stack_search();
+    if (which == "search" && search != "elasticsearch" && search != "opensearch") {
+        return "the stack's search server is " + search +
+               ", not Elasticsearch or OpenSearch (KT_TEST_STACK_SEARCH): start the stack with "
+               "KT_STACK_SEARCH=elasticsearch or opensearch";
+    }
+    const char* dir = std::getenv("KT_TEST_STACK_DIR");
+    if (dir == nullptr || *dir == '\0') {
+        return "KT_TEST_STACK_DIR is unset: the stack's env predates scripts/stack.sh signal and "
+               "restart; start the stack again";
+    }
+    return {};
+}
+
 // --- report ----------------------------------------------------------------------------------
 
 void record(const ReportRow& row) {
@@ -209,7 +267,9 @@ void Scenario::write_config() {
         "jsonb_build_object('title', i.title, 'n', i.n, 'parent', pa.name) AS doc\n"
         "      FROM {0}_items i LEFT JOIN {0}_parents pa ON pa.id = i.parent_id",
         p_);
-    const std::string pause = options_.pausable_query ? fmt::format(" AND {}_pause()", p_) : "";
+    // A sub-select runs once per query (a plain call in WHERE would sleep once per row).
+    const std::string pause =
+        options_.pausable_query ? fmt::format(" AND (SELECT {}_pause())", p_) : "";
     std::ofstream(config_path()) << fmt::format(
         R"(kafka:
   brokers: "{brokers}"
@@ -441,14 +501,21 @@ std::int64_t Scenario::documents_written() const {
     const auto res = client.Get("/_standin/stats");
     if (!res) return -1;
     if (res->status != 200) {
-        // A real server: index operations on the primaries of the index's physical indices.
-        const auto indexing = client.Get("/" + index() + "*/_stats/indexing");
-        if (!indexing || indexing->status != 200) return -1;
-        return json::parse(indexing->body)
-            .at("_all")
-            .at("primaries")
-            .at("indexing")
-            .value("index_total", std::int64_t{-1});
+        // A real server: operations on the primaries of the index's physical indices, counted
+        // by sequence number (indexing stats start again from 0 when the server restarts).
+        const auto shards = client.Get("/" + index() + "*/_stats/indexing?level=shards");
+        if (!shards || shards->status != 200) return -1;
+        const json stats = json::parse(shards->body);
+        std::int64_t operations = 0;
+        for (const auto& [name, physical] : stats.at("indices").items()) {
+            for (const auto& [id, copies] : physical.at("shards").items()) {
+                for (const auto& copy : copies) {
+                    if (!copy.at("routing").value("primary", false)) continue;
+                    operations += copy.at("seq_no").value("max_seq_no", std::int64_t{-1}) + 1;
+                }
+            }
+        }
+        return operations;
     }
     const json stats = json::parse(res->body);
     std::int64_t written = 0;

@@ -56,6 +56,41 @@ private:
     bool running_ = false;
 };
 
+/// One of the development stack's Java servers, `kafka` (Apache Kafka) or `search`
+/// (Elasticsearch or OpenSearch), faulted through `scripts/stack.sh signal|restart` on the stack
+/// of KT_TEST_STACK_DIR. The destructor resumes a paused server and restarts a killed one, so
+/// that the tests after a failed one find the stack whole. Every call throws
+/// std::runtime_error with the script's output when it fails.
+class StackServer {
+public:
+    /// `which` is `kafka` or `search`.
+    explicit StackServer(std::string which);
+    ~StackServer();
+    StackServer(const StackServer&) = delete;
+    StackServer& operator=(const StackServer&) = delete;
+
+    /// SIGKILL; returns once the process is gone (its data stays).
+    void kill();
+    /// Starts it again on the same data and ports; returns once it is ready.
+    void restart();
+    /// SIGSTOP; returns once the process is stopped.
+    void pause();
+    /// SIGCONT.
+    void resume();
+
+private:
+    void stack(const std::string& args);
+
+    std::string which_;
+    std::string dir_;
+    bool killed_ = false;
+    bool paused_ = false;
+};
+
+/// Why the stack cannot lend its real `kafka` or `search` server to a fault test (a double runs
+/// instead, or KT_TEST_STACK_DIR is unset); empty when it can.
+[[nodiscard]] std::string real_server_missing(const std::string& which);
+
 /// Where a scenario's services are and how its pipeline is configured.
 struct ScenarioOptions {
     std::string brokers;         ///< Kafka bootstrap servers
@@ -161,8 +196,8 @@ public:
     Convergence converge(std::chrono::milliseconds timeout);
 
     /// Documents the search server behind the scenario wrote for its index: the stand-in's
-    /// stats, or the index operations of the index's primaries on a real server; -1 when
-    /// neither answers.
+    /// stats, or the operations on the index's primaries on a real server (by sequence number,
+    /// so that a restart does not reset the count); -1 when neither answers.
     [[nodiscard]] std::int64_t documents_written() const;
 
     /// The report row for `fault` from a convergence.
