@@ -92,9 +92,9 @@ Figures run_end_to_end(const Stack& stack, const Args& args, const ScratchDir& d
                        const std::string& prefix, const std::string& query) {
     const std::string parents = prefix + "_parents";
     const std::string target = prefix + "_children";
-    create_topic(stack.control_url, parents, 1);
-    create_topic(stack.control_url, parents + ".dlq", 1);
-    create_topic(stack.control_url, target, args.partitions);
+    create_topic(stack, parents, 1);
+    create_topic(stack, parents + ".dlq", 1);
+    create_topic(stack, target, args.partitions);
     const auto config_path = dir.path() / "kt.yaml";
     std::ofstream(config_path) << fmt::format(R"(kafka:
   brokers: "{0}"
@@ -169,7 +169,7 @@ Figures run_postgres_alone(const Stack& stack, const std::string& query) {
 
 /// The same child messages produced from this process, with kt-cascader's producer settings.
 Figures run_kafka_alone(const Stack& stack, const Args& args, const std::string& topic) {
-    create_topic(stack.control_url, topic, args.partitions);
+    create_topic(stack, topic, args.partitions);
     kafka::Options options;
     options.brokers = stack.brokers;
     options.properties = {{"queue.buffering.max.kbytes", "16384"},

@@ -261,9 +261,9 @@ std::string verdict(bool ok) {
 void run_throughput(const Args& args, const Stack& stack, const LogDir& dir) {
     const std::string name = fmt::format("bench_delay_all_due_{}", ::getpid());
     const std::string target = name + "_target";
-    create_topic(stack.control_url, name, args.partitions);
-    create_topic(stack.control_url, name + ".dlq", 1);
-    create_topic(stack.control_url, target, args.partitions);
+    create_topic(stack, name, args.partitions);
+    create_topic(stack, name + ".dlq", 1);
+    create_topic(stack, target, args.partitions);
     const double long_ago = unix_now() - 86400;
     std::cout << fmt::format("throughput: producing {} overdue envelopes to {} partitions ...\n",
                              args.envelopes, args.partitions)
@@ -317,9 +317,9 @@ void run_throughput(const Args& args, const Stack& stack, const LogDir& dir) {
 void run_backlog(const Args& args, const Stack& stack, const LogDir& dir) {
     const std::string name = fmt::format("bench_delay_backlog_{}", ::getpid());
     const std::string target = name + "_target";
-    create_topic(stack.control_url, name, args.partitions);
-    create_topic(stack.control_url, name + ".dlq", 1);
-    create_topic(stack.control_url, target, args.partitions);
+    create_topic(stack, name, args.partitions);
+    create_topic(stack, name + ".dlq", 1);
+    create_topic(stack, target, args.partitions);
 
     // created_at spreads over the window just before now; the delay makes the first one due
     // `lead` seconds from now and the last one `lead + window` seconds from now.

@@ -1,6 +1,8 @@
 // indexer_bench: end-to-end throughput and CPU cost of the real kt-indexer on the development
 // stack, next to the same work done by each component alone (Kafka consume, the PostgreSQL batch
-// query, Elasticsearch-stand-in bulk writes), so the distance to the limit is visible.
+// query, bulk writes to the stack's search server), so the distance to the limit is visible.
+// On real Elasticsearch the figure that matters is end to end / Elasticsearch alone: the same
+// documents written by a plain bulk loader with kt's bulk size and one writer, as kt-indexer.
 //
 // Reads the stack from KT_TEST_POSTGRES_URL, KT_TEST_KAFKA_BROKERS, KT_TEST_DEVBROKER_CONTROL
 // and KT_TEST_ES_URL (scripts/bench.sh starts a private stack and sets them). It is a report,
@@ -325,8 +327,9 @@ Alone run_postgres_alone(const Stack& stack, const config::IndexConfig& index_co
     return out;
 }
 
-/// Bulk-writes `loaded` to a fresh alias `index` the way kt-indexer does (external_gte).
-Alone run_standin_alone(const Stack& stack, const std::string& index, bool compression,
+/// Bulk-writes `loaded` to a fresh alias `index` the way kt-indexer does (external_gte), one
+/// request at a time.
+Alone run_search_alone(const Stack& stack, const std::string& index, bool compression,
                         const std::vector<pg::LoadResult>& loaded, int batch_size) {
     es::Options options;
     options.url = stack.es_url;
@@ -355,7 +358,7 @@ Alone run_standin_alone(const Stack& stack, const std::string& index, bool compr
     }
     out.seconds = seconds_between(started, Clock::now());
     out.cpu = own_cpu_seconds() - cpu0;
-    if (failed > 0) std::cerr << fmt::format("stand-in: {} document(s) not written\n", failed);
+    if (failed > 0) std::cerr << fmt::format("search: {} document(s) not written\n", failed);
     return out;
 }
 
@@ -398,7 +401,7 @@ int run(const Args& args) {
         args.rows, partitions, args.batch_size, args.gzip ? "on" : "off", load_average());
     const auto setup_started = Clock::now();
     Tables tables(stack.postgres_url, suffix, args.rows);
-    create_topic(stack.control_url, index, partitions);
+    create_topic(stack, index, partitions);
     produce_ids(stack, index, args.rows);
     const std::int64_t total = topic_end(stack, index, partitions);
     fmt::print("setup: table and {} messages in {:.1f} s\n", total,
@@ -428,11 +431,13 @@ int run(const Args& args) {
         index_config.batch_size = args.batch_size;
         std::vector<pg::LoadResult> loaded;
         pg_alone = run_postgres_alone(stack, index_config, args.rows, args.batch_size, loaded);
-        es_alone = run_standin_alone(stack, alone_index, true, loaded, args.batch_size);
+        es_alone = run_search_alone(stack, alone_index, true, loaded, args.batch_size);
         es_plain_alone =
-            run_standin_alone(stack, alone_plain_index, false, loaded, args.batch_size);
+            run_search_alone(stack, alone_plain_index, false, loaded, args.batch_size);
     }
 
+    // The stack's search server, as the rows name it.
+    const std::string search = stack.search_kind == "standin" ? "stand-in" : stack.search_kind;
     const double e2e_steady_rate =
         e2e.steady_seconds > 0 ? e2e.steady_messages / e2e.steady_seconds : 0;
     const double e2e_total_rate =
@@ -458,9 +463,9 @@ int run(const Args& args) {
                   fmt::format("{:.2f} client", micros_per_doc(kafka_alone)), "");
         print_row("postgres alone (RowLoader, shuffled ids)", fmt::format("{:.0f}", rate(pg_alone)),
                   fmt::format("{:.2f} client", micros_per_doc(pg_alone)), "");
-        print_row("stand-in alone (BulkClient, gzip)", fmt::format("{:.0f}", rate(es_alone)),
+        print_row(search + " alone (BulkClient, gzip)", fmt::format("{:.0f}", rate(es_alone)),
                   fmt::format("{:.2f} client", micros_per_doc(es_alone)), "");
-        print_row("stand-in alone (BulkClient, no gzip)",
+        print_row(search + " alone (BulkClient, no gzip)",
                   fmt::format("{:.0f}", rate(es_plain_alone)),
                   fmt::format("{:.2f} client", micros_per_doc(es_plain_alone)), "");
     }
@@ -473,13 +478,18 @@ int run(const Args& args) {
     if (!args.skip_components) {
         const std::pair<double, const char*> components[] = {{rate(kafka_alone), "kafka"},
                                                              {rate(pg_alone), "postgres"},
-                                                             {rate(es_alone), "stand-in"}};
+                                                             {rate(es_alone), search.c_str()}};
         const auto slowest = *std::min_element(std::begin(components), std::end(components));
         const double serial = 1.0 / (1.0 / rate(pg_alone) + 1.0 / rate(es_alone));
         fmt::print("end to end / slowest component ({}, {:.0f} docs/s): {:.2f}\n", slowest.second,
                    slowest.first, slowest.first > 0 ? e2e_steady_rate / slowest.first : 0);
-        fmt::print("end to end / postgres-then-stand-in serial bound ({:.0f} docs/s): {:.2f}\n",
+        fmt::print("end to end / postgres-then-{} serial bound ({:.0f} docs/s): {:.2f}\n", search,
                    serial, serial > 0 ? e2e_steady_rate / serial : 0);
+        // kt-indexer writes without gzip unless --gzip: compared with the loader that does the same.
+        const double limit = rate(args.gzip ? es_alone : es_plain_alone);
+        fmt::print("end to end / {} alone, same documents, bulk size and one writer ({:.0f} "
+                   "docs/s): {:.2f} (target >= 0.90)\n",
+                   search, limit, limit > 0 ? e2e_steady_rate / limit : 0);
     }
     if (!args.wrap.empty()) {
         fmt::print("note: kt-indexer ran under '{}'; its CPU figures are the wrapper's\n",

@@ -131,7 +131,7 @@ Figures run_postgres_alone(const Stack& stack, const BenchTable& table) {
 
 Figures run_reindex(const Stack& stack, const Args& args, const ScratchDir& dir,
                     const BenchTable& table, std::string& summary) {
-    create_topic(stack.control_url, table.name(), 1);
+    create_topic(stack, table.name(), 1);
     const std::string config = (dir.path() / "kt.yaml").string();
     std::ofstream(config) << fmt::format(
         "kafka:\n  brokers: \"{}\"\npostgres:\n  url: \"{}\"\nelasticsearch:\n  url: \"{}\"\n"

@@ -50,8 +50,16 @@ double seconds_of(const timeval& t) {
 }  // namespace
 
 Stack stack_from_env() {
-    return Stack{require_env("KT_TEST_POSTGRES_URL"), require_env("KT_TEST_KAFKA_BROKERS"),
-                 require_env("KT_TEST_DEVBROKER_CONTROL"), require_env("KT_TEST_ES_URL")};
+    const auto or_default = [](const char* name, const char* fallback) {
+        const char* value = std::getenv(name);
+        return std::string(value != nullptr && *value != '\0' ? value : fallback);
+    };
+    return Stack{require_env("KT_TEST_POSTGRES_URL"),
+                 require_env("KT_TEST_KAFKA_BROKERS"),
+                 require_env("KT_TEST_DEVBROKER_CONTROL"),
+                 require_env("KT_TEST_ES_URL"),
+                 or_default("KT_TEST_STACK_KAFKA", "devbroker"),
+                 or_default("KT_TEST_STACK_SEARCH", "standin")};
 }
 
 std::string unique_suffix() {
@@ -184,8 +192,14 @@ int free_port() {
     return ntohs(address.sin_port);
 }
 
-void create_topic(const std::string& control_url, const std::string& topic, int partitions) {
-    httplib::Client client(control_url);
+void create_topic(const Stack& stack, const std::string& topic, int partitions) {
+    if (stack.kafka_kind == "kafka") {
+        kafka::Options options;
+        options.brokers = stack.brokers;
+        kafka::Admin(options).create_topic(topic, partitions, {}, seconds(30));
+        return;
+    }
+    httplib::Client client(stack.control_url);
     client.set_connection_timeout(seconds(5));
     const std::string body = fmt::format(R"({{"name":"{}","partitions":{}}})", topic, partitions);
     const auto res = client.Post("/topics", body, "application/json");

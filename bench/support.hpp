@@ -22,6 +22,8 @@ struct Stack {
     std::string brokers;
     std::string control_url;
     std::string es_url;
+    std::string kafka_kind;   ///< KT_TEST_STACK_KAFKA: kafka (Apache Kafka) or devbroker
+    std::string search_kind;  ///< KT_TEST_STACK_SEARCH: elasticsearch, opensearch or standin
 };
 
 /// The stack from KT_TEST_*; throws kt::Error naming a missing variable.
@@ -86,8 +88,9 @@ private:
 /// A TCP port that was free a moment ago.
 [[nodiscard]] int free_port();
 
-/// Creates `topic` with `partitions` through the devbroker control endpoint; throws kt::Error.
-void create_topic(const std::string& control_url, const std::string& topic, int partitions);
+/// Creates `topic` with `partitions` on the stack's Kafka: through the Admin API on Apache
+/// Kafka, through the devbroker control endpoint otherwise; throws kt::Error.
+void create_topic(const Stack& stack, const std::string& topic, int partitions);
 
 /// Produces `{"id": n}` keyed by n for every id 1..rows and waits for every acknowledgement.
 void produce_ids(const Stack& stack, const std::string& topic, int rows);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,7 +13,8 @@
 
 namespace kt::kafka {
 
-/// Cluster inspection for `kt check`, `kt status` and tests. Never auto-creates topics.
+/// Cluster inspection for `kt check`, `kt status`, the benchmarks and tests; topics are created
+/// only when asked (create_topic), never as a side effect.
 class Admin {
 public:
     /// Creates the client (connections are made lazily); throws kt::Error on bad properties.
@@ -25,6 +27,13 @@ public:
     /// One topic, or nullopt when the cluster does not have it.
     [[nodiscard]] std::optional<TopicMetadata> describe_topic(const std::string& topic,
                                                               std::chrono::milliseconds timeout);
+    /// Creates `topic` with `partitions` (replication factor 1) and topic `configs` (e.g.
+    /// max.message.bytes) through CreateTopics, then waits until the broker's metadata lists
+    /// every partition. Throws KafkaError with the broker's answer, or when either step takes
+    /// longer than `timeout`.
+    void create_topic(const std::string& topic, int partitions,
+                      const std::map<std::string, std::string>& configs,
+                      std::chrono::milliseconds timeout);
     /// Low/high watermarks of one partition, asked of its leader.
     [[nodiscard]] Watermarks query_watermarks(const std::string& topic, std::int32_t partition,
                                               std::chrono::milliseconds timeout);

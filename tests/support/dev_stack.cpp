@@ -10,7 +10,6 @@
 
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/consumer.hpp"
-#include "lib/kafka/detail/handles.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace kt::test {
@@ -38,90 +37,11 @@ void create_topic(const std::string& control, const std::string& topic, int part
     }
 }
 
-namespace {
-
-struct NewTopicDeleter {
-    void operator()(rd_kafka_NewTopic_t* p) const noexcept { rd_kafka_NewTopic_destroy(p); }
-};
-struct AdminOptionsDeleter {
-    void operator()(rd_kafka_AdminOptions_t* p) const noexcept { rd_kafka_AdminOptions_destroy(p); }
-};
-struct EventDeleter {
-    void operator()(rd_kafka_event_t* p) const noexcept { rd_kafka_event_destroy(p); }
-};
-
-constexpr int kCreateTimeoutMs = 30000;
-
-}  // namespace
-
 void create_topic_on_kafka(const std::string& brokers, const std::string& topic, int partitions,
                            const std::map<std::string, std::string>& configs) {
-    const auto fail = [&topic](const std::string& why) {
-        throw std::runtime_error("creating topic " + topic + ": " + why);
-    };
-    char err[512];
-    kafka::detail::ConfPtr conf(rd_kafka_conf_new());
-    if (rd_kafka_conf_set(conf.get(), "bootstrap.servers", brokers.c_str(), err, sizeof(err)) !=
-        RD_KAFKA_CONF_OK) {
-        fail(err);
-    }
-    kafka::detail::HandlePtr handle(
-        rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof(err)));
-    if (!handle) fail(err);
-    (void)conf.release();  // rd_kafka_new owns it now
-
-    std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter> request(
-        rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof(err)));
-    if (!request) fail(err);
-    for (const auto& [name, value] : configs) {
-        if (rd_kafka_NewTopic_set_config(request.get(), name.c_str(), value.c_str()) != 0) {
-            fail("bad config " + name);
-        }
-    }
-    std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
-        rd_kafka_AdminOptions_new(handle.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS));
-    // The broker answers once the controller has created the topic, or after this long.
-    if (rd_kafka_AdminOptions_set_operation_timeout(options.get(), kCreateTimeoutMs, err,
-                                                    sizeof(err)) != 0 ||
-        rd_kafka_AdminOptions_set_request_timeout(options.get(), kCreateTimeoutMs, err,
-                                                  sizeof(err)) != 0) {
-        fail(err);
-    }
-    kafka::detail::QueuePtr queue(rd_kafka_queue_new(handle.get()));
-    rd_kafka_NewTopic_t* requests[] = {request.get()};
-    rd_kafka_CreateTopics(handle.get(), requests, 1, options.get(), queue.get());
-    std::unique_ptr<rd_kafka_event_t, EventDeleter> event(
-        rd_kafka_queue_poll(queue.get(), kCreateTimeoutMs + 5000));
-    if (!event) fail("no answer from " + brokers);
-    if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        fail(rd_kafka_event_error_string(event.get()));
-    }
-    std::size_t count = 0;
-    const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(
-        rd_kafka_event_CreateTopics_result(event.get()), &count);
-    if (count != 1) fail("unexpected answer with " + std::to_string(count) + " topics");
-    if (rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* message = rd_kafka_topic_result_error_string(results[0]);
-        fail(std::string(rd_kafka_err2name(rd_kafka_topic_result_error(results[0]))) + ": " +
-             (message != nullptr ? message : ""));
-    }
-
-    // Created by the controller; the broker serves it once its metadata has every partition.
-    kafka::Options admin_options;
-    admin_options.brokers = brokers;
-    kafka::Admin admin(admin_options);
-    const bool visible = wait_until(
-        [&] {
-            try {
-                const auto found = admin.describe_topic(topic, 5s);
-                return found && found->error == RD_KAFKA_RESP_ERR_NO_ERROR &&
-                       found->partitions == partitions;
-            } catch (const std::exception&) {
-                return false;  // no answer yet: asked again until the deadline
-            }
-        },
-        30s, 50ms);
-    if (!visible) fail("created, but not in the broker's metadata with its partitions within 30 s");
+    kafka::Options options;
+    options.brokers = brokers;
+    kafka::Admin(options).create_topic(topic, partitions, configs, 30s);
 }
 
 kafka::Options broker_options() {

@@ -44,6 +44,18 @@ struct MetadataDeleter {
 struct TopicDeleter {
     void operator()(rd_kafka_topic_t* p) const noexcept { rd_kafka_topic_destroy(p); }
 };
+/// Destroys an rd_kafka_NewTopic_t (a CreateTopics request entry).
+struct NewTopicDeleter {
+    void operator()(rd_kafka_NewTopic_t* p) const noexcept { rd_kafka_NewTopic_destroy(p); }
+};
+/// Destroys an rd_kafka_AdminOptions_t.
+struct AdminOptionsDeleter {
+    void operator()(rd_kafka_AdminOptions_t* p) const noexcept { rd_kafka_AdminOptions_destroy(p); }
+};
+/// Destroys an rd_kafka_event_t.
+struct EventDeleter {
+    void operator()(rd_kafka_event_t* p) const noexcept { rd_kafka_event_destroy(p); }
+};
 /// Frees a string librdkafka allocated for the caller (e.g. rd_kafka_clusterid's answer).
 struct StringDeleter {
     rd_kafka_t* handle = nullptr;  ///< the handle that allocated it
