@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "lib/kafka/detail/conf.hpp"
 #include "lib/kafka/detail/handles.hpp"
 #include "lib/kafka/error.hpp"
@@ -53,13 +56,26 @@ ClusterMetadata describe_cluster(rd_kafka_t* handle, std::chrono::milliseconds t
 
 Watermarks query_watermarks(rd_kafka_t* handle, const std::string& topic, std::int32_t partition,
                              std::chrono::milliseconds timeout) {
-    Watermarks w;
-    const auto err = rd_kafka_query_watermark_offsets(handle, topic.c_str(), partition, &w.low,
-                                                      &w.high, static_cast<int>(timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw KafkaError(fmt::format("cannot query watermarks of {}[{}]", topic, partition), err);
+    // Right after a topic is created or a broker restarts, the partition's leader may still be
+    // moving: those answers are asked again (librdkafka refreshes its metadata meanwhile) until
+    // the timeout.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        Watermarks w;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        const auto err = rd_kafka_query_watermark_offsets(
+            handle, topic.c_str(), partition, &w.low, &w.high,
+            static_cast<int>(std::max<std::int64_t>(left.count(), 1)));
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return w;
+        const bool leader_moving = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                                   err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+        if (!leader_moving || std::chrono::steady_clock::now() >= deadline) {
+            throw KafkaError(fmt::format("cannot query watermarks of {}[{}]", topic, partition),
+                             err);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    return w;
 }
 
 std::optional<TopicMetadata> find_topic(const std::vector<TopicMetadata>& topics,

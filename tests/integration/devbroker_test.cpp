@@ -168,4 +168,23 @@ TEST(DevBroker, PushedProduceErrorIsReportedAsAFailedDelivery) {
     EXPECT_EQ(errors[1], RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
 }
 
+TEST(DevBroker, WatermarksAreAskedAgainWhileThePartitionsLeaderMoves) {
+    // As right after a topic is created or a broker restarts on a real cluster.
+    DevBroker broker;
+    auto ready = broker.ready();
+    ASSERT_EQ(post(ready["control"], "/topics", {{"name", "t"}, {"partitions", 1}}).first, 201);
+    kt::kafka::Options options;
+    options.brokers = ready["bootstrap"];
+    kt::kafka::Admin admin(options);
+    (void)admin.query_watermarks("t", 0, 10s);
+    const nlohmann::json moving = {"NOT_LEADER_FOR_PARTITION", "LEADER_NOT_AVAILABLE",
+                                   "NOT_LEADER_FOR_PARTITION"};
+    const auto [status, body] =
+        post(ready["control"], "/errors", {{"api", "ListOffsets"}, {"errors", moving}});
+    ASSERT_EQ(status, 200) << body.dump();
+    const auto w = admin.query_watermarks("t", 0, 10s);
+    EXPECT_EQ(w.low, 0);
+    EXPECT_EQ(w.high, 0);
+}
+
 }  // namespace
