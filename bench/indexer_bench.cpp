@@ -389,6 +389,7 @@ int run(const Args& args) {
     const std::string index = "bench_products_" + suffix;
     const std::string alone_index = "bench_alone_" + suffix;
     const std::string alone_plain_index = "bench_alone_plain_" + suffix;
+    const std::string alone_before_index = "bench_alone_before_" + suffix;
     const int partitions =
         args.partitions > 0
             ? args.partitions
@@ -413,15 +414,17 @@ int run(const Args& args) {
         ~Cleanup() {
             for (const auto& a : aliases) drop_alias(stack, a);
         }
-    } cleanup{stack, {index, alone_index, alone_plain_index}};
+    } cleanup{stack, {index, alone_index, alone_plain_index, alone_before_index}};
 
-    const EndToEnd e2e =
-        run_end_to_end(stack, args, index, "bench_" + suffix, tables.query(), total, scratch);
-
+    // The components first, so that the search server's JVM is warm for both kt-indexer and the
+    // loader: Elasticsearch alone is measured before and after the end-to-end run, and the
+    // faster of the two is the limit.
     Alone kafka_alone;
     Alone pg_alone;
     Alone es_alone;
+    Alone es_plain_before;
     Alone es_plain_alone;
+    std::vector<pg::LoadResult> loaded;
     if (!args.skip_components) {
         kafka_alone = run_kafka_alone(stack, index, "bench_consume_" + suffix, total, args);
         config::IndexConfig index_config;
@@ -429,8 +432,15 @@ int run(const Args& args) {
         index_config.topic = index;
         index_config.query = tables.query();
         index_config.batch_size = args.batch_size;
-        std::vector<pg::LoadResult> loaded;
         pg_alone = run_postgres_alone(stack, index_config, args.rows, args.batch_size, loaded);
+        es_plain_before =
+            run_search_alone(stack, alone_before_index, false, loaded, args.batch_size);
+    }
+
+    const EndToEnd e2e =
+        run_end_to_end(stack, args, index, "bench_" + suffix, tables.query(), total, scratch);
+
+    if (!args.skip_components) {
         es_alone = run_search_alone(stack, alone_index, true, loaded, args.batch_size);
         es_plain_alone =
             run_search_alone(stack, alone_plain_index, false, loaded, args.batch_size);
@@ -465,7 +475,10 @@ int run(const Args& args) {
                   fmt::format("{:.2f} client", micros_per_doc(pg_alone)), "");
         print_row(search + " alone (BulkClient, gzip)", fmt::format("{:.0f}", rate(es_alone)),
                   fmt::format("{:.2f} client", micros_per_doc(es_alone)), "");
-        print_row(search + " alone (BulkClient, no gzip)",
+        print_row(search + " alone (no gzip), before kt",
+                  fmt::format("{:.0f}", rate(es_plain_before)),
+                  fmt::format("{:.2f} client", micros_per_doc(es_plain_before)), "");
+        print_row(search + " alone (no gzip), after kt",
                   fmt::format("{:.0f}", rate(es_plain_alone)),
                   fmt::format("{:.2f} client", micros_per_doc(es_plain_alone)), "");
     }
@@ -486,7 +499,8 @@ int run(const Args& args) {
         fmt::print("end to end / postgres-then-{} serial bound ({:.0f} docs/s): {:.2f}\n", search,
                    serial, serial > 0 ? e2e_steady_rate / serial : 0);
         // kt-indexer writes without gzip unless --gzip: compared with the loader that does the same.
-        const double limit = rate(args.gzip ? es_alone : es_plain_alone);
+        const double limit = args.gzip ? rate(es_alone)
+                                       : std::max(rate(es_plain_before), rate(es_plain_alone));
         fmt::print("end to end / {} alone, same documents, bulk size and one writer ({:.0f} "
                    "docs/s): {:.2f} (target >= 0.90)\n",
                    search, limit, limit > 0 ? e2e_steady_rate / limit : 0);

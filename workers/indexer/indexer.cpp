@@ -1,5 +1,6 @@
 #include "workers/indexer/indexer.hpp"
 
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -77,6 +78,7 @@ void IndexerMetrics::count(const es::RequestCounts& requests) {
 
 struct Indexer::Pending {
     std::vector<kafka::Message> messages;
+    Clock::time_point filled;  ///< when the batch was full: its duration ends at the commit
     bool parsed = false;
     std::vector<BatchEntry> entries;
     std::vector<std::size_t> message_of_entry;  ///< index into `messages` of each entry
@@ -84,6 +86,26 @@ struct Indexer::Pending {
     std::unordered_multimap<std::string_view, std::size_t> messages_of_id;
     std::size_t poison = 0;
     BatchDeadLetters dead;
+    /// The rows of the latest load and the writes planned from them (views into `loaded`);
+    /// `prepared` until a write of them was attempted, after which a retry loads again.
+    bool prepared = false;
+    IsolatedLoad loaded;
+    std::vector<es::BulkAction> actions;
+    WriteTally tally;
+    /// The bulk write of `actions` running on its own thread, when one was started. Last, so
+    /// that destroying the batch waits for that thread before the views it writes go.
+    std::future<es::WriteResult> write;
+
+    /// Marks every message of `id` dead for `reason`.
+    void dead_letter_id(std::string_view id, const std::string& reason) {
+        if (messages_of_id.empty()) {
+            for (std::size_t e = 0; e < entries.size(); ++e) {
+                messages_of_id.emplace(entries[e].id, message_of_entry[e]);
+            }
+        }
+        const auto [first, last] = messages_of_id.equal_range(id);
+        for (auto it = first; it != last; ++it) dead.add(it->second, reason);
+    }
 };
 
 Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
@@ -171,12 +193,26 @@ void Indexer::run(std::stop_token stop) {
         connect_loader();
         loader_->check();
     });
+    // Two batches in hand: while one is written to Elasticsearch on its own thread, the next
+    // is polled and loaded from PostgreSQL here, and the one before is committed. Batches are
+    // still committed in order, each only once written; a write that fails is retried here
+    // with a fresh load before anything after it is committed.
+    std::unique_ptr<Pending> flying;
     while (!stop.stop_requested()) {
         liveness_.beat(Clock::now());
-        Pending batch;
-        if (!fill_batch(stop, batch)) continue;
-        (void)retry_.run(stop, [&] { return process(stop, batch); });
+        auto next = std::make_unique<Pending>();
+        const bool got = fill_batch(stop, *next);
+        if (got) try_prepare(*next);
+        std::unique_ptr<Pending> written;
+        if (flying && write_settled(stop, *flying)) written = std::move(flying);
+        flying.reset();
+        if (got && !stop.stop_requested()) {
+            flying = std::move(next);
+            start_write(stop, *flying);
+        }
+        if (written) commit_written(stop, *written);
     }
+    flying.reset();  // stopped: its write ends without waiting out retries; nothing committed
     log::info("index {}: stopping", index_.name);
     consumer_->close();
 }
@@ -184,12 +220,12 @@ void Indexer::run(std::stop_token stop) {
 bool Indexer::fill_batch(std::stop_token stop, Pending& batch) {
     const auto max = static_cast<std::size_t>(index_.batch_size);
     batch.messages.reserve(max);
-    return consumer_->fill(stop, batch.messages, max, index_.batch_wait);
+    const bool got = consumer_->fill(stop, batch.messages, max, index_.batch_wait);
+    batch.filled = Clock::now();
+    return got;
 }
 
-bool Indexer::process(std::stop_token stop, Pending& batch) {
-    const auto started = Clock::now();
-    auto send_dead = [&](std::size_t i, const std::string& reason) { batch.dead.add(i, reason); };
+void Indexer::prepare(Pending& batch) {
     if (!batch.parsed) {
         batch.entries.reserve(batch.messages.size());
         batch.message_of_entry.reserve(batch.messages.size());
@@ -197,7 +233,7 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
             const auto& m = batch.messages[i];
             ParsedMessage parsed = parser_.parse(m.payload());
             if (!parsed.ok) {
-                send_dead(i, parsed.reason);
+                batch.dead.add(i, parsed.reason);
                 ++batch.poison;
                 continue;
             }
@@ -206,88 +242,111 @@ bool Indexer::process(std::stop_token stop, Pending& batch) {
         }
         batch.parsed = true;
     }
-    const auto& entries = batch.entries;
-    const std::size_t poison = batch.poison;
-
-    IsolatedLoad loaded;
-    std::vector<std::string> ids = distinct_ids(entries);
+    batch.actions.clear();
+    batch.loaded = {};
+    std::vector<std::string> ids = distinct_ids(batch.entries);
     if (!ids.empty()) {
         connect_loader();
         // One id the query cannot take must not stall the batch: it is dead-lettered alone.
-        loaded = load_isolating(std::move(ids), [&](const std::vector<std::string>& some) {
+        batch.loaded = load_isolating(std::move(ids), [&](const std::vector<std::string>& some) {
             return loader_->load(some);
         });
     }
-    auto dead_letter_id = [&](std::string_view id, const std::string& reason) {
-        if (batch.messages_of_id.empty()) {
-            for (std::size_t e = 0; e < entries.size(); ++e) {
-                batch.messages_of_id.emplace(entries[e].id, batch.message_of_entry[e]);
-            }
-        }
-        const auto [first, last] = batch.messages_of_id.equal_range(id);
-        for (auto it = first; it != last; ++it) send_dead(it->second, reason);
-    };
-    for (const RejectedId& rejected : loaded.rejected) {
-        dead_letter_id(rejected.id, rejected.reason);
+    for (const RejectedId& rejected : batch.loaded.rejected) {
+        batch.dead_letter_id(rejected.id, rejected.reason);
     }
-
     std::vector<LoadedSlice> slices;
-    slices.reserve(loaded.results.size());
-    for (std::size_t i = 0; i < loaded.results.size(); ++i) {
-        slices.push_back({loaded.slice_ids[i], &loaded.results[i]});
+    slices.reserve(batch.loaded.results.size());
+    for (std::size_t i = 0; i < batch.loaded.results.size(); ++i) {
+        slices.push_back({batch.loaded.slice_ids[i], &batch.loaded.results[i]});
     }
-    const std::vector<es::BulkAction> actions = plan_actions(slices);
-
-    WriteTally tally;
-    if (!actions.empty()) {
-        const es::WriteResult written = bulk_->write(index_.name, actions, stop);
-        metrics_.count(written.requests);
-        if (written.stopped) {
-            log::info("index {}: stopped with {} document(s) unwritten; nothing committed",
-                      index_.name, actions.size() - written.first_unwritten());
-            return false;
-        }
-        const ForeignConflicts foreign = foreign_conflicts(actions, written.items);
-        for (std::size_t i = 0; i < actions.size(); ++i) {
-            const auto& item = written.items[i];
-            if (foreign.at[i]) continue;
-            if (item.outcome == es::Outcome::kDead) {
-                dead_letter_id(actions[i].id, fmt::format("elasticsearch {} {}: {}", item.status,
-                                                          item.error_type, item.error_reason));
-                ++tally.dead;
-            } else if (actions[i].op == es::BulkAction::Op::kIndex) {
-                ++tally.indexed;
-            } else {
-                ++tally.deleted;
-            }
-        }
-        if (!foreign.list.empty() && !repair_foreign(stop, foreign, dead_letter_id, tally)) {
-            return false;
-        }
-    }
-
-    // Dead letters must be acknowledged before their offsets are committed.
-    metrics_.dead_letters.inc(
-        batch.dead.deliver(*dead_letters_, batch.messages, index_.topic, std::chrono::seconds(30)));
-    if (!consumer_->commit(batch.messages)) return true;  // abandoned: read again after rejoining
-    liveness_.progress(Clock::now());
-
-    metrics_.messages.inc(batch.messages.size());
-    metrics_.indexed.inc(tally.indexed);
-    metrics_.deleted.inc(tally.deleted);
-    metrics_.batches_ok.inc();
-    const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-    metrics_.batch_seconds.observe(static_cast<double>(took.count()) / 1000.0);
-    log::info("index {}: batch of {} message(s): {} indexed, {} deleted, {} dead in {} ms",
-              index_.name, batch.messages.size(), tally.indexed, tally.deleted,
-              poison + loaded.rejected.size() + tally.dead, took.count());
-    return true;
+    batch.actions = plan_actions(slices);
+    batch.prepared = true;
 }
 
-bool Indexer::repair_foreign(
-    std::stop_token stop, const ForeignConflicts& foreign,
-    const std::function<void(std::string_view, const std::string&)>& dead_letter,
-    WriteTally& tally) {
+void Indexer::try_prepare(Pending& batch) {
+    try {
+        prepare(batch);
+    } catch (const kt::Error&) {
+        // Left unprepared: write_settled() loads it again and reports the failure, in order.
+    }
+}
+
+void Indexer::start_write(std::stop_token stop, Pending& batch) {
+    if (!batch.prepared || batch.actions.empty()) return;
+    batch.prepared = false;
+    batch.write = std::async(std::launch::async, [this, stop, &batch] {
+        return bulk_->write(index_.name, batch.actions, stop);
+    });
+}
+
+bool Indexer::write_settled(std::stop_token stop, Pending& batch) {
+    return retry_.run(stop, [&] {
+        es::WriteResult written;
+        if (batch.write.valid()) {
+            written = batch.write.get();  // rethrows what the write threw
+        } else {
+            if (!batch.prepared) prepare(batch);
+            batch.prepared = false;  // whatever happens next, a retry loads again
+            if (!batch.actions.empty()) written = bulk_->write(index_.name, batch.actions, stop);
+        }
+        return settle(stop, batch, written);
+    });
+}
+
+bool Indexer::settle(std::stop_token stop, Pending& batch, const es::WriteResult& written) {
+    const std::vector<es::BulkAction>& actions = batch.actions;
+    WriteTally& tally = batch.tally;
+    tally = {};
+    tally.dead = batch.poison + batch.loaded.rejected.size();
+    if (actions.empty()) return true;
+    metrics_.count(written.requests);
+    if (written.stopped) {
+        log::info("index {}: stopped with {} document(s) unwritten; nothing committed",
+                  index_.name, actions.size() - written.first_unwritten());
+        return false;
+    }
+    const ForeignConflicts foreign = foreign_conflicts(actions, written.items);
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+        const auto& item = written.items[i];
+        if (foreign.at[i]) continue;
+        if (item.outcome == es::Outcome::kDead) {
+            batch.dead_letter_id(actions[i].id, fmt::format("elasticsearch {} {}: {}", item.status,
+                                                            item.error_type, item.error_reason));
+            ++tally.dead;
+        } else if (actions[i].op == es::BulkAction::Op::kIndex) {
+            ++tally.indexed;
+        } else {
+            ++tally.deleted;
+        }
+    }
+    return foreign.list.empty() || repair_foreign(stop, foreign, batch);
+}
+
+void Indexer::commit_written(std::stop_token stop, Pending& batch) {
+    (void)retry_.run(stop, [&] {
+        // Dead letters must be acknowledged before their offsets are committed.
+        metrics_.dead_letters.inc(batch.dead.deliver(*dead_letters_, batch.messages, index_.topic,
+                                                     std::chrono::seconds(30)));
+        if (!consumer_->commit(batch.messages)) return true;  // abandoned: read again later
+        liveness_.progress(Clock::now());
+        const WriteTally& tally = batch.tally;
+        metrics_.messages.inc(batch.messages.size());
+        metrics_.indexed.inc(tally.indexed);
+        metrics_.deleted.inc(tally.deleted);
+        metrics_.batches_ok.inc();
+        const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - batch.filled);
+        metrics_.batch_seconds.observe(static_cast<double>(took.count()) / 1000.0);
+        log::info("index {}: batch of {} message(s): {} indexed, {} deleted, {} dead in {} ms",
+                  index_.name, batch.messages.size(), tally.indexed, tally.deleted, tally.dead,
+                  took.count());
+        return true;
+    });
+}
+
+bool Indexer::repair_foreign(std::stop_token stop, const ForeignConflicts& foreign,
+                             Pending& batch) {
+    WriteTally& tally = batch.tally;
     const std::vector<ForeignConflict>& conflicts = foreign.list;
     metrics_.foreign_versions.inc(conflicts.size());
     foreign_unlogged_ += conflicts.size();
@@ -319,10 +378,12 @@ bool Indexer::repair_foreign(
     tally.indexed += repair.indexed;
     tally.deleted += repair.deleted;
     tally.dead += repair.rejected.size() + repair.dead.size();
-    for (const RejectedId& rejected : repair.rejected) dead_letter(rejected.id, rejected.reason);
+    for (const RejectedId& rejected : repair.rejected) {
+        batch.dead_letter_id(rejected.id, rejected.reason);
+    }
     for (const auto& [id, item] : repair.dead) {
-        dead_letter(id, fmt::format("elasticsearch {} {}: {}", item.status, item.error_type,
-                                    item.error_reason));
+        batch.dead_letter_id(id, fmt::format("elasticsearch {} {}: {}", item.status,
+                                             item.error_type, item.error_reason));
     }
     for (const Unrepaired& left : repair.left) {
         if (left.ahead) {

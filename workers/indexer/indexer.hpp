@@ -56,7 +56,8 @@ struct IndexerMetrics {
 
 /// The kt-indexer loop for one index: poll → batch → de-duplicate → one Postgres load → one
 /// bulk write → dead letters acknowledged → commit. Offsets are committed only after every
-/// message before them is in Elasticsearch or in the dead-letter topic. Runs on one thread.
+/// message before them is in Elasticsearch or in the dead-letter topic. Runs on one thread,
+/// plus the bulk write of one batch on its own thread while the next batch is polled and loaded.
 class Indexer final : public WorkerLoop {
 public:
     /// Connects to Kafka (joins `<group_prefix>.indexer.<index>`), Postgres and Elasticsearch
@@ -81,24 +82,36 @@ public:
     [[nodiscard]] http::GroupStatus status() const override;
 
 private:
-    struct Pending;
-
-    bool fill_batch(std::stop_token stop, Pending& batch);
-    bool process(std::stop_token stop, Pending& batch);
-    void connect_loader();
     /// What one batch's writes came to.
     struct WriteTally {
         std::size_t indexed = 0;
         std::size_t deleted = 0;
-        std::size_t dead = 0;  ///< ids refused by Elasticsearch or the query, dead-lettered
+        std::size_t dead = 0;  ///< messages dead-lettered: poison, refused by the query or ES
     };
+    struct Pending;
+
+    bool fill_batch(std::stop_token stop, Pending& batch);
+    /// Parses the batch (once) and loads its rows, planning the bulk actions; throws kt::Error
+    /// when PostgreSQL fails.
+    void prepare(Pending& batch);
+    /// prepare() that leaves the batch unprepared instead of throwing (write_settled() retries).
+    void try_prepare(Pending& batch);
+    /// Starts the bulk write of a prepared batch on its own thread (none when nothing to write).
+    void start_write(std::stop_token stop, Pending& batch);
+    /// Waits for the batch's write (or loads and writes it) and settles each item, retrying the
+    /// whole batch from a fresh load until done; false when stopped first.
+    bool write_settled(std::stop_token stop, Pending& batch);
+    /// Counts a write's items into the batch's tally and dead letters and rewrites documents
+    /// another writer changed; false when stopped before every item was written.
+    bool settle(std::stop_token stop, Pending& batch, const es::WriteResult& written);
+    /// Delivers the batch's dead letters, then commits its offsets (retried until done).
+    void commit_written(std::stop_token stop, Pending& batch);
+    void connect_loader();
     /// Rewrites the documents of `foreign` from a newer snapshot (repair_documents), logs
-    /// them (at most once per kForeignLogPeriod) and counts them into `tally` and the metrics;
-    /// dead letters go through `dead_letter`. Returns false when stopped before they were
+    /// them (at most once per kForeignLogPeriod) and counts them into the batch's tally and
+    /// the metrics; dead letters go to the batch. Returns false when stopped before they were
     /// written.
-    bool repair_foreign(std::stop_token stop, const ForeignConflicts& foreign,
-                        const std::function<void(std::string_view, const std::string&)>& dead_letter,
-                        WriteTally& tally);
+    bool repair_foreign(std::stop_token stop, const ForeignConflicts& foreign, Pending& batch);
     /// Creates the alias with its physical index when missing; throws kt::Error (logged when
     /// retryable).
     void ensure_alias() const;
