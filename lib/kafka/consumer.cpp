@@ -3,18 +3,24 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <thread>
 #include <cstring>
 #include <utility>
 
 #include "lib/error.hpp"
 #include "lib/kafka/detail/conf.hpp"
 #include "lib/kafka/detail/partition_list.hpp"
+#include "lib/kafka/detail/start_offset.hpp"
 #include "lib/kafka/error.hpp"
 #include "lib/log/log.hpp"
 
 namespace kt::kafka {
 
 namespace {
+
+/// How long a new assignment may wait for its committed offsets before it is left to
+/// librdkafka's own fetch of them.
+constexpr std::chrono::seconds kStartOffsetsTimeout{10};
 
 int ms(std::chrono::milliseconds timeout) {
     return static_cast<int>(timeout.count());
@@ -189,10 +195,12 @@ void Consumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
     rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         run_hook(hooks_.on_assigned, partitions);
+        const detail::PartitionListPtr starting(rd_kafka_topic_partition_list_copy(partitions));
+        set_start_offsets(starting.get());
         if (cooperative) {
-            error.reset(rd_kafka_incremental_assign(rk, partitions));
+            error.reset(rd_kafka_incremental_assign(rk, starting.get()));
         } else {
-            code = rd_kafka_assign(rk, partitions);
+            code = rd_kafka_assign(rk, starting.get());
         }
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         if (rd_kafka_assignment_lost(rk) != 0) {
@@ -214,6 +222,53 @@ void Consumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
     if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
         log::error("kafka consumer: applying the new assignment failed: {}",
                    rd_kafka_err2str(code));
+    }
+}
+
+void Consumer::set_start_offsets(rd_kafka_topic_partition_list_t* partitions) {
+    // librdkafka 2.0.2 fetches the committed offsets of a new assignment itself, but a
+    // request-level NOT_COORDINATOR (the coordinator moved, e.g. after a broker paused past its
+    // session) leaves those partitions waiting for an offset forever, never fetched again
+    // (confluentinc/librdkafka#5586). So they are read here, asking again while the coordinator
+    // moves, and assigned at explicit offsets; only when that keeps failing is the fetch left to
+    // librdkafka.
+    rd_kafka_t* rk = handle_.get();
+    const auto deadline = std::chrono::steady_clock::now() + kStartOffsetsTimeout;
+    std::chrono::milliseconds pause{50};
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (;;) {
+        for (int i = 0; i < partitions->cnt; ++i) {
+            partitions->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+            partitions->elems[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        err = rd_kafka_committed(rk, partitions, ms(std::max(left, pause)));
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = detail::first_error(partitions);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR || !is_retryable_code(err)) break;
+        if (std::chrono::steady_clock::now() + pause >= deadline) break;
+        std::this_thread::sleep_for(pause);  // back-off before asking the coordinator again
+        pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log::warn("kafka consumer: cannot read the committed offsets of the new assignment "
+                  "({}); librdkafka fetches them itself",
+                  rd_kafka_err2name(err));
+        for (int i = 0; i < partitions->cnt; ++i) {
+            partitions->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+            partitions->elems[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        }
+        return;
+    }
+    std::array<char, 32> reset{};
+    std::size_t size = reset.size();
+    if (rd_kafka_conf_get(rd_kafka_conf(rk), "auto.offset.reset", reset.data(), &size) !=
+        RD_KAFKA_CONF_OK) {
+        reset[0] = '\0';
+    }
+    for (int i = 0; i < partitions->cnt; ++i) {
+        partitions->elems[i].offset = detail::start_offset(partitions->elems[i].offset,
+                                                           reset.data());
     }
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "lib/kafka/admin.hpp"
+#include "lib/kafka/consumer.hpp"
 #include "lib/kafka/producer.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -185,6 +186,54 @@ TEST(DevBroker, WatermarksAreAskedAgainWhileThePartitionsLeaderMoves) {
     const auto w = admin.query_watermarks("t", 0, 10s);
     EXPECT_EQ(w.low, 0);
     EXPECT_EQ(w.high, 0);
+}
+
+TEST(DevBroker, AJoiningConsumerFetchesFromItsCommitAfterTheOffsetFetchMeetsNotCoordinator) {
+    // As after a broker paused past its session resumes: the group coordinator moved, and the
+    // first committed-offset fetch of a new assignment gets a request-level NOT_COORDINATOR.
+    // librdkafka 2.0.2 leaves such a partition waiting forever (confluentinc/librdkafka#5586);
+    // kt reads the committed offsets itself and assigns them.
+    DevBroker broker;
+    auto ready = broker.ready();
+    ASSERT_EQ(post(ready["control"], "/topics", {{"name", "t"}, {"partitions", 1}}).first, 201);
+    kt::kafka::Options options;
+    options.brokers = ready["bootstrap"];
+    {
+        kt::kafka::Producer producer(options);
+        for (int i = 0; i < 10; ++i) producer.produce("t", std::nullopt, std::to_string(i));
+        ASSERT_EQ(producer.flush(10s).failed, 0u);
+    }
+    options.group_id = "g";
+    options.properties["session.timeout.ms"] = "6000";
+    {
+        kt::kafka::Consumer first(options);
+        first.subscribe({"t"});
+        std::vector<kt::kafka::Message> got;
+        ASSERT_TRUE(kt::test::wait_until(
+            [&] {
+                (void)first.poll_batch(got, 10, 100ms);
+                return got.size() >= 6;
+            },
+            30s));
+        first.commit({{"t", 0, 6}});
+        first.close();
+    }
+    const nlohmann::json moved = {"NOT_COORDINATOR"};
+    const auto [status, body] =
+        post(ready["control"], "/errors", {{"api", "OffsetFetch"}, {"errors", moved}});
+    ASSERT_EQ(status, 200) << body.dump();
+    kt::kafka::Consumer second(options);
+    second.subscribe({"t"});
+    std::vector<kt::kafka::Message> got;
+    EXPECT_TRUE(kt::test::wait_until(
+        [&] {
+            (void)second.poll_batch(got, 10, 100ms);
+            return !got.empty();
+        },
+        30s))
+        << "the partition was assigned and never fetched";
+    ASSERT_FALSE(got.empty());
+    EXPECT_EQ(got.front().offset(), 6);
 }
 
 }  // namespace
