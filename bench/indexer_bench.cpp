@@ -10,7 +10,7 @@
 //
 //   indexer_bench [--rows 200000] [--partitions 0] [--batch-size 1000] [--indexer PATH]
 //                 [--gzip] [--wrap "perf record -g"] [--skip-components] [--timeout 600]
-//                 [--warm-up-rounds 3]
+//                 [--warm-up-rounds 6]
 //
 // End to end: a table of --rows products, a topic with every id pre-produced, then the real
 // kt-indexer (batch_size 1000, batch_wait 200ms) until its committed-message counter on /metrics
@@ -76,7 +76,7 @@ struct Args {
     bool skip_components = false;
     bool gzip = false;  ///< `elasticsearch.compression` of kt-indexer's config
     int timeout_seconds = 600;
-    int warm_up_rounds = 3;  ///< writes of every document to a throw-away index first
+    int warm_up_rounds = 6;  ///< writes of every document to a throw-away index first
 };
 
 /// Tables `<p>` (products) and `<b>` (brands) with `rows` products, dropped at the end.
