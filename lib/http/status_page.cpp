@@ -16,20 +16,30 @@ constexpr std::string_view kPage = R"html(<!DOCTYPE html>
   h1 { font-size: 1.3em; margin: 0 0 .2em; }
   #meta { color: #666; margin-bottom: 1em; }
   #error { color: #b00; font-weight: bold; }
-  table { border-collapse: collapse; }
-  th, td { padding: .25em .7em; border-bottom: 1px solid #ddd; text-align: left; }
+  /* The table fits the window, its text wrapping; when it cannot (a narrow window), it
+     scrolls inside this box and the page itself never gets wider than the window. */
+  .table-box { max-width: 100%; overflow-x: auto; }
+  table { border-collapse: collapse; width: 100%; }
+  th, td { padding: .25em .5em; border-bottom: 1px solid #ddd; text-align: left;
+           vertical-align: top; overflow-wrap: break-word; }
   th { background: #f3f3f3; }
+  td.num, td.worker { white-space: nowrap; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; }
   tr.group-start td { border-top: 2px solid #999; }
   td.lag.behind { color: #b60; font-weight: bold; }
-  td.last-error { color: #b00; max-width: 32em; overflow-wrap: anywhere; }
+  td.last-error { color: #b00; min-width: 12em; overflow-wrap: anywhere; }
   td.problem { color: #b00; }
+  @media (max-width: 1000px) {
+    body { margin: .8em; font-size: 13px; }
+    th, td { padding: .2em .35em; }
+  }
 </style>
 </head>
 <body>
 <h1>kt status</h1>
 <div id="meta">loading&hellip;</div>
 <div id="error"></div>
+<div class="table-box">
 <table id="status">
   <thead><tr>
     <th>worker</th><th>name</th><th>group</th><th>topic</th><th>partition</th>
@@ -38,6 +48,7 @@ constexpr std::string_view kPage = R"html(<!DOCTYPE html>
   </tr></thead>
   <tbody id="rows"></tbody>
 </table>
+</div>
 <script>
 "use strict";
 const refreshMs = 2000;
@@ -63,6 +74,15 @@ function cell(row, cls, value, numeric) {
   row.appendChild(td);
   return td;
 }
+// A name such as kt.indexer.order_line_items may wrap after each dot and underscore.
+function nameCell(row, cls, value) {
+  const td = cell(row, cls, "");
+  text(value).split(/(?<=[._])/).forEach((part, i) => {
+    if (i > 0) td.appendChild(document.createElement("wbr"));
+    td.appendChild(document.createTextNode(part));
+  });
+  return td;
+}
 
 function render(report) {
   document.getElementById("meta").textContent =
@@ -79,9 +99,9 @@ function render(report) {
       if (p) tr.dataset.partition = p.partition;
       const first = i === 0;
       cell(tr, "worker", first ? g.worker : "");
-      cell(tr, "name", first ? g.name : "");
-      cell(tr, "group", first ? g.group : "");
-      cell(tr, "topic", first ? g.topic : "");
+      nameCell(tr, "name", first ? g.name : "");
+      nameCell(tr, "group", first ? g.group : "");
+      nameCell(tr, "topic", first ? g.topic : "");
       if (p) {
         cell(tr, "partition", text(p.partition), true);
         cell(tr, "committed", offset(p.committed), true);

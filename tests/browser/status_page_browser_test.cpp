@@ -1,8 +1,10 @@
 // The status page in a real browser: Debian's headless Chromium loads `/` of a running
 // kt-delayer, runs the page's script (which fetches /status.json) and the rendered table is
-// checked; a screenshot is kept in the build directory as a test artifact.
+// checked; a screenshot is kept in the build directory as a test artifact. The page's layout is
+// measured in the browser at 800 and 1280 px wide: no column may be cut off.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,8 +18,13 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include "lib/http/status_page.hpp"
+#include "lib/http/status_report.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/wire/messages.hpp"
 #include "tests/support/dev_stack.hpp"
@@ -46,13 +53,15 @@ double unix_now() {
 /// Runs headless Chromium on `url` with `mode` (`--dump-dom` or `--screenshot=F`); its own
 /// profile directory, so parallel runs never share one; a hard time limit so that a hung
 /// browser fails the test instead of stalling it. The page's 2 s refresh timer runs on virtual
-/// time, so the budget covers several refreshes without waiting for them.
-CommandResult chromium(const std::string& url, const std::string& mode, const fs::path& profile) {
+/// time, so the budget covers several refreshes without waiting for them. `window` is
+/// `WIDTH,HEIGHT` in CSS pixels.
+CommandResult chromium(const std::string& url, const std::string& mode, const fs::path& profile,
+                       const std::string& window = "1400,500") {
     return run_command(fmt::format(
         "timeout -k 5 90 {} --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
         "--no-first-run --user-data-dir='{}' --virtual-time-budget=5000 "
-        "--window-size=1400,500 {} '{}' 2>/dev/null",
-        kChromium, profile.string(), mode, url));
+        "--window-size={} {} '{}' 2>/dev/null",
+        kChromium, profile.string(), window, mode, url));
 }
 
 /// The rendered `<tr class="partition...">` rows of a dumped DOM: partition -> cells by class.
@@ -176,6 +185,245 @@ delayers:
 
     delayer.terminate();
     EXPECT_EQ(delayer.wait_exit(15s), 0) << delayer.log();
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+}
+
+/// Appended to the page under test: once the table has rows, it measures every header and
+/// cell (position against the viewport, whether its content fits, the scrolling box around it)
+/// and writes the result as JSON into a hidden `<pre id="kt-layout">` for --dump-dom.
+constexpr std::string_view kLayoutProbe = R"js(<script>
+(function () {
+  "use strict";
+  function box(el) { const r = el.getBoundingClientRect(); return {left: r.left, right: r.right}; }
+  function scroller(el) {
+    for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+      const o = getComputedStyle(e).overflowX;
+      if (o === "auto" || o === "scroll") return e;
+    }
+    return null;
+  }
+  function measure() {
+    if (!document.querySelector("#rows tr")) { setTimeout(measure, 50); return; }
+    const root = document.documentElement;
+    const out = {innerWidth: window.innerWidth, clientWidth: root.clientWidth,
+                 scrollWidth: root.scrollWidth, cells: []};
+    document.querySelectorAll("#status tr").forEach((tr, row) => {
+      Array.from(tr.children).forEach((c, column) => {
+        const s = scroller(c);
+        const cell = Object.assign(box(c), {
+          row: row, column: column, header: c.tagName === "TH",
+          cls: c.className.split(" ")[0], empty: c.textContent === "",
+          fits: c.scrollWidth <= c.clientWidth + 1});
+        if (s) {
+          cell.box = Object.assign(box(s), {scrollWidth: s.scrollWidth,
+                                            clientWidth: s.clientWidth, scrollLeft: s.scrollLeft});
+        }
+        out.cells.push(cell);
+      });
+    });
+    const pre = document.createElement("pre");
+    pre.id = "kt-layout";
+    pre.hidden = true;
+    pre.textContent = JSON.stringify(out);
+    document.body.appendChild(pre);
+  }
+  measure();
+})();
+</script>
+)js";
+
+/// A report as wide as real ones get: long consumer group and topic names, large offsets, a
+/// delayer's held envelopes, a long last error with a URL in it, and a missing topic.
+http::StatusReport wide_report() {
+    const double now = unix_now();
+    auto partitions = [](int count, std::int64_t base) {
+        std::vector<http::PartitionStatus> out;
+        for (int i = 0; i < count; ++i) {
+            const std::int64_t committed = base + i * 1000;
+            out.push_back({i, committed, committed + 423, 423, 1234.5});
+        }
+        return out;
+    };
+    http::StatusReport report;
+    report.source = "kt status";
+    report.generated_at = now;
+    http::GroupStatus products;
+    products.worker = "indexer";
+    products.name = "products";
+    products.group = "kt.indexer.products";
+    products.topic = "products";
+    products.dead_letter_topic = "products.dlq";
+    products.dead_letters = 12;
+    products.partitions = partitions(3, 18234567);
+    http::GroupStatus delayer;
+    delayer.worker = "delayer";
+    delayer.name = "delay_5m";
+    delayer.group = "kt.delayer.delay_5m";
+    delayer.topic = "delay_5m";
+    delayer.dead_letter_topic = "delay_5m.dlq";
+    delayer.dead_letters = 0;
+    delayer.held = 4821;
+    delayer.next_release_in = 263;
+    delayer.last_error = "kafka: produce to products failed: Local: Message timed out (retrying)";
+    delayer.last_error_at = now - 42;
+    delayer.partitions = partitions(2, 912345);
+    http::GroupStatus archive;
+    archive.worker = "indexer";
+    archive.name = "customer_order_line_items_archive";
+    archive.group = "kt.indexer.customer_order_line_items_archive";
+    archive.topic = "customer_order_line_items_archive";
+    archive.dead_letter_topic = "customer_order_line_items_archive.dlq";
+    archive.dead_letters = 3;
+    archive.last_error =
+        "elasticsearch: bulk request to http://search.internal.example:9200/_bulk failed: 429 "
+        "Too Many Requests (es_rejected_execution_exception: rejected execution of coordinating "
+        "operation)";
+    archive.last_error_at = now - 5;
+    archive.partitions = partitions(1, 5);
+    http::GroupStatus cascade;
+    cascade.worker = "cascader";
+    cascade.name = "brand_products";
+    cascade.group = "kt.cascader.brand_products";
+    cascade.topic = "brands";
+    cascade.dead_letter_topic = "brands.dlq";
+    cascade.problem = "topic brands does not exist";
+    report.groups = {products, delayer, archive, cascade};
+    return report;
+}
+
+/// What the layout probe reported in a dumped DOM; a null json when it is not there.
+json layout_of(const std::string& dom) {
+    const std::string open = R"(<pre id="kt-layout" hidden="">)";
+    const auto at = dom.find(open);
+    if (at == std::string::npos) return {};
+    const auto end = dom.find("</pre>", at);
+    if (end == std::string::npos) return {};
+    std::string text = dom.substr(at + open.size(), end - at - open.size());
+    for (const auto& [entity, c] : std::vector<std::pair<std::string, std::string>>{
+             {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&amp;", "&"}}) {
+        for (auto pos = text.find(entity); pos != std::string::npos;
+             pos = text.find(entity, pos + c.size())) {
+            text.replace(pos, entity.size(), c);
+        }
+    }
+    return json::parse(text, nullptr, false);
+}
+
+/// Serves the status page with the layout probe in it and `report` as its /status.json on a
+/// free local port, on its own thread.
+class ProbedPage {
+public:
+    explicit ProbedPage(const http::StatusReport& report) : json_(http::to_json(report)) {
+        std::string page(http::status_page_html());
+        const auto body_end = page.rfind("</body>");
+        page.insert(body_end == std::string::npos ? page.size() : body_end, kLayoutProbe);
+        page_ = std::move(page);
+        server_.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+            res.set_content(page_, "text/html; charset=utf-8");
+        });
+        server_.Get("/status.json", [this](const httplib::Request&, httplib::Response& res) {
+            res.set_content(json_, "application/json");
+        });
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+    }
+    ~ProbedPage() {
+        server_.stop();
+        thread_.join();
+    }
+    ProbedPage(const ProbedPage&) = delete;
+    ProbedPage& operator=(const ProbedPage&) = delete;
+
+    [[nodiscard]] std::string url() const { return fmt::format("http://127.0.0.1:{}/", port_); }
+
+private:
+    std::string json_;
+    std::string page_;
+    httplib::Server server_;
+    int port_ = -1;
+    std::thread thread_;
+};
+
+/// Loads the probed page at `width` x `height` and returns what the probe measured.
+json measured_layout(const ProbedPage& page, int width, int height, const fs::path& profile) {
+    json layout;
+    std::string dom;
+    const bool measured = wait_until(
+        [&] {
+            dom = chromium(page.url(), "--dump-dom", profile,
+                           fmt::format("{},{}", width, height))
+                      .output;
+            layout = layout_of(dom);
+            return layout.is_object();
+        },
+        kDeadline, 500ms);
+    EXPECT_TRUE(measured) << "no layout at width " << width << "; last DOM:\n" << dom;
+    return layout;
+}
+
+/// Every header and cell of the table must be whole on screen at `width`: inside the viewport
+/// (the document's client width, which leaves out a vertical scrollbar) or, when
+/// `may_scroll_table`, reachable in a scrolling box that itself lies inside the viewport; and
+/// the page itself must never be wider than the window.
+void expect_nothing_cut_off(const json& layout, int width, bool may_scroll_table) {
+    ASSERT_TRUE(layout.is_object());
+    constexpr double kSlack = 0.5;  // sub-pixel rounding
+    EXPECT_EQ(layout.at("innerWidth").get<int>(), width) << "the window was not sized as asked";
+    const double view = layout.at("clientWidth").get<double>();
+    EXPECT_LE(layout.at("scrollWidth").get<double>(), layout.at("innerWidth").get<double>())
+        << "the page is wider than the window at " << width << " px";
+    EXPECT_LE(layout.at("scrollWidth").get<double>(), view)
+        << "the page scrolls sideways at " << width << " px";
+    int headers = 0;
+    int last_column_values = 0;
+    for (const json& cell : layout.at("cells")) {
+        const std::string what =
+            fmt::format("{} {} (row {}, column {}) at width {}: {}",
+                        cell.at("header").get<bool>() ? "header" : "cell",
+                        cell.at("cls").get<std::string>(), cell.at("row").get<int>(),
+                        cell.at("column").get<int>(), width, cell.dump());
+        if (cell.at("header").get<bool>()) ++headers;
+        if (cell.at("cls") == "last-error" && !cell.at("empty").get<bool>()) ++last_column_values;
+        const double left = cell.at("left").get<double>();
+        const double right = cell.at("right").get<double>();
+        EXPECT_TRUE(cell.at("fits").get<bool>()) << "content cut off inside the " << what;
+        const bool on_screen = left >= -kSlack && right <= view + kSlack;
+        if (on_screen) continue;
+        EXPECT_TRUE(may_scroll_table) << "off screen: " << what;
+        if (!may_scroll_table) continue;
+        ASSERT_TRUE(cell.contains("box")) << "off screen and not in a scrolling box: " << what;
+        const json& box = cell.at("box");
+        EXPECT_GE(box.at("left").get<double>(), -kSlack) << what;
+        EXPECT_LE(box.at("right").get<double>(), view + kSlack) << what;
+        // Its right edge, measured from the box's scrolled-to-the-start edge, within reach.
+        const double reach = right - box.at("left").get<double>() +
+                             box.at("scrollLeft").get<double>();
+        EXPECT_LE(reach, box.at("scrollWidth").get<double>() + 1.0) << what;
+    }
+    EXPECT_EQ(headers, 13) << layout.dump();
+    EXPECT_EQ(last_column_values, 2) << "the last column's values were not rendered";
+}
+
+TEST(StatusPageBrowser, NoColumnIsCutOffAt1280OrAt800PixelsWide) {
+    const std::string name = unique_name("stw");
+    const fs::path dir = fs::temp_directory_path() / name;
+    fs::create_directories(dir);
+    const ProbedPage page(wide_report());
+
+    // 1280 px: every column on screen, text wrapped as needed.
+    expect_nothing_cut_off(measured_layout(page, 1280, 900, dir / "profile"), 1280, false);
+    // 800 px: the table may scroll inside its own box, the page may not.
+    expect_nothing_cut_off(measured_layout(page, 800, 900, dir / "profile"), 800, true);
+
+    fs::create_directories(kArtifactDir);
+    for (const int width : {800, 1280}) {
+        const fs::path shot = kArtifactDir / fmt::format("status_page_{}.png", width);
+        fs::remove(shot);
+        (void)chromium(page.url(), "--screenshot='" + shot.string() + "'", dir / "profile",
+                       fmt::format("{},900", width));
+        EXPECT_TRUE(fs::exists(shot)) << shot;
+    }
     std::error_code ignored;
     fs::remove_all(dir, ignored);
 }
