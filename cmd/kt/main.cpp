@@ -9,6 +9,7 @@
 #include "cmd/kt/reindex.hpp"
 #include "cmd/kt/status.hpp"
 #include "cmd/kt/verify.hpp"
+#include "lib/config/duration.hpp"
 #include "lib/config/loader.hpp"
 #include "lib/log/log.hpp"
 
@@ -30,15 +31,18 @@ int main(int argc, char** argv) {
 
     auto* produce =
         app.add_subcommand("produce", "send instant messages ({\"id\": …}, keyed by id)");
-    std::string topic;
-    std::vector<std::string> ids;
+    kt::cmd::ProduceArgs produce_args;
+    std::string produce_timeout = "30s";
     produce->add_option("--config", config_path, "config file");
-    produce->add_option("topic", topic, "model topic")->required();
-    produce->add_option("ids", ids, "ids")->required();
-    bool delay = false;
+    produce->add_option("topic", produce_args.topic, "model topic")->required();
+    produce->add_option("ids", produce_args.ids, "ids")->required();
     produce->add_flag(
-        "--delay", delay,
+        "--delay", produce_args.delay,
         "send delay envelopes to TOPIC's first delay stage instead of instant messages");
+    produce->add_flag("--any-topic", produce_args.any_topic,
+                      "send even when no index or cascade of the config reads TOPIC");
+    produce->add_option("--timeout", produce_timeout,
+                        "how long to wait for Kafka's acknowledgements in all (e.g. 30s, 2m)");
 
     auto* verify = app.add_subcommand(
         "verify", "compare every row with the index: missing, extra and stale documents");
@@ -109,7 +113,15 @@ int main(int argc, char** argv) {
         if (produce->parsed()) {
             const auto config = kt::cmd::load_config_or_report(config_path);
             if (!config) return 2;
-            return kt::cmd::run_produce(*config, topic, ids, delay);
+            const auto timeout = kt::config::parse_duration(produce_timeout);
+            if (!timeout || timeout->count() <= 0) {
+                fmt::print(stderr,
+                           "kt produce: --timeout: bad duration '{}' (write e.g. 30s, 2m)\n",
+                           produce_timeout);
+                return 2;
+            }
+            produce_args.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
+            return kt::cmd::run_produce(*config, produce_args);
         }
         if (reindex->parsed()) {
             const auto config = kt::cmd::load_config_or_report(config_path);

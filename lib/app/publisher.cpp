@@ -53,11 +53,18 @@ Publisher::Publisher(PublisherOptions options) : options_(std::move(options)) {
 }
 
 Publisher::~Publisher() {
+    if (abandoned_) return;
     try {
         (void)flush();
     } catch (const std::exception& e) {
         log::error("kt publisher: {}", e.what());
     }
+}
+
+void Publisher::abandon() {
+    producer_->purge();
+    failures_.clear();
+    abandoned_ = true;
 }
 
 void Publisher::queue(std::string_view topic, std::string_view id) {

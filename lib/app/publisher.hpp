@@ -73,6 +73,10 @@ public:
     Publisher(const Publisher&) = delete;
     Publisher& operator=(const Publisher&) = delete;
 
+    /// Drops what Kafka has not acknowledged yet and skips the destructor's flush: for a caller
+    /// whose flush() failed and that gives up (e.g. `kt produce` after its timeout).
+    void abandon();
+
     /// An instant message `{"id": …}` to model topic `topic`.
     void queue(std::string_view topic, std::string_view id);
     /// Instant messages for every id (bulk updates).
@@ -92,6 +96,7 @@ private:
 
     PublisherOptions options_;
     std::vector<DeliveryFailure> failures_;
+    bool abandoned_ = false;  ///< abandon() was called: the destructor does not flush
     std::unique_ptr<kafka::Producer> producer_;
 };
 

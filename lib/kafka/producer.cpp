@@ -129,6 +129,11 @@ FlushResult Producer::flush(std::chrono::milliseconds timeout) {
     return std::exchange(since_flush_, FlushResult{});
 }
 
+void Producer::purge() {
+    (void)rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    (void)rd_kafka_poll(handle_.get(), 0);  // serve the purged messages' reports
+}
+
 std::size_t Producer::in_flight() const noexcept {
     return static_cast<std::size_t>(rd_kafka_outq_len(handle_.get()));
 }

@@ -92,6 +92,9 @@ public:
     /// flush. Throws KafkaError (retryable, RD_KAFKA_RESP_ERR__TIMED_OUT) when some are still
     /// outstanding after `timeout` (counts are then kept for the next flush).
     FlushResult flush(std::chrono::milliseconds timeout);
+    /// Drops every message still queued or in flight (each is reported as failed on the next
+    /// poll or flush); for a caller that gave up waiting.
+    void purge();
     /// Messages queued or in flight, not yet reported.
     [[nodiscard]] std::size_t in_flight() const noexcept;
     /// Every topic the cluster knows; throws KafkaError on timeout.

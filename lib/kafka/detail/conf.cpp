@@ -5,12 +5,15 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <chrono>
+#include <optional>
 #include <map>
 #include <mutex>
 #include <string>
 
 #include "lib/error.hpp"
 #include "lib/log/log.hpp"
+#include "lib/log/repeat_filter.hpp"
 
 namespace kt::kafka::detail {
 
@@ -57,11 +60,40 @@ void remember_error(const rd_kafka_t* rk, const char* message) {
     errors.by_client[rd_kafka_name(rk)] = std::string(text);
 }
 
+/// librdkafka's notices and informational lines are debug in kt: by default only its warnings
+/// and errors show.
 log::Level level_of(int syslog_level) {
     if (syslog_level <= 3) return log::Level::kError;
     if (syslog_level == 4) return log::Level::kWarn;
-    if (syslog_level <= 6) return log::Level::kInfo;
     return log::Level::kDebug;
+}
+
+/// How long the same librdkafka line (per client) stays unwritten after it was written, e.g.
+/// while a broker is unreachable and every reconnect says so again.
+constexpr std::chrono::seconds kRepeatPeriod{30};
+
+/// Writes `message` unless the same line of the same client was written within kRepeatPeriod;
+/// notes how many were left out when it is written again.
+void write_deduplicated(log::Level level, const rd_kafka_t* rk, std::string_view message,
+                        std::initializer_list<log::Field> fields) {
+    static std::mutex mutex;
+    static log::RepeatFilter filter(kRepeatPeriod);
+    const std::string client = rk != nullptr ? rd_kafka_name(rk) : "";
+    std::optional<std::size_t> left_out;
+    {
+        const std::lock_guard lock(mutex);
+        left_out = filter.admit(client + '\n' + log::repeat_key(message),
+                                std::chrono::steady_clock::now());
+    }
+    if (!left_out) return;
+    if (*left_out == 0) {
+        log::write(level, message, fields);
+    } else {
+        log::write(level,
+                   fmt::format("{} ({} more like it in the last {} s)", message, *left_out,
+                               kRepeatPeriod.count()),
+                   fields);
+    }
 }
 
 void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
@@ -74,19 +106,20 @@ void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* m
         kt_level = log::Level::kDebug;
     }
     if (!log::enabled(kt_level)) return;
-    log::write(kt_level, message,
-               {{"component", "librdkafka"},
-                {"client", rk != nullptr ? rd_kafka_name(rk) : ""},
-                {"facility", facility}});
+    write_deduplicated(kt_level, rk, message,
+                       {{"component", "librdkafka"},
+                        {"client", rk != nullptr ? rd_kafka_name(rk) : ""},
+                        {"facility", facility}});
 }
 
 void on_error(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
     const auto code = static_cast<rd_kafka_resp_err_t>(err);
     const auto kt_level = code == RD_KAFKA_RESP_ERR__FATAL ? log::Level::kError : log::Level::kWarn;
-    log::write(kt_level, reason,
-               {{"component", "librdkafka"},
-                {"client", rd_kafka_name(rk)},
-                {"error", rd_kafka_err2name(code)}});
+    if (!log::enabled(kt_level)) return;
+    write_deduplicated(kt_level, rk, reason,
+                       {{"component", "librdkafka"},
+                        {"client", rd_kafka_name(rk)},
+                        {"error", rd_kafka_err2name(code)}});
 }
 
 }  // namespace

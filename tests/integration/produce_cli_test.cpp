@@ -1,0 +1,123 @@
+// `kt produce` as a new user meets it: a topic nothing reads is refused, the timeout is the
+// whole wait, and an unreachable broker is said once, not once per reconnect.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "tests/support/dev_stack.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace kt::test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+/// A port nothing listens on (bound once by the kernel's choice, then closed).
+int closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        ::close(fd);
+        return 9;
+    }
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+class ProduceCli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() / unique_name("produce_cli");
+        std::filesystem::create_directories(dir_);
+    }
+    void TearDown() override {
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+
+    /// A config whose index `name` reads topic `name`, with Kafka at `brokers`.
+    std::string write_config(const std::string& brokers, const std::string& name) {
+        const auto path = (dir_ / "kt.yaml").string();
+        std::ofstream(path) << fmt::format(R"yaml(kafka:
+  brokers: "{}"
+postgres:
+  url: "{}"
+elasticsearch:
+  url: "{}"
+indexes:
+  {}:
+    query: "SELECT p.id, row_to_json(p) AS doc FROM products p WHERE p.id = ANY($1::bigint[])"
+)yaml",
+                                           brokers, postgres_url(), es_url(), name);
+        return path;
+    }
+
+    static CommandResult kt(const std::string& args) {
+        return run_command(std::string(KT_BINARY_DIR) + "/cmd/kt " + args);
+    }
+
+    std::filesystem::path dir_;
+};
+
+TEST_F(ProduceCli, ATopicNoIndexOrCascadeReadsIsRefusedUnlessForced) {
+    const std::string name = unique_name("produce_cli");
+    const std::string other = name + "_other";
+    create_topic(other, 1);
+    const std::string config = write_config(kafka_brokers(), name);
+
+    const auto refused = kt(fmt::format("produce --config {} {} 1", config, other));
+    EXPECT_EQ(refused.exit_code, 2) << refused.output;
+    EXPECT_THAT(refused.output, HasSubstr("reads topic " + other));
+    EXPECT_THAT(refused.output, HasSubstr("the topics they read: " + name));
+    EXPECT_THAT(refused.output, Not(HasSubstr("produced")));
+
+    const auto forced = kt(fmt::format("produce --config {} --any-topic {} 1", config, other));
+    EXPECT_EQ(forced.exit_code, 0) << forced.output;
+    EXPECT_THAT(forced.output, HasSubstr("produced 1 message(s) to " + other));
+}
+
+TEST_F(ProduceCli, TheTimeoutIsTheWholeWaitAndAnUnreachableBrokerIsSaidOnce) {
+    const std::string brokers = fmt::format("127.0.0.1:{}", closed_port());
+    const std::string config = write_config(brokers, "products");
+    const auto started = std::chrono::steady_clock::now();
+    const auto run = kt(fmt::format("produce --config {} --timeout 3s products 1 2 3", config));
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_GE(took, 2.9) << run.output;
+    EXPECT_LE(took, 5.0) << "the timeout was 3 s\n" << run.output;
+    EXPECT_THAT(run.output, HasSubstr("Kafka at " + brokers + " did not acknowledge"));
+    std::size_t connect_lines = 0;
+    for (auto at = run.output.find("Connect to"); at != std::string::npos;
+         at = run.output.find("Connect to", at + 1)) {
+        ++connect_lines;
+    }
+    EXPECT_LE(connect_lines, 1u) << "one line for the same failure, not one per reconnect\n"
+                                 << run.output;
+}
+
+TEST_F(ProduceCli, ABadTimeoutIsAUsageError) {
+    const std::string config = write_config(kafka_brokers(), "products");
+    const auto run = kt(fmt::format("produce --config {} --timeout soon products 1", config));
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("--timeout: bad duration 'soon'"));
+}
+
+}  // namespace
+}  // namespace kt::test
