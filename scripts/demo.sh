@@ -68,41 +68,9 @@ cleanup() {
 trap cleanup EXIT
 started=$SECONDS
 
-say "Creating the topics (Kafka creates none by itself: auto.create.topics.enable=false)"
-for topic in products brands organizations customers orders; do
-  bash scripts/stack.sh topic "$topic" 3 >/dev/null
-  bash scripts/stack.sh topic "$topic.dlq" 1 >/dev/null
-done
-
-say "Creating sample tables: 2 brands, 1,000 products; 3 organizations, 30 customers, 300 orders"
-psql -q -v ON_ERROR_STOP=1 "$KT_POSTGRES_URL" <<'SQL'
-SET client_min_messages = warning;
-DROP TABLE IF EXISTS products, brands;
-CREATE TABLE brands (id bigint PRIMARY KEY, name text NOT NULL);
-CREATE TABLE products (
-  id bigint PRIMARY KEY, title text NOT NULL, price numeric(10,2),
-  brand_id bigint REFERENCES brands(id), updated_at timestamptz NOT NULL DEFAULT now());
-INSERT INTO brands VALUES (1, 'Acme'), (2, 'Globex');
-INSERT INTO products (id, title, price, brand_id)
-  SELECT g, 'Product ' || g, g * 1.5, 1 + g % 2 FROM generate_series(1, 1000) g;
-SQL
-
-psql -q -v ON_ERROR_STOP=1 "$KT_POSTGRES_URL" <<'SQL'
-SET client_min_messages = warning;
-DROP TABLE IF EXISTS orders, customers, organizations;
-CREATE TABLE organizations (id bigint PRIMARY KEY, name text NOT NULL);
-CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL,
-  organization_id bigint NOT NULL REFERENCES organizations(id));
-CREATE INDEX ON customers (organization_id);
-CREATE TABLE orders (id bigint PRIMARY KEY, number text NOT NULL, total numeric(10,2) NOT NULL,
-  placed_at timestamptz NOT NULL DEFAULT now(), customer_id bigint NOT NULL REFERENCES customers(id));
-CREATE INDEX ON orders (customer_id);
-INSERT INTO organizations VALUES (1, 'Initech'), (2, 'Umbrella'), (3, 'Hooli');
-INSERT INTO customers SELECT g, 'Customer ' || g, 'c' || g || '@example.com', 1 + g % 3
-  FROM generate_series(1, 30) g;
-INSERT INTO orders (id, number, total, customer_id)
-  SELECT g, 'A-' || lpad(g::text, 5, '0'), g * 9.99, 1 + g % 30 FROM generate_series(1, 300) g;
-SQL
+say "Creating the example tables and topics (scripts/stack.sh seed): 2 brands, 1,000 products;" \
+  "3 organizations, 30 customers, 300 orders (Kafka creates no topic by itself)"
+bash scripts/stack.sh seed
 
 say "kt check: the config is valid"
 "$kt" check --config config/kt.yaml 2>&1 | grep -v librdkafka

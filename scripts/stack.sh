@@ -4,6 +4,8 @@
 #
 #   scripts/stack.sh start|stop|status|env
 #   scripts/stack.sh topic NAME PARTITIONS [key=value]...   create a topic on the stack's Kafka
+#   scripts/stack.sh seed                                   the example tables and topics of
+#                                                           config/kt.yaml (drops those tables)
 #   scripts/stack.sh signal kafka|search KILL|STOP|CONT     a fault: kill, pause or resume a server
 #   scripts/stack.sh restart kafka|search                   start it again: same data and ports
 #
@@ -399,6 +401,37 @@ create_topic() {  # name partitions [key=value]...
   fi
 }
 
+# The example data of config/kt.yaml: its tables with rows (docker/demo/seed.sql, which drops
+# them first) and the topics its indexes, delayers and cascades read, with their dead-letter
+# topics. Topics that exist are kept.
+seed() {
+  local started topics=() t kind
+  started=${EPOCHREALTIME/,/.}
+  [[ -f $stack_dir/env ]] || die "stack not started"
+  for t in products brands organizations customers orders delay_5m delay_1h; do
+    topics+=("$t:3" "$t.dlq:1")
+  done
+  kind=$(read_key "$stack_dir/choice" KAFKA)
+  if [[ $kind == kafka ]]; then
+    kafka_admin create-topics "$(read_key "$stack_dir/kafka.ready" bootstrap)" "${topics[@]}" \
+      >/dev/null
+  else
+    for t in "${topics[@]}"; do
+      # 409: kt-devbroker has it already.
+      curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+        -d "{\"name\":\"${t%:*}\",\"partitions\":${t##*:}}" \
+        "$(read_key "$stack_dir/devbroker.ready" control)/topics" | grep -Eq '^(201|409)$' ||
+        die "kt-devbroker refused topic ${t%:*}"
+    done
+  fi
+  # shellcheck disable=SC1091
+  PGOPTIONS='-c client_min_messages=warning' psql -q -v ON_ERROR_STOP=1 \
+    "$(source "$stack_dir/env" && echo "$KT_POSTGRES_URL")" -f "$root/docker/demo/seed.sql" ||
+    die "the example tables could not be created"
+  log "seeded in $(since "$started")s: tables brands (2 rows), products (1,000), organizations" \
+    "(3), customers (30), orders (300); topics ${#topics[@]} (3 partitions, dead letters 1)"
+}
+
 # The server a fault command means: kafka, or the stack's search server (search).
 server_name() {  # kafka|search
   [[ -f $stack_dir/choice ]] || die "stack not started"
@@ -508,6 +541,7 @@ case $cmd in
     (($# >= 3)) || { echo "usage: $0 topic NAME PARTITIONS [key=value]..." >&2; exit 2; }
     create_topic "${@:2}"
     ;;
+  seed) seed ;;
   signal)
     (($# == 3)) || { echo "usage: $0 signal kafka|search KILL|STOP|CONT" >&2; exit 2; }
     signal_server "$2" "$3"
@@ -516,6 +550,6 @@ case $cmd in
     (($# == 2)) || { echo "usage: $0 restart kafka|search" >&2; exit 2; }
     restart_server "$2"
     ;;
-  *) echo "usage: $0 start|stop|status|env|topic|signal|restart (see the script's header)" >&2
+  *) echo "usage: $0 start|stop|status|env|topic|seed|signal|restart (see the script's header)" >&2
     exit 2 ;;
 esac

@@ -1,6 +1,8 @@
--- Sample tables of config/kt.yaml (as scripts/demo.sh creates them): 2 brands, 1,000 products;
--- 3 organizations, 30 customers, 300 orders. PostgreSQL's image runs this file once, when its
--- data volume is created; the compose service `seed` then announces every id on the topics.
+-- Sample tables of config/kt.yaml: 2 brands, 1,000 products; 3 organizations, 30 customers,
+-- 300 orders. `scripts/stack.sh seed` runs it on the development stack (scripts/demo.sh does);
+-- PostgreSQL's image runs it once, when its data volume is created, and the compose service
+-- `seed` then announces every id on the topics. It drops the tables first.
+DROP TABLE IF EXISTS orders, customers, organizations, products, brands;
 CREATE TABLE brands (id bigint PRIMARY KEY, name text NOT NULL);
 CREATE TABLE products (
   id bigint PRIMARY KEY, title text NOT NULL, price numeric(10,2),

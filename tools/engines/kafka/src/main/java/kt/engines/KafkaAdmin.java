@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.NewTopic;
  *                                               cluster_id=ID and brokers=N
  *   create-topic BOOTSTRAP NAME PARTITIONS [key=value]...
  *                                               creates a topic (replication 1) with those configs
+ *   create-topics BOOTSTRAP NAME:PARTITIONS...  creates several at once; one that exists is kept
  * </pre>
  *
  * Exits 0 on success, 1 with the reason on stderr otherwise, 2 on bad usage.
@@ -37,13 +38,23 @@ public final class KafkaAdmin {
                 configs.put(args[i].substring(0, eq), args[i].substring(eq + 1));
             }
             System.exit(createTopic(args[1], args[2], Integer.parseInt(args[3]), configs));
+        } else if (args.length >= 3 && args[0].equals("create-topics")) {
+            Map<String, Integer> topics = new java.util.LinkedHashMap<>();
+            for (int i = 2; i < args.length; ++i) {
+                int colon = args[i].lastIndexOf(':');
+                if (colon <= 0) usage();
+                topics.put(args[i].substring(0, colon),
+                        Integer.parseInt(args[i].substring(colon + 1)));
+            }
+            System.exit(createTopics(args[1], topics));
         }
         usage();
     }
 
     private static void usage() {
         System.err.println("usage: KafkaAdmin ready BOOTSTRAP SECONDS | "
-                + "create-topic BOOTSTRAP NAME PARTITIONS [key=value]...");
+                + "create-topic BOOTSTRAP NAME PARTITIONS [key=value]... | "
+                + "create-topics BOOTSTRAP NAME:PARTITIONS...");
         System.exit(2);
     }
 
@@ -90,5 +101,33 @@ public final class KafkaAdmin {
             System.err.println("creating topic " + name + ": " + e.getCause());
             return 1;
         }
+    }
+
+    private static int createTopics(String bootstrap, Map<String, Integer> topics)
+            throws InterruptedException {
+        int failed = 0;
+        try (Admin admin = admin(bootstrap)) {
+            List<NewTopic> wanted = new java.util.ArrayList<>();
+            topics.forEach((name, partitions) ->
+                    wanted.add(new NewTopic(name, partitions, (short) 1)));
+            Map<String, org.apache.kafka.common.KafkaFuture<Void>> results =
+                    admin.createTopics(wanted).values();
+            for (Map.Entry<String, Integer> t : topics.entrySet()) {
+                try {
+                    results.get(t.getKey()).get();
+                    System.out.println("created topic " + t.getKey() + " with " + t.getValue()
+                            + " partitions");
+                } catch (ExecutionException e) {
+                    if (e.getCause()
+                            instanceof org.apache.kafka.common.errors.TopicExistsException) {
+                        System.out.println("topic " + t.getKey() + " exists");
+                    } else {
+                        System.err.println("creating topic " + t.getKey() + ": " + e.getCause());
+                        ++failed;
+                    }
+                }
+            }
+        }
+        return failed == 0 ? 0 : 1;
     }
 }
