@@ -9,6 +9,7 @@
 
 #include <fmt/ranges.h>
 
+#include "lib/app/version.hpp"
 #include "lib/config/duration.hpp"
 #include "lib/config/loader.hpp"
 #include "lib/config/redact.hpp"
@@ -37,7 +38,52 @@ http::Check combine(const std::vector<std::unique_ptr<workers::WorkerLoop>>& loo
     return result;
 }
 
+/// CLI11's help, showing a default only where it tells the reader something (see
+/// add_version_and_defaults).
+class HelpFormatter : public CLI::Formatter {
+public:
+    std::string make_option_opts(const CLI::Option* opt) const override {
+        std::string out = CLI::Formatter::make_option_opts(opt);
+        const std::string& value = opt->get_default_str();
+        // An empty list ("[]") says nothing either.
+        if (value.empty() || (value != "[]" && !states_default(*opt) && accepts(*opt, value))) {
+            return out;
+        }
+        const std::string shown = "=" + value;
+        if (const auto at = out.find(shown); at != std::string::npos) out.erase(at, shown.size());
+        return out;
+    }
+
+private:
+    static bool states_default(const CLI::Option& opt) {
+        return opt.get_description().find("default") != std::string::npos;
+    }
+
+    /// Whether every check of `opt` accepts `value`.
+    static bool accepts(const CLI::Option& opt, const std::string& value) {
+        // CLI11 2.1 offers an option's validators only through a non-const accessor; they are
+        // only read here.
+        auto& option = const_cast<CLI::Option&>(opt);
+        for (int i = 0;; ++i) {
+            CLI::Validator* check = nullptr;
+            try {
+                check = option.get_validator(i);
+            } catch (const CLI::OptionNotFound&) {
+                return true;
+            }
+            std::string copy = value;
+            if (!(*check)(copy).empty()) return false;
+        }
+    }
+};
+
 }  // namespace
+
+void add_version_and_defaults(CLI::App& app, const std::string& program) {
+    app.set_version_flag("--version", app::version_line(program), "print the version and exit");
+    app.option_defaults()->always_capture_default();
+    app.formatter(std::make_shared<HelpFormatter>());
+}
 
 int run_worker_main(int argc, char** argv, const WorkerSpec& spec) {
     std::string config_path = config::default_config_path();
@@ -47,15 +93,17 @@ int run_worker_main(int argc, char** argv, const WorkerSpec& spec) {
     std::string log_format = "text";
     std::string log_level = "info";
     CLI::App app{spec.description};
+    add_version_and_defaults(app, spec.program);
     app.add_option("--config", config_path,
                    "config file (default $KT_CONFIG, then config/kt.yaml)");
     app.add_option(spec.name_option, names,
                    "entry of " + spec.section + " to serve (repeatable; default: every one)");
     app.add_option("--metrics-port", metrics_port,
                    "port of /metrics, /healthz, /readyz, /status.json and the status page at / "
-                   "(0: any free port)");
+                   "(0: any free port)")
+        ->check(CLI::Range(0, 65535));
     app.add_option("--stall-timeout", stall_text,
-                   "/healthz turns red when there is lag but no commit for this long");
+                   "/healthz turns red when there is lag but no commit for this long (e.g. 30s)");
     app.add_option("--log-format", log_format, "text or json")
         ->check(CLI::IsMember({"text", "json"}));
     app.add_option("--log-level", log_level, "debug, info, warn or error")

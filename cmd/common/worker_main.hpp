@@ -11,7 +11,19 @@
 #include "workers/common/dependency_probes.hpp"
 #include "workers/common/worker_loop.hpp"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace kt::cmd {
+
+/// What every kt executable's command line has, set up on `app` before its options are added:
+/// `--version`, printing kt::app::version_line(program), and --help showing each option's default
+/// (captured from the variable the option writes), except where the option's description already
+/// states it, where it is an empty list, or where the option's own checks reject it (a sentinel
+/// meaning "not given").
+/// Subcommands added afterwards inherit both.
+void add_version_and_defaults(CLI::App& app, const std::string& program);
 
 /// What a worker executable is: everything else of its main is shared (see SPEC.md, Processes).
 struct WorkerSpec {

@@ -15,6 +15,7 @@
 
 int main(int argc, char** argv) {
     CLI::App app{"kt: keeps Elasticsearch indexes in sync with PostgreSQL through Kafka"};
+    kt::cmd::add_version_and_defaults(app, "kt");
     app.require_subcommand(1);
     std::string config_path = kt::config::default_config_path();
     std::string log_format = "text";

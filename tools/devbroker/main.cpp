@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/app/version.hpp"
 #include "lib/error.hpp"
 #include "lib/log/log.hpp"
 #include "tools/devbroker/control_server.hpp"
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
     CLI::App app{std::string(kBanner) +
                  "\nRuns Kafka-protocol brokers in this process and a JSON control endpoint for "
                  "creating topics and injecting faults."};
+    app.set_version_flag("--version", kt::app::version_line("kt-devbroker"),
+                         "print the version and exit");
     int brokers = 1;
     std::vector<std::string> topics;
     int control_port = 0;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "lib/app/version.hpp"
 #include "tools/es-standin/http_server.hpp"
 #include "tools/es-standin/router.hpp"
 
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
         "kt-es-standin: an in-memory Elasticsearch stand-in for development and tests.\n"
         "It is NOT Elasticsearch: it imitates the subset of Elasticsearch 8's REST API that kt "
         "uses, keeps everything in memory, and is never meant for production."};
+    app.set_version_flag("--version", kt::app::version_line("kt-es-standin"),
+                         "print the version and exit");
     std::string host = "127.0.0.1";
     int port = 9200;
     std::string ready_file;
