@@ -109,6 +109,15 @@ int main(int argc, char** argv) {
         }
     }
 
+    // The commands kt suggests repeat kt's own options where the user gave them.
+    const auto given_options = [&](const CLI::App* subcommand) {
+        kt::cmd::GlobalOptions given;
+        if (app.count("--config") + subcommand->count("--config") > 0) {
+            given.config_path = config_path;
+        }
+        if (app.count("--log-format") > 0) given.log_format = log_format;
+        return given;
+    };
     return kt::cmd::run_guarded([&]() -> int {
         if (check->parsed()) return kt::cmd::run_check(config_path, offline);
         if (produce->parsed()) {
@@ -127,7 +136,7 @@ int main(int argc, char** argv) {
         if (reindex->parsed()) {
             const auto config = kt::cmd::load_config_or_report(config_path);
             if (!config) return 2;
-            return kt::cmd::run_reindex(*config, reindex_args);
+            return kt::cmd::run_reindex(*config, reindex_args, given_options(reindex));
         }
         if (status->parsed()) {
             if (serve_port >= 0) status_args.serve_port = serve_port;
@@ -141,7 +150,7 @@ int main(int argc, char** argv) {
         if (verify->parsed()) {
             const auto config = kt::cmd::load_config_or_report(config_path);
             if (!config) return 2;
-            return kt::cmd::run_verify(*config, verify_index, fix);
+            return kt::cmd::run_verify(*config, verify_index, fix, given_options(verify));
         }
         return 2;
     });

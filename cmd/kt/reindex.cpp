@@ -63,7 +63,7 @@ private:
 };
 
 int reindex_ids_in_place(const config::Config& config, const config::IndexConfig& index,
-                         const ReindexArgs& args) {
+                         const ReindexArgs& args, const GlobalOptions& given) {
     std::string text = args.ids.value_or("");
     if (args.ids_file) {
         std::ifstream in(*args.ids_file, std::ios::binary);
@@ -98,8 +98,9 @@ int reindex_ids_in_place(const config::Config& config, const config::IndexConfig
     }
     for (const workers::Unrepaired& left : result.unrepaired) {
         fmt::print(stderr, "not rewritten: {}: {} (version {})\n", left.id,
-                   left.ahead ? "another writer's external version is ahead of PostgreSQL; "
-                                "a full `kt reindex` rebuilds the index"
+                   left.ahead ? fmt::format("another writer's external version is ahead of "
+                                            "PostgreSQL; a full `{}` rebuilds the index",
+                                            suggest_command(given, "reindex", {index.name}))
                               : "another writer changed it again meanwhile",
                    left.version);
     }
@@ -131,7 +132,8 @@ std::optional<std::string> reindex_usage_error(const ReindexArgs& args) {
     return std::nullopt;
 }
 
-int run_reindex(const config::Config& config, const ReindexArgs& args) {
+int run_reindex(const config::Config& config, const ReindexArgs& args,
+                const GlobalOptions& given) {
     if (const auto error = reindex_usage_error(args)) {
         fmt::print(stderr, "kt reindex: {}\n", *error);
         return 2;
@@ -143,7 +145,7 @@ int run_reindex(const config::Config& config, const ReindexArgs& args) {
     }
     try {
         if (args.ids || args.ids_file) {
-            return reindex_ids_in_place(config, *index, args);
+            return reindex_ids_in_place(config, *index, args, given);
         }
         if (index->table.empty() && index->scan_query.empty()) {
             fmt::print(stderr,
@@ -199,6 +201,10 @@ int run_reindex(const config::Config& config, const ReindexArgs& args) {
                        result.new_index);
         }
         return 0;
+    } catch (const workers::SwapNotFinished& e) {
+        fmt::print(stderr, "kt reindex {}: {}; run `{}` and delete the old index by hand\n",
+                   args.index, e.what(), suggest_command(given, "verify", {args.index, "--fix"}));
+        return 1;
     } catch (const Error& e) {
         fmt::print(stderr, "kt reindex {}: {}\n", args.index, e.what());
         return 1;

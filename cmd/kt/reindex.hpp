@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd/kt/suggest.hpp"
 #include "lib/config/config.hpp"
 
 namespace kt::cmd {
@@ -27,7 +28,8 @@ struct ReindexArgs {
 /// `kt reindex`: a full zero-downtime rebuild, or with ids only those ids in place. Ctrl-C
 /// before the alias moves deletes the new index. Returns the exit code: 0 done, 1 failed or
 /// interrupted, 2 a usage error (reindex_usage_error), unknown index, no scan for it, an
-/// unreadable ids file or no id in the ids given.
-int run_reindex(const config::Config& config, const ReindexArgs& args);
+/// unreadable ids file or no id in the ids given. The commands it suggests repeat `given`.
+int run_reindex(const config::Config& config, const ReindexArgs& args,
+                const GlobalOptions& given = {});
 
 }  // namespace kt::cmd

@@ -23,7 +23,8 @@ void print_line(std::FILE* out, const char* what, const std::vector<std::string>
     fmt::print(out, "\n");
 }
 
-void print_foreign(std::FILE* out, const std::vector<workers::ForeignDocument>& foreign,
+void print_foreign(std::FILE* out, const std::string& index,
+                   const std::vector<workers::ForeignDocument>& foreign, const GlobalOptions& given,
                    std::size_t examples) {
     fmt::print(out, "written outside kt: {}", foreign.size());
     if (!foreign.empty()) {
@@ -41,25 +42,27 @@ void print_foreign(std::FILE* out, const std::vector<workers::ForeignDocument>& 
     if (ahead > 0) {
         fmt::print(out,
                    "  {} of them ahead of PostgreSQL: another writer set an external version "
-                   "above any kt writes, so no kt write can replace them; `kt reindex` rebuilds "
+                   "above any kt writes, so no kt write can replace them; `{}` rebuilds "
                    "the index\n",
-                   ahead);
+                   ahead, suggest_command(given, "reindex", {index}));
     }
 }
 
 }  // namespace
 
 void print_verify_report(std::FILE* out, const std::string& index,
-                         const workers::VerifyReport& report, std::size_t examples) {
+                         const workers::VerifyReport& report, const GlobalOptions& given,
+                         std::size_t examples) {
     fmt::print(out, "verify {}: {} row(s) in PostgreSQL, {} document(s) in Elasticsearch\n", index,
                report.rows, report.documents);
     print_line(out, "missing", report.missing, examples);
     print_line(out, "extra", report.extra, examples);
     print_line(out, "stale", report.stale, examples);
-    print_foreign(out, report.foreign, examples);
+    print_foreign(out, index, report.foreign, given, examples);
 }
 
-int run_verify(const config::Config& config, const std::string& index, bool fix) {
+int run_verify(const config::Config& config, const std::string& index, bool fix,
+               const GlobalOptions& given) {
     const config::IndexConfig* entry = config.find_index(index);
     if (entry == nullptr) {
         fmt::print(stderr, "kt verify: no index '{}' in {}\n", index, config.path);
@@ -75,14 +78,14 @@ int run_verify(const config::Config& config, const std::string& index, bool fix)
     try {
         workers::Verifier verifier(config, *entry);
         const workers::VerifyReport report = verifier.compare();
-        print_verify_report(stdout, index, report);
+        print_verify_report(stdout, index, report, given);
         if (report.clean()) {
             fmt::print("{}: the index equals the table\n", index);
             return 0;
         }
         if (!fix) {
-            fmt::print("{}: the index differs from the table (kt verify {} --fix repairs it)\n",
-                       index, index);
+            fmt::print("{}: the index differs from the table (`{}` repairs it)\n", index,
+                       suggest_command(given, "verify", {index, "--fix"}));
             return 1;
         }
         const workers::IdsResult fixed = verifier.fix(report);
@@ -111,7 +114,7 @@ int run_verify(const config::Config& config, const std::string& index, bool fix)
             return 0;
         }
         fmt::print("after fixing:\n");
-        print_verify_report(stdout, index, after);
+        print_verify_report(stdout, index, after, given);
         fmt::print("{}: the index still differs from the table\n", index);
         return 1;
     } catch (const Error& e) {

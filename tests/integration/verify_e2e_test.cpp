@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string>
 
+#include "cmd/kt/suggest.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -178,8 +179,10 @@ TEST(VerifyE2e, FixSucceedsOnlyWhenTheIndexThenEqualsTheTable) {
                                       "of PostgreSQL (version 9000000000000000)"));
     EXPECT_THAT(run.output, HasSubstr("after fixing:\nverify " + f.name()));
     EXPECT_THAT(run.output, HasSubstr("stale: 1 (e.g. 5)\nwritten outside kt: 1"));
-    EXPECT_THAT(run.output, HasSubstr("`kt reindex` rebuilds the index\n" + f.name() +
-                                      ": the index still differs from the table"));
+    // The suggested command repeats the user's --config.
+    EXPECT_THAT(run.output, HasSubstr("`kt --config " + cmd::shell_quote(f.config_path()) +
+                                      " reindex " + f.name() + "` rebuilds the index\n" +
+                                      f.name() + ": the index still differs from the table"));
 }
 
 TEST(VerifyE2e, TableShorthandScanIsGenerated) {
@@ -197,6 +200,9 @@ TEST(VerifyE2e, TableShorthandScanIsGenerated) {
     EXPECT_EQ(run.exit_code, 1) << run.output;
     EXPECT_THAT(run.output, HasSubstr("stale: 1 (e.g. 12)"));
     EXPECT_THAT(run.output, HasSubstr("missing: 0\n"));
+    // The repair it suggests can be pasted as it is: with the user's --config.
+    EXPECT_THAT(run.output, HasSubstr("(`kt --config " + cmd::shell_quote(f.config_path()) +
+                                      " verify " + f.name() + " --fix` repairs it)\n"));
 }
 
 TEST(VerifyE2e, QueryWithoutScanQueryIsAConfigError) {

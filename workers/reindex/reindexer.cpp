@@ -369,10 +369,10 @@ ReindexResult Reindexer::run(std::stop_token stop) {
                 }
             }
         } catch (const Error& e) {
-            throw Error(
-                fmt::format("the alias moved to {}, but finishing failed ({}); run kt "
-                            "verify {} --fix and delete the old index by hand",
-                            result.new_index, e.what(), index_.name));
+            // The command line is kt's to suggest: it knows the options the user gave.
+            throw SwapNotFinished(fmt::format("the alias moved to {}, but finishing failed ({})",
+                                              result.new_index, e.what()),
+                                  result.new_index);
         }
     }
     result.total_seconds = seconds_since(started);

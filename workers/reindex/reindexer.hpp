@@ -5,6 +5,7 @@
 #include <functional>
 #include <stop_token>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/config/config.hpp"
@@ -21,6 +22,20 @@ namespace kt::workers {
 class ReindexInterrupted : public Error {
 public:
     ReindexInterrupted() : Error("interrupted", false) {}
+};
+
+/// The alias moved to the new index, but what follows the swap failed (the last catch-up or
+/// deleting the old index): the index may lag the table and an old index may be left.
+class SwapNotFinished : public Error {
+public:
+    SwapNotFinished(const std::string& what, std::string new_index)
+        : Error(what, false), new_index_(std::move(new_index)) {}
+
+    /// The physical index the alias now points at.
+    [[nodiscard]] const std::string& new_index() const noexcept { return new_index_; }
+
+private:
+    std::string new_index_;
 };
 
 /// Settings of one full rebuild.
@@ -52,7 +67,8 @@ struct ReindexResult {
 /// (before and again after the swap), restores refresh and replicas, moves the alias in one
 /// `_aliases` call and drops the old index. Any failure before the swap (a failed creation
 /// included: Elasticsearch may have made the index anyway) or a stop request deletes the new
-/// index and leaves the alias untouched (ReindexInterrupted when stopped).
+/// index and leaves the alias untouched (ReindexInterrupted when stopped); a failure after the
+/// swap throws SwapNotFinished.
 class Reindexer {
 public:
     Reindexer(const config::Config& config, const config::IndexConfig& index,
