@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "lib/config/loader.hpp"
 #include "lib/config/redact.hpp"
@@ -16,6 +18,7 @@
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/pg/child_query.hpp"
+#include "lib/pg/error.hpp"
 #include "lib/pg/pinger.hpp"
 #include "lib/pg/row_loader.hpp"
 
@@ -29,20 +32,40 @@ void print_problem(const std::string& line) {
     fmt::print(stderr, "{}\n", line);
 }
 
+/// How one probe went.
+enum class Outcome {
+    kOk,
+    kFailed,       ///< the server answered, but with a problem (e.g. a query's table is missing)
+    kUnreachable,  ///< no connection to the server (pg::ConnectionError)
+};
+
 /// Runs one connectivity probe; prints `ok` or the problem (secrets redacted).
-bool probe(const std::string& what, const std::function<std::string()>& fn) {
+Outcome probe(const std::string& what, const std::function<std::string()>& fn) {
     try {
         const std::string detail = fn();
         fmt::print("{}: ok{}{}\n", what, detail.empty() ? "" : " (",
                    detail.empty() ? "" : detail + ")");
-        return true;
+        return Outcome::kOk;
+    } catch (const pg::ConnectionError& e) {
+        print_problem(fmt::format("{}: {}", what, config::redact(e.what())));
+        return Outcome::kUnreachable;
     } catch (const std::exception& e) {
         print_problem(fmt::format("{}: {}", what, config::redact(e.what())));
-        return false;
+        return Outcome::kFailed;
     }
 }
 
+/// One check of a config entry that needs PostgreSQL.
+struct EntryCheck {
+    std::string what;
+    std::function<void()> run;
+};
+
 }  // namespace
+
+std::string skipped_checks_line(std::size_t skipped, std::string_view service) {
+    return fmt::format("{} check(s) skipped: {} unreachable", skipped, service);
+}
 
 std::optional<config::Config> load_config_or_report(const std::string& config_path) {
     try {
@@ -70,7 +93,7 @@ int run_check(const std::string& config_path, bool offline) {
                            cluster.cluster_id.empty() ? "no cluster id"
                                                       : "cluster " + cluster.cluster_id,
                            cluster.brokers, cluster.topics.size());
-    });
+    }) == Outcome::kOk;
     const std::string es_what = "elasticsearch " + config::redact(cfg.elasticsearch.url);
     std::string es_warning;
     ok &= probe(es_what, [&] {
@@ -80,27 +103,44 @@ int run_check(const std::string& config_path, bool offline) {
         const auto verdict = es::judge_engine(info.distribution, info.version);
         es_warning = verdict.warning;
         return verdict.product;
-    });
+    }) == Outcome::kOk;
     // A version kt is not tested with may still work: warn, do not fail.
     if (!es_warning.empty()) print_problem(es_what + ": warning: " + es_warning);
-    ok &= probe("postgres", [&] {
+
+    std::vector<EntryCheck> entries;
+    for (const auto& ix : cfg.indexes) {
+        entries.push_back({fmt::format("postgres: indexes.{}", ix.name), [&cfg, &ix] {
+                               pg::RowLoader loader(ix, cfg.postgres.url);
+                               loader.check();
+                           }});
+    }
+    for (const auto& cascade : cfg.cascades) {
+        entries.push_back({fmt::format("postgres: cascades.{}", cascade.name), [&cfg, &cascade] {
+                               pg::ChildQuery query(cascade, cfg.postgres.url);
+                               query.check();
+                           }});
+    }
+    // A server kt cannot connect to is one problem, said once with its cause: the entries'
+    // queries cannot run then, and each would only repeat it.
+    Outcome postgres = probe("postgres", [&] {
         pg::Pinger pinger(cfg.postgres.url, std::chrono::seconds(10));
         return "PostgreSQL " + pg::server_version_name(pinger.server_version());
     });
-    for (const auto& ix : cfg.indexes) {
-        ok &= probe(fmt::format("postgres: indexes.{}", ix.name), [&] {
-            pg::RowLoader loader(ix, cfg.postgres.url);
-            loader.check();
+    ok &= postgres == Outcome::kOk;
+    std::size_t skipped = 0;
+    for (const EntryCheck& entry : entries) {
+        if (postgres == Outcome::kUnreachable) {
+            ++skipped;
+            continue;
+        }
+        const Outcome outcome = probe(entry.what, [&] {
+            entry.run();
             return std::string();
         });
+        ok &= outcome == Outcome::kOk;
+        if (outcome == Outcome::kUnreachable) postgres = outcome;
     }
-    for (const auto& cascade : cfg.cascades) {
-        ok &= probe(fmt::format("postgres: cascades.{}", cascade.name), [&] {
-            pg::ChildQuery query(cascade, cfg.postgres.url);
-            query.check();
-            return std::string();
-        });
-    }
+    if (skipped > 0) print_problem("postgres: " + skipped_checks_line(skipped, "PostgreSQL"));
     return ok ? 0 : 1;
 }
 

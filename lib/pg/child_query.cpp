@@ -115,7 +115,7 @@ void ChildQuery::check() {
 
 void ChildQuery::rethrow_as_pg_error(const std::string& doing, std::size_t id_count) {
     const detail::Failure failure =
-        detail::current_failure(url_, session_ && session_->conn.is_open(), id_count);
+        detail::current_failure(url_, detail::connection_state(session_.get()), id_count);
     if (failure.connection_lost) {
         session_.reset();
     } else {

@@ -30,9 +30,13 @@ Pinger::Pinger(std::string url, std::chrono::seconds timeout)
 Pinger::~Pinger() = default;
 
 void Pinger::ping() {
+    // A server that refuses the connection was never reached: it "does not answer" only once
+    // a connection to it exists.
+    bool connected = session_ != nullptr;
     try {
         if (!session_) {
             session_ = std::make_unique<Session>(conninfo_);
+            connected = true;
             pqxx::nontransaction tx(session_->conn);
             tx.exec(fmt::format("SET statement_timeout = {}",
                                 std::chrono::milliseconds(timeout_).count()));
@@ -41,10 +45,13 @@ void Pinger::ping() {
         tx.exec1("SELECT 1");
     } catch (const std::exception& e) {
         session_.reset();
-        throw ConnectionError(
-            detail::scrub_password(fmt::format("PostgreSQL at {} does not answer: {}",
-                                               detail::redact_url(url_), one_line(e.what())),
-                                   url_));
+        const std::string where = detail::redact_url(url_);
+        throw ConnectionError(detail::scrub_password(
+            connected ? fmt::format("PostgreSQL at {} does not answer: {}", where,
+                                    one_line(e.what()))
+                      : fmt::format("could not connect to PostgreSQL at {}: {}", where,
+                                    one_line(e.what())),
+            url_));
     }
 }
 

@@ -60,7 +60,7 @@ void RowLoader::connect() {
         session_ = std::make_unique<Session>(conninfo_);
     } catch (const pqxx::failure& e) {
         throw ConnectionError(detail::scrub_password(
-            fmt::format("index '{}': cannot connect to PostgreSQL at {}: {}", index_.name,
+            fmt::format("index '{}': could not connect to PostgreSQL at {}: {}", index_.name,
                         detail::redact_url(url_), one_line(e.what())),
             url_));
     }
@@ -247,7 +247,7 @@ void RowLoader::rollback_or_drop() noexcept {
 
 void RowLoader::rethrow_as_pg_error(const std::string& doing, std::size_t id_count) {
     const detail::Failure failure =
-        detail::current_failure(url_, session_ && session_->conn.is_open(), id_count);
+        detail::current_failure(url_, detail::connection_state(session_.get()), id_count);
     if (failure.connection_lost) {
         session_.reset();
         lost_connection_ = true;

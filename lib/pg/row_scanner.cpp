@@ -240,7 +240,7 @@ void RowScanner::rollback_or_drop() noexcept {
 
 void RowScanner::rethrow_as_pg_error(const std::string& doing) {
     const detail::Failure failure =
-        detail::current_failure(url_, session_ && session_->conn.is_open(), 0);
+        detail::current_failure(url_, detail::connection_state(session_.get()), 0);
     if (failure.connection_lost) {
         session_.reset();
     } else {

@@ -28,7 +28,7 @@ ExportedSnapshot::ExportedSnapshot(const std::string& url, const LoaderOptions& 
         version_ = row[1].as<std::int64_t>();
     } catch (...) {
         const detail::Failure failure =
-            detail::current_failure(url, session_ && session_->conn.is_open(), 0);
+            detail::current_failure(url, detail::connection_state(session_.get()), 0);
         session_.reset();
         detail::throw_failure(failure, "exporting a snapshot");
     }

@@ -46,11 +46,16 @@ std::string one_line(std::string_view message) {
     }
     std::string out;
     out.reserve(message.size());
+    bool line_start = false;
     for (const char c : message) {
         if (c == '\n') {
             out += " | ";
+            line_start = true;
+        } else if (c == '\t' && line_start) {
+            // libpq indents its hints with a tab ("\n\tIs the server running …?").
         } else if (c != '\r') {
             out.push_back(c);
+            line_start = false;
         }
     }
     return out;

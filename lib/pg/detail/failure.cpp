@@ -8,7 +8,8 @@
 
 namespace kt::pg::detail {
 
-Failure current_failure(const std::string& url, bool connection_open, std::size_t id_count) {
+Failure current_failure(const std::string& url, ConnectionState state, std::size_t id_count) {
+    const bool connection_open = state == ConnectionState::kOpen;
     Failure f;
     const auto text = [&](std::string_view what) {
         std::string out(one_line(what));
@@ -20,9 +21,14 @@ Failure current_failure(const std::string& url, bool connection_open, std::size_
     } catch (const pqxx::broken_connection& e) {
         f.kind = SqlstateKind::kConnection;
         f.connection_lost = true;
-        f.detail = scrub_password(fmt::format("connection to PostgreSQL at {} lost: {}",
-                                              redact_url(url), one_line(e.what())),
-                                  url);
+        // Lost only what was once there: a refused or failed connect is no lost connection.
+        f.detail = scrub_password(
+            state == ConnectionState::kNeverMade
+                ? fmt::format("could not connect to PostgreSQL at {}: {}", redact_url(url),
+                              one_line(e.what()))
+                : fmt::format("connection to PostgreSQL at {} lost: {}", redact_url(url),
+                              one_line(e.what())),
+            url);
     } catch (const pqxx::sql_error& e) {
         f.sqlstate = e.sqlstate();
         f.kind = classify_sqlstate(f.sqlstate);
@@ -40,7 +46,11 @@ Failure current_failure(const std::string& url, bool connection_open, std::size_
     } catch (const pqxx::failure& e) {
         f.kind = connection_open ? SqlstateKind::kQuery : SqlstateKind::kConnection;
         f.connection_lost = !connection_open;
-        f.detail = text(e.what());
+        f.detail = state == ConnectionState::kNeverMade
+                       ? scrub_password(fmt::format("could not connect to PostgreSQL at {}: {}",
+                                                    redact_url(url), one_line(e.what())),
+                                        url)
+                       : text(e.what());
     } catch (const std::exception& e) {
         f.kind = SqlstateKind::kQuery;
         f.detail = text(e.what());
