@@ -1,6 +1,7 @@
 // The metrics the workers export, read from running kt-indexer, kt-delayer and kt-cascader on
 // the development stack, against what docker/grafana-dashboard.json queries and what the
-// README's "Metrics" table documents; and the image's health probe against a live worker.
+// "Metrics" table of docs/operations.md documents; and the image's health probe against a live
+// worker.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -220,11 +221,11 @@ std::map<std::string, std::set<std::string>> dashboard_metrics() {
     return out;
 }
 
-/// The README's "Metrics" table: name -> (type, label names).
+/// The "Metrics" table of docs/operations.md: name -> (type, label names).
 std::map<std::string, Family> readme_metrics() {
-    const std::string readme = read_source("README.md");
+    const std::string readme = read_source("docs/operations.md");
     const auto begin = readme.find("\n## Metrics\n");
-    EXPECT_NE(begin, std::string::npos) << "README has no \"## Metrics\" section";
+    EXPECT_NE(begin, std::string::npos) << "docs/operations.md has no \"## Metrics\" section";
     if (begin == std::string::npos) return {};
     const auto end = readme.find("\n## ", begin + 1);
     std::istringstream in(readme.substr(begin, end - begin));
@@ -246,7 +247,7 @@ std::map<std::string, Family> readme_metrics() {
     return out;
 }
 
-TEST(DockerMetrics, DashboardAndReadmeMatchWhatTheWorkersExport) {
+TEST(DockerMetrics, DashboardAndDocsMatchWhatTheWorkersExport) {
     Pipeline pipeline;
     auto indexer = pipeline.start("kt-indexer");
     auto delayer = pipeline.start("kt-delayer");
@@ -268,7 +269,7 @@ TEST(DockerMetrics, DashboardAndReadmeMatchWhatTheWorkersExport) {
         for (auto& [name, family] : families(text)) exported[name] = family;
     }
 
-    // Prometheus conventions (also the audit the README's table rests on).
+    // Prometheus conventions (also the audit the documented table rests on).
     // Besides the workers' own families, each process exports the standard process_* ones and
     // kt_build_info, without a worker label.
     for (const auto& name :
@@ -313,19 +314,20 @@ TEST(DockerMetrics, DashboardAndReadmeMatchWhatTheWorkersExport) {
         }
     }
 
-    // The README's table lists exactly the exported metrics, with their types and labels.
+    // The table lists exactly the exported metrics, with their types and labels.
     const auto documented = readme_metrics();
     for (const auto& [name, f] : exported) {
         const auto it = documented.find(name);
         if (it == documented.end()) {
-            ADD_FAILURE() << "README's Metrics table lacks " << name;
+            ADD_FAILURE() << "the Metrics table of docs/operations.md lacks " << name;
             continue;
         }
         EXPECT_EQ(it->second.type, f.type) << name;
         EXPECT_EQ(it->second.labels, f.labels) << name;
     }
     for (const auto& [name, f] : documented) {
-        EXPECT_TRUE(exported.contains(name)) << "README documents " << name << ", not exported";
+        EXPECT_TRUE(exported.contains(name))
+            << "docs/operations.md documents " << name << ", not exported";
     }
 }
 

@@ -214,7 +214,7 @@ TEST(DockerK8s, IndexerDeploymentSaysReplicasBeyondThePartitionsSitIdle) {
     const std::string text = read_text(source_path("docker/k8s/indexer.yaml"));
     EXPECT_THAT(text, HasSubstr("replicas beyond"));
     EXPECT_THAT(text, HasSubstr("sit idle"));
-    EXPECT_THAT(read_text(source_path("README.md")), HasSubstr("sit idle"));
+    EXPECT_THAT(read_text(source_path("docs/operations.md")), HasSubstr("sit idle"));
 }
 
 TEST(DockerK8s, EveryDeploymentHasADisruptionBudget) {

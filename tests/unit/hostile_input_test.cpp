@@ -1,5 +1,5 @@
 // Hostile input for the pure readers: the instant message parser, the delay envelope parser
-// and the config loader. Rules (README, "Hostile input"): broken, oversized or too deeply
+// and the config loader. Rules (docs/development.md, "Hostile input"): broken, oversized or too deeply
 // nested input is poison (a config error), never a crash, a hang or an exception.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
