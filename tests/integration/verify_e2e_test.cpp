@@ -203,6 +203,13 @@ TEST(VerifyE2e, TableShorthandScanIsGenerated) {
     // The repair it suggests can be pasted as it is: with the user's --config.
     EXPECT_THAT(run.output, HasSubstr("(`kt --config " + cmd::shell_quote(f.config_path()) +
                                       " verify " + f.name() + " --fix` repairs it)\n"));
+    // And with the log format the user chose.
+    run = test::run_command(fmt::format("{} --log-format json verify {} --config '{}' 2>&1", kKt,
+                                        f.name(), f.config_path()));
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("(`kt --config " + cmd::shell_quote(f.config_path()) +
+                                      " --log-format json verify " + f.name() +
+                                      " --fix` repairs it)\n"));
 }
 
 TEST(VerifyE2e, QueryWithoutScanQueryIsAConfigError) {
