@@ -13,6 +13,7 @@ packages=(
   openjdk-17-jdk-headless maven  # real Kafka and OpenSearch for the dev stack (scripts/engines.sh)
   chromium
   openssl
+  dpkg-dev  # scripts/package.sh: dpkg-shlibdeps computes the Debian package's Depends
   clang libclang-rt-14-dev  # libFuzzer targets (-DKT_FUZZ=ON)
 )
 
