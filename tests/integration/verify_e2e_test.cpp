@@ -183,6 +183,12 @@ TEST(VerifyE2e, FixSucceedsOnlyWhenTheIndexThenEqualsTheTable) {
     EXPECT_THAT(run.output, HasSubstr("`kt --config " + cmd::shell_quote(f.config_path()) +
                                       " reindex " + f.name() + "` rebuilds the index\n" +
                                       f.name() + ": the index still differs from the table"));
+
+    // kt reindex --ids meets the same document and suggests the same full rebuild.
+    const auto ids = f.kt("reindex " + f.name() + " --ids 5");
+    EXPECT_EQ(ids.exit_code, 1) << ids.output;
+    EXPECT_THAT(ids.output, HasSubstr("a full `kt --config " + cmd::shell_quote(f.config_path()) +
+                                      " reindex " + f.name() + "` rebuilds the index"));
 }
 
 TEST(VerifyE2e, TableShorthandScanIsGenerated) {
