@@ -57,12 +57,15 @@ std::string seconds_text(double s) {
     return fmt::format("{:.1f} h", s / 3600);
 }
 
-/// One look at Kafka for every target.
-OffsetsSample sample_offsets(kafka::Admin& admin, const std::vector<StatusTarget>& targets) {
+/// One look at Kafka for every target. It gives up between two requests once `stop` is
+/// requested (what it returns then is incomplete), so a stop waits for one request at most.
+OffsetsSample sample_offsets(kafka::Admin& admin, const std::vector<StatusTarget>& targets,
+                             std::stop_token stop) {
     OffsetsSample sample;
     const auto topics = admin.list_topics(kKafkaTimeout);
     std::map<std::string, std::optional<std::int64_t>> dead_letter_ends;
     for (const auto& target : targets) {
+        if (stop.stop_requested()) break;
         GroupOffsets group;
         const auto topic = kafka::find_topic(topics, target.topic);
         if (!topic || topic->error != RD_KAFKA_RESP_ERR_NO_ERROR || topic->partitions == 0) {
@@ -74,6 +77,7 @@ OffsetsSample sample_offsets(kafka::Admin& admin, const std::vector<StatusTarget
             }
             const auto committed = admin.committed(target.group, parts, kKafkaTimeout);
             for (const auto& c : committed) {
+                if (stop.stop_requested()) break;
                 const auto marks = admin.query_watermarks(target.topic, c.partition, kKafkaTimeout);
                 group.partitions.push_back({c.partition,
                                             c.offset >= 0 ? c.offset : http::kUnknownOffset,
@@ -87,7 +91,7 @@ OffsetsSample sample_offsets(kafka::Admin& admin, const std::vector<StatusTarget
             const auto dlq = kafka::find_topic(topics, target.dead_letter_topic);
             if (dlq && dlq->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 std::int64_t total = 0;
-                for (std::int32_t p = 0; p < dlq->partitions; ++p) {
+                for (std::int32_t p = 0; p < dlq->partitions && !stop.stop_requested(); ++p) {
                     total += admin.query_watermarks(dlq->name, p, kKafkaTimeout).high;
                 }
                 it->second = total;
@@ -101,10 +105,13 @@ OffsetsSample sample_offsets(kafka::Admin& admin, const std::vector<StatusTarget
 }
 
 /// Merges every worker's /status.json into `report`; returns the problems, one per worker.
+/// Asks no further worker once `stop` is requested.
 std::vector<std::string> merge_workers(http::StatusReport& report,
-                                       const std::vector<std::string>& workers) {
+                                       const std::vector<std::string>& workers,
+                                       std::stop_token stop = {}) {
     std::vector<std::string> problems;
     for (const auto& worker : workers) {
+        if (stop.stop_requested()) break;
         std::string url = worker;
         while (!url.empty() && url.back() == '/') url.pop_back();
         if (!url.ends_with("/status.json")) url += "/status.json";
@@ -256,7 +263,7 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
     kafka::Admin admin(kafka::Options::from_config(config.kafka));
     auto look = [&] {
         try {
-            return sample_offsets(admin, targets);
+            return sample_offsets(admin, targets, stop);
         } catch (const Error& e) {
             throw Error(fmt::format("kafka: {}", config::redact(e.what())), e.retryable());
         }
@@ -283,13 +290,17 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
         }
     }
 
-    // Serving: a sampler thread refreshes the report every interval; requests read the latest.
+    // Serving: the report is refreshed every interval; requests read the latest. A stop ends
+    // the wait at once and abandons a refresh between two requests to Kafka or to a worker.
     std::mutex mutex;
     std::string latest;
     auto refresh = [&](OffsetsSample& previous) {
         OffsetsSample now = look();
+        if (stop.stop_requested()) return;
         http::StatusReport report = build_status_report(targets, previous, now, unix_seconds());
-        for (const auto& p : merge_workers(report, args.workers)) log::warn("{}", p);
+        const auto problems = merge_workers(report, args.workers, stop);
+        if (stop.stop_requested()) return;
+        for (const auto& p : problems) log::warn("{}", p);
         previous = std::move(now);
         const std::string json = http::to_json(report);
         std::lock_guard lock(mutex);
@@ -302,6 +313,7 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
         fmt::print(stderr, "{}\n", e.what());
         return 1;
     }
+    if (stop.stop_requested()) return 0;
     metrics::Registry registry;
     std::unique_ptr<http::StatusServer> server;
     try {

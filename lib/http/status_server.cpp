@@ -1,6 +1,9 @@
 #include "lib/http/status_server.hpp"
 
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <fmt/format.h>
@@ -8,11 +11,13 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <mutex>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "lib/error.hpp"
 #include "lib/http/status_page.hpp"
@@ -54,6 +59,51 @@ void answer_check(const CheckFn& fn, httplib::Response& res) {
 void reuse_address_only(socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+/// The local port of socket `fd` when it is a connected TCP socket that is not listening; -1
+/// otherwise (not a socket, a listening one, closed meanwhile, not IPv4/IPv6, or unconnected).
+int connected_local_port(int fd) {
+    int listening = 0;
+    socklen_t length = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || listening != 0) {
+        return -1;
+    }
+    sockaddr_storage local{};
+    length = sizeof local;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) return -1;
+    int port = -1;
+    if (local.ss_family == AF_INET) {
+        port = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+    } else if (local.ss_family == AF_INET6) {
+        port = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+    }
+    sockaddr_storage peer{};
+    length = sizeof peer;
+    if (port < 0 || getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) return -1;
+    return port;
+}
+
+// httplib's stop() closes the listening socket, then waits for every accepted connection to
+// end: one idle between requests (a browser keeps one or two open, some never used) ends only
+// at the keep-alive timeout, a half-sent request only at the read timeout. It keeps no list of
+// them, so after the listening socket is closed (nothing new is accepted on the port) this
+// finds them among the process's descriptors: connected sockets whose local port is the
+// server's. Shutting down their reading side ends those waits at once (the next read sees the
+// end of the stream), while an answer being written still goes out in full.
+void end_connections_on(int port) {
+    std::vector<int> fds;
+    if (DIR* dir = opendir("/proc/self/fd")) {
+        while (const dirent* entry = readdir(dir)) {
+            char* end = nullptr;
+            const long fd = std::strtol(entry->d_name, &end, 10);
+            if (end != entry->d_name && *end == '\0') fds.push_back(static_cast<int>(fd));
+        }
+        closedir(dir);
+    }
+    for (const int fd : fds) {
+        if (connected_local_port(fd) == port) shutdown(fd, SHUT_RD);
+    }
 }
 
 }  // namespace
@@ -160,6 +210,7 @@ void StatusServer::stop() noexcept {
         impl_->stopped = true;
         if (impl_->thread.joinable()) {
             impl_->server.stop();
+            end_connections_on(impl_->port);
             impl_->thread.join();
         }
     } catch (...) {

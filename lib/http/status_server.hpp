@@ -39,8 +39,9 @@ public:
 
     /// The bound port (the chosen one when the options asked for 0).
     [[nodiscard]] int port() const noexcept;
-    /// Closes the listening socket, finishes requests in flight and joins the threads.
-    /// Idempotent and thread-safe; never throws.
+    /// Closes the listening socket, finishes requests in flight, ends idle and half-sent
+    /// connections at once (a browser's kept-alive ones) and joins the threads, so it returns
+    /// promptly. Idempotent and thread-safe; never throws.
     void stop() noexcept;
 
 private:

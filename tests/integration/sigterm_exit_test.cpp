@@ -1,0 +1,249 @@
+// SIGTERM on an idle process: `kt status --serve` and each worker, on the dev stack, exit 0
+// within a second even while a browser holds connections to their status port open (one kept
+// alive after a request, one never used, one with a request half sent). The status server on
+// its own first: its stop() ends such connections at once.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/http/status_server.hpp"
+#include "lib/metrics/registry.hpp"
+#include "tests/support/dev_stack.hpp"
+#include "tests/support/test_env.hpp"
+#include "tests/support/worker_process.hpp"
+
+namespace kt::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kStartDeadline = 90s;
+/// What the contract of this test allows: a second, and half a second for a loaded machine.
+constexpr auto kExitDeadline = 1500ms;
+const std::string kBinaryDir = KT_BINARY_DIR "/cmd/";
+
+/// A TCP connection to 127.0.0.1:`port`, closed with the object.
+class Connection {
+public:
+    explicit Connection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        if (fd_ < 0) throw std::runtime_error("socket() failed");
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+            ::close(fd_);
+            throw std::runtime_error(fmt::format("cannot connect to port {}", port));
+        }
+    }
+    ~Connection() { ::close(fd_); }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    void send(std::string_view bytes) {
+        while (!bytes.empty()) {
+            const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+            if (n <= 0) throw std::runtime_error("send() failed");
+            bytes.remove_prefix(static_cast<std::size_t>(n));
+        }
+    }
+    /// Reads until `needle` has arrived; what arrived, or nullopt at the deadline or the end.
+    std::optional<std::string> read_until(std::string_view needle, Clock::duration timeout) {
+        std::string got;
+        const auto deadline = Clock::now() + timeout;
+        while (got.find(needle) == std::string::npos) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            if (left.count() <= 0) return std::nullopt;
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+            char buffer[4096];
+            const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+            if (n <= 0) return std::nullopt;
+            got.append(buffer, static_cast<std::size_t>(n));
+        }
+        return got;
+    }
+
+private:
+    int fd_;
+};
+
+/// What a browser leaves open on a status port: a request half sent, a connection kept alive
+/// after a complete request and answer, and one never used (a browser opens spare ones).
+class BrowserLikeConnections {
+public:
+    explicit BrowserLikeConnections(int port) {
+        half_sent_ = std::make_unique<Connection>(port);
+        half_sent_->send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        kept_alive_ = std::make_unique<Connection>(port);
+        kept_alive_->send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        // Answered: so the server took both connections (the first one earlier) off its queue.
+        answered_ = kept_alive_->read_until("\r\n\r\n", 30s).has_value();
+        unused_ = std::make_unique<Connection>(port);
+    }
+    [[nodiscard]] bool answered() const { return answered_; }
+
+private:
+    std::unique_ptr<Connection> half_sent_;
+    std::unique_ptr<Connection> kept_alive_;
+    std::unique_ptr<Connection> unused_;
+    bool answered_ = false;
+};
+
+/// An index on a table, a delay stage releasing to it and a cascade into it, with their own
+/// topics, groups and table, in one config file.
+class IdleSetup {
+public:
+    IdleSetup() : name_(unique_name("sx")), dir_(std::filesystem::temp_directory_path() / name_) {
+        for (const auto& topic : {name_, name_ + "_later", name_ + "_parents"}) {
+            create_topic(topic, 2);
+            create_topic(topic + ".dlq", 1);
+        }
+        db_ = std::make_unique<pqxx::connection>(postgres_url());
+        exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, parent_id bigint)");
+        std::filesystem::create_directories(dir_);
+        std::ofstream(config_path()) << fmt::format(
+            R"(kafka:
+  brokers: "{0}"
+  group_prefix: {1}_g
+  properties:
+    session.timeout.ms: "6000"
+    heartbeat.interval.ms: "500"
+postgres:
+  url: "{2}"
+elasticsearch:
+  url: "{3}"
+indexes:
+  {1}:
+    query: SELECT id, jsonb_build_object('id', id) AS doc FROM {1} WHERE id = ANY($1::bigint[])
+delayers:
+  {1}_later: {{ delay: 1h, target: {1} }}
+cascades:
+  {1}_cascade:
+    topic: {1}_parents
+    query: SELECT id FROM {1} WHERE parent_id = ANY($1::bigint[])
+    target: {1}
+)",
+            kafka_brokers(), name_, postgres_url(), es_url());
+    }
+    ~IdleSetup() {
+        try {
+            exec("DROP TABLE IF EXISTS " + name_);
+        } catch (...) {
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    IdleSetup(const IdleSetup&) = delete;
+    IdleSetup& operator=(const IdleSetup&) = delete;
+
+    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+
+    std::unique_ptr<WorkerProcess> start(const std::string& program,
+                                         const std::vector<std::string>& args) {
+        return std::make_unique<WorkerProcess>(WorkerProcessOptions{
+            kBinaryDir + program, args, {}, (dir_ / (program + ".log")).string()});
+    }
+
+private:
+    void exec(const std::string& sql) {
+        pqxx::nontransaction tx(*db_);
+        tx.exec(sql);
+        tx.commit();
+    }
+
+    std::string name_;
+    std::filesystem::path dir_;
+    std::unique_ptr<pqxx::connection> db_;
+};
+
+/// Sends SIGTERM and expects exit code 0 within kExitDeadline of it.
+void expect_prompt_exit(WorkerProcess& process) {
+    const auto signalled = Clock::now();
+    process.terminate();
+    const std::optional<int> code = process.wait_exit(kExitDeadline);
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - signalled);
+    ASSERT_TRUE(code.has_value()) << "still running " << took.count() << " ms after SIGTERM\n"
+                                  << process.log();
+    EXPECT_EQ(*code, 0) << process.log();
+    EXPECT_LE(took, kExitDeadline) << process.log();
+}
+
+/// Starts `program` on the setup's config, waits until it is ready with its partitions
+/// assigned, holds browser-like connections to its status port and expects a prompt exit.
+void expect_idle_worker_exits_promptly(const std::string& program) {
+    IdleSetup setup;
+    const auto worker = setup.start(
+        program, {"--config", setup.config_path(), "--metrics-port", "0"});
+    const auto port = wait_status_port(*worker, kStartDeadline);
+    ASSERT_TRUE(port) << worker->log();
+    ASSERT_TRUE(worker->wait_for_log("assigned", kStartDeadline)) << worker->log();
+    ASSERT_TRUE(wait_until([&] { return http_get(*port, "/readyz").first == 200; },
+                           kStartDeadline, 50ms))
+        << http_get(*port, "/readyz").second << worker->log();
+    const BrowserLikeConnections browser(*port);
+    ASSERT_TRUE(browser.answered()) << worker->log();
+    expect_prompt_exit(*worker);
+}
+
+TEST(ExitOnSigterm, StatusServerStopEndsKeptAliveUnusedAndHalfSentConnectionsAtOnce) {
+    metrics::Registry registry;
+    http::StatusServer server({"127.0.0.1", 0}, registry, {}, {}, [] { return "{}"; });
+    const BrowserLikeConnections browser(server.port());
+    ASSERT_TRUE(browser.answered());
+    const auto started = Clock::now();
+    server.stop();
+    // httplib alone waits out the read timeout (5 s) for the half-sent request.
+    EXPECT_LT(Clock::now() - started, 500ms);
+}
+
+TEST(ExitOnSigterm, KtStatusServeExitsWithinASecondWhileABrowserHoldsConnections) {
+    IdleSetup setup;
+    const auto serve = setup.start(
+        "kt", {"status", "--config", setup.config_path(), "--serve", "0", "--interval", "500ms"});
+    ASSERT_TRUE(serve->wait_for_log("status page on port ", kStartDeadline)) << serve->log();
+    const std::string log = serve->log();
+    const auto at = log.find("status page on port ") + std::string("status page on port ").size();
+    const int port = std::stoi(log.substr(at));
+    ASSERT_TRUE(wait_until([&] { return http_get(port, "/status.json").first == 200; },
+                           kStartDeadline, 50ms))
+        << serve->log();
+    const BrowserLikeConnections browser(port);
+    ASSERT_TRUE(browser.answered()) << serve->log();
+    expect_prompt_exit(*serve);
+}
+
+TEST(ExitOnSigterm, IdleIndexerExitsWithinASecond) {
+    expect_idle_worker_exits_promptly("kt-indexer");
+}
+
+TEST(ExitOnSigterm, IdleDelayerExitsWithinASecond) {
+    expect_idle_worker_exits_promptly("kt-delayer");
+}
+
+TEST(ExitOnSigterm, IdleCascaderExitsWithinASecond) {
+    expect_idle_worker_exits_promptly("kt-cascader");
+}
+
+}  // namespace
+}  // namespace kt::test
