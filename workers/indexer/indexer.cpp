@@ -390,8 +390,8 @@ bool Indexer::repair_foreign(std::stop_token stop, const ForeignConflicts& forei
             log::error(
                 "index {}: document {} has version {}, beyond any PostgreSQL has reached: "
                 "another writer set its own external version, and kt cannot overwrite it; "
-                "`kt reindex {}` rebuilds the index",
-                index_.name, left.id, left.version, index_.name);
+                "`kt --config {} reindex {}` rebuilds the index",
+                index_.name, left.id, left.version, config_.path, index_.name);
         } else {
             log::warn("index {}: document {} was changed by another writer again while kt "
                       "rewrote it (version {}); it is rewritten when its id next arrives",
