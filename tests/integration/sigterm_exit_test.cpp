@@ -1,7 +1,8 @@
 // SIGTERM on an idle process: `kt status --serve` and each worker, on the dev stack, exit 0
 // within a second even while a browser holds connections to their status port open (one kept
 // alive after a request, one never used, one with a request half sent). The status server on
-// its own first: its stop() ends such connections at once.
+// its own first: its stop() ends such connections at once. kt-devbroker and kt-es-standin, the
+// light stack's servers, too.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -243,6 +244,35 @@ TEST(ExitOnSigterm, IdleDelayerExitsWithinASecond) {
 
 TEST(ExitOnSigterm, IdleCascaderExitsWithinASecond) {
     expect_idle_worker_exits_promptly("kt-cascader");
+}
+
+/// Starts a development server of the stack's light variant on free ports, waits until it has
+/// written its ready file, and expects a prompt exit on SIGTERM.
+void expect_dev_server_exits_promptly(const std::string& binary, std::vector<std::string> args) {
+    const std::string name = unique_name("sxd");
+    const auto ready = std::filesystem::temp_directory_path() / (name + ".ready");
+    args.insert(args.end(), {"--ready-file", ready.string()});
+    WorkerProcess server(WorkerProcessOptions{binary, args, {}, {}});
+    ASSERT_TRUE(wait_until(
+        [&] {
+            std::error_code ec;
+            return std::filesystem::file_size(ready, ec) > 0 && !ec;
+        },
+        kStartDeadline))
+        << server.log();
+    expect_prompt_exit(server);
+    std::error_code ignored;
+    std::filesystem::remove(ready, ignored);
+}
+
+TEST(ExitOnSigterm, KtDevbrokerExitsWithinASecond) {
+    expect_dev_server_exits_promptly(KT_BINARY_DIR "/tools/devbroker/kt-devbroker",
+                                     {"--brokers", "1", "--control-port", "0"});
+}
+
+TEST(ExitOnSigterm, KtEsStandinExitsWithinASecond) {
+    expect_dev_server_exits_promptly(KT_BINARY_DIR "/tools/es-standin/kt-es-standin",
+                                     {"--port", "0"});
 }
 
 }  // namespace
