@@ -87,7 +87,9 @@ int run_check(const std::string& config_path, bool offline) {
 
     bool ok = true;
     ok &= probe("kafka " + cfg.kafka.brokers, [&] {
-        kafka::Admin admin(kafka::Options::from_config(cfg.kafka));
+        kafka::Options options = kafka::Options::from_config(cfg.kafka);
+        options.quiet = true;  // a failure is reported once, below, with librdkafka's last error
+        kafka::Admin admin(options);
         const auto cluster = admin.describe_cluster(std::chrono::seconds(10));
         return fmt::format("{}, {} broker(s), {} topic(s)",
                            cluster.cluster_id.empty() ? "no cluster id"

@@ -18,6 +18,9 @@ struct Options {
     std::map<std::string, std::string> properties;
     /// How long Producer::produce waits for room when librdkafka's local queue is full.
     std::chrono::milliseconds queue_full_timeout{std::chrono::seconds(30)};
+    /// librdkafka's own log lines and error events are remembered (the last error goes into
+    /// kt's error messages) but not written: for callers that report each failure themselves.
+    bool quiet = false;
 
     /// Options for `config` with `group_id` (may be empty for producers and admin).
     [[nodiscard]] static Options from_config(const config::KafkaConfig& config,

@@ -146,6 +146,9 @@ TEST(KtCheckUnreachable, KafkaDownIsOneReportLineWithItsCause) {
     ASSERT_EQ(reports.size(), 1U) << run.output;
     EXPECT_THAT(reports[0], StartsWith("kafka " + servers.kafka + ": "));
     EXPECT_THAT(reports[0], HasSubstr("Connection refused")) << run.output;
+    EXPECT_EQ(lines_with(run.output, "Connection refused").size(), 1U)
+        << "librdkafka's own line repeats the report\n"
+        << run.output;
     EXPECT_THAT(lower(run.output), Not(HasSubstr("lost"))) << run.output;
     EXPECT_THAT(run.output, HasSubstr("postgres: ok (PostgreSQL "));
 }

@@ -112,6 +112,11 @@ void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* m
                         {"facility", facility}});
 }
 
+/// on_log for a quiet client: errors are remembered for kt's own messages, nothing is written.
+void on_log_quiet(const rd_kafka_t* rk, int level, const char* /*facility*/, const char* message) {
+    if (level_of(level) == log::Level::kError) remember_error(rk, message);
+}
+
 void on_error(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
     const auto code = static_cast<rd_kafka_resp_err_t>(err);
     const auto kt_level = code == RD_KAFKA_RESP_ERR__FATAL ? log::Level::kError : log::Level::kWarn;
@@ -130,8 +135,14 @@ ConfPtr make_conf(const Options& options, const Defaults& defaults) {
     set_property(conf.get(), "bootstrap.servers", options.brokers);
     if (!options.group_id.empty()) set_property(conf.get(), "group.id", options.group_id);
     for (const auto& [name, value] : options.properties) set_property(conf.get(), name, value);
-    rd_kafka_conf_set_log_cb(conf.get(), on_log);
-    rd_kafka_conf_set_error_cb(conf.get(), on_error);
+    if (options.quiet) {
+        rd_kafka_conf_set_log_cb(conf.get(), on_log_quiet);
+        rd_kafka_conf_set_error_cb(conf.get(),
+                                   [](rd_kafka_t*, int, const char*, void*) { /* reported */ });
+    } else {
+        rd_kafka_conf_set_log_cb(conf.get(), on_log);
+        rd_kafka_conf_set_error_cb(conf.get(), on_error);
+    }
     return conf;
 }
 
