@@ -35,10 +35,8 @@ Producer::Producer(const Options& options, DeliveryCallback on_delivery)
 }
 
 Producer::~Producer() {
-    if (handle_) {
-        if (const int left = rd_kafka_outq_len(handle_.get()); left > 0) {
-            log::warn("kafka producer destroyed with {} messages not acknowledged", left);
-        }
+    if (handle_ && unreported_ > 0) {
+        log::warn("kafka producer destroyed with {} messages not acknowledged", unreported_);
     }
 }
 
@@ -99,6 +97,7 @@ bool Producer::produce(const Record& record, const std::stop_token& stop) {
         const detail::ErrorPtr error(rd_kafka_produceva(handle_.get(), vus.data(), n));
         if (!error) {
             (void)headers.release();  // owned by the message now
+            ++unreported_;
             return true;
         }
         if (rd_kafka_error_code(error.get()) == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
@@ -135,7 +134,7 @@ void Producer::purge() {
 }
 
 std::size_t Producer::in_flight() const noexcept {
-    return static_cast<std::size_t>(rd_kafka_outq_len(handle_.get()));
+    return unreported_;
 }
 
 std::vector<TopicMetadata> Producer::list_topics(std::chrono::milliseconds timeout) {
@@ -148,6 +147,7 @@ void Producer::delivery_trampoline(rd_kafka_t* /*rk*/, const rd_kafka_message_t*
 }
 
 void Producer::on_delivery(const rd_kafka_message_t* message) noexcept {
+    if (unreported_ > 0) --unreported_;
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         ++since_flush_.delivered;
     } else {

@@ -119,6 +119,8 @@ private:
     DeliveryCallback on_delivery_;
     std::chrono::milliseconds queue_full_timeout_;
     FlushResult since_flush_;
+    /// Messages librdkafka accepted and has not reported yet (its outq_len also counts events).
+    std::size_t unreported_ = 0;
     std::exception_ptr callback_error_;
     detail::HandlePtr handle_;
     // Declared after handle_ so topic handles are released before the client is destroyed.
