@@ -1,5 +1,7 @@
 #include "tests/support/test_env.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -55,6 +57,22 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
         if (std::chrono::steady_clock::now() >= deadline) return condition();
         std::this_thread::sleep_for(poll);
     }
+}
+
+int closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        if (fd >= 0) ::close(fd);
+        return 9;  // discard: nothing listens there on a development machine
+    }
+    ::close(fd);
+    return ntohs(addr.sin_port);
 }
 
 }  // namespace kt::test

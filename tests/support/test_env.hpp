@@ -35,6 +35,10 @@ std::string standin_url();
 /// A name no other test (or earlier run) uses: `<prefix>_<pid>_<counter>_<random>`, lower case.
 std::string unique_name(const std::string& prefix);
 
+/// A loopback port nothing listens on (bound once by the kernel's choice, then closed): for a
+/// server that is down.
+int closed_port();
+
 /// Polls `condition` until it returns true or `timeout` passes; returns the last result.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds poll = std::chrono::milliseconds(20));
