@@ -753,7 +753,8 @@ TEST(IndexerE2e, AForeignExternalVersionAheadOfPostgresIsCountedLoggedAndReporte
         << indexer->log();
     ASSERT_TRUE(indexer->wait_for_log("beyond any PostgreSQL has reached", kDeadline))
         << indexer->log();
-    EXPECT_THAT(indexer->log(), ::testing::HasSubstr("kt reindex " + p.alias()));
+    EXPECT_THAT(indexer->log(), ::testing::HasSubstr("`kt --config " + p.config_path() +
+                                                     " reindex " + p.alias() + "`"));
     EXPECT_THAT(indexer->log(), ::testing::HasSubstr("changed by another writer"));
     EXPECT_EQ(p.document("7"), (json{{"title", "theirs"}, {"n", 0}}));  // kt cannot overwrite it
 
