@@ -134,8 +134,16 @@ delayers:
             if (code != 200) return false;
             const json doc = json::parse(body);
             for (const auto& g : doc.at("groups")) {
-                if (g.at("group") == group && g.at("held") == 4 && g.at("partitions").size() == 3)
-                    return true;
+                if (g.at("group") != group || g.at("held") != 4) continue;
+                if (g.at("partitions").size() != 3) return false;
+                // Every end known: an empty partition's end comes with its first fetch answer,
+                // which the broker holds back for up to fetch.wait.max.ms.
+                for (const auto& p : g.at("partitions")) {
+                    if (!p.contains("end") || !p.at("end").is_number() || p.at("end") < 0) {
+                        return false;
+                    }
+                }
+                return true;
             }
             return false;
         },

@@ -14,7 +14,7 @@ build=$2
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kt-walkthrough.XXXXXX")
 blocks=$work/.blocks
-mkdir -p "$blocks" "$work/.stack" "$work/home"
+mkdir -p "$blocks" "$work/.stack"
 for d in scripts config docker tools; do ln -s "$src/$d" "$work/$d"; done
 ln -s "$build" "$work/build"
 ln -s "$KT_TEST_STACK_DIR" "$work/.stack/dev"
@@ -50,12 +50,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The session a reader's shell would be: the stack's choice of servers, a throw-away home.
+# The session a reader's shell would be, with the stack's choice of servers (and the reader's
+# home: the servers' jars are cached there).
 export KT_STACK_DIR=$KT_TEST_STACK_DIR
 export KT_STACK_KAFKA=${KT_TEST_STACK_KAFKA:-kafka}
 export KT_STACK_SEARCH=${KT_TEST_STACK_SEARCH:-elasticsearch}
 export KT_BUILD_DIR=$build
-export HOME=$work/home
 unset KT_CONFIG
 cd "$work"
 
