@@ -196,7 +196,9 @@ void Consumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         run_hook(hooks_.on_assigned, partitions);
         const detail::PartitionListPtr starting(rd_kafka_topic_partition_list_copy(partitions));
-        set_start_offsets(starting.get());
+        // Eager only: under the cooperative protocol librdkafka 2.0.2 answers no committed-offset
+        // fetch while the application is inside this callback (it times out).
+        if (!cooperative) set_start_offsets(starting.get());
         if (cooperative) {
             error.reset(rd_kafka_incremental_assign(rk, starting.get()));
         } else {

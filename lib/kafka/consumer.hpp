@@ -89,7 +89,7 @@ private:
     void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
     /// Sets each partition's offset to where it starts: its committed offset, else the one
     /// auto.offset.reset names; leaves them unset (librdkafka fetches them) when the committed
-    /// offsets cannot be read within kStartOffsetsTimeout.
+    /// offsets cannot be read within kStartOffsetsTimeout. Eager assignments only.
     void set_start_offsets(rd_kafka_topic_partition_list_t* partitions);
     void run_hook(const std::function<void(const std::vector<TopicPartition>&)>& hook,
                   const rd_kafka_topic_partition_list_t* partitions) noexcept;

@@ -328,7 +328,8 @@ TEST(IndexerE2e, InsertsUpdatesAndDeletesReachTheIndex) {
     p.produce_range(1, 50);
     ASSERT_TRUE(p.converges(Pipeline::ids(1, 50))) << indexer->log();
     EXPECT_EQ(p.document("7"), row_doc("first-7", 7));
-    EXPECT_GE(indexer->count_in_log("batch of"), 1U);
+    // A batch is committed (and logged) once the next one was polled: shortly after its writes.
+    EXPECT_TRUE(indexer->wait_for_log("batch of", kDeadline)) << indexer->log();
 
     p.update_row(7, "changed", 700);
     p.upsert_range(8, 8, "second", 2);
@@ -592,8 +593,8 @@ TEST(IndexerE2e, TwoIndexersShareThePartitionsAndConverge) {
     ASSERT_TRUE(p.converges(Pipeline::ids(1, kIds))) << "first:\n"
                                                      << first->log() << "\nsecond:\n"
                                                      << second->log();
-    EXPECT_GE(first->count_in_log("batch of"), 1U) << first->log();
-    EXPECT_GE(second->count_in_log("batch of"), 1U) << second->log();
+    EXPECT_TRUE(first->wait_for_log("batch of", kDeadline)) << first->log();
+    EXPECT_TRUE(second->wait_for_log("batch of", kDeadline)) << second->log();
 
     second->terminate();
     first->terminate();
