@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <thread>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 #include "lib/error.hpp"
@@ -195,13 +195,14 @@ void Consumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
     rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         run_hook(hooks_.on_assigned, partitions);
-        const detail::PartitionListPtr starting(rd_kafka_topic_partition_list_copy(partitions));
-        // Eager only: under the cooperative protocol librdkafka 2.0.2 answers no committed-offset
-        // fetch while the application is inside this callback (it times out).
-        if (!cooperative) set_start_offsets(starting.get());
         if (cooperative) {
-            error.reset(rd_kafka_incremental_assign(rk, starting.get()));
+            // Left to librdkafka: under the cooperative protocol 2.0.2 answers no committed-offset
+            // fetch made from inside this callback (it times out).
+            error.reset(rd_kafka_incremental_assign(rk, partitions));
         } else {
+            const detail::PartitionListPtr starting(
+                rd_kafka_topic_partition_list_copy(partitions));
+            set_start_offsets(starting.get());
             code = rd_kafka_assign(rk, starting.get());
         }
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
