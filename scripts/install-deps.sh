@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config git curl ca-certificates procps
   librdkafka-dev libpqxx-dev nlohmann-json3-dev libyaml-cpp-dev libcurl4-openssl-dev
   libcpp-httplib-dev libcli11-dev libfmt-dev libspdlog-dev libsimdjson-dev libzstd-dev
-  zlib1g-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  zlib1g-dev libssl-dev libpg-query-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
   openjdk-17-jdk-headless maven  # real Kafka and OpenSearch for the dev stack (scripts/engines.sh)
   chromium
