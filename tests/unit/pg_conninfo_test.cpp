@@ -50,5 +50,13 @@ TEST(PgSessionOptions, AppendsToKeywordStrings) {
               "host=db connect_timeout=2 fallback_application_name='kt'");
 }
 
+TEST(PgConninfo, LogicalReplicationIsAskedInTheStringsOwnSyntax) {
+    EXPECT_EQ(with_logical_replication("postgresql://kt@db/kt"),
+              "postgresql://kt@db/kt?replication=database");
+    EXPECT_EQ(with_logical_replication("postgresql://kt@db/kt?sslmode=require"),
+              "postgresql://kt@db/kt?sslmode=require&replication=database");
+    EXPECT_EQ(with_logical_replication("host=db user=kt"), "host=db user=kt replication=database");
+}
+
 }  // namespace
 }  // namespace kt::pg::detail

@@ -251,4 +251,13 @@ std::string with_session_options(std::string_view conninfo, std::string_view app
     return out;
 }
 
+std::string with_logical_replication(std::string_view conninfo) {
+    std::string out(conninfo);
+    if (!is_url(conninfo)) return out + " replication=database";
+    if (!out.empty() && out.back() != '?' && out.back() != '&') {
+        out.push_back(conninfo.find('?') == std::string_view::npos ? '?' : '&');
+    }
+    return out + "replication=database";
+}
+
 }  // namespace kt::pg::detail

@@ -27,4 +27,8 @@ namespace kt::pg::detail {
                                                std::string_view application_name,
                                                std::chrono::seconds connect_timeout);
 
+/// Appends `replication=database` (a walsender session that also runs SQL), in the string's own
+/// syntax.
+[[nodiscard]] std::string with_logical_replication(std::string_view conninfo);
+
 }  // namespace kt::pg::detail

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "lib/pg/pgoutput.hpp"
+
+namespace kt::pg {
+
+/// Where and what a replication stream reads.
+struct ReplicationOptions {
+    std::string url;          ///< libpq URL or keyword/value string of the database
+    std::string slot;         ///< an existing logical slot of the pgoutput plugin
+    std::string publication;  ///< the publication whose tables are streamed
+    int protocol_version = 1;
+    bool messages = false;  ///< also stream pg_logical_emit_message() messages
+    std::chrono::seconds connect_timeout{10};
+};
+
+/// One logical replication session (libpq, `replication=database`): START_REPLICATION on a
+/// pgoutput slot, then CopyData frames in (replication::parse_server_frame reads them) and
+/// standby status updates out. The constructor connects and starts or throws:
+/// ConnectionError when the server cannot be reached, the connection drops or the slot is in
+/// use by another reader (retryable), QueryError when the slot or publication does not exist.
+/// One thread at a time.
+class ReplicationStream {
+public:
+    /// Starts at `start`; the server begins at the slot's confirmed position when that is later
+    /// (so 0/0 means "where the slot stands").
+    ReplicationStream(const ReplicationOptions& options, pgoutput::Lsn start);
+    ~ReplicationStream();
+    ReplicationStream(const ReplicationStream&) = delete;
+    ReplicationStream& operator=(const ReplicationStream&) = delete;
+
+    /// The next CopyData payload, waiting at most `timeout`; nullopt when none came in time.
+    /// Throws ConnectionError when the connection drops or the server ends the stream.
+    [[nodiscard]] std::optional<std::string> next(std::chrono::milliseconds timeout);
+    /// Sends a standby status update: the server may forget WAL before `flushed`.
+    void send_status(pgoutput::Lsn received, pgoutput::Lsn flushed, bool reply_requested);
+
+private:
+    struct Session;
+    std::unique_ptr<Session> session_;
+};
+
+}  // namespace kt::pg
