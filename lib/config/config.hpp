@@ -73,6 +73,24 @@ struct CascadeConfig {
 };
 
 /// The whole validated configuration file.
+/// `capture.tables.<table>`: an explicit mapping for a table whose path to an index's ids kt
+/// cannot derive from the index's query.
+struct CaptureTableConfig {
+    std::string table;  ///< as written: `name` or `schema.name`
+    std::string index;  ///< the index whose ids `query` returns
+    std::string query;  ///< `$1` is a text[] of the table's key values; returns the index's ids
+};
+
+/// `capture:`: kt-capture's logical replication slot and publication.
+struct CaptureConfig {
+    std::string slot = "kt_capture";
+    std::string publication = "kt_capture";
+    /// How often kt-capture confirms its position to PostgreSQL when idle, and writes a
+    /// heartbeat into the WAL of a quiet database so that the slot can move.
+    Duration heartbeat{std::chrono::seconds(10)};
+    std::vector<CaptureTableConfig> tables;  ///< in file order
+};
+
 struct Config {
     std::string path;  ///< file it was loaded from
     KafkaConfig kafka;
@@ -81,6 +99,7 @@ struct Config {
     std::vector<IndexConfig> indexes;  ///< in file order
     std::vector<DelayerConfig> delayers;
     std::vector<CascadeConfig> cascades;
+    std::optional<CaptureConfig> capture;  ///< absent when the file has no `capture:` section
 
     /// The index with that name, or nullptr.
     [[nodiscard]] const IndexConfig* find_index(const std::string& name) const;

@@ -232,7 +232,7 @@ public:
         }
         if (!reader_.expect_map(root, "")) return cfg;
         reader_.reject_unknown(root, "", {"kafka", "postgres", "elasticsearch", "indexes",
-                                          "delayers", "cascades"});
+                                          "delayers", "cascades", "capture"});
         for (const char* section : {"kafka", "postgres", "elasticsearch", "indexes"}) {
             if (!root[section].IsDefined()) {
                 reader_.problem(section, 1, "missing required section");
@@ -248,6 +248,7 @@ public:
         if (root["cascades"].IsDefined() && !root["cascades"].IsNull()) {
             load_cascades(root["cascades"], cfg.cascades);
         }
+        if (root["capture"].IsDefined()) load_capture(root["capture"], cfg);
         cross_check(cfg);
         return cfg;
     }
@@ -464,6 +465,66 @@ private:
             if (auto d = reader_.duration(v, path, "batch_wait", false, false)) c.batch_wait = *d;
             out.push_back(std::move(c));
         }
+    }
+
+    void load_capture(const YAML::Node& node, Config& cfg) {
+        const std::string path = "capture";
+        CaptureConfig out;
+        if (!node.IsNull()) {
+            if (!reader_.expect_map(node, path)) return;
+            reader_.reject_unknown(node, path, {"slot", "publication", "heartbeat", "tables"});
+            for (const char* key : {"slot", "publication"}) {
+                const auto name = reader_.string(node, path, key, false);
+                if (!name) continue;
+                if (!valid_slot_name(*name)) {
+                    reader_.problem(path + "." + key, line_of(node[key]),
+                                    fmt::format("'{}' is not a valid name (lower-case letters, "
+                                                "digits and _, at most 63)",
+                                                *name));
+                }
+                (std::string_view(key) == "slot" ? out.slot : out.publication) = *name;
+            }
+            if (auto d = reader_.duration(node, path, "heartbeat", false, true)) out.heartbeat = *d;
+            if (node["tables"].IsDefined() && !node["tables"].IsNull()) {
+                load_capture_tables(node["tables"], cfg, out.tables);
+            }
+        }
+        cfg.capture = std::move(out);
+    }
+
+    void load_capture_tables(const YAML::Node& node, const Config& cfg,
+                             std::vector<CaptureTableConfig>& out) {
+        if (!reader_.expect_map(node, "capture.tables")) return;
+        reader_.reject_duplicates(node, "capture.tables");
+        for (const auto& kv : node) {
+            CaptureTableConfig t;
+            t.table = kv.first.Scalar();
+            const std::string path = "capture.tables." + t.table;
+            const YAML::Node v = kv.second;
+            if (!reader_.expect_map(v, path)) continue;
+            reader_.reject_unknown(v, path, {"index", "query"});
+            t.index = reader_.string(v, path, "index", true).value_or("");
+            if (!t.index.empty() && cfg.find_index(t.index) == nullptr) {
+                std::string known;
+                for (const auto& ix : cfg.indexes) known += (known.empty() ? "" : ", ") + ix.name;
+                reader_.problem(path + ".index", line_of(v["index"]),
+                                fmt::format("'{}' is not an index (known: {})", t.index,
+                                            known.empty() ? "none" : known));
+            }
+            if (auto q = reader_.string(v, path, "query", true)) {
+                check_query(*q, path + ".query", line_of(v["query"]));
+                t.query = *q;
+            }
+            out.push_back(std::move(t));
+        }
+    }
+
+    /// PostgreSQL's rule for replication slot names, used for the publication too.
+    static bool valid_slot_name(const std::string& name) {
+        if (name.empty() || name.size() > 63) return false;
+        return std::all_of(name.begin(), name.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        });
     }
 
     void cross_check(const Config& cfg) {
