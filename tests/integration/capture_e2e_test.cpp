@@ -1,0 +1,190 @@
+// kt-capture end to end: the real executable reading a pgoutput slot of the stack's PostgreSQL
+// and producing ids on the stack's Kafka; rows changed with plain SQL, no application message.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/dev_stack.hpp"
+#include "tests/support/test_env.hpp"
+#include "tests/support/topic_reader.hpp"
+#include "tests/support/worker_process.hpp"
+
+namespace kt::workers {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::WorkerProcess;
+
+constexpr auto kDeadline = 60s;
+
+/// brands ← products → tags under unique names, a products index whose query reads all three,
+/// its topic, and a publication and slot for kt-capture.
+class CapturedShop {
+public:
+    CapturedShop()
+        : p_(test::unique_name("capt")),
+          dir_(std::filesystem::temp_directory_path() / p_),
+          db_(test::postgres_url()) {
+        exec(fmt::format(
+            "CREATE TABLE {0}_brands (id bigint PRIMARY KEY, name text, country text);"
+            "ALTER TABLE {0}_brands REPLICA IDENTITY FULL;"
+            "CREATE TABLE {0}_products (id bigint PRIMARY KEY, title text, brand_id bigint,"
+            "  stock int);"
+            "CREATE TABLE {0}_tags (id bigint PRIMARY KEY, product_id bigint, name text);"
+            "ALTER TABLE {0}_tags REPLICA IDENTITY FULL;"
+            "CREATE PUBLICATION {0} FOR TABLE {0}_brands, {0}_products, {0}_tags",
+            p_));
+        exec("SELECT pg_create_logical_replication_slot('{0}', 'pgoutput')");
+        test::create_topic(topic(), 4);
+        std::filesystem::create_directories(dir_);
+        std::ofstream(config_path()) << fmt::format(R"(kafka:
+  brokers: "{1}"
+postgres:
+  url: "{2}"
+elasticsearch:
+  url: "{3}"
+indexes:
+  {0}_products:
+    query: |
+      SELECT p.id, jsonb_build_object('title', p.title, 'brand', b.name,
+        'tags', (SELECT array_agg(t.name) FROM {0}_tags t WHERE t.product_id = p.id)) AS doc
+      FROM {0}_products p LEFT JOIN {0}_brands b ON b.id = p.brand_id
+      WHERE p.id = ANY($1::bigint[])
+capture:
+  slot: {0}
+  publication: {0}
+  heartbeat: 1s
+)",
+                                                    p_, test::kafka_brokers(),
+                                                    test::postgres_url(), test::es_url());
+    }
+    ~CapturedShop() {
+        try {
+            exec(fmt::format("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+                             "WHERE slot_name = '{0}' AND active_pid IS NOT NULL",
+                             p_));
+            test::wait_until([&] { return !slot_active(); }, 10s);
+            exec(fmt::format("SELECT pg_drop_replication_slot('{0}'); DROP PUBLICATION {0};"
+                             "DROP TABLE {0}_brands, {0}_products, {0}_tags",
+                             p_));
+        } catch (...) {
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    CapturedShop(const CapturedShop&) = delete;
+    CapturedShop& operator=(const CapturedShop&) = delete;
+
+    [[nodiscard]] std::string topic() const { return p_ + "_products"; }
+    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+    /// `sql` with every `{0}` replaced by the tables' prefix.
+    pqxx::result exec(const std::string& sql) {
+        pqxx::nontransaction tx(db_);
+        return tx.exec(fmt::format(fmt::runtime(sql), p_));
+    }
+    bool slot_active() {
+        return exec("SELECT active FROM pg_replication_slots WHERE slot_name = '{0}'")[0][0]
+            .as<bool>();
+    }
+    std::string confirmed_flush() {
+        return exec("SELECT confirmed_flush_lsn FROM pg_replication_slots "
+                    "WHERE slot_name = '{0}'")[0][0]
+            .c_str();
+    }
+    std::unique_ptr<WorkerProcess> start_capture() {
+        return std::make_unique<WorkerProcess>(test::WorkerProcessOptions{
+            KT_BINARY_DIR "/cmd/kt-capture",
+            {"--config", config_path(), "--metrics-port", "0"},
+            {},
+            (dir_ / "capture.log").string()});
+    }
+
+private:
+    std::string p_;
+    std::filesystem::path dir_;
+    pqxx::connection db_;
+};
+
+/// The ids of messages `from` onwards, checking each message's key and value on the way.
+std::vector<std::string> ids_since(const std::vector<test::ReceivedMessage>& messages,
+                                   std::size_t from) {
+    std::vector<std::string> out;
+    for (std::size_t i = from; i < messages.size(); ++i) {
+        const auto& m = messages[i].message;
+        const json value = json::parse(m.payload);
+        const std::string id = std::to_string(value.at("id").get<std::int64_t>());
+        EXPECT_EQ(m.key, std::optional<std::string>(id));
+        out.push_back(id);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+TEST(CaptureE2e, RootParentAndChildChangesBecomeIdsOnTheIndexTopic) {
+    CapturedShop shop;
+    test::TopicReader reader(shop.topic());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    auto capture = shop.start_capture();
+    ASSERT_TRUE(capture->wait_for_log("streaming slot", kDeadline)) << capture->log();
+
+    // Each step: the SQL, and the ids it must produce (exactly, nothing else).
+    const std::vector<std::pair<std::string, std::vector<std::string>>> steps = {
+        {"INSERT INTO {0}_products VALUES (10, 'desk', NULL, 1), (11, 'lamp', NULL, 1)",
+         {"10", "11"}},
+        // A brand with no products yet, then two products move to it.
+        {"INSERT INTO {0}_brands VALUES (1, 'Acme', 'DE')", {}},
+        {"UPDATE {0}_products SET brand_id = 1", {"10", "11"}},
+        // A parent renamed: its products, through the association query.
+        {"UPDATE {0}_brands SET name = 'ACME' WHERE id = 1", {"10", "11"}},
+        // A column the query does not read (the brand's whole old row is at hand).
+        {"UPDATE {0}_brands SET country = 'FR' WHERE id = 1", {}},
+        // A child: its product, before and after it moves.
+        {"INSERT INTO {0}_tags VALUES (1, 11, 'oak')", {"11"}},
+        {"UPDATE {0}_tags SET product_id = 10 WHERE id = 1", {"10", "11"}},
+        {"DELETE FROM {0}_tags WHERE id = 1", {"10"}},
+        // A key change: the old and the new id.
+        {"UPDATE {0}_products SET id = 12 WHERE id = 10", {"10", "12"}},
+        {"DELETE FROM {0}_products WHERE id = 12", {"12"}},
+    };
+    std::size_t seen = 0;
+    for (const auto& [sql, want] : steps) {
+        shop.exec(sql);
+        // A marker after each step: a product of its own, so the step's ids are all in by then.
+        shop.exec("INSERT INTO {0}_products VALUES (999, 'marker', NULL, 0)");
+        shop.exec("DELETE FROM {0}_products WHERE id = 999");
+        const auto& got = reader.read_until(seen + want.size() + 2, kDeadline);
+        ASSERT_GE(got.size(), seen + want.size() + 2) << sql << "\n" << capture->log();
+        auto ids = ids_since(got, seen);
+        ASSERT_EQ(std::count(ids.begin(), ids.end(), "999"), 2) << sql;
+        ids.erase(std::remove(ids.begin(), ids.end(), "999"), ids.end());
+        EXPECT_EQ(ids, want) << sql;
+        seen = got.size();
+    }
+    // Nothing beyond.
+    EXPECT_EQ(reader.read_for(1s).size(), seen);
+
+    // SIGTERM: exits 0 in time, having confirmed the slot past everything above.
+    const std::string before_exit = shop.exec("SELECT pg_current_wal_lsn()")[0][0].c_str();
+    capture->terminate();
+    EXPECT_EQ(capture->wait_exit(10s), std::optional<int>(0)) << capture->log();
+    pqxx::connection conn(test::postgres_url());
+    pqxx::nontransaction tx(conn);
+    EXPECT_TRUE(tx.exec1("SELECT '" + shop.confirmed_flush() + "'::pg_lsn >= '" + before_exit +
+                         "'::pg_lsn")[0]
+                    .as<bool>())
+        << shop.confirmed_flush() << " < " << before_exit;
+}
+
+}  // namespace
+}  // namespace kt::workers

@@ -1,0 +1,288 @@
+#include "workers/capture/capture.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "lib/config/redact.hpp"
+#include "lib/kafka/options.hpp"
+#include "lib/log/log.hpp"
+#include "lib/pg/error.hpp"
+#include "lib/pg/replication_frame.hpp"
+#include "lib/pg/row_loader.hpp"
+#include "lib/wire/messages.hpp"
+#include "workers/common/batch_retry.hpp"
+
+namespace kt::workers {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+namespace po = pg::pgoutput;
+
+/// How long one wait for a frame lasts: stop requests and acknowledgements are looked at in
+/// between.
+constexpr milliseconds kFrameWait{100};
+/// A moved confirmed position is reported at most this often (and always each heartbeat).
+constexpr milliseconds kReportEvery{1000};
+/// Association query results handed to Kafka at a time.
+constexpr std::size_t kLookupChunk = 5000;
+/// On stop: how long to wait for outstanding acknowledgements before leaving.
+constexpr milliseconds kStopFlush{5000};
+
+double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+struct Capture::Metrics {
+    metrics::Registry& registry;
+    metrics::Counter& messages;
+    metrics::Counter& transactions;
+    metrics::Counter& reconnects;
+    metrics::Gauge& slot_lag_bytes;
+
+    metrics::Counter& changes(const std::string& table) {
+        return registry.counter("kt_capture_changes_total", "Row changes read, per table",
+                                {{"table", table}});
+    }
+    metrics::Counter& ids(const std::string& index) {
+        return registry.counter("kt_capture_ids_total", "Ids produced, per index",
+                                {{"index", index}});
+    }
+    metrics::Counter& truncates(const std::string& table) {
+        return registry.counter("kt_capture_truncates_total",
+                                "TRUNCATEs of a table an index reads (the index needs kt reindex)",
+                                {{"table", table}});
+    }
+    metrics::Counter& unmapped(const std::string& table) {
+        return registry.counter("kt_capture_unmapped_changes_total",
+                                "Changes that could not be mapped to ids, per table",
+                                {{"table", table}});
+    }
+};
+
+struct Capture::Session {
+    std::unique_ptr<pg::ReplicationStream> stream;
+    po::Decoder decoder{1};
+    po::Lsn received;  ///< the server's latest WAL position seen
+    Clock::time_point last_report = Clock::now();
+    po::Lsn last_reported;
+};
+
+Capture::Capture(const config::Config& config, metrics::Registry& registry)
+    : config_(config),
+      capture_(config.capture.value_or(config::CaptureConfig{})),
+      metrics_(std::make_unique<Metrics>(Metrics{
+          registry,
+          registry.counter("kt_capture_messages_total", "pgoutput messages read"),
+          registry.counter("kt_capture_transactions_total", "Committed transactions read"),
+          registry.counter("kt_capture_reconnects_total", "Replication sessions started again"),
+          registry.gauge("kt_capture_slot_lag_bytes",
+                         "WAL the slot holds: the server's position minus the confirmed one")})),
+      liveness_(Clock::now(), std::chrono::seconds(30)) {
+    for (const auto& ix : config.indexes) topics_.push_back(ix.topic);
+    producer_ = std::make_unique<kafka::Producer>(
+        kafka::Options::from_config(config.kafka), [this](const kafka::DeliveryReport& report) {
+            if (report.ok()) {
+                tracker_.acknowledged(report.tag);
+            } else {
+                delivery_failed_ = true;
+            }
+        });
+}
+
+Capture::~Capture() = default;
+
+std::vector<capture::IndexFeeds> Capture::shapes() const {
+    std::vector<capture::IndexFeeds> out;
+    for (const auto& ix : config_.indexes) {
+        std::string query = ix.query;
+        if (query.empty()) query = pg::RowLoader(ix, config_.postgres.url).sql();
+        out.push_back({ix.name, pg::query_shape(query)});
+        for (const auto& refusal : out.back().shape.refusals) {
+            log::warn("capture: index {}: {}{}: changes there are not captured", ix.name,
+                      refusal.table.empty() ? "" : "table " + refusal.table + ": ",
+                      refusal.reason);
+        }
+    }
+    return out;
+}
+
+http::Check Capture::health(std::chrono::milliseconds stall_timeout) {
+    return liveness_.check(Clock::now(), pending_.load(), stall_timeout);
+}
+
+http::Check Capture::readiness() const {
+    if (streaming_) return {};
+    std::lock_guard lock(mutex_);
+    return {false, fmt::format("capture: not streaming slot {}{}", capture_.slot,
+                               last_error_.empty() ? "" : ": " + last_error_)};
+}
+
+http::GroupStatus Capture::status() const {
+    http::GroupStatus s;
+    s.worker = "capture";
+    s.name = capture_.slot;
+    s.group = capture_.slot;
+    s.topic = capture_.publication;
+    std::lock_guard lock(mutex_);
+    s.last_error = last_error_;
+    s.last_error_at = last_error_at_;
+    if (!streaming_) s.problem = "not streaming";
+    return s;
+}
+
+void Capture::fail(const std::string& error) {
+    streaming_ = false;
+    std::lock_guard lock(mutex_);
+    last_error_ = config::redact(error);
+    last_error_at_ = unix_now();
+}
+
+void Capture::run(std::stop_token stop) {
+    milliseconds backoff{100};
+    while (!stop.stop_requested()) {
+        liveness_.beat(Clock::now());
+        try {
+            if (!mapper_) mapper_ = std::make_unique<capture::ChangeMapper>(shapes());
+            stream(stop);
+            backoff = milliseconds{100};
+        } catch (const Error& e) {
+            if (!e.retryable() && dynamic_cast<const pg::QueryError*>(&e) == nullptr) throw;
+            fail(e.what());
+            log::warn("capture: slot {}: {}; trying again in {} ms", capture_.slot,
+                      config::redact(e.what()), backoff.count());
+            metrics_->reconnects.inc();
+            tracker_.reset();
+            producer_->purge();
+            (void)producer_->poll(milliseconds{0});
+            delivery_failed_ = false;
+            if (!sleep_for(backoff, stop)) break;
+            backoff = std::min(backoff * 2, milliseconds{30000});
+        }
+    }
+}
+
+void Capture::stream(const std::stop_token& stop) {
+    Session session;
+    pg::ReplicationOptions options{config_.postgres.url, capture_.slot, capture_.publication,
+                                   1, false, std::chrono::seconds(10)};
+    session.stream = std::make_unique<pg::ReplicationStream>(options, tracker_.confirmed());
+    streaming_ = true;
+    log::info("capture: streaming slot {} (publication {}) from {}", capture_.slot,
+              capture_.publication, po::to_string(tracker_.confirmed()));
+    while (!stop.stop_requested()) {
+        liveness_.beat(Clock::now());
+        const auto frame = session.stream->next(kFrameWait);
+        (void)producer_->poll(milliseconds{0});
+        if (delivery_failed_) {
+            throw TransientError("Kafka did not acknowledge every message; sending again from " +
+                                 po::to_string(tracker_.confirmed()));
+        }
+        bool reply = false;
+        if (frame) {
+            const auto parsed = pg::replication::parse_server_frame(*frame);
+            if (const auto* data = std::get_if<pg::replication::XLogData>(&parsed)) {
+                session.received = std::max(session.received, data->wal_end);
+                handle(stop, session, data->payload);
+            } else {
+                const auto& keepalive = std::get<pg::replication::Keepalive>(parsed);
+                session.received = std::max(session.received, keepalive.wal_end);
+                tracker_.sent_up_to(keepalive.wal_end);
+                reply = keepalive.reply_requested;
+            }
+        }
+        report_position(session, reply);
+    }
+    // Stopping: give outstanding messages a moment, then confirm what Kafka acknowledged.
+    const auto deadline = Clock::now() + kStopFlush;
+    while (tracker_.unacknowledged() > 0 && Clock::now() < deadline) {
+        (void)producer_->poll(milliseconds{100});
+    }
+    report_position(session, true);
+    streaming_ = false;
+}
+
+void Capture::handle(const std::stop_token& stop, Session& session, std::string_view payload) {
+    const po::Message message = session.decoder.decode(payload);
+    metrics_->messages.inc();
+    if (std::holds_alternative<po::Begin>(message)) {
+        tracker_.begin();
+    } else if (const auto* commit = std::get_if<po::Commit>(&message)) {
+        tracker_.committed(commit->end_lsn);
+        metrics_->transactions.inc();
+    } else if (const auto* relation = std::get_if<po::Relation>(&message)) {
+        mapper_->relation(*relation);
+    } else if (const auto* truncate = std::get_if<po::Truncate>(&message)) {
+        for (const auto oid : truncate->relations) {
+            metrics_->truncates(mapper_->table_name(oid)).inc();
+        }
+        for (const auto index : mapper_->truncated(*truncate)) {
+            log::warn("capture: a TRUNCATE emptied a table index {} reads: it needs kt reindex {}",
+                      config_.indexes[index].name, config_.indexes[index].name);
+        }
+    } else if (std::holds_alternative<po::Insert>(message) ||
+               std::holds_alternative<po::Update>(message) ||
+               std::holds_alternative<po::Delete>(message)) {
+        std::uint32_t oid = 0;
+        std::visit(
+            [&](const auto& m) {
+                if constexpr (requires { m.relation; }) oid = m.relation;
+            },
+            message);
+        const std::string table = mapper_->table_name(oid);
+        metrics_->changes(table).inc();
+        const capture::ChangeIds ids = mapper_->map(message);
+        for (const auto& id : ids.ids) produce_id(stop, id.index, id.id);
+        for (const auto& l : ids.lookups) lookup(stop, l);
+        for (const auto& line : ids.unmapped) {
+            metrics_->unmapped(table).inc();
+            log::warn("capture: {}", line);
+        }
+    }
+    pending_ = static_cast<std::int64_t>(tracker_.unacknowledged() +
+                                         tracker_.waiting_transactions());
+}
+
+void Capture::produce_id(const std::stop_token& stop, std::size_t index, const std::string& id) {
+    const std::string value = wire::instant_message(id);
+    kafka::Record record{topics_[index], id, value, {}, kafka::kAnyPartition, tracker_.queued()};
+    if (!producer_->produce(record, stop)) return;  // stopping: never confirmed
+    metrics_->ids(config_.indexes[index].name).inc();
+}
+
+void Capture::lookup(const std::stop_token& stop, const capture::Lookup& lookup) {
+    auto& query = lookups_[lookup.query];
+    if (!query) {
+        config::CascadeConfig as_cascade;
+        as_cascade.name = "capture of " + config_.indexes[lookup.index].name;
+        as_cascade.query = lookup.query;
+        query = std::make_unique<pg::ChildQuery>(as_cascade, config_.postgres.url);
+    }
+    query->stream(lookup.values, kLookupChunk, [&](std::span<const std::string> ids) {
+        for (const auto& id : ids) produce_id(stop, lookup.index, id);
+    });
+}
+
+void Capture::report_position(Session& session, bool now_please) {
+    const auto now = Clock::now();
+    const po::Lsn confirmed = tracker_.confirmed();
+    const bool moved = confirmed != session.last_reported;
+    if (!now_please && !(moved && now - session.last_report >= kReportEvery) &&
+        now - session.last_report < capture_.heartbeat) {
+        return;
+    }
+    session.stream->send_status(session.received, confirmed, false);
+    session.last_report = now;
+    if (moved) liveness_.progress(now);
+    session.last_reported = confirmed;
+    const auto lag = session.received.value > confirmed.value
+                         ? static_cast<double>(session.received.value - confirmed.value)
+                         : 0.0;
+    metrics_->slot_lag_bytes.set(lag);
+}
+
+}  // namespace kt::workers
