@@ -1,6 +1,7 @@
 #!/bin/bash
 # Entrypoint of the kt image. The first argument says what to run:
-#   indexer | delayer | cascader ARGS...            the worker kt-indexer, kt-delayer, kt-cascader
+#   indexer | delayer | cascader | capture ARGS...  the worker kt-indexer, kt-delayer, kt-cascader,
+#                                                  kt-capture
 #   check | produce | reindex | verify | status ARGS...   that kt subcommand
 #   kt ARGS...                                     the kt command line as it is
 #   probe PATH [PORT]                              exit 0 when GET http://127.0.0.1:PORT PATH
@@ -10,7 +11,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $(basename "$0") indexer|delayer|cascader|check|produce|reindex|verify|status|kt|probe [ARGS...]" >&2
+    echo "usage: $(basename "$0") indexer|delayer|cascader|capture|check|produce|reindex|verify|status|kt|probe [ARGS...]" >&2
 }
 
 probe() {
@@ -47,7 +48,7 @@ fi
 what=$1
 shift
 case $what in
-    indexer | delayer | cascader) exec "kt-${what}" "$@" ;;
+    indexer | delayer | cascader | capture) exec "kt-${what}" "$@" ;;
     check | produce | reindex | verify | status) exec kt "$what" "$@" ;;
     kt) exec kt "$@" ;;
     probe)

@@ -1,7 +1,7 @@
 # Install rules and the Debian package.
 #
-#   cmake --install build --prefix P   P/bin/{kt,kt-indexer,kt-delayer,kt-cascader} and the example
-#                                      config with its mappings in P/share/kt/
+#   cmake --install build --prefix P   P/bin/{kt,kt-indexer,kt-delayer,kt-cascader,kt-capture}
+#                                      and the example config with its mappings in P/share/kt/
 #   scripts/package.sh                 build/kt_<version>_amd64.deb (CPack, DEB generator)
 #
 # The package adds what only makes sense at the root of a system, in the component `system`
@@ -9,7 +9,7 @@
 # with its mappings beside it, where the config finds them) and one systemd unit per worker.
 include(GNUInstallDirs)
 
-install(TARGETS kt kt-indexer kt-delayer kt-cascader
+install(TARGETS kt kt-indexer kt-delayer kt-cascader kt-capture
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
 install(FILES ${PROJECT_SOURCE_DIR}/config/kt.yaml
   DESTINATION ${CMAKE_INSTALL_DATADIR}/kt COMPONENT runtime)
@@ -24,6 +24,7 @@ install(FILES ${KT_MAPPING_FILES}
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/systemd/kt-indexer.service
   ${CMAKE_CURRENT_LIST_DIR}/systemd/kt-delayer.service
   ${CMAKE_CURRENT_LIST_DIR}/systemd/kt-cascader.service
+  ${CMAKE_CURRENT_LIST_DIR}/systemd/kt-capture.service
   DESTINATION /lib/systemd/system COMPONENT system EXCLUDE_FROM_ALL)
 
 # Every file under /etc/kt is a conffile: an upgrade keeps what the administrator changed.
@@ -41,8 +42,8 @@ set(CPACK_PACKAGE_NAME kt)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
   "keeps Elasticsearch indexes in sync with PostgreSQL through Kafka")
-set(CPACK_PACKAGE_DESCRIPTION "The workers kt-indexer, kt-delayer and kt-cascader, each a systemd\n\
-unit, and the kt command line (reindex, verify, produce, status, check). Configure them in\n\
+set(CPACK_PACKAGE_DESCRIPTION "The workers kt-indexer, kt-delayer, kt-cascader and kt-capture, each\n\
+a systemd unit, and the kt command line (reindex, verify, produce, status, check, capture). Configure them in\n\
 /etc/kt/kt.yaml, or set KT_KAFKA_BROKERS, KT_POSTGRES_URL and KT_ELASTICSEARCH_URL in\n\
 /etc/default/kt.")
 set(CPACK_PACKAGE_CONTACT "${KT_PACKAGE_MAINTAINER}")
@@ -63,6 +64,7 @@ if(KT_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libgcc-s1, libstdc++6, librdkafka1, libpqxx-6.4, \
-libyaml-cpp0.7, libcurl4, libcpp-httplib0.11, libfmt9, libsimdjson14, zlib1g")
+libyaml-cpp0.7, libcurl4, libcpp-httplib0.11, libfmt9, libsimdjson14, zlib1g, \
+libpg-query1504.0, libpq5")
 endif()
 include(CPack)

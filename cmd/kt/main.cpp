@@ -1,4 +1,4 @@
-// kt: the one-shot CLI: check, produce, reindex, verify, status.
+// kt: the one-shot CLI: check, produce, reindex, verify, status, capture.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -6,6 +6,7 @@
 #include "cmd/kt/check.hpp"
 #include "cmd/kt/guard.hpp"
 #include "cmd/kt/produce.hpp"
+#include "cmd/kt/capture.hpp"
 #include "cmd/kt/reindex.hpp"
 #include "cmd/kt/status.hpp"
 #include "cmd/kt/verify.hpp"
@@ -91,6 +92,18 @@ int main(int argc, char** argv) {
                      "serve the status page on this port instead of printing (0: any free port)")
         ->check(CLI::Range(0, 65535));
 
+    auto* capture = app.add_subcommand(
+        "capture", "set up or remove kt-capture's publication and replication slot");
+    capture->require_subcommand(1);
+    auto* capture_init = capture->add_subcommand(
+        "init", "create the publication and the slot, then rebuild the indexes (kt reindex)");
+    std::vector<std::string> capture_indexes;
+    capture_init->add_option("--config", config_path, "config file");
+    capture_init->add_option("index", capture_indexes, "indexes to rebuild (default: every one)");
+    auto* capture_drop =
+        capture->add_subcommand("drop", "remove the slot and the publication");
+    capture_drop->add_option("--config", config_path, "config file");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -146,6 +159,13 @@ int main(int argc, char** argv) {
             const auto config = kt::cmd::load_config_or_report(config_path);
             if (!config) return 2;
             return kt::cmd::run_status(*config, status_args, stop.get_token());
+        }
+        if (capture_init->parsed() || capture_drop->parsed()) {
+            const auto config = kt::cmd::load_config_or_report(config_path);
+            if (!config) return 2;
+            if (capture_drop->parsed()) return kt::cmd::run_capture_drop(*config);
+            return kt::cmd::run_capture_init(*config, capture_indexes,
+                                             given_options(capture_init));
         }
         if (verify->parsed()) {
             const auto config = kt::cmd::load_config_or_report(config_path);

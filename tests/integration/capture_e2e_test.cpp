@@ -1,6 +1,7 @@
 // kt-capture end to end: the real executable reading a pgoutput slot of the stack's PostgreSQL
 // and producing ids on the stack's Kafka; rows changed with plain SQL, no application message.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/topic_reader.hpp"
 #include "tests/support/worker_process.hpp"
@@ -36,7 +38,8 @@ constexpr auto kDeadline = 60s;
 /// its topic, and a publication and slot for kt-capture.
 class CapturedShop {
 public:
-    CapturedShop()
+    /// `set_up_slot`: the test makes publication and slot itself (else `kt capture init` does).
+    explicit CapturedShop(bool set_up_slot = true)
         : p_(test::unique_name("capt")),
           dir_(std::filesystem::temp_directory_path() / p_),
           db_(test::postgres_url()) {
@@ -46,11 +49,14 @@ public:
             "CREATE TABLE {0}_products (id bigint PRIMARY KEY, title text, brand_id bigint,"
             "  stock int);"
             "CREATE TABLE {0}_tags (id bigint PRIMARY KEY, product_id bigint, name text);"
-            "ALTER TABLE {0}_tags REPLICA IDENTITY FULL;"
-            "CREATE PUBLICATION {0} FOR TABLE {0}_brands, {0}_products, {0}_tags",
+            "ALTER TABLE {0}_tags REPLICA IDENTITY FULL",
             p_));
-        exec("SELECT pg_create_logical_replication_slot('{0}', 'pgoutput')");
+        if (set_up_slot) {
+            exec("CREATE PUBLICATION {0} FOR TABLE {0}_brands, {0}_products, {0}_tags");
+            exec("SELECT pg_create_logical_replication_slot('{0}', 'pgoutput')");
+        }
         test::create_topic(topic(), 4);
+        test::create_topic(topic() + ".dlq", 1);
         std::filesystem::create_directories(dir_);
         std::ofstream(config_path()) << fmt::format(R"(kafka:
   brokers: "{1}"
@@ -65,6 +71,11 @@ indexes:
         'tags', (SELECT array_agg(t.name) FROM {0}_tags t WHERE t.product_id = p.id)) AS doc
       FROM {0}_products p LEFT JOIN {0}_brands b ON b.id = p.brand_id
       WHERE p.id = ANY($1::bigint[])
+    scan_query: |
+      SELECT p.id, jsonb_build_object('title', p.title, 'brand', b.name,
+        'tags', (SELECT array_agg(t.name) FROM {0}_tags t WHERE t.product_id = p.id)) AS doc
+      FROM {0}_products p LEFT JOIN {0}_brands b ON b.id = p.brand_id
+    batch_wait: 100ms
 capture:
   slot: {0}
   publication: {0}
@@ -79,9 +90,10 @@ capture:
                              "WHERE slot_name = '{0}' AND active_pid IS NOT NULL",
                              p_));
             test::wait_until([&] { return !slot_active(); }, 10s);
-            exec(fmt::format("SELECT pg_drop_replication_slot('{0}'); DROP PUBLICATION {0};"
-                             "DROP TABLE {0}_brands, {0}_products, {0}_tags",
-                             p_));
+            exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                 "WHERE slot_name = '{0}'");
+            exec("DROP PUBLICATION IF EXISTS {0}; DROP TABLE {0}_brands, {0}_products, {0}_tags");
+            httplib::Client(test::es_url()).Delete("/" + topic() + "_*");
         } catch (...) {
         }
         std::error_code ignored;
@@ -99,20 +111,33 @@ capture:
         return tx.exec(fmt::format(fmt::runtime(sql), p_));
     }
     bool slot_active() {
-        return exec("SELECT active FROM pg_replication_slots WHERE slot_name = '{0}'")[0][0]
-            .as<bool>();
+        const auto rows = exec("SELECT active FROM pg_replication_slots WHERE slot_name = '{0}'");
+        return !rows.empty() && rows[0][0].as<bool>();
     }
     std::string confirmed_flush() {
         return exec("SELECT confirmed_flush_lsn FROM pg_replication_slots "
                     "WHERE slot_name = '{0}'")[0][0]
             .c_str();
     }
-    std::unique_ptr<WorkerProcess> start_capture() {
+    std::unique_ptr<WorkerProcess> start_capture() { return start("kt-capture"); }
+    std::unique_ptr<WorkerProcess> start(const std::string& binary) {
         return std::make_unique<WorkerProcess>(test::WorkerProcessOptions{
-            KT_BINARY_DIR "/cmd/kt-capture",
+            KT_BINARY_DIR "/cmd/" + binary,
             {"--config", config_path(), "--metrics-port", "0"},
             {},
-            (dir_ / "capture.log").string()});
+            (dir_ / (binary + ".log")).string()});
+    }
+    /// `kt --config <file> <args>`.
+    test::CommandResult kt(const std::string& args) {
+        return test::run_command(std::string(KT_BINARY_DIR "/cmd/kt --config ") + config_path() +
+                                 " " + args + " 2>&1");
+    }
+    /// `_source` of document `id` of the index, nullopt when absent.
+    std::optional<json> document(const std::string& id) {
+        httplib::Client client(test::es_url());
+        const auto res = client.Get("/" + topic() + "/_doc/" + id);
+        if (!res || res->status != 200) return std::nullopt;
+        return json::parse(res->body).value("_source", json());
     }
 
 private:
@@ -240,6 +265,51 @@ TEST(CaptureE2e, SigkillAtAnyMomentLosesNoChange) {
               << " duplicates, 0 lost\n";
     capture->terminate();
     EXPECT_EQ(capture->wait_exit(10s), std::optional<int>(0)) << capture->log();
+}
+
+TEST(CaptureE2e, InitBuildsTheIndexAndPlainSqlChangesReachItWithNoApplicationMessage) {
+    CapturedShop shop(/*set_up_slot=*/false);
+    shop.exec("INSERT INTO {0}_brands VALUES (1, 'Acme', 'DE');"
+              "INSERT INTO {0}_products VALUES (10, 'desk', 1, 1), (11, 'lamp', NULL, 1)");
+    const auto init = shop.kt("capture init");
+    ASSERT_EQ(init.exit_code, 0) << init.output;
+    EXPECT_NE(init.output.find("publication " + shop.prefix() + ": " + shop.prefix() +
+                               "_brands, " + shop.prefix() + "_products, " + shop.prefix() +
+                               "_tags"),
+              std::string::npos)
+        << init.output;
+    EXPECT_NE(init.output.find("replication slot " + shop.prefix() + ": created"),
+              std::string::npos);
+    ASSERT_TRUE(shop.document("10").has_value()) << init.output;
+    EXPECT_EQ(shop.document("10")->at("brand"), "Acme");
+
+    auto capture = shop.start_capture();
+    auto indexer = shop.start("kt-indexer");
+    ASSERT_TRUE(capture->wait_for_log("streaming slot", kDeadline)) << capture->log();
+    shop.exec("UPDATE {0}_brands SET name = 'ACME' WHERE id = 1");
+    shop.exec("INSERT INTO {0}_tags VALUES (1, 11, 'oak')");
+    shop.exec("INSERT INTO {0}_products VALUES (12, 'chair', 1, 1)");
+    shop.exec("DELETE FROM {0}_products WHERE id = 10");
+    EXPECT_TRUE(test::wait_until(
+        [&] {
+            const auto lamp = shop.document("11");
+            const auto chair = shop.document("12");
+            return !shop.document("10") && lamp && lamp->value("tags", json()) == json{"oak"} &&
+                   chair && chair->value("brand", "") == "ACME";
+        },
+        kDeadline))
+        << capture->log() << indexer->log();
+
+    capture->terminate();
+    indexer->terminate();
+    EXPECT_EQ(capture->wait_exit(10s), std::optional<int>(0));
+    EXPECT_EQ(indexer->wait_exit(10s), std::optional<int>(0));
+    const auto drop = shop.kt("capture drop");
+    EXPECT_EQ(drop.exit_code, 0) << drop.output;
+    EXPECT_NE(drop.output.find("dropped replication slot " + shop.prefix()), std::string::npos)
+        << drop.output;
+    EXPECT_NE(drop.output.find("dropped publication " + shop.prefix()), std::string::npos);
+    EXPECT_EQ(shop.kt("capture drop").output, "nothing to drop\n");
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ fail() {
   failures=$((failures + 1))
 }
 
-workers=(kt-indexer kt-delayer kt-cascader)
+workers=(kt-indexer kt-delayer kt-cascader kt-capture)
 for exe in kt "${workers[@]}"; do
   [[ -x $build_dir/cmd/$exe ]] || { echo "FAIL: $build_dir/cmd/$exe is not built" >&2; exit 1; }
 done
@@ -29,7 +29,7 @@ arch=$(dpkg --print-architecture)
 deb=$work/out/kt_${version}_${arch}.deb
 [[ -f $deb ]] || { cat "$work/cpack.log" >&2; echo "FAIL: no $deb" >&2; exit 1; }
 
-# Its files: the four executables, the example config twice, the units; no development tools.
+# Its files: the five executables, the example config twice, the units; no development tools.
 dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$work/files"
 expected=(/usr/bin/kt /usr/share/kt/kt.yaml /etc/kt/kt.yaml)
 for w in "${workers[@]}"; do expected+=("/usr/bin/$w" "/lib/systemd/system/$w.service"); done

@@ -28,11 +28,12 @@ const std::vector<Executable> kExecutables{
     {"kt-indexer", "cmd/kt-indexer"},
     {"kt-delayer", "cmd/kt-delayer"},
     {"kt-cascader", "cmd/kt-cascader"},
+    {"kt-capture", "cmd/kt-capture"},
     {"kt-devbroker", "tools/devbroker/kt-devbroker"},
     {"kt-es-standin", "tools/es-standin/kt-es-standin"},
 };
 
-const std::vector<std::string> kWorkers{"kt-indexer", "kt-delayer", "kt-cascader"};
+const std::vector<std::string> kWorkers{"kt-indexer", "kt-delayer", "kt-cascader", "kt-capture"};
 
 std::string binary(const std::string& path) {
     return std::string(KT_BINARY_DIR) + "/" + path;

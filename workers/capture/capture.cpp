@@ -11,6 +11,7 @@
 #include "lib/pg/replication_frame.hpp"
 #include "lib/pg/row_loader.hpp"
 #include "lib/wire/messages.hpp"
+#include "workers/capture/plan.hpp"
 #include "workers/common/batch_retry.hpp"
 
 namespace kt::workers {
@@ -97,18 +98,14 @@ Capture::Capture(const config::Config& config, metrics::Registry& registry)
 Capture::~Capture() = default;
 
 std::vector<capture::IndexFeeds> Capture::shapes() const {
-    std::vector<capture::IndexFeeds> out;
-    for (const auto& ix : config_.indexes) {
-        std::string query = ix.query;
-        if (query.empty()) query = pg::RowLoader(ix, config_.postgres.url).sql();
-        out.push_back({ix.name, pg::query_shape(query)});
-        for (const auto& refusal : out.back().shape.refusals) {
-            log::warn("capture: index {}: {}{}: changes there are not captured", ix.name,
-                      refusal.table.empty() ? "" : "table " + refusal.table + ": ",
-                      refusal.reason);
-        }
+    capture::CapturePlan plan =
+        capture::capture_plan(config_, [&](const config::IndexConfig& ix) {
+            return ix.query.empty() ? pg::RowLoader(ix, config_.postgres.url).sql() : ix.query;
+        });
+    for (const auto& refusal : plan.refusals) {
+        log::warn("capture: {}: changes there are not captured", refusal);
     }
-    return out;
+    return std::move(plan.indexes);
 }
 
 http::Check Capture::health(std::chrono::milliseconds stall_timeout) {
