@@ -34,6 +34,7 @@ struct TableFeed {
     FeedKind kind = FeedKind::kRoot;
     /// The column of this table whose old and new values are taken from the change: the root's
     /// key, the child's reference to it, or the value the association query is asked for.
+    /// Empty for a table mapped by hand (`capture.tables`): its key, whatever it is called.
     std::string column;
     /// kAssociation: `SELECT <root key> … WHERE … = ANY($1)`, $1 the values of `column` (an
     /// untyped text array: PostgreSQL infers the element type from the compared column).

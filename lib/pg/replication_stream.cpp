@@ -66,7 +66,7 @@ ReplicationStream::ReplicationStream(const ReplicationOptions& options, pgoutput
     const std::string sqlstate = state != nullptr ? state : "";
     const std::string what =
         fmt::format("replication slot {}: {}", options.slot, session_->error());
-    if (sqlstate == "55006") throw ConnectionError(what + " (another reader holds it)", sqlstate);
+    if (sqlstate == "55006") throw SlotInUse(what + " (another reader holds it)", sqlstate);
     if (sqlstate.starts_with("08") || sqlstate.empty()) throw ConnectionError(what, sqlstate);
     throw QueryError(what, sqlstate);
 }

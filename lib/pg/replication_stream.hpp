@@ -5,9 +5,16 @@
 #include <optional>
 #include <string>
 
+#include "lib/pg/error.hpp"
 #include "lib/pg/pgoutput.hpp"
 
 namespace kt::pg {
+
+/// Another session reads the slot (a second kt-capture replica waits for its turn): retryable.
+class SlotInUse : public ConnectionError {
+public:
+    using ConnectionError::ConnectionError;
+};
 
 /// Where and what a replication stream reads.
 struct ReplicationOptions {
@@ -22,8 +29,8 @@ struct ReplicationOptions {
 /// One logical replication session (libpq, `replication=database`): START_REPLICATION on a
 /// pgoutput slot, then CopyData frames in (replication::parse_server_frame reads them) and
 /// standby status updates out. The constructor connects and starts or throws:
-/// ConnectionError when the server cannot be reached, the connection drops or the slot is in
-/// use by another reader (retryable), QueryError when the slot or publication does not exist.
+/// ConnectionError when the server cannot be reached or the connection drops, SlotInUse when
+/// another session reads the slot (both retryable), QueryError when the slot or publication does not exist.
 /// One thread at a time.
 class ReplicationStream {
 public:

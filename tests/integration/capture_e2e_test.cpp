@@ -267,6 +267,54 @@ TEST(CaptureE2e, SigkillAtAnyMomentLosesNoChange) {
     EXPECT_EQ(capture->wait_exit(10s), std::optional<int>(0)) << capture->log();
 }
 
+TEST(CaptureE2e, AStandbyReplicaTakesOverWhenTheStreamingOneDies) {
+    CapturedShop shop;
+    test::TopicReader reader(shop.topic());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    constexpr int kRows = 400;
+    std::atomic<int> written{0};
+    std::thread writer([&] {
+        pqxx::connection conn(test::postgres_url());
+        for (int id = 1; id <= kRows; ++id) {
+            pqxx::nontransaction tx(conn);
+            tx.exec(fmt::format("INSERT INTO {}_products VALUES ({}, 't', NULL, 0)",
+                                shop.prefix(), id));
+            written = id;
+            std::this_thread::sleep_for(5ms);  // a steady pace, not a sync
+        }
+    });
+    // Two replicas: whichever streams is killed, a fresh standby started, three times.
+    std::vector<std::unique_ptr<WorkerProcess>> replicas;
+    replicas.push_back(shop.start("kt-capture"));
+    ASSERT_TRUE(replicas[0]->wait_for_log("streaming slot", kDeadline)) << replicas[0]->log();
+    for (int round = 0; round < 3; ++round) {
+        replicas.push_back(shop.start("kt-capture"));
+        WorkerProcess& standby = *replicas.back();
+        ASSERT_TRUE(standby.wait_for_log("another reader holds it", kDeadline)) << standby.log();
+        const int at = written.load();
+        ASSERT_TRUE(test::wait_until([&] { return written.load() >= std::min(kRows, at + 40); },
+                                     kDeadline));
+        WorkerProcess& streaming = *replicas[replicas.size() - 2];
+        const auto killed = std::chrono::steady_clock::now();
+        streaming.kill();
+        ASSERT_TRUE(standby.wait_for_log("streaming slot", kDeadline)) << standby.log();
+        const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed);
+        std::cout << "capture standby took over in " << took.count() << " s\n";
+        EXPECT_LT(took.count(), 10.0);
+    }
+    writer.join();
+    std::set<std::string> ids;
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            for (const auto& m : reader.read_for(200ms)) ids.insert(*m.message.key);
+            return ids.size() >= static_cast<std::size_t>(kRows);
+        },
+        kDeadline))
+        << ids.size() << " of " << kRows << " ids arrived";
+    replicas.back()->terminate();
+    EXPECT_EQ(replicas.back()->wait_exit(10s), std::optional<int>(0));
+}
+
 TEST(CaptureE2e, InitBuildsTheIndexAndPlainSqlChangesReachItWithNoApplicationMessage) {
     CapturedShop shop(/*set_up_slot=*/false);
     shop.exec("INSERT INTO {0}_brands VALUES (1, 'Acme', 'DE');"

@@ -136,7 +136,7 @@ TEST(PgReplicationStream, ASecondReaderOfTheSlotIsRefusedAsRetryable) {
     try {
         ReplicationStream second(db.options(), po::Lsn{});
         FAIL() << "a second reader was let in";
-    } catch (const ConnectionError& e) {
+    } catch (const SlotInUse& e) {
         EXPECT_NE(std::string(e.what()).find("another reader holds it"), std::string::npos)
             << e.what();
         EXPECT_TRUE(e.retryable());

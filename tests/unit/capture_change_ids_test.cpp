@@ -123,6 +123,25 @@ TEST(CaptureChangeIds, TablesNoIndexReadsAndTruncates) {
     EXPECT_THROW((void)shop.mapper.map(po::Insert{{}, 99, {}}), po::ProtocolError);
 }
 
+TEST(CaptureChangeIds, ATableMappedByHandSendsItsKeyToItsQuery) {
+    std::vector<IndexFeeds> indexes = products_index();
+    pg::TableFeed by_hand;
+    by_hand.table = {"", "prices", "prices"};
+    by_hand.kind = pg::FeedKind::kAssociation;
+    by_hand.association_query = "SELECT product_id FROM prices WHERE id = ANY($1)";
+    by_hand.all_columns = true;
+    indexes[0].shape.feeds.push_back(by_hand);
+    ChangeMapper mapper(std::move(indexes));
+    po::Relation prices = table(5, "prices", {"sku", "id", "amount"});
+    prices.columns[0].key = false;
+    prices.columns[1].key = true;
+    mapper.relation(prices);
+    const auto ids = mapper.map(po::Insert{{}, 5, {text("a-1"), text("42"), text("9.50")}});
+    ASSERT_EQ(ids.lookups.size(), 1U);
+    EXPECT_EQ(ids.lookups[0].query, by_hand.association_query);
+    EXPECT_EQ(ids.lookups[0].values, (std::vector<std::string>{"42"}));
+}
+
 std::vector<std::string> captured_lines() {
     std::ifstream file(std::string(KT_SOURCE_DIR) + "/tests/unit/data/pgoutput_v1.hex");
     std::vector<std::string> out;

@@ -30,6 +30,11 @@ constexpr milliseconds kReportEvery{1000};
 constexpr std::size_t kLookupChunk = 5000;
 /// On stop: how long to wait for outstanding acknowledgements before leaving.
 constexpr milliseconds kStopFlush{5000};
+/// Messages Kafka has not acknowledged for this long make /readyz false (the slot then holds
+/// WAL, which kt_capture_slot_lag_bytes shows).
+constexpr milliseconds kAckStall{10000};
+/// A standby replica asks for the slot this often while another replica holds it.
+constexpr milliseconds kStandbyRetry{1000};
 
 double unix_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -89,6 +94,7 @@ Capture::Capture(const config::Config& config, metrics::Registry& registry)
         kafka::Options::from_config(config.kafka), [this](const kafka::DeliveryReport& report) {
             if (report.ok()) {
                 tracker_.acknowledged(report.tag);
+                last_ack_ = Clock::now().time_since_epoch().count();
             } else {
                 delivery_failed_ = true;
             }
@@ -113,6 +119,14 @@ http::Check Capture::health(std::chrono::milliseconds stall_timeout) {
 }
 
 http::Check Capture::readiness() const {
+    const auto since_ack = Clock::now().time_since_epoch() - Clock::duration(last_ack_.load());
+    if (streaming_ && pending_.load() > 0 && since_ack > kAckStall) {
+        return {false, fmt::format("capture: Kafka has acknowledged nothing for {} s; slot {} "
+                                   "holds the WAL meanwhile",
+                                   std::chrono::duration_cast<std::chrono::seconds>(since_ack)
+                                       .count(),
+                                   capture_.slot)};
+    }
     if (streaming_) return {};
     std::lock_guard lock(mutex_);
     return {false, fmt::format("capture: not streaming slot {}{}", capture_.slot,
@@ -157,8 +171,9 @@ void Capture::run(std::stop_token stop) {
             producer_->purge();
             (void)producer_->poll(milliseconds{0});
             delivery_failed_ = false;
-            if (!sleep_for(backoff, stop)) break;
-            backoff = std::min(backoff * 2, milliseconds{30000});
+            const bool standby = dynamic_cast<const pg::SlotInUse*>(&e) != nullptr;
+            if (!sleep_for(standby ? kStandbyRetry : backoff, stop)) break;
+            backoff = standby ? milliseconds{100} : std::min(backoff * 2, milliseconds{30000});
         }
     }
 }
@@ -272,7 +287,10 @@ void Capture::report_position(Session& session, bool now_please) {
         now - session.last_report < capture_.heartbeat) {
         return;
     }
-    session.stream->send_status(session.received, confirmed, false);
+    // An update due to the heartbeat asks for a keepalive back: its position is confirmed when
+    // nothing is pending, so the slot moves while the watched tables are idle.
+    const bool heartbeat = now - session.last_report >= capture_.heartbeat;
+    session.stream->send_status(session.received, confirmed, heartbeat && !now_please);
     session.last_report = now;
     if (moved) liveness_.progress(now);
     session.last_reported = confirmed;

@@ -71,6 +71,9 @@ private:
     bool delivery_failed_ = false;
     std::atomic<bool> streaming_{false};
     std::atomic<std::int64_t> pending_{0};
+    /// When Kafka last acknowledged a message (steady clock ticks).
+    std::atomic<std::chrono::steady_clock::rep> last_ack_{
+        std::chrono::steady_clock::now().time_since_epoch().count()};
     mutable std::mutex mutex_;
     std::string last_error_;
     std::optional<double> last_error_at_;

@@ -104,11 +104,20 @@ ChangeIds ChangeMapper::map(const pg::pgoutput::Message& change) const {
 
 void ChangeMapper::map_feed(std::size_t index, const pg::TableFeed& feed, const Known& known,
                             const Tuple* old_row, const Tuple* new_row, ChangeIds& out) const {
-    const auto column = column_index(known.relation, feed.column);
+    // An explicit mapping names no column: the table's key (its first replica identity column).
+    std::optional<std::size_t> column;
+    if (feed.column.empty()) {
+        const auto& cols = known.relation.columns;
+        const auto key = std::find_if(cols.begin(), cols.end(), [](const auto& c) { return c.key; });
+        if (key != cols.end()) column = static_cast<std::size_t>(key - cols.begin());
+    } else {
+        column = column_index(known.relation, feed.column);
+    }
     if (!column) {
         out.unmapped.push_back(fmt::format("index {}: table {}.{} has no column {}",
                                            indexes_[index].index, known.relation.schema,
-                                           known.relation.name, feed.column));
+                                           known.relation.name,
+                                           feed.column.empty() ? "in its key" : feed.column));
         return;
     }
     std::set<std::string> values;
