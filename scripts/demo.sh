@@ -43,7 +43,7 @@ say "Installing missing packages"
 bash scripts/install-deps.sh
 say "Building what the demo runs (the first build takes a few minutes)"
 # kt-devbroker and kt-es-standin run beside real servers too (the stack's fault injectors).
-bash scripts/build.sh kt kt-indexer kt-cascader kt-devbroker kt-es-standin
+bash scripts/build.sh kt kt-indexer kt-cascader kt-capture kt-devbroker kt-es-standin
 
 say "Starting the development stack (PostgreSQL 15, Kafka: $KT_STACK_KAFKA," \
   "search: $KT_STACK_SEARCH)"
@@ -60,7 +60,7 @@ cleanup() {
     echo "  kill $indexer_pid; KT_STACK_DIR=$KT_STACK_DIR scripts/stack.sh stop"
     return
   fi
-  for pid in $indexer_pid ${accounts_pid:-} ${cascader_pid:-}; do
+  for pid in $indexer_pid ${accounts_pid:-} ${cascader_pid:-} ${capture_pid:-}; do
     kill -TERM "$pid" 2>/dev/null && wait "$pid" || true
   done
   bash scripts/stack.sh stop
@@ -132,6 +132,27 @@ wait_for "the rename to reach every order" 60 has_orders Initrode 100
 echo "orders carrying Initrode: $(orders_of Initrode), Initech: $(orders_of Initech); order 2 is now:"
 curl -s "$es/orders/_doc/2" | sed -n 's/.*"_source":\(.*\)}$/  \1/p'; echo
 grep -E 'child id' "$clog" | grep -v ' 0 child' | tail -2 | sed 's/^/  /'
+
+say "kt-capture: changes read from PostgreSQL's WAL, no application message at all"
+"$kt" capture init --config config/kt.yaml products 2>&1 | grep -vE 'librdkafka|^  ' | sed 's/^/  /'
+caplog=$KT_STACK_DIR/kt-capture.log
+"$KT_BUILD_DIR/cmd/kt-capture" --config config/kt.yaml --metrics-port 0 >"$caplog" 2>&1 &
+capture_pid=$!
+echo "kt-capture pid $capture_pid, log $caplog"
+streaming() { grep -q 'streaming slot' "$caplog"; }
+wait_for "kt-capture to stream" 30 streaming
+psql -q "$KT_POSTGRES_URL" -c "UPDATE brands SET name = 'Acme Corp' WHERE id = 1"
+echo "  psql: UPDATE brands SET name = 'Acme Corp' WHERE id = 1   (nothing sent to Kafka by hand)"
+acme=$(psql -qAt "$KT_POSTGRES_URL" -c "SELECT count(*) FROM products WHERE brand_id = 1")
+brand_count() {
+  curl -s -XPOST "$es/products/_refresh" >/dev/null
+  curl -s -H 'Content-Type: application/json' "$es/products/_count" \
+    -d "{\"query\":{\"term\":{\"brand\":\"$1\"}}}" | sed -n 's/.*"count":\([0-9]*\).*/\1/p'
+}
+has_brand() { [[ $(brand_count "$1") == "$2" ]]; }
+wait_for "the rename to reach the brand's $acme products" 60 has_brand "Acme Corp" "$acme"
+echo "  products carrying Acme Corp: $(brand_count "Acme Corp") of $acme; product 42 is now:"
+curl -s "$es/products/_doc/42" | sed -n 's/.*"_source":\(.*\)}$/  \1/p'; echo
 
 say "What kt-indexer logged"
 grep -E 'batch of|created index|assigned' "$log" | tail -6

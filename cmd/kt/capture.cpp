@@ -11,10 +11,6 @@
 namespace kt::cmd {
 namespace {
 
-std::string shown(const pg::CaptureTable& t) {
-    return t.schema.empty() ? t.name : t.schema + "." + t.name;
-}
-
 bool has_capture(const config::Config& config, const char* command) {
     if (config.capture) return true;
     fmt::print(stderr, "kt capture {}: {} has no capture: section (see docs/configuration.md)\n",
@@ -42,8 +38,10 @@ int run_capture_init(const config::Config& config, const std::vector<std::string
         fmt::print(stderr, "kt capture init: {}: changes there are not captured\n", refusal);
     }
     std::string list;
-    for (const auto& t : plan.tables) list += (list.empty() ? "" : ", ") + shown(t);
-    pg::ensure_publication(config.postgres.url, capture.publication, plan.tables);
+    for (const auto& t : pg::ensure_publication(config.postgres.url, capture.publication,
+                                                plan.tables)) {
+        list += (list.empty() ? "" : ", ") + t;
+    }
     fmt::print("publication {}: {}\n", capture.publication, list);
     const bool created = pg::ensure_slot(config.postgres.url, capture.slot);
     fmt::print("replication slot {}: {}\n", capture.slot, created ? "created" : "already there");

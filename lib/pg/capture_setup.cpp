@@ -4,6 +4,8 @@
 
 #include <pqxx/pqxx>
 
+#include <set>
+
 #include "lib/pg/detail/conninfo.hpp"
 #include "lib/pg/detail/failure.hpp"
 #include "lib/pg/error.hpp"
@@ -41,12 +43,28 @@ CaptureTable capture_table(const std::string& table) {
     return {table.substr(0, dot), table.substr(dot + 1)};
 }
 
-void ensure_publication(const std::string& url, const std::string& publication,
-                        const std::vector<CaptureTable>& tables) {
-    std::string list;
-    for (const auto& t : tables) list += (list.empty() ? "" : ", ") + qualified(t);
-    with_connection(url, "publication " + publication, [&](pqxx::connection& conn) {
+std::vector<std::string> ensure_publication(const std::string& url,
+                                            const std::string& publication,
+                                            const std::vector<CaptureTable>& tables) {
+    return with_connection(url, "publication " + publication, [&](pqxx::connection& conn) {
         pqxx::work tx(conn);
+        std::set<std::string> resolved;  // "schema"."name", quoted
+        std::set<std::string> shown;
+        for (const auto& t : tables) {
+            const auto rows = tx.exec_params(
+                "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)",
+                qualified(t));
+            if (rows.empty()) {
+                throw QueryError(fmt::format("table {} (read by an index) does not exist",
+                                             t.schema.empty() ? t.name : t.schema + "." + t.name));
+            }
+            const CaptureTable found{rows[0][0].c_str(), rows[0][1].c_str()};
+            resolved.insert(qualified(found));
+            shown.insert(found.schema + "." + found.name);
+        }
+        std::string list;
+        for (const auto& t : resolved) list += (list.empty() ? "" : ", ") + t;
         const bool exists =
             tx.exec_params1("SELECT count(*) FROM pg_publication WHERE pubname = $1", publication)[0]
                 .as<int>() > 0;
@@ -54,7 +72,7 @@ void ensure_publication(const std::string& url, const std::string& publication,
                                                 : "CREATE PUBLICATION {} FOR TABLE {}"),
                             quote_identifier(publication), list));
         tx.commit();
-        return 0;
+        return std::vector<std::string>(shown.begin(), shown.end());
     });
 }
 

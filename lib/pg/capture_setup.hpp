@@ -28,10 +28,13 @@ struct SlotState {
     std::int64_t lag_bytes = 0;   ///< WAL the slot holds back: the server's position minus it
 };
 
-/// Creates `publication` for exactly `tables`, or sets its tables to them when it exists.
-/// Throws ConnectionError or QueryError (a table that does not exist, no privilege).
-void ensure_publication(const std::string& url, const std::string& publication,
-                        const std::vector<CaptureTable>& tables);
+/// Creates `publication` for exactly `tables`, or sets its tables to them when it exists; each
+/// table is resolved as the database sees it (an unqualified name on the search_path), so a
+/// table named twice is published once. Returns the tables as `schema.name`, sorted. Throws
+/// ConnectionError or QueryError (a table that does not exist, no privilege).
+std::vector<std::string> ensure_publication(const std::string& url,
+                                            const std::string& publication,
+                                            const std::vector<CaptureTable>& tables);
 /// Creates the pgoutput slot unless it exists; true when it was created.
 [[nodiscard]] bool ensure_slot(const std::string& url, const std::string& slot);
 /// The slot's state; nullopt when there is no such slot.

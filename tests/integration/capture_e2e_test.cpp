@@ -321,9 +321,9 @@ TEST(CaptureE2e, InitBuildsTheIndexAndPlainSqlChangesReachItWithNoApplicationMes
               "INSERT INTO {0}_products VALUES (10, 'desk', 1, 1), (11, 'lamp', NULL, 1)");
     const auto init = shop.kt("capture init");
     ASSERT_EQ(init.exit_code, 0) << init.output;
-    EXPECT_NE(init.output.find("publication " + shop.prefix() + ": " + shop.prefix() +
-                               "_brands, " + shop.prefix() + "_products, " + shop.prefix() +
-                               "_tags"),
+    EXPECT_NE(init.output.find("publication " + shop.prefix() + ": public." + shop.prefix() +
+                               "_brands, public." + shop.prefix() + "_products, public." +
+                               shop.prefix() + "_tags\n"),
               std::string::npos)
         << init.output;
     EXPECT_NE(init.output.find("replication slot " + shop.prefix() + ": created"),
