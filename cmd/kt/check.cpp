@@ -17,10 +17,12 @@
 #include "lib/es/options.hpp"
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/options.hpp"
+#include "lib/pg/capture_setup.hpp"
 #include "lib/pg/child_query.hpp"
 #include "lib/pg/error.hpp"
 #include "lib/pg/pinger.hpp"
 #include "lib/pg/row_loader.hpp"
+#include "workers/capture/plan.hpp"
 
 namespace kt::cmd {
 
@@ -60,6 +62,54 @@ struct EntryCheck {
     std::string what;
     std::function<void()> run;
 };
+
+/// The `capture:` section against the database: every index's tables traced (or mapped by
+/// hand), child tables with their old rows, wal_level, and the slot (an inactive one holds WAL).
+bool check_capture(const config::Config& cfg) {
+    const config::CaptureConfig& capture = *cfg.capture;
+    const std::string& url = cfg.postgres.url;
+    std::optional<workers::capture::CapturePlan> plan;
+    bool ok = probe("capture: indexes", [&] {
+                  plan = workers::capture::capture_plan(cfg, [&](const config::IndexConfig& ix) {
+                      return ix.query.empty() ? pg::RowLoader(ix, url).sql() : ix.query;
+                  });
+                  return fmt::format("{} table(s) feed them", plan->tables.size());
+              }) == Outcome::kOk;
+    if (plan) {
+        for (const auto& refusal : plan->refusals) print_problem("capture: " + refusal);
+        ok &= plan->refusals.empty();
+        for (const auto& table : pg::tables_without_full_identity(url, plan->need_old_rows)) {
+            print_problem(fmt::format(
+                "capture: table {}: a child table's deletes must name the document they leave: "
+                "ALTER TABLE {} REPLICA IDENTITY FULL",
+                table, table));
+            ok = false;
+        }
+    }
+    std::string warning;
+    ok &= probe("capture: slot " + capture.slot, [&] {
+              if (const std::string level = pg::wal_level(url); level != "logical") {
+                  throw Error(fmt::format("wal_level is {}; kt-capture needs logical (set it in "
+                                          "postgresql.conf and restart PostgreSQL)",
+                                          level));
+              }
+              const auto state = pg::slot_state(url, capture.slot);
+              if (!state) {
+                  warning = "does not exist yet: kt capture init creates it";
+                  return std::string("not created yet");
+              }
+              if (!state->active) {
+                  warning = fmt::format(
+                      "nothing reads it and it holds {} MiB of WAL: start kt-capture, or remove "
+                      "it with kt capture drop",
+                      state->lag_bytes / (1024 * 1024));
+              }
+              return fmt::format("{}, at {}", state->active ? "streaming" : "inactive",
+                                 state->confirmed_flush);
+          }) == Outcome::kOk;
+    if (!warning.empty()) print_problem("capture: slot " + capture.slot + ": warning: " + warning);
+    return ok;
+}
 
 }  // namespace
 
@@ -143,6 +193,7 @@ int run_check(const std::string& config_path, bool offline) {
         if (outcome == Outcome::kUnreachable) postgres = outcome;
     }
     if (skipped > 0) print_problem("postgres: " + skipped_checks_line(skipped, "PostgreSQL"));
+    if (cfg.capture && postgres != Outcome::kUnreachable) ok &= check_capture(cfg);
     return ok ? 0 : 1;
 }
 

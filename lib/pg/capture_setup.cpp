@@ -89,6 +89,13 @@ bool ensure_slot(const std::string& url, const std::string& slot) {
     });
 }
 
+std::string wal_level(const std::string& url) {
+    return with_connection(url, "wal_level", [&](pqxx::connection& conn) {
+        pqxx::nontransaction tx(conn);
+        return std::string(tx.exec1("SHOW wal_level")[0].c_str());
+    });
+}
+
 std::optional<SlotState> slot_state(const std::string& url, const std::string& slot) {
     return with_connection(url, "replication slot " + slot, [&](pqxx::connection& conn) {
         pqxx::nontransaction tx(conn);

@@ -37,6 +37,8 @@ std::vector<std::string> ensure_publication(const std::string& url,
                                             const std::vector<CaptureTable>& tables);
 /// Creates the pgoutput slot unless it exists; true when it was created.
 [[nodiscard]] bool ensure_slot(const std::string& url, const std::string& slot);
+/// The server's `wal_level` (kt-capture needs `logical`).
+[[nodiscard]] std::string wal_level(const std::string& url);
 /// The slot's state; nullopt when there is no such slot.
 [[nodiscard]] std::optional<SlotState> slot_state(const std::string& url, const std::string& slot);
 /// Drops the slot (when it exists and no reader holds it: QueryError naming the reader's pid

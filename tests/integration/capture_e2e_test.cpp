@@ -291,6 +291,12 @@ TEST(CaptureE2e, AStandbyReplicaTakesOverWhenTheStreamingOneDies) {
         replicas.push_back(shop.start("kt-capture"));
         WorkerProcess& standby = *replicas.back();
         ASSERT_TRUE(standby.wait_for_log("another reader holds it", kDeadline)) << standby.log();
+        // Waiting for its turn is ready: it takes over without a restart.
+        const auto port = test::wait_status_port(standby, kDeadline);
+        ASSERT_TRUE(port.has_value()) << standby.log();
+        EXPECT_TRUE(test::wait_until(
+            [&] { return test::http_get(*port, "/readyz").first == 200; }, 10s))
+            << test::http_get(*port, "/readyz").second;
         const int at = written.load();
         ASSERT_TRUE(test::wait_until([&] { return written.load() >= std::min(kRows, at + 40); },
                                      kDeadline));

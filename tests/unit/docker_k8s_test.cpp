@@ -270,7 +270,7 @@ TEST(DockerK8s, ConfigMapPassesKtCheckWithTheEnvironmentOfEveryPod) {
         if (kind == "Deployment" || kind == "Job")
             pods.push_back(m.doc["spec"]["template"]["spec"]);
     }
-    ASSERT_EQ(pods.size(), 4U);
+    ASSERT_EQ(pods.size(), 5U);  // indexer, delayer, cascader, capture, the reindex Job
     int n = 0;
     for (const auto& spec : pods) {
         const auto env = container_env(all, spec["containers"][0]);

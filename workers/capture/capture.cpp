@@ -128,6 +128,7 @@ http::Check Capture::readiness() const {
                                    capture_.slot)};
     }
     if (streaming_) return {};
+    if (standby_) return {true, "capture: standby, another replica streams slot " + capture_.slot};
     std::lock_guard lock(mutex_);
     return {false, fmt::format("capture: not streaming slot {}{}", capture_.slot,
                                last_error_.empty() ? "" : ": " + last_error_)};
@@ -142,7 +143,11 @@ http::GroupStatus Capture::status() const {
     std::lock_guard lock(mutex_);
     s.last_error = last_error_;
     s.last_error_at = last_error_at_;
-    if (!streaming_) s.problem = "not streaming";
+    if (standby_) {
+        s.problem = "standby: another replica streams the slot";
+    } else if (!streaming_) {
+        s.problem = "not streaming";
+    }
     return s;
 }
 
@@ -172,6 +177,7 @@ void Capture::run(std::stop_token stop) {
             (void)producer_->poll(milliseconds{0});
             delivery_failed_ = false;
             const bool standby = dynamic_cast<const pg::SlotInUse*>(&e) != nullptr;
+            standby_ = standby;
             if (!sleep_for(standby ? kStandbyRetry : backoff, stop)) break;
             backoff = standby ? milliseconds{100} : std::min(backoff * 2, milliseconds{30000});
         }
@@ -183,6 +189,7 @@ void Capture::stream(const std::stop_token& stop) {
     pg::ReplicationOptions options{config_.postgres.url, capture_.slot, capture_.publication,
                                    1, false, std::chrono::seconds(10)};
     session.stream = std::make_unique<pg::ReplicationStream>(options, tracker_.confirmed());
+    standby_ = false;
     streaming_ = true;
     log::info("capture: streaming slot {} (publication {}) from {}", capture_.slot,
               capture_.publication, po::to_string(tracker_.confirmed()));

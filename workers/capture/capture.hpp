@@ -70,6 +70,7 @@ private:
     std::unique_ptr<kafka::Producer> producer_;
     bool delivery_failed_ = false;
     std::atomic<bool> streaming_{false};
+    std::atomic<bool> standby_{false};  ///< another replica holds the slot: waiting, ready
     std::atomic<std::int64_t> pending_{0};
     /// When Kafka last acknowledged a message (steady clock ticks).
     std::atomic<std::chrono::steady_clock::rep> last_ack_{
