@@ -8,10 +8,10 @@
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
 #include "lib/metrics/histogram.hpp"
-#include "lib/pg/error.hpp"
 #include "lib/wire/messages.hpp"
 #include "workers/common/batch_plan.hpp"
 #include "workers/common/group_loop.hpp"
+#include "workers/common/isolating_load.hpp"
 
 namespace kt::workers {
 
@@ -123,35 +123,20 @@ void Cascader::run(std::stop_token stop) {
     consumer_->close();
 }
 
-std::size_t Cascader::stream_isolating(const std::stop_token& stop, std::vector<std::string> ids,
-                                       std::vector<std::string>& rejected_ids,
-                                       std::vector<std::string>& rejected_reasons) {
-    try {
-        return query_.stream(ids, kChildChunk, [&](std::span<const std::string> children) {
-            if (stop.stop_requested()) throw Stopped{};
-            for (const auto& child : children) {
-                const std::string value = wire::cascaded_message(child);
-                if (!producer_->produce(
-                        kafka::Record{cascade_.target, child, value, {}, kafka::kAnyPartition, 0},
-                        stop)) {
-                    throw Stopped{};
-                }
+std::size_t Cascader::stream_children(const std::stop_token& stop,
+                                      const std::vector<std::string>& ids) {
+    return query_.stream(ids, kChildChunk, [&](std::span<const std::string> children) {
+        if (stop.stop_requested()) throw Stopped{};
+        for (const auto& child : children) {
+            const std::string value = wire::cascaded_message(child);
+            if (!producer_->produce(
+                    kafka::Record{cascade_.target, child, value, {}, kafka::kAnyPartition, 0},
+                    stop)) {
+                throw Stopped{};
             }
-            producer_->poll(milliseconds(0));
-        });
-    } catch (const pg::IdRejected& e) {
-        // One parent id the query cannot take must not stall the batch: halve until it is alone.
-        if (ids.size() == 1) {
-            rejected_ids.push_back(ids.front());
-            rejected_reasons.push_back(
-                fmt::format("id rejected by the query (SQLSTATE {}): {}", e.sqlstate(), e.what()));
-            return 0;
         }
-        const auto mid = ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2);
-        const std::size_t first =
-            stream_isolating(stop, {ids.begin(), mid}, rejected_ids, rejected_reasons);
-        return first + stream_isolating(stop, {mid, ids.end()}, rejected_ids, rejected_reasons);
-    }
+        producer_->poll(milliseconds(0));
+    });
 }
 
 std::optional<kafka::FlushResult> Cascader::flush_children(const std::stop_token& stop) {
@@ -200,12 +185,16 @@ bool Cascader::process(const std::stop_token& stop, Pending& batch) {
 
     std::vector<std::string> ids = distinct_ids(batch.entries);
     const std::size_t parents = ids.size();
-    std::vector<std::string> rejected_ids;
-    std::vector<std::string> rejected_reasons;
+    std::vector<RejectedId> rejected;
     std::size_t children = 0;
     if (!ids.empty()) {
         try {
-            children = stream_isolating(stop, std::move(ids), rejected_ids, rejected_reasons);
+            // One parent id the query cannot take must not stall the batch: it is dead-lettered
+            // alone.
+            run_isolating(
+                std::move(ids),
+                [&](std::vector<std::string>& some) { children += stream_children(stop, some); },
+                rejected);
         } catch (const Stopped&) {
             log::info("cascade {}: stopped in the middle of a fan-out; nothing committed",
                       cascade_.name);
@@ -227,11 +216,9 @@ bool Cascader::process(const std::stop_token& stop, Pending& batch) {
                         cascade_.target, rd_kafka_err2str(flushed.first_error)),
             true);
     }
-    for (std::size_t i = 0; i < rejected_ids.size(); ++i) {
-        const auto [first, last] = batch.messages_of_id.equal_range(rejected_ids[i]);
-        for (auto it = first; it != last; ++it) {
-            batch.dead.add(it->second, rejected_reasons[i]);
-        }
+    for (const RejectedId& r : rejected) {
+        const auto [first, last] = batch.messages_of_id.equal_range(r.id);
+        for (auto it = first; it != last; ++it) batch.dead.add(it->second, r.reason);
     }
 
     // Dead letters must be acknowledged before their offsets are committed.

@@ -22,7 +22,7 @@
 #include "workers/common/batch_retry.hpp"
 #include "workers/common/dead_letters.hpp"
 #include "workers/common/worker_loop.hpp"
-#include "workers/indexer/message_parser.hpp"
+#include "workers/common/message_parser.hpp"
 
 namespace kt::workers {
 
@@ -81,9 +81,9 @@ private:
     /// Waits for every child message's delivery report, noticing a stop request within a
     /// slice; nullopt when stopped first. Throws kt::Error (retryable) after kFlushTimeout.
     std::optional<kafka::FlushResult> flush_children(const std::stop_token& stop);
-    std::size_t stream_isolating(const std::stop_token& stop, std::vector<std::string> ids,
-                                 std::vector<std::string>& rejected_ids,
-                                 std::vector<std::string>& rejected_reasons);
+    /// Streams the children of `ids` to the target topic; returns how many. Throws
+    /// pg::IdRejected when the query cannot take one of the ids.
+    std::size_t stream_children(const std::stop_token& stop, const std::vector<std::string>& ids);
 
     const config::Config& config_;
     const config::CascadeConfig& cascade_;

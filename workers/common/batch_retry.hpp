@@ -1,9 +1,7 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -12,6 +10,7 @@
 #include "lib/http/check.hpp"
 #include "lib/http/liveness.hpp"
 #include "lib/metrics/counter.hpp"
+#include "workers/common/last_error.hpp"
 
 namespace kt::workers {
 
@@ -36,15 +35,14 @@ public:
     /// The latest failure (redacted) and when it happened (unix seconds), kept after the batch
     /// succeeded; empty and nullopt before any. Thread-safe.
     [[nodiscard]] std::pair<std::string, std::optional<double>> last_error() const;
+    /// The latest failure, for the status row.
+    [[nodiscard]] const LastError& error() const noexcept { return error_; }
 
 private:
     std::string who_;
     metrics::Counter& failures_;
     http::Liveness& liveness_;
-    std::atomic<bool> failing_{false};
-    mutable std::mutex mutex_;
-    std::string last_error_;
-    std::optional<double> last_error_at_;
+    LastError error_;
 };
 
 }  // namespace kt::workers

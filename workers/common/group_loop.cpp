@@ -31,8 +31,9 @@ http::Check group_health(http::Liveness& liveness, const BatchConsumer& consumer
     return liveness.check(std::chrono::steady_clock::now(), total, stall_timeout);
 }
 
-http::GroupStatus group_status(GroupIdentity identity, const BatchConsumer& consumer,
-                               const BatchRetry& retry, double dead_letters) {
+http::GroupStatus group_status(GroupIdentity identity,
+                               std::vector<http::PartitionStatus> partitions,
+                               const LastError& error, double dead_letters) {
     http::GroupStatus s;
     s.worker = std::move(identity.worker);
     s.name = std::move(identity.name);
@@ -40,9 +41,14 @@ http::GroupStatus group_status(GroupIdentity identity, const BatchConsumer& cons
     s.topic = std::move(identity.topic);
     s.dead_letter_topic = std::move(identity.dead_letter_topic);
     s.dead_letters = static_cast<std::int64_t>(dead_letters);
-    std::tie(s.last_error, s.last_error_at) = retry.last_error();
-    s.partitions = consumer.partitions();
+    std::tie(s.last_error, s.last_error_at) = error.last();
+    s.partitions = std::move(partitions);
     return s;
+}
+
+http::GroupStatus group_status(GroupIdentity identity, const BatchConsumer& consumer,
+                               const BatchRetry& retry, double dead_letters) {
+    return group_status(std::move(identity), consumer.partitions(), retry.error(), dead_letters);
 }
 
 void wait_until_query_runs(const std::stop_token& stop, BatchRetry& retry, std::string_view who,

@@ -6,6 +6,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/http/check.hpp"
 #include "lib/http/liveness.hpp"
@@ -14,11 +15,12 @@
 #include "lib/metrics/registry.hpp"
 #include "workers/common/batch_consumer.hpp"
 #include "workers/common/batch_retry.hpp"
+#include "workers/common/last_error.hpp"
 
 namespace kt::workers {
 
-/// The parts the batch loops on a consumer group (indexer, cascader) share around their
-/// BatchConsumer and BatchRetry: lag metric, health, status row and the start-up query check.
+/// The parts the batch loops on a consumer group share around their BatchConsumer and
+/// BatchRetry: lag metric, health, status row and the start-up query check.
 
 /// Registers `metric` as a gauge with one series per assigned partition of `consumer`: its
 /// lag, labelled `labels` plus `partition`. `consumer` must outlive the registry's scrapes.
@@ -39,6 +41,10 @@ struct GroupIdentity {
 };
 
 /// The status page's row of one loop: identity, partitions, dead letters, latest error.
+[[nodiscard]] http::GroupStatus group_status(GroupIdentity identity,
+                                             std::vector<http::PartitionStatus> partitions,
+                                             const LastError& error, double dead_letters);
+/// group_status() of a loop on a BatchConsumer with a BatchRetry.
 [[nodiscard]] http::GroupStatus group_status(GroupIdentity identity, const BatchConsumer& consumer,
                                              const BatchRetry& retry, double dead_letters);
 

@@ -24,9 +24,9 @@
 #include "workers/common/batch_retry.hpp"
 #include "workers/common/dead_letters.hpp"
 #include "workers/common/worker_loop.hpp"
-#include "workers/indexer/batch_plan.hpp"
+#include "workers/common/batch_plan.hpp"
 #include "workers/indexer/foreign_repair.hpp"
-#include "workers/indexer/message_parser.hpp"
+#include "workers/common/message_parser.hpp"
 
 namespace kt::workers {
 

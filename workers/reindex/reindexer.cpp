@@ -24,7 +24,7 @@
 #include "lib/pg/row_scanner.hpp"
 #include "lib/pg/snapshot.hpp"
 #include "workers/common/doc_version.hpp"
-#include "workers/indexer/message_parser.hpp"
+#include "workers/common/message_parser.hpp"
 #include "workers/reindex/ids.hpp"
 
 namespace kt::workers {

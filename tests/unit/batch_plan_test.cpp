@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "workers/indexer/batch_plan.hpp"
+#include "workers/common/batch_plan.hpp"
 
 namespace kt::workers {
 namespace {
