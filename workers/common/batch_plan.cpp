@@ -24,6 +24,23 @@ std::vector<kafka::TopicPartition> commit_offsets(const std::string& topic,
     return out;
 }
 
+std::vector<kafka::TopicPartition> commit_offsets(const std::string& topic,
+                                                  std::span<const InMessage> messages) {
+    std::vector<std::int32_t> partitions;
+    std::vector<std::int64_t> offsets;
+    partitions.reserve(messages.size());
+    offsets.reserve(messages.size());
+    for (const auto& m : messages) {
+        partitions.push_back(m.partition);
+        offsets.push_back(m.offset);
+    }
+    return commit_offsets(topic, partitions, offsets);
+}
+
+void drop_revoked(std::vector<InMessage>& messages, const std::set<std::int32_t>& assigned) {
+    std::erase_if(messages, [&](const InMessage& m) { return assigned.count(m.partition) == 0; });
+}
+
 std::vector<std::string> distinct_ids(std::span<const BatchEntry> entries) {
     std::vector<std::string> ids;
     std::unordered_set<std::string_view> seen;

@@ -17,8 +17,13 @@ bool sleep_for(std::chrono::milliseconds delay, const std::stop_token& stop) {
     return !stop.stop_requested();
 }
 
-BatchRetry::BatchRetry(std::string who, metrics::Counter& failures, http::Liveness& liveness)
-    : who_(who), failures_(failures), liveness_(liveness), error_(std::move(who)) {}
+BatchRetry::BatchRetry(std::string who, metrics::Counter& failures, http::Liveness& liveness,
+                       Sleeper sleep)
+    : who_(who),
+      failures_(failures),
+      liveness_(liveness),
+      sleep_(std::move(sleep)),
+      error_(std::move(who)) {}
 
 bool BatchRetry::run(const std::stop_token& stop, const std::function<bool()>& attempt) {
     // Seeded once per thread: std::random_device costs a system call, and this runs per batch.
@@ -35,7 +40,7 @@ bool BatchRetry::run(const std::stop_token& stop, const std::function<bool()>& a
             const std::string error = error_.set(e.what());
             const auto delay = backoff.next();
             log::warn("{}: batch failed, retrying in {} ms: {}", who_, delay.count(), error);
-            if (!sleep_for(delay, stop)) return false;
+            if (!sleep_(delay, stop)) return false;
         }
     }
     return false;

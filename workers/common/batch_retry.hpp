@@ -11,6 +11,7 @@
 #include "lib/http/liveness.hpp"
 #include "lib/metrics/counter.hpp"
 #include "workers/common/last_error.hpp"
+#include "workers/common/ports.hpp"
 
 namespace kt::workers {
 
@@ -24,8 +25,10 @@ bool sleep_for(std::chrono::milliseconds delay, const std::stop_token& stop);
 /// the next success. run() is called from the loop's thread; readiness() from any.
 class BatchRetry {
 public:
-    /// `who` prefixes log lines and readiness details (e.g. `index products`).
-    BatchRetry(std::string who, metrics::Counter& failures, http::Liveness& liveness);
+    /// `who` prefixes log lines and readiness details (e.g. `index products`); `sleep` waits
+    /// out the backoff.
+    BatchRetry(std::string who, metrics::Counter& failures, http::Liveness& liveness,
+               Sleeper sleep = sleep_for);
 
     /// Calls `attempt` until it returns without throwing kt::Error; true when it returned true
     /// (the batch is done), false when it returned false or stop was requested.
@@ -42,6 +45,7 @@ private:
     std::string who_;
     metrics::Counter& failures_;
     http::Liveness& liveness_;
+    Sleeper sleep_;
     LastError error_;
 };
 

@@ -12,7 +12,7 @@
 namespace kt::workers {
 
 void export_lag(metrics::Registry& registry, std::string_view metric, std::string_view help,
-                const metrics::Labels& labels, const BatchConsumer& consumer) {
+                const metrics::Labels& labels, const MessageSource& consumer) {
     registry.gauge_callback(metric, help, [labels, &consumer] {
         std::vector<std::pair<metrics::Labels, double>> out;
         for (const auto& [partition, lag] : consumer.lag()) {
@@ -24,7 +24,7 @@ void export_lag(metrics::Registry& registry, std::string_view metric, std::strin
     });
 }
 
-http::Check group_health(http::Liveness& liveness, const BatchConsumer& consumer,
+http::Check group_health(http::Liveness& liveness, const MessageSource& consumer,
                          std::chrono::milliseconds stall_timeout) {
     std::int64_t total = 0;
     for (const auto& [partition, n] : consumer.lag()) total += n;
@@ -46,7 +46,7 @@ http::GroupStatus group_status(GroupIdentity identity,
     return s;
 }
 
-http::GroupStatus group_status(GroupIdentity identity, const BatchConsumer& consumer,
+http::GroupStatus group_status(GroupIdentity identity, const MessageSource& consumer,
                                const BatchRetry& retry, double dead_letters) {
     return group_status(std::move(identity), consumer.partitions(), retry.error(), dead_letters);
 }
