@@ -15,8 +15,9 @@ int main(int argc, char** argv) {
     };
     spec.make = [](const kt::config::Config& config, const std::string& name,
                    kt::metrics::Registry& registry) {
-        return std::make_unique<kt::workers::Cascader>(config, *config.find_cascade(name),
-                                                       registry);
+        const kt::config::CascadeConfig& cascade = *config.find_cascade(name);
+        return std::make_unique<kt::workers::Cascader>(config, cascade, registry,
+                                                       kt::workers::cascader_io(config, cascade));
     };
     spec.dependencies = [](const kt::config::Config& config,
                            const std::vector<std::string>& names) {

@@ -15,7 +15,9 @@ int main(int argc, char** argv) {
     };
     spec.make = [](const kt::config::Config& config, const std::string& name,
                    kt::metrics::Registry& registry) {
-        return std::make_unique<kt::workers::Indexer>(config, *config.find_index(name), registry);
+        const kt::config::IndexConfig& index = *config.find_index(name);
+        return std::make_unique<kt::workers::Indexer>(config, index, registry,
+                                                      kt::workers::indexer_io(config, index));
     };
     spec.dependencies = [](const kt::config::Config& config,
                            const std::vector<std::string>& names) {

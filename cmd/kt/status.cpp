@@ -4,33 +4,26 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <ctime>
-#include <map>
 #include <memory>
 #include <mutex>
 
 #include "lib/config/duration.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/error.hpp"
-#include "lib/http/client.hpp"
 #include "lib/http/status_server.hpp"
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
 #include "lib/metrics/registry.hpp"
+#include "workers/common/batch_retry.hpp"
 
 namespace kt::cmd {
 
+using workers::build_status_report;
+using workers::OffsetsSample;
+
 namespace {
-
-constexpr std::chrono::seconds kKafkaTimeout{10};
-constexpr std::chrono::seconds kWorkerTimeout{5};
-
-double monotonic_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 double unix_seconds() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -57,78 +50,6 @@ std::string seconds_text(double s) {
     return fmt::format("{:.1f} h", s / 3600);
 }
 
-/// One look at Kafka for every target. It gives up between two requests once `stop` is
-/// requested (what it returns then is incomplete), so a stop waits for one request at most.
-OffsetsSample sample_offsets(kafka::Admin& admin, const std::vector<StatusTarget>& targets,
-                             std::stop_token stop) {
-    OffsetsSample sample;
-    const auto topics = admin.list_topics(kKafkaTimeout);
-    std::map<std::string, std::optional<std::int64_t>> dead_letter_ends;
-    for (const auto& target : targets) {
-        if (stop.stop_requested()) break;
-        GroupOffsets group;
-        const auto topic = kafka::find_topic(topics, target.topic);
-        if (!topic || topic->error != RD_KAFKA_RESP_ERR_NO_ERROR || topic->partitions == 0) {
-            group.problem = fmt::format("topic {} does not exist", target.topic);
-        } else {
-            std::vector<kafka::TopicPartition> parts;
-            for (std::int32_t p = 0; p < topic->partitions; ++p) {
-                parts.push_back({target.topic, p, kafka::kNoOffset});
-            }
-            const auto committed = admin.committed(target.group, parts, kKafkaTimeout);
-            for (const auto& c : committed) {
-                if (stop.stop_requested()) break;
-                const auto marks = admin.query_watermarks(target.topic, c.partition, kKafkaTimeout);
-                group.partitions.push_back({c.partition,
-                                            c.offset >= 0 ? c.offset : http::kUnknownOffset,
-                                            marks.low, marks.high});
-            }
-            std::sort(group.partitions.begin(), group.partitions.end(),
-                      [](const auto& a, const auto& b) { return a.partition < b.partition; });
-        }
-        auto [it, fresh] = dead_letter_ends.try_emplace(target.dead_letter_topic);
-        if (fresh) {
-            const auto dlq = kafka::find_topic(topics, target.dead_letter_topic);
-            if (dlq && dlq->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                std::int64_t total = 0;
-                for (std::int32_t p = 0; p < dlq->partitions && !stop.stop_requested(); ++p) {
-                    total += admin.query_watermarks(dlq->name, p, kKafkaTimeout).high;
-                }
-                it->second = total;
-            }
-        }
-        group.dead_letters = it->second;
-        sample.groups.push_back(std::move(group));
-    }
-    sample.seconds = monotonic_seconds();
-    return sample;
-}
-
-/// Merges every worker's /status.json into `report`; returns the problems, one per worker.
-/// Asks no further worker once `stop` is requested.
-std::vector<std::string> merge_workers(http::StatusReport& report,
-                                       const std::vector<std::string>& workers,
-                                       std::stop_token stop = {}) {
-    std::vector<std::string> problems;
-    for (const auto& worker : workers) {
-        if (stop.stop_requested()) break;
-        std::string url = worker;
-        while (!url.empty() && url.back() == '/') url.pop_back();
-        if (!url.ends_with("/status.json")) url += "/status.json";
-        try {
-            const auto live = http::parse_status_report(http::get_text(url, kWorkerTimeout));
-            if (http::merge_live(report, live) == 0) {
-                problems.push_back(
-                    fmt::format("worker {}: serves no group of this config ({} group(s) there)",
-                                url, live.groups.size()));
-            }
-        } catch (const Error& e) {
-            problems.push_back(fmt::format("worker {}", config::redact(e.what())));
-        }
-    }
-    return problems;
-}
-
 /// Text columns padded to their widest cell; numbers right-aligned.
 std::string render_columns(const std::vector<std::vector<std::string>>& rows,
                            const std::vector<bool>& right) {
@@ -151,64 +72,6 @@ std::string render_columns(const std::vector<std::vector<std::string>>& rows,
 }
 
 }  // namespace
-
-std::vector<StatusTarget> status_targets(const config::Config& config) {
-    std::vector<StatusTarget> out;
-    for (const auto& ix : config.indexes) {
-        out.push_back({"indexer", ix.name, kafka::group_id(config.kafka, "indexer", ix.name),
-                       ix.topic, ix.dead_letter_topic});
-    }
-    for (const auto& d : config.delayers) {
-        out.push_back({"delayer", d.name, kafka::group_id(config.kafka, "delayer", d.name), d.topic,
-                       d.dead_letter_topic});
-    }
-    for (const auto& c : config.cascades) {
-        out.push_back({"cascader", c.name, kafka::group_id(config.kafka, "cascader", c.name),
-                       c.topic, c.dead_letter_topic});
-    }
-    return out;
-}
-
-http::StatusReport build_status_report(const std::vector<StatusTarget>& targets,
-                                       const OffsetsSample& before, const OffsetsSample& after,
-                                       double generated_at) {
-    http::StatusReport report;
-    report.source = "kt status";
-    report.generated_at = generated_at;
-    const double seconds = after.seconds - before.seconds;
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-        const StatusTarget& t = targets[i];
-        http::GroupStatus g;
-        g.worker = t.worker;
-        g.name = t.name;
-        g.group = t.group;
-        g.topic = t.topic;
-        g.dead_letter_topic = t.dead_letter_topic;
-        if (i < after.groups.size()) {
-            const GroupOffsets& now = after.groups[i];
-            g.problem = now.problem;
-            g.dead_letters = now.dead_letters;
-            for (const auto& p : now.partitions) {
-                http::PartitionStatus ps;
-                ps.partition = p.partition;
-                ps.committed = p.committed;
-                ps.end = p.high;
-                ps.lag = http::consumer_lag(p.committed, p.low, p.high);
-                if (i < before.groups.size()) {
-                    for (const auto& q : before.groups[i].partitions) {
-                        if (q.partition == p.partition) {
-                            ps.rate = http::rate_between(q.committed, p.committed, seconds);
-                        }
-                    }
-                }
-                g.partitions.push_back(ps);
-            }
-        }
-        if (t.worker == "delayer" && g.problem.empty()) g.held = g.total_lag();
-        report.groups.push_back(std::move(g));
-    }
-    return report;
-}
 
 std::string render_status_table(const http::StatusReport& report) {
     std::vector<std::vector<std::string>> rows{
@@ -255,7 +118,7 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
                    args.interval);
         return 2;
     }
-    const auto targets = status_targets(config);
+    const auto targets = workers::status_targets(config);
     if (targets.empty()) {
         fmt::print(stderr, "status: the config has no indexes, delayers or cascades\n");
         return 2;
@@ -263,7 +126,7 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
     kafka::Admin admin(kafka::Options::from_config(config.kafka));
     auto look = [&] {
         try {
-            return sample_offsets(admin, targets, stop);
+            return workers::sample_offsets(admin, targets, stop);
         } catch (const Error& e) {
             throw Error(fmt::format("kafka: {}", config::redact(e.what())), e.retryable());
         }
@@ -273,14 +136,10 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
         OffsetsSample before;
         try {
             before = look();
-            std::mutex m;
-            std::condition_variable_any cv;
-            std::unique_lock lock(m);
-            cv.wait_for(lock, stop, *interval, [] { return false; });
-            if (stop.stop_requested()) return 1;
+            if (!workers::sleep_for(*interval, stop)) return 1;
             const OffsetsSample after = look();
             http::StatusReport report = build_status_report(targets, before, after, unix_seconds());
-            const auto problems = merge_workers(report, args.workers);
+            const auto problems = workers::merge_workers(report, args.workers);
             fmt::print("{}", render_status_table(report));
             for (const auto& p : problems) fmt::print(stderr, "{}\n", p);
             return problems.empty() ? 0 : 1;
@@ -298,7 +157,7 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
         OffsetsSample now = look();
         if (stop.stop_requested()) return;
         http::StatusReport report = build_status_report(targets, previous, now, unix_seconds());
-        const auto problems = merge_workers(report, args.workers, stop);
+        const auto problems = workers::merge_workers(report, args.workers, stop);
         if (stop.stop_requested()) return;
         for (const auto& p : problems) log::warn("{}", p);
         previous = std::move(now);
@@ -329,14 +188,7 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
     }
     log::info("kt status: status page on port {} (refreshed every {} ms)", server->port(),
               interval->count());
-    std::mutex m;
-    std::condition_variable_any cv;
-    while (!stop.stop_requested()) {
-        {
-            std::unique_lock lock(m);
-            cv.wait_for(lock, stop, *interval, [] { return false; });
-        }
-        if (stop.stop_requested()) break;
+    while (workers::sleep_for(*interval, stop)) {
         try {
             refresh(previous);
         } catch (const Error& e) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <vector>
 
+#include "workers/common/batch_plan.hpp"
 #include "workers/delayer/schedule.hpp"
 
 namespace kt::workers {
@@ -283,9 +284,11 @@ TEST(DelaySchedule, CommitsOnePastTheLastEntryOfEachPartition) {
     ready.push_back({0, envelope(3, kT0)});
     ready.push_back({2, envelope(8, kT0)});
     ready.push_back({0, poison(4)});
-    const auto plan = commit_plan(ready);
-    EXPECT_EQ(plan, (std::vector<std::pair<std::int32_t, std::int64_t>>{{0, 5}, {2, 9}}));
-    EXPECT_TRUE(commit_plan({}).empty());
+    std::vector<std::int32_t> partitions;
+    for (const auto& r : ready) partitions.push_back(r.partition);
+    const auto plan = commit_offsets("delay", partitions, offsets(ready));
+    EXPECT_EQ(plan, (std::vector<kafka::TopicPartition>{{"delay", 0, 5}, {"delay", 2, 9}}));
+    EXPECT_TRUE(commit_offsets("delay", {}, {}).empty());
 }
 
 TEST(DelaySchedule, PollWaitsUntilTheNextDueTimeAtMostTheMaximum) {

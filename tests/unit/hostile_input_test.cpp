@@ -12,7 +12,7 @@
 #include "lib/wire/json_scan.hpp"
 #include "lib/wire/messages.hpp"
 #include "workers/delayer/envelope.hpp"
-#include "workers/indexer/message_parser.hpp"
+#include "workers/common/message_parser.hpp"
 
 namespace kt::workers {
 namespace {

@@ -12,6 +12,11 @@
 namespace kt::cmd {
 namespace {
 
+using workers::build_status_report;
+using workers::OffsetsSample;
+using workers::status_targets;
+using workers::StatusTarget;
+
 using ::testing::HasSubstr;
 using ::testing::Not;
 

@@ -15,14 +15,12 @@
 #include "lib/config/config.hpp"
 #include "lib/http/liveness.hpp"
 #include "lib/kafka/options.hpp"
-#include "lib/kafka/producer.hpp"
 #include "lib/metrics/registry.hpp"
-#include "lib/pg/child_query.hpp"
-#include "workers/common/batch_consumer.hpp"
 #include "workers/common/batch_retry.hpp"
 #include "workers/common/dead_letters.hpp"
+#include "workers/common/ports.hpp"
 #include "workers/common/worker_loop.hpp"
-#include "workers/indexer/message_parser.hpp"
+#include "workers/common/message_parser.hpp"
 
 namespace kt::workers {
 
@@ -37,6 +35,24 @@ inline constexpr std::size_t kChildQueueKbytes = 16384;
 /// The children producer's options: the `kafka:` section plus the queue cap above, unless
 /// `kafka.properties` sets queue.buffering.max.messages or queue.buffering.max.kbytes itself.
 [[nodiscard]] kafka::Options child_producer_options(const config::KafkaConfig& kafka);
+
+/// What a Cascader reads from and writes to; cascader_io() builds the real ones.
+struct CascaderIo {
+    std::unique_ptr<ChildSource> children;  ///< the association query
+    std::unique_ptr<MessageSink> target;    ///< where the child ids go
+    /// The cascade's dead-letter topic.
+    std::unique_ptr<DeadLetterSink> dead_letters;
+    /// The parent topic, in the cascade's group; last, so that it is closed first.
+    std::unique_ptr<MessageSource> source;
+    /// Waits out the backoff between retries of a batch.
+    Sleeper sleep = sleep_for;
+};
+
+/// The real CascaderIo of `cascade`: Kafka (joins `<group_prefix>.cascader.<name>`; the
+/// children producer capped as child_producer_options() says) and PostgreSQL, connected on
+/// first use. Throws kt::Error when a client cannot be created.
+[[nodiscard]] CascaderIo cascader_io(const config::Config& config,
+                                     const config::CascadeConfig& cascade);
 
 /// The Prometheus series one Cascader updates (label: cascade; outcome for batches).
 struct CascaderMetrics {
@@ -61,10 +77,9 @@ struct CascaderMetrics {
 /// for acknowledgements too: the batch is then abandoned uncommitted. Runs on one thread.
 class Cascader final : public WorkerLoop {
 public:
-    /// Creates the Kafka clients (group `<group_prefix>.cascader.<name>`); PostgreSQL is
-    /// connected on first use. Throws kt::Error when a client cannot be created.
+    /// A cascade's loop on `io`. `config`, `cascade` and `registry` must outlive the Cascader.
     Cascader(const config::Config& config, const config::CascadeConfig& cascade,
-             metrics::Registry& registry);
+             metrics::Registry& registry, CascaderIo io);
     ~Cascader() override;
     Cascader(const Cascader&) = delete;
     Cascader& operator=(const Cascader&) = delete;
@@ -80,10 +95,10 @@ private:
     bool process(const std::stop_token& stop, Pending& batch);
     /// Waits for every child message's delivery report, noticing a stop request within a
     /// slice; nullopt when stopped first. Throws kt::Error (retryable) after kFlushTimeout.
-    std::optional<kafka::FlushResult> flush_children(const std::stop_token& stop);
-    std::size_t stream_isolating(const std::stop_token& stop, std::vector<std::string> ids,
-                                 std::vector<std::string>& rejected_ids,
-                                 std::vector<std::string>& rejected_reasons);
+    std::optional<Flushed> flush_children(const std::stop_token& stop);
+    /// Streams the children of `ids` to the target topic; returns how many. Throws
+    /// pg::IdRejected when the query cannot take one of the ids.
+    std::size_t stream_children(const std::stop_token& stop, const std::vector<std::string>& ids);
 
     const config::Config& config_;
     const config::CascadeConfig& cascade_;
@@ -91,10 +106,7 @@ private:
     http::Liveness liveness_;
     BatchRetry retry_;
     MessageParser parser_;
-    pg::ChildQuery query_;
-    std::unique_ptr<kafka::Producer> producer_;
-    std::unique_ptr<DeadLetterWriter> dead_letters_;
-    std::unique_ptr<BatchConsumer> consumer_;
+    CascaderIo io_;
 };
 
 }  // namespace kt::workers

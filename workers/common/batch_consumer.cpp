@@ -39,8 +39,11 @@ BatchConsumer::BatchConsumer(const kafka::Options& options, std::string topic, s
     consumer_->subscribe({topic_});
 }
 
-bool BatchConsumer::fill(const std::stop_token& stop, std::vector<kafka::Message>& out,
-                         std::size_t max, milliseconds wait) {
+bool BatchConsumer::fill(const std::stop_token& stop, InBatch& batch, std::size_t max,
+                         milliseconds wait) {
+    auto polled = std::make_shared<std::vector<kafka::Message>>();
+    polled->reserve(max);
+    std::vector<kafka::Message>& out = *polled;
     learn_committed();
     Clock::time_point deadline{};
     const std::size_t start = out.size();
@@ -56,25 +59,19 @@ bool BatchConsumer::fill(const std::stop_token& stop, std::vector<kafka::Message
         if (n == 0 && was_empty) break;
         if (was_empty && n > 0) deadline = Clock::now() + wait;
     }
+    batch.messages.reserve(out.size());
+    for (const auto& m : out) {
+        batch.messages.push_back({m.partition(), m.offset(), m.payload(), m.key()});
+    }
+    batch.storage = std::move(polled);
     // Hooks ran on this thread inside poll_batch, so assigned_ is current.
     std::lock_guard lock(mutex_);
-    const auto revoked = std::remove_if(
-        out.begin() + static_cast<std::ptrdiff_t>(start), out.end(),
-        [this](const kafka::Message& m) { return assigned_.count(m.partition()) == 0; });
-    out.erase(revoked, out.end());
-    return out.size() > start;
+    drop_revoked(batch.messages, assigned_);
+    return !batch.messages.empty();
 }
 
-bool BatchConsumer::commit(std::span<const kafka::Message> messages) {
-    std::vector<std::int32_t> partitions;
-    std::vector<std::int64_t> offsets;
-    partitions.reserve(messages.size());
-    offsets.reserve(messages.size());
-    for (const auto& m : messages) {
-        partitions.push_back(m.partition());
-        offsets.push_back(m.offset());
-    }
-    const auto commits = commit_offsets(topic_, partitions, offsets);
+bool BatchConsumer::commit(std::span<const InMessage> messages) {
+    const auto commits = commit_offsets(topic_, messages);
     if (commits.empty()) return true;
     try {
         consumer_->commit(commits);
@@ -94,7 +91,7 @@ bool BatchConsumer::commit(std::span<const kafka::Message> messages) {
     // One rate sample per partition and batch (a sample per message would keep every message
     // of the rate window in memory).
     std::map<std::int32_t, std::int64_t> done;
-    for (const auto& m : messages) ++done[m.partition()];
+    for (const auto& m : messages) ++done[m.partition];
     for (const auto& [partition, n] : done) {
         const auto it = rates_.find(partition);
         if (it != rates_.end()) it->second.add(now, n);

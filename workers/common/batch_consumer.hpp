@@ -15,6 +15,7 @@
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/message.hpp"
 #include "lib/kafka/options.hpp"
+#include "workers/common/ports.hpp"
 
 namespace kt::workers {
 
@@ -23,28 +24,28 @@ namespace kt::workers {
 /// committed offsets for lag. Messages of partitions revoked while polling are dropped, never
 /// committed (the new owner reads them again from the last commit). The loop methods run on one
 /// thread; lag() is thread-safe.
-class BatchConsumer {
+class BatchConsumer final : public MessageSource {
 public:
     /// Joins `options.group_id` for `topic`; `who` prefixes log lines (e.g. `index products`).
     /// Throws kt::Error when the client cannot be created.
     BatchConsumer(const kafka::Options& options, std::string topic, std::string who);
 
-    /// Appends up to `max` messages to `out`: waits up to 100 ms for the first, then until `wait`
-    /// has passed since it or `max` is reached. Returns false when nothing arrived.
-    bool fill(const std::stop_token& stop, std::vector<kafka::Message>& out, std::size_t max,
-              std::chrono::milliseconds wait);
+    /// Fills `out` with up to `max` messages: waits up to 100 ms for the first, then until
+    /// `wait` has passed since it or `max` is reached. Returns false when nothing arrived.
+    bool fill(const std::stop_token& stop, InBatch& out, std::size_t max,
+              std::chrono::milliseconds wait) override;
     /// Commits one past the highest offset of `messages` per partition. Returns false, having
     /// committed nothing, when this member lost its place in the group (e.g. a batch retried for
     /// longer than max.poll.interval.ms): the batch is then abandoned, the next fill() rejoins and
     /// the partitions' owner reads it again from the last commit. Throws KafkaError otherwise.
-    [[nodiscard]] bool commit(std::span<const kafka::Message> messages);
+    [[nodiscard]] bool commit(std::span<const InMessage> messages) override;
     /// Messages on the topic not yet committed, per assigned partition (cached watermarks).
-    [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const;
+    [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const override;
     /// Per assigned partition: committed offset (by this member), end (cached watermark), lag
     /// and messages committed per second over the last 10 s. Thread-safe.
-    [[nodiscard]] std::vector<http::PartitionStatus> partitions() const;
+    [[nodiscard]] std::vector<http::PartitionStatus> partitions() const override;
     /// Revokes (running the hooks) and leaves the group; logs instead of throwing.
-    void close() noexcept;
+    void close() noexcept override;
     /// The topic consumed.
     [[nodiscard]] const std::string& topic() const noexcept { return topic_; }
 

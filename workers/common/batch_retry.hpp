@@ -1,9 +1,7 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -12,6 +10,8 @@
 #include "lib/http/check.hpp"
 #include "lib/http/liveness.hpp"
 #include "lib/metrics/counter.hpp"
+#include "workers/common/last_error.hpp"
+#include "workers/common/ports.hpp"
 
 namespace kt::workers {
 
@@ -25,8 +25,10 @@ bool sleep_for(std::chrono::milliseconds delay, const std::stop_token& stop);
 /// the next success. run() is called from the loop's thread; readiness() from any.
 class BatchRetry {
 public:
-    /// `who` prefixes log lines and readiness details (e.g. `index products`).
-    BatchRetry(std::string who, metrics::Counter& failures, http::Liveness& liveness);
+    /// `who` prefixes log lines and readiness details (e.g. `index products`); `sleep` waits
+    /// out the backoff.
+    BatchRetry(std::string who, metrics::Counter& failures, http::Liveness& liveness,
+               Sleeper sleep = sleep_for);
 
     /// Calls `attempt` until it returns without throwing kt::Error; true when it returned true
     /// (the batch is done), false when it returned false or stop was requested.
@@ -36,15 +38,15 @@ public:
     /// The latest failure (redacted) and when it happened (unix seconds), kept after the batch
     /// succeeded; empty and nullopt before any. Thread-safe.
     [[nodiscard]] std::pair<std::string, std::optional<double>> last_error() const;
+    /// The latest failure, for the status row.
+    [[nodiscard]] const LastError& error() const noexcept { return error_; }
 
 private:
     std::string who_;
     metrics::Counter& failures_;
     http::Liveness& liveness_;
-    std::atomic<bool> failing_{false};
-    mutable std::mutex mutex_;
-    std::string last_error_;
-    std::optional<double> last_error_at_;
+    Sleeper sleep_;
+    LastError error_;
 };
 
 }  // namespace kt::workers

@@ -41,15 +41,14 @@ void DeadLetterWriter::flush(std::chrono::milliseconds timeout) {
     }
 }
 
-std::size_t BatchDeadLetters::deliver(DeadLetterWriter& writer,
-                                      std::span<const kafka::Message> messages,
+std::size_t BatchDeadLetters::deliver(DeadLetterSink& writer, std::span<const InMessage> messages,
                                       std::string_view source_topic,
                                       std::chrono::milliseconds timeout) {
     std::size_t handed = 0;
     for (const auto& [i, reason] : reasons) {
         if (sent.count(i) != 0) continue;
         const auto& m = messages[i];
-        writer.send(m.payload(), m.key(), reason, source_topic, m.partition(), m.offset());
+        writer.send(m.payload, m.key, reason, source_topic, m.partition, m.offset);
         sent.insert(i);  // only once the producer took it
         ++handed;
     }

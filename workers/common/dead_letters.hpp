@@ -12,6 +12,7 @@
 
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
+#include "workers/common/ports.hpp"
 
 namespace kt::workers {
 
@@ -23,7 +24,7 @@ inline constexpr std::size_t kMaxDeadLetterBytes = 512 * 1024;
 /// entry in `kt.<kind>` (`kt.index: products`). A value over kMaxDeadLetterBytes keeps its head
 /// and gets `kt.original_bytes`, so the dead letter itself can always be written. Each one is
 /// logged at warn. Not thread-safe.
-class DeadLetterWriter {
+class DeadLetterWriter final : public DeadLetterSink {
 public:
     /// `kind` and `name` name the worker entry (`index`, `products`); `topic` is the
     /// dead-letter topic. Throws kt::Error when the producer cannot be created.
@@ -33,10 +34,10 @@ public:
     /// Queues one dead letter for the message at `source_topic`:`partition`@`offset`.
     void send(std::string_view value, std::optional<std::string_view> key,
               const std::string& reason, std::string_view source_topic, std::int32_t partition,
-              std::int64_t offset);
+              std::int64_t offset) override;
     /// Waits until every queued dead letter is acknowledged; throws a retryable kt::Error when
     /// any was refused or is still unacknowledged after `timeout` (send those again).
-    void flush(std::chrono::milliseconds timeout);
+    void flush(std::chrono::milliseconds timeout) override;
     /// The dead-letter topic.
     [[nodiscard]] const std::string& topic() const noexcept { return topic_; }
 
@@ -60,7 +61,7 @@ struct BatchDeadLetters {
     /// Sends the ones not sent yet from `messages` (of `source_topic`) and waits until every one
     /// is acknowledged; after a failed flush all are sent again on the next call. Returns how
     /// many were handed to the producer by this call; throws what DeadLetterWriter::flush throws.
-    std::size_t deliver(DeadLetterWriter& writer, std::span<const kafka::Message> messages,
+    std::size_t deliver(DeadLetterSink& writer, std::span<const InMessage> messages,
                         std::string_view source_topic, std::chrono::milliseconds timeout);
 };
 

@@ -12,7 +12,7 @@
 namespace kt::workers {
 
 void export_lag(metrics::Registry& registry, std::string_view metric, std::string_view help,
-                const metrics::Labels& labels, const BatchConsumer& consumer) {
+                const metrics::Labels& labels, const MessageSource& consumer) {
     registry.gauge_callback(metric, help, [labels, &consumer] {
         std::vector<std::pair<metrics::Labels, double>> out;
         for (const auto& [partition, lag] : consumer.lag()) {
@@ -24,15 +24,16 @@ void export_lag(metrics::Registry& registry, std::string_view metric, std::strin
     });
 }
 
-http::Check group_health(http::Liveness& liveness, const BatchConsumer& consumer,
+http::Check group_health(http::Liveness& liveness, const MessageSource& consumer,
                          std::chrono::milliseconds stall_timeout) {
     std::int64_t total = 0;
     for (const auto& [partition, n] : consumer.lag()) total += n;
     return liveness.check(std::chrono::steady_clock::now(), total, stall_timeout);
 }
 
-http::GroupStatus group_status(GroupIdentity identity, const BatchConsumer& consumer,
-                               const BatchRetry& retry, double dead_letters) {
+http::GroupStatus group_status(GroupIdentity identity,
+                               std::vector<http::PartitionStatus> partitions,
+                               const LastError& error, double dead_letters) {
     http::GroupStatus s;
     s.worker = std::move(identity.worker);
     s.name = std::move(identity.name);
@@ -40,9 +41,14 @@ http::GroupStatus group_status(GroupIdentity identity, const BatchConsumer& cons
     s.topic = std::move(identity.topic);
     s.dead_letter_topic = std::move(identity.dead_letter_topic);
     s.dead_letters = static_cast<std::int64_t>(dead_letters);
-    std::tie(s.last_error, s.last_error_at) = retry.last_error();
-    s.partitions = consumer.partitions();
+    std::tie(s.last_error, s.last_error_at) = error.last();
+    s.partitions = std::move(partitions);
     return s;
+}
+
+http::GroupStatus group_status(GroupIdentity identity, const MessageSource& consumer,
+                               const BatchRetry& retry, double dead_letters) {
+    return group_status(std::move(identity), consumer.partitions(), retry.error(), dead_letters);
 }
 
 void wait_until_query_runs(const std::stop_token& stop, BatchRetry& retry, std::string_view who,

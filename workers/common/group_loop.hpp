@@ -6,27 +6,29 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/http/check.hpp"
 #include "lib/http/liveness.hpp"
 #include "lib/http/status_report.hpp"
 #include "lib/metrics/labels.hpp"
 #include "lib/metrics/registry.hpp"
-#include "workers/common/batch_consumer.hpp"
 #include "workers/common/batch_retry.hpp"
+#include "workers/common/last_error.hpp"
+#include "workers/common/ports.hpp"
 
 namespace kt::workers {
 
-/// The parts the batch loops on a consumer group (indexer, cascader) share around their
-/// BatchConsumer and BatchRetry: lag metric, health, status row and the start-up query check.
+/// The parts the batch loops on a consumer group share around their MessageSource and
+/// BatchRetry: lag metric, health, status row and the start-up query check.
 
 /// Registers `metric` as a gauge with one series per assigned partition of `consumer`: its
 /// lag, labelled `labels` plus `partition`. `consumer` must outlive the registry's scrapes.
 void export_lag(metrics::Registry& registry, std::string_view metric, std::string_view help,
-                const metrics::Labels& labels, const BatchConsumer& consumer);
+                const metrics::Labels& labels, const MessageSource& consumer);
 
 /// Healthy unless `consumer` has lag and the loop committed nothing for `stall_timeout`.
-[[nodiscard]] http::Check group_health(http::Liveness& liveness, const BatchConsumer& consumer,
+[[nodiscard]] http::Check group_health(http::Liveness& liveness, const MessageSource& consumer,
                                        std::chrono::milliseconds stall_timeout);
 
 /// Who a loop is, for its status row.
@@ -39,7 +41,11 @@ struct GroupIdentity {
 };
 
 /// The status page's row of one loop: identity, partitions, dead letters, latest error.
-[[nodiscard]] http::GroupStatus group_status(GroupIdentity identity, const BatchConsumer& consumer,
+[[nodiscard]] http::GroupStatus group_status(GroupIdentity identity,
+                                             std::vector<http::PartitionStatus> partitions,
+                                             const LastError& error, double dead_letters);
+/// group_status() of a loop on a MessageSource with a BatchRetry.
+[[nodiscard]] http::GroupStatus group_status(GroupIdentity identity, const MessageSource& consumer,
                                              const BatchRetry& retry, double dead_letters);
 
 /// At start, before consuming: runs `check` (the loop's query with no ids) until it does not

@@ -7,31 +7,33 @@
 
 namespace kt::workers {
 
-namespace {
-
-void load_into(std::vector<std::string> ids, const LoadFn& load, IsolatedLoad& out) {
+void run_isolating(std::vector<std::string> ids, const IdsFn& run,
+                   std::vector<RejectedId>& rejected) {
     if (ids.empty()) return;
     try {
-        out.results.push_back(load(ids));
-        out.slice_ids.push_back(std::move(ids));
+        run(ids);
     } catch (const pg::IdRejected& e) {
         if (ids.size() == 1) {
-            out.rejected.push_back(RejectedId{
+            rejected.push_back(RejectedId{
                 std::move(ids.front()),
                 fmt::format("id rejected by the query (SQLSTATE {}): {}", e.sqlstate(), e.what())});
             return;
         }
         const auto mid = ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2);
-        load_into({ids.begin(), mid}, load, out);
-        load_into({mid, ids.end()}, load, out);
+        run_isolating({ids.begin(), mid}, run, rejected);
+        run_isolating({mid, ids.end()}, run, rejected);
     }
 }
 
-}  // namespace
-
 IsolatedLoad load_isolating(std::vector<std::string> ids, const LoadFn& load) {
     IsolatedLoad out;
-    load_into(std::move(ids), load, out);
+    run_isolating(
+        std::move(ids),
+        [&](std::vector<std::string>& some) {
+            out.results.push_back(load(some));
+            out.slice_ids.push_back(std::move(some));
+        },
+        out.rejected);
     return out;
 }
 

@@ -21,6 +21,16 @@ struct IsolatedLoad {
     std::vector<RejectedId> rejected;                 ///< ids no load could take, in order
 };
 
+/// Runs one query over some ids; throws pg::IdRejected when the query cannot take one of them.
+/// It may move the ids away once it can no longer throw.
+using IdsFn = std::function<void(std::vector<std::string>& ids)>;
+
+/// Runs `run` over `ids`; a call that fails with pg::IdRejected is halved until the id that
+/// causes it is alone and set aside (appended to `rejected`), so one id the query cannot take
+/// never stalls the others. Any other exception of `run` propagates.
+void run_isolating(std::vector<std::string> ids, const IdsFn& run,
+                   std::vector<RejectedId>& rejected);
+
 /// Loads one batch of row ids (RowLoader::load).
 using LoadFn = std::function<pg::LoadResult(const std::vector<std::string>& ids)>;
 

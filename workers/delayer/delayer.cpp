@@ -1,7 +1,5 @@
 #include "workers/delayer/delayer.hpp"
 
-#include <condition_variable>
-
 #include <fmt/format.h>
 
 #include "lib/config/redact.hpp"
@@ -9,6 +7,10 @@
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
 #include "lib/wire/messages.hpp"
+#include "workers/common/batch_plan.hpp"
+#include "workers/common/batch_retry.hpp"
+#include "workers/common/dead_letters.hpp"
+#include "workers/common/group_loop.hpp"
 
 namespace kt::workers {
 
@@ -17,8 +19,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-/// Largest payload copied into a dead letter (real Kafka's default limit is about 1 MB).
-constexpr std::size_t kMaxDeadLetterBytes = 512 * 1024;
 /// How long seek() may take to settle a paused partition's position.
 constexpr milliseconds kSeekTimeout{10000};
 /// One flush() slice: stop requests are noticed between slices.
@@ -28,15 +28,6 @@ constexpr milliseconds kFlushTimeout{30000};
 /// A batch not acknowledged within this long pauses every partition, and the loop keeps polling
 /// (group membership, rebalances) until the batch is acknowledged.
 constexpr milliseconds kHoldAfter{1000};
-
-/// Waits `delay` unless `stop` fires first; false when stopped.
-bool sleep_for(milliseconds delay, const std::stop_token& stop) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait_for(lock, stop, delay, [] { return false; });
-    return !stop.stop_requested();
-}
 
 /// A delivery tag: the batch number in the high half, the outgoing message's index in the low.
 std::uint64_t delivery_tag(std::uint32_t batch, std::size_t index) {
@@ -82,19 +73,6 @@ DelayerMetrics DelayerMetrics::create(metrics::Registry& registry, const std::st
     };
 }
 
-/// One message a batch produces: a released payload, a forward, or a dead letter.
-struct Delayer::Outgoing {
-    enum class Kind { kRelease, kForward, kDead };
-    enum class State { kUnsent, kInFlight, kDone };
-
-    std::size_t entry = 0;  ///< index into the batch
-    Kind kind = Kind::kRelease;
-    State state = State::kUnsent;
-    bool failed = false;   ///< done, but replaced by a dead letter
-    std::string reason;    ///< dead letters: why
-    bool dropped = false;  ///< done, abandoned: its partition was revoked meanwhile
-};
-
 Delayer::Delayer(const config::Config& config, const config::DelayerConfig& delayer,
                  metrics::Registry& registry, DelayerOptions options)
     : config_(config),
@@ -102,6 +80,7 @@ Delayer::Delayer(const config::Config& config, const config::DelayerConfig& dela
       options_(options),
       metrics_(DelayerMetrics::create(registry, delayer.name)),
       liveness_(Clock::now(), std::chrono::seconds(60)),
+      error_("delayer " + delayer.name),
       schedule_(options.window) {
     if (!delayer.next.empty()) {
         const auto* next = config.find_delayer(delayer.next);
@@ -127,14 +106,8 @@ Delayer::~Delayer() {
 std::unique_ptr<kafka::Producer> Delayer::make_producer() {
     return std::make_unique<kafka::Producer>(
         kafka::Options::from_config(config_.kafka), [this](const kafka::DeliveryReport& report) {
-            if ((report.tag >> 32) != batch_number_) return;
-            const auto j = static_cast<std::size_t>(report.tag & 0xffffffffU);
-            if (j >= delivered_.size()) return;
-            if (report.ok()) {
-                delivered_[j] = true;
-            } else {
-                delivery_errors_[j] = report.error;
-            }
+            if (batch_ == nullptr || (report.tag >> 32) != batch_number_) return;
+            batch_->report(static_cast<std::size_t>(report.tag & 0xffffffffU), report.error);
         });
 }
 
@@ -228,26 +201,13 @@ http::Check Delayer::health(std::chrono::milliseconds stall_timeout) {
 }
 
 http::Check Delayer::readiness() const {
-    if (!failing_) return {};
-    std::lock_guard lock(error_mutex_);
-    return {false, fmt::format("delayer {}: {}", delayer_.name, last_error_)};
+    return error_.readiness();
 }
 
 http::GroupStatus Delayer::status() const {
-    http::GroupStatus s;
-    s.worker = "delayer";
-    s.name = delayer_.name;
-    s.group = kafka::group_id(config_.kafka, "delayer", delayer_.name);
-    s.topic = delayer_.topic;
-    s.dead_letter_topic = delayer_.dead_letter_topic;
-    s.dead_letters = static_cast<std::int64_t>(metrics_.dead_letters.value());
-    {
-        std::lock_guard lock(error_mutex_);
-        s.last_error = last_error_;
-        s.last_error_at = last_error_at_;
-    }
     const auto now = Clock::now();
     std::int64_t held = 0;
+    std::vector<http::PartitionStatus> partitions;
     std::lock_guard lock(status_mutex_);
     for (const auto& [partition, ps] : status_) {
         http::PartitionStatus p;
@@ -257,23 +217,18 @@ http::GroupStatus Delayer::status() const {
         p.lag = ps.lag >= 0 ? ps.lag : http::kUnknownOffset;
         p.rate = ps.rate.per_second(now);
         if (ps.lag > 0) held += ps.lag;
-        s.partitions.push_back(p);
+        partitions.push_back(p);
     }
+    http::GroupStatus s = group_status(
+        {"delayer", delayer_.name, kafka::group_id(config_.kafka, "delayer", delayer_.name),
+         delayer_.topic, delayer_.dead_letter_topic},
+        std::move(partitions), error_, metrics_.dead_letters.value());
     s.held = held;
     if (next_due_) {
         const double in = std::chrono::duration<double>(*next_due_ - WallClock::now()).count();
         s.next_release_in = std::max(0.0, in);
     }
     return s;
-}
-
-void Delayer::set_error(const std::string& error) {
-    {
-        std::lock_guard lock(error_mutex_);
-        last_error_ = config::redact(error);
-        last_error_at_ = unix_seconds(WallClock::now());
-    }
-    failing_ = true;
 }
 
 void Delayer::publish_status(WallTime now) {
@@ -407,7 +362,7 @@ void Delayer::produce_one(const std::vector<ReadyEntry>& ready, const Outgoing& 
     }
 }
 
-bool Delayer::flush(const std::stop_token& stop, std::vector<Outgoing>& outs,
+bool Delayer::flush(const std::stop_token& stop, DeliveryBatch& batch,
                     const std::vector<ReadyEntry>& ready) {
     const auto started = Clock::now();
     while (true) {
@@ -421,14 +376,9 @@ bool Delayer::flush(const std::stop_token& stop, std::vector<Outgoing>& outs,
         liveness_.beat(Clock::now());
         if (Clock::now() - started < kHoldAfter) continue;
         poll_held(milliseconds(0));
-        drop_revoked(outs, ready);
+        batch.drop(ready, revoked_in_batch_);
         // What was dropped may stay in flight: wait only for the reports still of use.
-        bool awaited = false;
-        for (std::size_t j = 0; j < outs.size() && !awaited; ++j) {
-            awaited = outs[j].state == Outgoing::State::kInFlight && !delivered_[j] &&
-                      delivery_errors_[j] == RD_KAFKA_RESP_ERR_NO_ERROR;
-        }
-        if (!awaited) return true;
+        if (!batch.awaited()) return true;
     }
 }
 
@@ -465,20 +415,6 @@ bool Delayer::wait_held(milliseconds delay, const std::stop_token& stop) {
     return false;
 }
 
-void Delayer::drop_revoked(std::vector<Outgoing>& outs,
-                           const std::vector<ReadyEntry>& ready) const {
-    if (revoked_in_batch_.empty()) return;
-    for (auto& out : outs) {
-        if (out.state == Outgoing::State::kDone ||
-            revoked_in_batch_.count(ready[out.entry].partition) == 0) {
-            continue;
-        }
-        // The partition's new owner reads these envelopes again from the last commit.
-        out.state = Outgoing::State::kDone;
-        out.dropped = true;
-    }
-}
-
 void Delayer::end_hold() {
     const ResumePlan plan = schedule_.resume_all();
     if (plan.empty()) return;
@@ -495,56 +431,48 @@ void Delayer::end_hold() {
 
 bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
     const auto started = Clock::now();
-    std::vector<Outgoing> outs;
-    outs.reserve(ready.size() * (next_topic_.empty() ? 1 : 2));
-    for (std::size_t i = 0; i < ready.size(); ++i) {
-        const WindowEntry& e = ready[i].entry;
-        if (e.dead()) {
-            outs.push_back(
-                {i, Outgoing::Kind::kDead, Outgoing::State::kUnsent, false, e.dead_reason});
-            continue;
-        }
-        outs.push_back({i, Outgoing::Kind::kRelease, Outgoing::State::kUnsent, false, {}});
-        if (!next_topic_.empty()) {
-            outs.push_back({i, Outgoing::Kind::kForward, Outgoing::State::kUnsent, false, {}});
-        }
-    }
-    ++batch_number_;
-    revoked_in_batch_.clear();
-    delivered_.assign(outs.size(), false);
-    delivery_errors_.assign(outs.size(), RD_KAFKA_RESP_ERR_NO_ERROR);
-
     // A release or forward that can never succeed becomes a dead letter of its envelope.
-    auto give_up = [&](std::size_t j, rd_kafka_resp_err_t error) {
-        Outgoing& out = outs[j];
-        out.state = Outgoing::State::kDone;
-        out.failed = true;
+    DeliveryBatch batch(ready, !next_topic_.empty(), [&](const Outgoing& out, DeliveryError e) {
         const std::string& topic =
             out.kind == Outgoing::Kind::kRelease ? ready[out.entry].entry.topic : next_topic_;
-        outs.push_back({out.entry, Outgoing::Kind::kDead, Outgoing::State::kUnsent, false,
-                        fmt::format("cannot produce to {}: {} ({})", topic,
-                                    rd_kafka_err2name(error), rd_kafka_err2str(error))});
-        delivered_.push_back(false);
-        delivery_errors_.push_back(RD_KAFKA_RESP_ERR_NO_ERROR);
-    };
+        return fmt::format("cannot produce to {}: {} ({})", topic, rd_kafka_err2name(e),
+                           rd_kafka_err2str(e));
+    });
+    ++batch_number_;
+    revoked_in_batch_.clear();
+    {
+        // Delivery reports go to this batch while it is in hand, and nowhere once it is not.
+        struct InHand {
+            DeliveryBatch*& slot;
+            ~InHand() { slot = nullptr; }
+        } in_hand{batch_};
+        batch_ = &batch;
+        if (!deliver(stop, batch, ready)) return false;
+    }
+    end_hold();
+    account(batch.outgoing(), ready, started);
+    return true;
+}
 
+void Delayer::send_unsent(DeliveryBatch& batch, const std::vector<ReadyEntry>& ready) {
+    for (std::size_t j = 0; j < batch.outgoing().size(); ++j) {
+        if (!batch.unsent(j)) continue;
+        try {
+            produce_one(ready, batch.outgoing()[j], delivery_tag(batch_number_, j));
+            batch.sent(j);
+        } catch (const kafka::KafkaError& e) {
+            if (!batch.refused(j, e.code())) throw;
+        }
+    }
+}
+
+bool Delayer::deliver(const std::stop_token& stop, DeliveryBatch& batch,
+                      const std::vector<ReadyEntry>& ready) {
     for (int attempt = 0;; ++attempt) {
         std::string problem;
         try {
-            for (std::size_t j = 0; j < outs.size(); ++j) {
-                if (outs[j].state != Outgoing::State::kUnsent) continue;
-                try {
-                    produce_one(ready, outs[j], delivery_tag(batch_number_, j));
-                    outs[j].state = Outgoing::State::kInFlight;
-                } catch (const kafka::KafkaError& e) {
-                    if (outs[j].kind == Outgoing::Kind::kDead ||
-                        !is_permanent_delivery_error(e.code())) {
-                        throw;
-                    }
-                    give_up(j, e.code());
-                }
-            }
-            if (!flush(stop, outs, ready)) {
+            send_unsent(batch, ready);
+            if (!flush(stop, batch, ready)) {
                 if (stop.stop_requested()) return false;
                 problem = fmt::format("{} message(s) not acknowledged within {} s",
                                       producer_->in_flight(), kFlushTimeout.count() / 1000);
@@ -556,50 +484,31 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
                 log::warn("delayer {}: producer failed fatally, recreating it: {}", delayer_.name,
                           e.what());
                 producer_ = make_producer();
-                for (auto& out : outs) {
-                    if (out.state == Outgoing::State::kInFlight)
-                        out.state = Outgoing::State::kUnsent;
-                }
+                batch.resend_in_flight();
             }
         }
-        rd_kafka_resp_err_t first_error = RD_KAFKA_RESP_ERR_NO_ERROR;
-        for (std::size_t j = 0; j < outs.size(); ++j) {
-            if (outs[j].state != Outgoing::State::kInFlight) continue;
-            if (delivered_[j]) {
-                outs[j].state = Outgoing::State::kDone;
-            } else if (const auto error = delivery_errors_[j];
-                       error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                delivery_errors_[j] = RD_KAFKA_RESP_ERR_NO_ERROR;
-                if (outs[j].kind != Outgoing::Kind::kDead && is_permanent_delivery_error(error)) {
-                    give_up(j, error);
-                } else {
-                    outs[j].state = Outgoing::State::kUnsent;
-                    if (first_error == RD_KAFKA_RESP_ERR_NO_ERROR) first_error = error;
-                }
-            }
-        }
-        const bool all_done = std::all_of(outs.begin(), outs.end(), [](const Outgoing& o) {
-            return o.state == Outgoing::State::kDone;
-        });
-        if (all_done) break;
+        const DeliveryError first_error = batch.settle();
+        if (batch.done()) return true;
         // Only dead letters replacing undeliverable envelopes are new: send them right away.
-        if (problem.empty() && first_error == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+        if (problem.empty() && first_error == kNoDeliveryError) continue;
         if (problem.empty()) {
             problem = fmt::format("delivery failed: {} ({})", rd_kafka_err2name(first_error),
                                   rd_kafka_err2str(first_error));
         }
         // Nothing of this batch is committed: send what is missing again.
         metrics_.batches_failed.inc();
-        set_error(problem);
+        error_.set(problem);
         const auto delay = retry_delay(attempt);
         log::warn("delayer {}: batch of {} envelope(s) not acknowledged, retrying in {} ms: {}",
                   delayer_.name, ready.size(), delay.count(), config::redact(problem));
         // Kafka may refuse for long: keep the group (every partition paused) meanwhile.
         if (!wait_held(delay, stop)) return false;
-        drop_revoked(outs, ready);
+        batch.drop(ready, revoked_in_batch_);
     }
-    end_hold();
+}
 
+void Delayer::account(const std::vector<Outgoing>& outs, const std::vector<ReadyEntry>& ready,
+                      Clock::time_point started) {
     const WallTime acked = WallClock::now();
     std::size_t released = 0;
     std::size_t forwarded = 0;
@@ -629,6 +538,21 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
                 break;
         }
     }
+    metrics_.released.inc(released);
+    metrics_.forwarded.inc(forwarded);
+    metrics_.dead_letters.inc(dead);
+    commit_batch(ready);
+    const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    log::info(
+        "delayer {}: batch of {} envelope(s): {} released, {} forwarded, {} dead in {} ms "
+        "(latest release {} ms after due){}",
+        delayer_.name, ready.size(), released, forwarded, dead, took.count(),
+        static_cast<std::int64_t>(max_late * 1000),
+        dropped == 0 ? std::string()
+                     : fmt::format("; {} dropped, their partition was revoked", dropped));
+}
+
+void Delayer::commit_batch(const std::vector<ReadyEntry>& ready) {
     {
         // One rate sample per partition and round, not one per envelope.
         std::map<std::int32_t, std::int64_t> done;
@@ -642,28 +566,23 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
             if (it != status_.end()) it->second.rate.add(now, n);
         }
     }
-    metrics_.released.inc(released);
-    metrics_.forwarded.inc(forwarded);
-    metrics_.dead_letters.inc(dead);
-
-    for (const auto& [partition, offset] : commit_plan(ready)) {
+    std::vector<std::int32_t> partitions;
+    std::vector<std::int64_t> offsets;
+    partitions.reserve(ready.size());
+    offsets.reserve(ready.size());
+    for (const auto& r : ready) {
+        partitions.push_back(r.partition);
+        offsets.push_back(r.entry.offset);
+    }
+    for (const auto& c : commit_offsets(delayer_.topic, partitions, offsets)) {
         // Nothing of a partition revoked meanwhile is committed: its new owner reads it again.
-        if (revoked_in_batch_.count(partition) != 0) continue;
-        auto& pending = pending_commits_[partition];
-        pending = std::max(pending, offset);
+        if (revoked_in_batch_.count(c.partition) != 0) continue;
+        auto& pending = pending_commits_[c.partition];
+        pending = std::max(pending, c.offset);
     }
     commit_pending();
-    if (!commit_failing_) failing_ = false;
+    if (!commit_failing_) error_.clear();
     metrics_.batches_ok.inc();
-    const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-    log::info(
-        "delayer {}: batch of {} envelope(s): {} released, {} forwarded, {} dead in {} ms "
-        "(latest release {} ms after due){}",
-        delayer_.name, ready.size(), released, forwarded, dead, took.count(),
-        static_cast<std::int64_t>(max_late * 1000),
-        dropped == 0 ? std::string()
-                     : fmt::format("; {} dropped, their partition was revoked", dropped));
-    return true;
 }
 
 void Delayer::commit_pending() {
@@ -680,7 +599,7 @@ void Delayer::commit_pending() {
             log::warn("delayer {}: commit failed, will retry: {}", delayer_.name, e.what());
         }
         commit_failing_ = true;
-        set_error(e.what());
+        error_.set(e.what());
         return;
     }
     if (commit_failing_) log::info("delayer {}: commits succeed again", delayer_.name);
@@ -730,7 +649,7 @@ void Delayer::run(std::stop_token stop) {
             // which never pass an envelope that was not released.
             messages.clear();  // a Message must not outlive its Consumer
             metrics_.batches_failed.inc();
-            set_error(e.what());
+            error_.set(e.what());
             const auto delay = retry_delay(failures++);
             log::warn("delayer {}: {}; reconnecting in {} ms", delayer_.name,
                       config::redact(e.what()), delay.count());

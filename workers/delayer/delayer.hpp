@@ -18,7 +18,9 @@
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/metrics/registry.hpp"
+#include "workers/common/last_error.hpp"
 #include "workers/common/worker_loop.hpp"
+#include "workers/delayer/delivery.hpp"
 #include "workers/delayer/envelope.hpp"
 #include "workers/delayer/schedule.hpp"
 
@@ -87,22 +89,31 @@ public:
     [[nodiscard]] http::GroupStatus status() const override;
 
 private:
-    struct Outgoing;
-
     std::unique_ptr<kafka::Producer> make_producer();
     void connect();
     void reconnect();
-    void set_error(const std::string& error);
     void apply_assignment();
     void intake(const kafka::Message& message, WallTime now, std::vector<ReadyEntry>& ready);
     void apply_flow(const FlowPlan& plan);
     bool process(std::stop_token stop, std::vector<ReadyEntry>& ready);
     void produce_one(const std::vector<ReadyEntry>& ready, const Outgoing& out, std::uint64_t tag);
-    bool flush(const std::stop_token& stop, std::vector<Outgoing>& outs,
+    /// Produces the batch's unsent messages; a permanently refused release or forward is
+    /// given up. Throws KafkaError for what the whole batch must retry.
+    void send_unsent(DeliveryBatch& batch, const std::vector<ReadyEntry>& ready);
+    /// Waits for the delivery reports of the batch in hand; false when stopped or after
+    /// kFlushTimeout. Past kHoldAfter, every partition is paused and polled meanwhile.
+    bool flush(const std::stop_token& stop, DeliveryBatch& batch,
                const std::vector<ReadyEntry>& ready);
+    /// Sends the batch until every message is done, retrying with backoff; false when stopped.
+    bool deliver(const std::stop_token& stop, DeliveryBatch& batch,
+                 const std::vector<ReadyEntry>& ready);
+    /// Counts, logs and commits a delivered batch.
+    void account(const std::vector<Outgoing>& outs, const std::vector<ReadyEntry>& ready,
+                 std::chrono::steady_clock::time_point started);
+    /// Samples the rates and commits the batch's offsets (not those of revoked partitions).
+    void commit_batch(const std::vector<ReadyEntry>& ready);
     void poll_held(std::chrono::milliseconds timeout);
     bool wait_held(std::chrono::milliseconds delay, const std::stop_token& stop);
-    void drop_revoked(std::vector<Outgoing>& outs, const std::vector<ReadyEntry>& ready) const;
     void end_hold();
     void commit_pending();
     void publish_status(WallTime now);
@@ -113,10 +124,7 @@ private:
     DelayerOptions options_;
     DelayerMetrics metrics_;
     http::Liveness liveness_;
-    std::atomic<bool> failing_{false};
-    mutable std::mutex error_mutex_;
-    std::string last_error_;
-    std::optional<double> last_error_at_;  ///< unix seconds
+    LastError error_;
 
     /// What health() and lag() read from other threads.
     struct PartitionStatus {
@@ -140,9 +148,8 @@ private:
     /// Number of the batch in hand, in the high half of its delivery tags: a late report of an
     /// earlier batch is not taken for this one.
     std::uint32_t batch_number_ = 0;
-    /// Delivery reports of the batch in hand, by index of its outgoing message.
-    std::vector<bool> delivered_;
-    std::vector<rd_kafka_resp_err_t> delivery_errors_;
+    /// The batch in hand, which its delivery reports update; none between batches.
+    DeliveryBatch* batch_ = nullptr;
     std::unique_ptr<kafka::Producer> producer_;
     std::unique_ptr<kafka::Consumer> consumer_;
 };

@@ -91,6 +91,53 @@ std::optional<std::string> read_id(od::parser& parser, const char* text, std::si
     return std::nullopt;
 }
 
+/// Reads one member of an envelope into `out` (`payload`, `created_at`, `topic`; others are
+/// ignored); returns the poison result when the member makes the envelope poison. `base` is the
+/// start of the text, for the payload's position.
+std::optional<ParsedEnvelope> read_member(std::string_view key, od::value& member,
+                                          const char* base, ParsedEnvelope& out,
+                                          bool& have_payload) {
+    od::json_type type;
+    if (const auto error = member.type().get(type)) return not_json(error);
+    if (key == "payload") {
+        od::object payload;
+        std::string_view raw;
+        if (type != od::json_type::object) return poison("\"payload\" must be a JSON object");
+        if (const auto error = member.get_object().get(payload)) return not_json(error);
+        if (const auto error = payload.raw_json().get(raw)) return not_json(error);
+        raw = trim_right(raw);
+        out.payload_pos = static_cast<std::size_t>(raw.data() - base);
+        out.payload_len = raw.size();
+        have_payload = true;
+    } else if (key == "created_at") {
+        if (type == od::json_type::null) {
+            out.created_at.reset();
+            return std::nullopt;
+        }
+        double seconds = 0;
+        if (type != od::json_type::number || member.get_double().get(seconds) ||
+            !std::isfinite(seconds)) {
+            return poison("\"created_at\" must be a number (unix seconds)");
+        }
+        out.created_at = seconds;
+    } else if (key == "topic") {
+        if (type == od::json_type::null) {
+            out.topic.reset();
+            return std::nullopt;
+        }
+        std::string_view topic;
+        if (type != od::json_type::string || member.get_string().get(topic)) {
+            return poison("\"topic\" must be a string");
+        }
+        if (!is_valid_topic_name(topic)) {
+            return poison(fmt::format("\"topic\" is not a valid Kafka topic name: \"{}\"",
+                                      topic.substr(0, 300)));
+        }
+        out.topic = std::string(topic);
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 bool is_valid_topic_name(std::string_view name) noexcept {
@@ -139,43 +186,8 @@ ParsedEnvelope EnvelopeParser::parse(std::string_view value) {
         if (const auto error = std::move(field_result).get(field)) return not_json(error);
         if (const auto error = field.unescaped_key().get(key)) return not_json(error);
         od::value member = field.value();
-        od::json_type type;
-        if (const auto error = member.type().get(type)) return not_json(error);
-        if (key == "payload") {
-            od::object payload;
-            std::string_view raw;
-            if (type != od::json_type::object) return poison("\"payload\" must be a JSON object");
-            if (const auto error = member.get_object().get(payload)) return not_json(error);
-            if (const auto error = payload.raw_json().get(raw)) return not_json(error);
-            raw = trim_right(raw);
-            out.payload_pos = static_cast<std::size_t>(raw.data() - buffer_.data());
-            out.payload_len = raw.size();
-            have_payload = true;
-        } else if (key == "created_at") {
-            if (type == od::json_type::null) {
-                out.created_at.reset();
-                continue;
-            }
-            double seconds = 0;
-            if (type != od::json_type::number || member.get_double().get(seconds) ||
-                !std::isfinite(seconds)) {
-                return poison("\"created_at\" must be a number (unix seconds)");
-            }
-            out.created_at = seconds;
-        } else if (key == "topic") {
-            if (type == od::json_type::null) {
-                out.topic.reset();
-                continue;
-            }
-            std::string_view topic;
-            if (type != od::json_type::string || member.get_string().get(topic)) {
-                return poison("\"topic\" must be a string");
-            }
-            if (!is_valid_topic_name(topic)) {
-                return poison(fmt::format("\"topic\" is not a valid Kafka topic name: \"{}\"",
-                                          topic.substr(0, 300)));
-            }
-            out.topic = std::string(topic);
+        if (auto refused = read_member(key, member, buffer_.data(), out, have_payload)) {
+            return std::move(*refused);
         }
     }
     // Past the object's end, a location in bounds means more tokens follow.

@@ -174,15 +174,6 @@ std::size_t Schedule::paused() const noexcept {
                                                   [](const auto& pw) { return pw.second.paused; }));
 }
 
-std::vector<std::pair<std::int32_t, std::int64_t>> commit_plan(std::span<const ReadyEntry> ready) {
-    std::map<std::int32_t, std::int64_t> next;
-    for (const auto& r : ready) {
-        auto& offset = next[r.partition];
-        offset = std::max(offset, r.entry.offset + 1);
-    }
-    return {next.begin(), next.end()};
-}
-
 milliseconds poll_timeout(std::optional<WallTime> next_due, WallTime now, milliseconds max) {
     if (!next_due) return max;
     if (*next_due <= now) return milliseconds(0);

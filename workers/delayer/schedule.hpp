@@ -160,11 +160,6 @@ private:
     std::size_t rotate_ = 0;  ///< take_due starts at a different partition each time
 };
 
-/// Offsets to commit once every entry of `ready` is handled: per partition, one past its
-/// highest offset; sorted by partition.
-[[nodiscard]] std::vector<std::pair<std::int32_t, std::int64_t>> commit_plan(
-    std::span<const ReadyEntry> ready);
-
 /// How long the loop may wait for messages: until `next_due` (rounded up to whole
 /// milliseconds), at most `max`, never negative.
 [[nodiscard]] std::chrono::milliseconds poll_timeout(std::optional<WallTime> next_due, WallTime now,

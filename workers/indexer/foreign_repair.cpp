@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "workers/common/doc_version.hpp"
-#include "workers/indexer/batch_plan.hpp"
+#include "workers/common/batch_plan.hpp"
 
 namespace kt::workers {
 

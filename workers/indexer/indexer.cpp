@@ -15,6 +15,8 @@
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
 #include "lib/pg/error.hpp"
+#include "workers/common/batch_consumer.hpp"
+#include "workers/common/clients.hpp"
 #include "workers/common/group_loop.hpp"
 #include "workers/common/isolating_load.hpp"
 
@@ -77,7 +79,7 @@ void IndexerMetrics::count(const es::RequestCounts& requests) {
 }
 
 struct Indexer::Pending {
-    std::vector<kafka::Message> messages;
+    InBatch polled;
     Clock::time_point filled;  ///< when the batch was full: its duration ends at the commit
     bool parsed = false;
     std::vector<BatchEntry> entries;
@@ -96,6 +98,9 @@ struct Indexer::Pending {
     /// that destroying the batch waits for that thread before the views it writes go.
     std::future<es::WriteResult> write;
 
+    /// The batch's messages.
+    [[nodiscard]] const std::vector<InMessage>& messages() const { return polled.messages; }
+
     /// Marks every message of `id` dead for `reason`.
     void dead_letter_id(std::string_view id, const std::string& reason) {
         if (messages_of_id.empty()) {
@@ -108,26 +113,39 @@ struct Indexer::Pending {
     }
 };
 
-Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
-                 metrics::Registry& registry)
-    : config_(config),
-      index_(index),
-      metrics_(IndexerMetrics::create(registry, index.name)),
-      liveness_(Clock::now(), std::chrono::seconds(60)),
-      retry_("index " + index.name, metrics_.batches_failed, liveness_) {
+IndexerIo indexer_io(const config::Config& config, const config::IndexConfig& index) {
+    IndexerIo io;
     const es::Options es_options =
         es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
     es::BulkClientOptions bulk_options;
     bulk_options.bulk_size.max = static_cast<std::size_t>(index.batch_size);
-    bulk_ = std::make_unique<es::BulkClient>(std::make_unique<es::CurlTransport>(es_options),
-                                             bulk_options);
-
-    dead_letters_ = std::make_unique<DeadLetterWriter>(
+    io.bulk = std::make_unique<EsBulkWriter>(std::make_unique<es::BulkClient>(
+        std::make_unique<es::CurlTransport>(es_options), bulk_options));
+    io.dead_letters = std::make_unique<DeadLetterWriter>(
         kafka::Options::from_config(config.kafka), index.dead_letter_topic, "index", index.name);
-    consumer_ = std::make_unique<BatchConsumer>(
+    io.source = std::make_unique<BatchConsumer>(
         kafka::Options::from_config(config.kafka,
                                     kafka::group_id(config.kafka, "indexer", index.name)),
         index.topic, "index " + index.name);
+    io.connect_rows = [&index, url = config.postgres.url] {
+        return std::make_unique<PgRowSource>(index, url);
+    };
+    io.ensure_alias = [&index, es_options] {
+        es::IndexAdmin admin(std::make_unique<es::CurlTransport>(es_options));
+        (void)admin.ensure_alias(index.name, index.mappings_file,
+                                 std::chrono::system_clock::now());
+    };
+    return io;
+}
+
+Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
+                 metrics::Registry& registry, IndexerIo io)
+    : config_(config),
+      index_(index),
+      metrics_(IndexerMetrics::create(registry, index.name)),
+      liveness_(Clock::now(), std::chrono::seconds(60)),
+      retry_("index " + index.name, metrics_.batches_failed, liveness_, io.sleep),
+      io_(std::move(io)) {
     // The alias (created with its physical index when missing) is made sure of now, so that
     // what Elasticsearch refuses for good (401/403, a mappings file it rejects, an index named
     // like the alias) stops the process with the reason. One that cannot answer yet (no
@@ -140,11 +158,11 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
     }
     export_lag(registry, "kt_indexer_consumer_lag",
                "Messages on the topic not yet committed, per partition", {{"index", index.name}},
-               *consumer_);
+               *io_.source);
 }
 
 http::Check Indexer::health(std::chrono::milliseconds stall_timeout) {
-    return group_health(liveness_, *consumer_, stall_timeout);
+    return group_health(liveness_, *io_.source, stall_timeout);
 }
 
 http::Check Indexer::readiness() const {
@@ -155,21 +173,18 @@ http::GroupStatus Indexer::status() const {
     return group_status(
         {"indexer", index_.name, kafka::group_id(config_.kafka, "indexer", index_.name),
          index_.topic, index_.dead_letter_topic},
-        *consumer_, retry_, metrics_.dead_letters.value());
+        *io_.source, retry_, metrics_.dead_letters.value());
 }
 
 Indexer::~Indexer() = default;
 
 void Indexer::connect_loader() {
-    if (!loader_) loader_ = std::make_unique<pg::RowLoader>(index_, config_.postgres.url);
+    if (!loader_) loader_ = io_.connect_rows();
 }
 
-void Indexer::ensure_alias() const {
-    es::IndexAdmin admin(std::make_unique<es::CurlTransport>(
-        es::Options::from_config(config_.elasticsearch, config_.elasticsearch.compression)));
+void Indexer::ensure_alias() {
     try {
-        (void)admin.ensure_alias(index_.name, index_.mappings_file,
-                                 std::chrono::system_clock::now());
+        io_.ensure_alias();
     } catch (const kt::Error& e) {
         if (e.retryable()) {
             log::error("index {}: cannot make sure its alias exists; not ready until it can: {}",
@@ -214,31 +229,31 @@ void Indexer::run(std::stop_token stop) {
     }
     flying.reset();  // stopped: its write ends without waiting out retries; nothing committed
     log::info("index {}: stopping", index_.name);
-    consumer_->close();
+    io_.source->close();
 }
 
 bool Indexer::fill_batch(std::stop_token stop, Pending& batch) {
     const auto max = static_cast<std::size_t>(index_.batch_size);
-    batch.messages.reserve(max);
-    const bool got = consumer_->fill(stop, batch.messages, max, index_.batch_wait);
+    const bool got = io_.source->fill(stop, batch.polled, max, index_.batch_wait);
     batch.filled = Clock::now();
     return got;
 }
 
 void Indexer::prepare(Pending& batch) {
     if (!batch.parsed) {
-        batch.entries.reserve(batch.messages.size());
-        batch.message_of_entry.reserve(batch.messages.size());
-        for (std::size_t i = 0; i < batch.messages.size(); ++i) {
-            const auto& m = batch.messages[i];
-            ParsedMessage parsed = parser_.parse(m.payload());
+        const std::vector<InMessage>& messages = batch.messages();
+        batch.entries.reserve(messages.size());
+        batch.message_of_entry.reserve(messages.size());
+        for (std::size_t i = 0; i < messages.size(); ++i) {
+            const auto& m = messages[i];
+            ParsedMessage parsed = parser_.parse(m.payload);
             if (!parsed.ok) {
                 batch.dead.add(i, parsed.reason);
                 ++batch.poison;
                 continue;
             }
             batch.message_of_entry.push_back(i);
-            batch.entries.push_back({m.partition(), m.offset(), std::move(parsed.id)});
+            batch.entries.push_back({m.partition, m.offset, std::move(parsed.id)});
         }
         batch.parsed = true;
     }
@@ -276,7 +291,7 @@ void Indexer::start_write(std::stop_token stop, Pending& batch) {
     if (!batch.prepared || batch.actions.empty()) return;
     batch.prepared = false;
     batch.write = std::async(std::launch::async, [this, stop, &batch] {
-        return bulk_->write(index_.name, batch.actions, stop);
+        return io_.bulk->write(index_.name, batch.actions, stop);
     });
 }
 
@@ -288,7 +303,9 @@ bool Indexer::write_settled(std::stop_token stop, Pending& batch) {
         } else {
             if (!batch.prepared) prepare(batch);
             batch.prepared = false;  // whatever happens next, a retry loads again
-            if (!batch.actions.empty()) written = bulk_->write(index_.name, batch.actions, stop);
+            if (!batch.actions.empty()) {
+                written = io_.bulk->write(index_.name, batch.actions, stop);
+            }
         }
         return settle(stop, batch, written);
     });
@@ -326,19 +343,19 @@ bool Indexer::settle(std::stop_token stop, Pending& batch, const es::WriteResult
 void Indexer::commit_written(std::stop_token stop, Pending& batch) {
     (void)retry_.run(stop, [&] {
         // Dead letters must be acknowledged before their offsets are committed.
-        metrics_.dead_letters.inc(batch.dead.deliver(*dead_letters_, batch.messages, index_.topic,
-                                                     std::chrono::seconds(30)));
-        if (!consumer_->commit(batch.messages)) return true;  // abandoned: read again later
+        metrics_.dead_letters.inc(batch.dead.deliver(*io_.dead_letters, batch.messages(),
+                                                     index_.topic, std::chrono::seconds(30)));
+        if (!io_.source->commit(batch.messages())) return true;  // abandoned: read again later
         liveness_.progress(Clock::now());
         const WriteTally& tally = batch.tally;
-        metrics_.messages.inc(batch.messages.size());
+        metrics_.messages.inc(batch.messages().size());
         metrics_.indexed.inc(tally.indexed);
         metrics_.deleted.inc(tally.deleted);
         metrics_.batches_ok.inc();
         const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - batch.filled);
         metrics_.batch_seconds.observe(static_cast<double>(took.count()) / 1000.0);
         log::info("index {}: batch of {} message(s): {} indexed, {} deleted, {} dead in {} ms",
-                  index_.name, batch.messages.size(), tally.indexed, tally.deleted, tally.dead,
+                  index_.name, batch.messages().size(), tally.indexed, tally.deleted, tally.dead,
                   took.count());
         return true;
     });
@@ -366,7 +383,7 @@ bool Indexer::repair_foreign(std::stop_token stop, const ForeignConflicts& forei
                                      return loader_->load(some);
                                  },
                                  [&](std::span<const es::BulkAction> some) {
-                                     return bulk_->write(index_.name, some, stop);
+                                     return io_.bulk->write(index_.name, some, stop);
                                  }});
     metrics_.count(repair.requests);
     if (repair.stopped) {

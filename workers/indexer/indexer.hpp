@@ -13,20 +13,16 @@
 #include <vector>
 
 #include "lib/config/config.hpp"
-#include "lib/es/bulk_client.hpp"
 #include "lib/http/check.hpp"
 #include "lib/http/liveness.hpp"
-#include "lib/kafka/consumer.hpp"
-#include "lib/kafka/producer.hpp"
 #include "lib/metrics/registry.hpp"
-#include "lib/pg/row_loader.hpp"
-#include "workers/common/batch_consumer.hpp"
+#include "workers/common/batch_plan.hpp"
 #include "workers/common/batch_retry.hpp"
 #include "workers/common/dead_letters.hpp"
+#include "workers/common/message_parser.hpp"
+#include "workers/common/ports.hpp"
 #include "workers/common/worker_loop.hpp"
-#include "workers/indexer/batch_plan.hpp"
 #include "workers/indexer/foreign_repair.hpp"
-#include "workers/indexer/message_parser.hpp"
 
 namespace kt::workers {
 
@@ -54,17 +50,34 @@ struct IndexerMetrics {
     static IndexerMetrics create(metrics::Registry& registry, const std::string& name);
 };
 
+/// What an Indexer reads from and writes to; indexer_io() builds the real ones.
+struct IndexerIo {
+    std::unique_ptr<DeadLetterSink> dead_letters;  ///< the index's dead-letter topic
+    std::unique_ptr<MessageSource> source;         ///< the index's topic, in its group
+    /// Connects to the rows of the index; called when the loop first needs them (and again
+    /// after a failed connection). Throws kt::Error.
+    std::function<std::unique_ptr<RowSource>()> connect_rows;
+    std::unique_ptr<BulkWriter> bulk;
+    /// Creates the alias with its physical index when missing; throws kt::Error.
+    std::function<void()> ensure_alias;
+    /// Waits out the backoff between retries of a batch.
+    Sleeper sleep = sleep_for;
+};
+
+/// The real IndexerIo of `index`: Kafka (joins `<group_prefix>.indexer.<index>`), PostgreSQL
+/// and Elasticsearch. Throws kt::Error when a client cannot be created.
+[[nodiscard]] IndexerIo indexer_io(const config::Config& config, const config::IndexConfig& index);
+
 /// The kt-indexer loop for one index: poll → batch → de-duplicate → one Postgres load → one
 /// bulk write → dead letters acknowledged → commit. Offsets are committed only after every
 /// message before them is in Elasticsearch or in the dead-letter topic. Runs on one thread,
 /// plus the bulk write of one batch on its own thread while the next batch is polled and loaded.
 class Indexer final : public WorkerLoop {
 public:
-    /// Connects to Kafka (joins `<group_prefix>.indexer.<index>`), Postgres and Elasticsearch
-    /// and makes sure the alias exists; throws kt::Error when that fails.
-    /// `registry` must outlive the Indexer.
+    /// Makes sure the alias exists through `io` (throws kt::Error when Elasticsearch refuses
+    /// for good). `config`, `index` and `registry` must outlive the Indexer.
     Indexer(const config::Config& config, const config::IndexConfig& index,
-            metrics::Registry& registry);
+            metrics::Registry& registry, IndexerIo io);
     ~Indexer() override;
     Indexer(const Indexer&) = delete;
     Indexer& operator=(const Indexer&) = delete;
@@ -114,7 +127,7 @@ private:
     bool repair_foreign(std::stop_token stop, const ForeignConflicts& foreign, Pending& batch);
     /// Creates the alias with its physical index when missing; throws kt::Error (logged when
     /// retryable).
-    void ensure_alias() const;
+    void ensure_alias();
 
     const config::Config& config_;
     const config::IndexConfig& index_;
@@ -123,10 +136,8 @@ private:
     BatchRetry retry_;
     bool alias_pending_ = false;  ///< Elasticsearch did not answer at start: run() waits for it
     MessageParser parser_;
-    std::unique_ptr<DeadLetterWriter> dead_letters_;
-    std::unique_ptr<BatchConsumer> consumer_;
-    std::unique_ptr<pg::RowLoader> loader_;
-    std::unique_ptr<es::BulkClient> bulk_;
+    IndexerIo io_;
+    std::unique_ptr<RowSource> loader_;
     /// When the last foreign-version line was logged; none yet when empty.
     std::optional<std::chrono::steady_clock::time_point> foreign_logged_;
     std::size_t foreign_unlogged_ = 0;  ///< foreign versions met since that line

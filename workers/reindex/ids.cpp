@@ -11,7 +11,7 @@
 #include "lib/es/options.hpp"
 #include "lib/pg/row_loader.hpp"
 #include "workers/common/isolating_load.hpp"
-#include "workers/indexer/batch_plan.hpp"
+#include "workers/common/batch_plan.hpp"
 
 namespace kt::workers {
 

@@ -24,7 +24,7 @@
 #include "lib/pg/row_scanner.hpp"
 #include "lib/pg/snapshot.hpp"
 #include "workers/common/doc_version.hpp"
-#include "workers/indexer/message_parser.hpp"
+#include "workers/common/message_parser.hpp"
 #include "workers/reindex/ids.hpp"
 
 namespace kt::workers {
@@ -165,121 +165,174 @@ Reindexer::Reindexer(const config::Config& config, const config::IndexConfig& in
     if (options_.batch_size <= 0) options_.batch_size = index_.batch_size;
 }
 
-std::uint64_t Reindexer::load(const std::string& new_index, pg::ExportedSnapshot& snapshot,
-                              std::int64_t estimate, std::stop_token stop) {
-    const auto parallel = static_cast<std::size_t>(options_.parallel);
-    const std::string snapshot_id = snapshot.id();
-    const std::int64_t version = external_version(snapshot.version());
-    // Readers yet to import the snapshot: the last one to do so ends the exporting transaction,
-    // which need not stay open (holding back vacuum) for the whole load.
-    std::atomic<std::size_t> importing{parallel};
-    const std::size_t writers = parallel + 1;  // several bulk requests in flight
-    ChunkQueue queue(writers * 2);
+/// What the threads of one load share.
+struct Reindexer::Load {
+    Load(const std::string& index, pg::ExportedSnapshot& exported, std::size_t parallel)
+        : new_index(index),
+          snapshot(exported),
+          snapshot_id(exported.id()),
+          version(external_version(exported.version())),
+          importing(parallel),
+          queue((parallel + 1) * 2) {}
+
+    /// Records the first failure and stops every thread.
+    void fail(std::exception_ptr e) {
+        first_error.set(std::move(e));
+        abort.request_stop();
+        queue.abort();
+    }
+    /// Counts the items of `written` that Elasticsearch refused for good, keeping one example.
+    void count_refused(const std::vector<es::BulkAction>& actions, const es::WriteResult& written) {
+        for (std::size_t i = 0; i < written.items.size(); ++i) {
+            if (written.items[i].outcome != es::Outcome::kDead) continue;
+            refused.fetch_add(1);
+            std::lock_guard lock(refused_mutex);
+            if (refused_example.empty()) {
+                const es::ItemResult& item = written.items[i];
+                refused_example =
+                    fmt::format("{}: {} {}", actions[i].id, item.error_type, item.error_reason);
+            }
+        }
+    }
+
+    const std::string& new_index;
+    pg::ExportedSnapshot& snapshot;
+    const std::string snapshot_id;
+    const std::int64_t version;
+    /// Readers yet to import the snapshot: the last one to do so ends the exporting
+    /// transaction, which need not stay open (holding back vacuum) for the whole load.
+    std::atomic<std::size_t> importing;
+    ChunkQueue queue;
     FirstError first_error;
     std::atomic<std::uint64_t> rows_done{0};
     std::atomic<std::uint64_t> refused{0};
     std::stop_source abort;
-    std::stop_callback forward(stop, [&] {
-        abort.request_stop();
-        queue.abort();
-    });
-    const auto fail = [&](std::exception_ptr e) {
-        first_error.set(std::move(e));
-        abort.request_stop();
-        queue.abort();
-    };
     std::mutex refused_mutex;
     std::string refused_example;
+};
+
+void Reindexer::write_chunks(Load& load) const {
+    try {
+        es::BulkClientOptions bulk_options;
+        bulk_options.bulk_size.max = static_cast<std::size_t>(options_.batch_size);
+        es::BulkClient bulk(std::make_unique<es::CurlTransport>(es_options(config_)),
+                            bulk_options);
+        std::vector<es::BulkAction> actions;
+        while (auto chunk = load.queue.pop()) {
+            actions.clear();
+            for (const pg::Row& row : *chunk) {
+                actions.push_back({es::BulkAction::Op::kIndex, row.id, row.doc, load.version});
+            }
+            const es::WriteResult written =
+                bulk.write(load.new_index, actions, load.abort.get_token());
+            if (written.stopped) return;
+            load.count_refused(actions, written);
+            load.rows_done.fetch_add(chunk->size());
+        }
+    } catch (...) {
+        load.fail(std::current_exception());
+    }
+}
+
+void Reindexer::scan_slice(Load& load, std::size_t slice) const {
+    try {
+        pg::RowScanner scanner(index_, config_.postgres.url);
+        pg::ScanRequest request;
+        request.chunk_size = static_cast<std::size_t>(options_.batch_size);
+        request.snapshot_id = load.snapshot_id;
+        request.slice = static_cast<int>(slice);
+        request.slices = options_.parallel;
+        request.on_snapshot = [&] {
+            if (load.importing.fetch_sub(1) == 1) load.snapshot.release();
+        };
+        (void)scanner.scan(request, [&](std::span<const pg::Row> rows) {
+            if (!load.queue.push(std::vector<pg::Row>(rows.begin(), rows.end()))) {
+                throw ReindexInterrupted();
+            }
+        });
+    } catch (const ReindexInterrupted&) {
+        // stopped: the reason is recorded elsewhere
+    } catch (...) {
+        load.fail(std::current_exception());
+    }
+    load.queue.producer_done();
+}
+
+void Reindexer::await_load(std::vector<std::jthread>& threads, const Load& load,
+                           std::int64_t estimate, Clock::time_point started) const {
+    // Progress while the threads work; the joiner wakes this loop when they are done.
+    std::mutex m;
+    std::condition_variable cv;
+    bool finished = false;
+    std::jthread joiner([&] {
+        for (auto& t : threads) t.join();
+        std::lock_guard l(m);
+        finished = true;
+        cv.notify_all();
+    });
+    std::unique_lock lock(m);
+    while (!finished) {
+        cv.wait_for(lock, options_.progress_every, [&] { return finished; });
+        if (options_.on_progress) {
+            options_.on_progress(
+                ProgressSnapshot{load.rows_done.load(), estimate, seconds_since(started)});
+        }
+    }
+}
+
+std::uint64_t Reindexer::load(const std::string& new_index, pg::ExportedSnapshot& snapshot,
+                              std::int64_t estimate, std::stop_token stop) {
+    const auto parallel = static_cast<std::size_t>(options_.parallel);
+    Load shared(new_index, snapshot, parallel);
+    std::stop_callback forward(stop, [&] {
+        shared.abort.request_stop();
+        shared.queue.abort();
+    });
     const auto started = Clock::now();
 
     // Producers are counted before any writer starts, so no writer sees an empty, finished queue.
-    for (std::size_t s = 0; s < parallel; ++s) queue.add_producer();
+    for (std::size_t s = 0; s < parallel; ++s) shared.queue.add_producer();
     std::vector<std::jthread> threads;
-    for (std::size_t w = 0; w < writers; ++w) {
-        threads.emplace_back([&] {
-            try {
-                es::BulkClientOptions bulk_options;
-                bulk_options.bulk_size.max = static_cast<std::size_t>(options_.batch_size);
-                es::BulkClient bulk(std::make_unique<es::CurlTransport>(es_options(config_)),
-                                    bulk_options);
-                std::vector<es::BulkAction> actions;
-                while (auto chunk = queue.pop()) {
-                    actions.clear();
-                    for (const pg::Row& row : *chunk) {
-                        actions.push_back({es::BulkAction::Op::kIndex, row.id, row.doc, version});
-                    }
-                    const es::WriteResult written =
-                        bulk.write(new_index, actions, abort.get_token());
-                    if (written.stopped) return;
-                    for (std::size_t i = 0; i < written.items.size(); ++i) {
-                        if (written.items[i].outcome != es::Outcome::kDead) continue;
-                        refused.fetch_add(1);
-                        std::lock_guard lock(refused_mutex);
-                        if (refused_example.empty()) {
-                            refused_example =
-                                fmt::format("{}: {} {}", actions[i].id, written.items[i].error_type,
-                                            written.items[i].error_reason);
-                        }
-                    }
-                    rows_done.fetch_add(chunk->size());
-                }
-            } catch (...) {
-                fail(std::current_exception());
-            }
-        });
-    }
+    const std::size_t writers = parallel + 1;  // several bulk requests in flight
+    for (std::size_t w = 0; w < writers; ++w) threads.emplace_back([&] { write_chunks(shared); });
     for (std::size_t s = 0; s < parallel; ++s) {
-        threads.emplace_back([&, s] {
-            try {
-                pg::RowScanner scanner(index_, config_.postgres.url);
-                pg::ScanRequest request;
-                request.chunk_size = static_cast<std::size_t>(options_.batch_size);
-                request.snapshot_id = snapshot_id;
-                request.slice = static_cast<int>(s);
-                request.slices = options_.parallel;
-                request.on_snapshot = [&] {
-                    if (importing.fetch_sub(1) == 1) snapshot.release();
-                };
-                (void)scanner.scan(request, [&](std::span<const pg::Row> rows) {
-                    if (!queue.push(std::vector<pg::Row>(rows.begin(), rows.end()))) {
-                        throw ReindexInterrupted();
-                    }
-                });
-            } catch (const ReindexInterrupted&) {
-                // stopped: the reason is recorded elsewhere
-            } catch (...) {
-                fail(std::current_exception());
-            }
-            queue.producer_done();
-        });
+        threads.emplace_back([&, s] { scan_slice(shared, s); });
     }
-    {
-        // Progress while the threads work; the joiner wakes this loop when they are done.
-        std::mutex m;
-        std::condition_variable cv;
-        bool finished = false;
-        std::jthread joiner([&] {
-            for (auto& t : threads) t.join();
-            std::lock_guard l(m);
-            finished = true;
-            cv.notify_all();
-        });
-        std::unique_lock lock(m);
-        while (!finished) {
-            cv.wait_for(lock, options_.progress_every, [&] { return finished; });
-            if (options_.on_progress) {
-                options_.on_progress(
-                    ProgressSnapshot{rows_done.load(), estimate, seconds_since(started)});
+    await_load(threads, shared, estimate, started);
+    shared.first_error.rethrow_if_set();
+    if (stop.stop_requested()) throw ReindexInterrupted();
+    if (shared.refused.load() > 0) {
+        throw Error(fmt::format("Elasticsearch refused {} document(s), e.g. {}",
+                                shared.refused.load(), shared.refused_example));
+    }
+    return shared.rows_done.load();
+}
+
+void Reindexer::finish_swap(es::IndexAdmin& admin, kafka::RangeReader& reader,
+                            const kafka::PartitionOffsets& start,
+                            const kafka::PartitionOffsets& loaded_to,
+                            ReindexResult& result) const {
+    log::info("reindex {}: alias moved to {}", index_.name, result.new_index);
+    try {
+        // Changes kt-indexer wrote into the old index between the first catch-up and the swap.
+        if (!start.empty()) {
+            const kafka::PartitionOffsets now = reader.end_offsets(index_.topic, kKafkaTimeout);
+            result.caught_up +=
+                catch_up(config_, index_, reader, loaded_to, now, index_.name, {});
+        }
+        if (!options_.keep_old) {
+            for (const std::string& old : result.old_indices) {
+                if (old == result.new_index) continue;
+                (void)admin.delete_index(old);
+                log::info("reindex {}: deleted the old {}", index_.name, old);
             }
         }
+    } catch (const Error& e) {
+        // The command line is kt's to suggest: it knows the options the user gave.
+        throw SwapNotFinished(fmt::format("the alias moved to {}, but finishing failed ({})",
+                                          result.new_index, e.what()),
+                              result.new_index);
     }
-    first_error.rethrow_if_set();
-    if (stop.stop_requested()) throw ReindexInterrupted();
-    if (refused.load() > 0) {
-        throw Error(fmt::format("Elasticsearch refused {} document(s), e.g. {}", refused.load(),
-                                refused_example));
-    }
-    return rows_done.load();
 }
 
 ReindexResult Reindexer::run(std::stop_token stop) {
@@ -352,29 +405,7 @@ ReindexResult Reindexer::run(std::stop_token stop) {
         }
         throw;
     }
-    if (result.swapped) {
-        log::info("reindex {}: alias moved to {}", index_.name, result.new_index);
-        try {
-            // Changes kt-indexer wrote into the old index between the first catch-up and the swap.
-            if (!start.empty()) {
-                const kafka::PartitionOffsets now = reader.end_offsets(index_.topic, kKafkaTimeout);
-                result.caught_up +=
-                    catch_up(config_, index_, reader, loaded_to, now, index_.name, {});
-            }
-            if (!options_.keep_old) {
-                for (const std::string& old : result.old_indices) {
-                    if (old == result.new_index) continue;
-                    (void)admin.delete_index(old);
-                    log::info("reindex {}: deleted the old {}", index_.name, old);
-                }
-            }
-        } catch (const Error& e) {
-            // The command line is kt's to suggest: it knows the options the user gave.
-            throw SwapNotFinished(fmt::format("the alias moved to {}, but finishing failed ({})",
-                                              result.new_index, e.what()),
-                                  result.new_index);
-        }
-    }
+    if (result.swapped) finish_swap(admin, reader, start, loaded_to, result);
     result.total_seconds = seconds_since(started);
     return result;
 }

@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <stop_token>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -12,6 +14,12 @@
 #include "lib/error.hpp"
 #include "workers/reindex/plan.hpp"
 
+namespace kt::es {
+class IndexAdmin;
+}  // namespace kt::es
+namespace kt::kafka {
+class RangeReader;
+}  // namespace kt::kafka
 namespace kt::pg {
 class ExportedSnapshot;
 }  // namespace kt::pg
@@ -82,6 +90,22 @@ private:
     /// as every reader has imported the snapshot.
     std::uint64_t load(const std::string& new_index, pg::ExportedSnapshot& snapshot,
                        std::int64_t estimate, std::stop_token stop);
+
+    /// After the alias moved: catches up what kt-indexer wrote into the old index meanwhile
+    /// and deletes the old indices (unless kept); throws SwapNotFinished when that fails.
+    void finish_swap(es::IndexAdmin& admin, kafka::RangeReader& reader,
+                     const std::map<std::int32_t, std::int64_t>& start,
+                     const std::map<std::int32_t, std::int64_t>& loaded_to,
+                     ReindexResult& result) const;
+
+    struct Load;
+    /// A bulk writer thread of `load`: writes the queued chunks until the queue ends.
+    void write_chunks(Load& load) const;
+    /// A reader thread of `load`: scans its slice of the snapshot into the queue.
+    void scan_slice(Load& load, std::size_t slice) const;
+    /// Waits for `threads`, reporting progress every `progress_every`.
+    void await_load(std::vector<std::jthread>& threads, const Load& load, std::int64_t estimate,
+                    std::chrono::steady_clock::time_point started) const;
 
     const config::Config& config_;
     const config::IndexConfig& index_;

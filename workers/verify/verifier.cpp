@@ -14,7 +14,7 @@
 #include "lib/es/options.hpp"
 #include "lib/pg/error.hpp"
 #include "lib/pg/row_scanner.hpp"
-#include "workers/indexer/batch_plan.hpp"
+#include "workers/common/batch_plan.hpp"
 
 namespace kt::workers {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "workers/indexer/message_parser.hpp"
+#include "workers/common/message_parser.hpp"
 
 namespace kt::workers {
 namespace {

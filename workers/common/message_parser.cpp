@@ -1,4 +1,4 @@
-#include "workers/indexer/message_parser.hpp"
+#include "workers/common/message_parser.hpp"
 
 #include <fmt/format.h>
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "workers/indexer/batch_plan.hpp"
+#include "workers/common/batch_plan.hpp"
 
 namespace kt::workers {
 namespace {
@@ -63,6 +63,24 @@ TEST(CommitOffsets, OffsetZeroCommitsOne) {
 
 TEST(CommitOffsets, EmptyBatchCommitsNothing) {
     EXPECT_TRUE(commit_offsets("t", {}, {}).empty());
+}
+
+TEST(CommitOffsets, OfConsumedMessagesAsOfTheirPartitionsAndOffsets) {
+    const std::vector<InMessage> messages{{1, 40, "a", {}}, {0, 9, "b", {}}, {1, 41, "c", {}}};
+    EXPECT_EQ(commit_offsets("t", messages),
+              (std::vector<TopicPartition>{{"t", 0, 10}, {"t", 1, 42}}));
+}
+
+TEST(DropRevoked, DropsTheMessagesOfPartitionsNoLongerAssignedKeepingTheOrder) {
+    std::vector<InMessage> messages{
+        {0, 1, "a", {}}, {1, 1, "b", {}}, {2, 1, "c", {}}, {0, 2, "d", {}}};
+    drop_revoked(messages, {0, 2});
+    ASSERT_EQ(messages.size(), 3U);
+    EXPECT_EQ(messages[0].payload, "a");
+    EXPECT_EQ(messages[1].payload, "c");
+    EXPECT_EQ(messages[2].payload, "d");
+    drop_revoked(messages, {});
+    EXPECT_TRUE(messages.empty()) << "nothing assigned: every message belongs to another member";
 }
 
 TEST(DistinctIds, KeepsFirstSeenOrder) {

@@ -1,0 +1,154 @@
+#include "workers/status/status.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "lib/config/redact.hpp"
+#include "lib/error.hpp"
+#include "lib/http/client.hpp"
+#include "lib/kafka/options.hpp"
+
+namespace kt::workers {
+
+namespace {
+
+constexpr std::chrono::seconds kKafkaTimeout{10};
+constexpr std::chrono::seconds kWorkerTimeout{5};
+
+double monotonic_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+std::vector<StatusTarget> status_targets(const config::Config& config) {
+    std::vector<StatusTarget> out;
+    for (const auto& ix : config.indexes) {
+        out.push_back({"indexer", ix.name, kafka::group_id(config.kafka, "indexer", ix.name),
+                       ix.topic, ix.dead_letter_topic});
+    }
+    for (const auto& d : config.delayers) {
+        out.push_back({"delayer", d.name, kafka::group_id(config.kafka, "delayer", d.name), d.topic,
+                       d.dead_letter_topic});
+    }
+    for (const auto& c : config.cascades) {
+        out.push_back({"cascader", c.name, kafka::group_id(config.kafka, "cascader", c.name),
+                       c.topic, c.dead_letter_topic});
+    }
+    return out;
+}
+
+http::StatusReport build_status_report(const std::vector<StatusTarget>& targets,
+                                       const OffsetsSample& before, const OffsetsSample& after,
+                                       double generated_at) {
+    http::StatusReport report;
+    report.source = "kt status";
+    report.generated_at = generated_at;
+    const double seconds = after.seconds - before.seconds;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        const StatusTarget& t = targets[i];
+        http::GroupStatus g;
+        g.worker = t.worker;
+        g.name = t.name;
+        g.group = t.group;
+        g.topic = t.topic;
+        g.dead_letter_topic = t.dead_letter_topic;
+        if (i < after.groups.size()) {
+            const GroupOffsets& now = after.groups[i];
+            g.problem = now.problem;
+            g.dead_letters = now.dead_letters;
+            for (const auto& p : now.partitions) {
+                http::PartitionStatus ps;
+                ps.partition = p.partition;
+                ps.committed = p.committed;
+                ps.end = p.high;
+                ps.lag = http::consumer_lag(p.committed, p.low, p.high);
+                if (i < before.groups.size()) {
+                    for (const auto& q : before.groups[i].partitions) {
+                        if (q.partition == p.partition) {
+                            ps.rate = http::rate_between(q.committed, p.committed, seconds);
+                        }
+                    }
+                }
+                g.partitions.push_back(ps);
+            }
+        }
+        if (t.worker == "delayer" && g.problem.empty()) g.held = g.total_lag();
+        report.groups.push_back(std::move(g));
+    }
+    return report;
+}
+
+OffsetsSample sample_offsets(kafka::Admin& admin, const std::vector<StatusTarget>& targets,
+                             std::stop_token stop) {
+    OffsetsSample sample;
+    const auto topics = admin.list_topics(kKafkaTimeout);
+    std::map<std::string, std::optional<std::int64_t>> dead_letter_ends;
+    for (const auto& target : targets) {
+        if (stop.stop_requested()) break;
+        GroupOffsets group;
+        const auto topic = kafka::find_topic(topics, target.topic);
+        if (!topic || topic->error != RD_KAFKA_RESP_ERR_NO_ERROR || topic->partitions == 0) {
+            group.problem = fmt::format("topic {} does not exist", target.topic);
+        } else {
+            std::vector<kafka::TopicPartition> parts;
+            for (std::int32_t p = 0; p < topic->partitions; ++p) {
+                parts.push_back({target.topic, p, kafka::kNoOffset});
+            }
+            const auto committed = admin.committed(target.group, parts, kKafkaTimeout);
+            for (const auto& c : committed) {
+                if (stop.stop_requested()) break;
+                const auto marks = admin.query_watermarks(target.topic, c.partition, kKafkaTimeout);
+                group.partitions.push_back({c.partition,
+                                            c.offset >= 0 ? c.offset : http::kUnknownOffset,
+                                            marks.low, marks.high});
+            }
+            std::sort(group.partitions.begin(), group.partitions.end(),
+                      [](const auto& a, const auto& b) { return a.partition < b.partition; });
+        }
+        auto [it, fresh] = dead_letter_ends.try_emplace(target.dead_letter_topic);
+        if (fresh) {
+            const auto dlq = kafka::find_topic(topics, target.dead_letter_topic);
+            if (dlq && dlq->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                std::int64_t total = 0;
+                for (std::int32_t p = 0; p < dlq->partitions && !stop.stop_requested(); ++p) {
+                    total += admin.query_watermarks(dlq->name, p, kKafkaTimeout).high;
+                }
+                it->second = total;
+            }
+        }
+        group.dead_letters = it->second;
+        sample.groups.push_back(std::move(group));
+    }
+    sample.seconds = monotonic_seconds();
+    return sample;
+}
+
+std::vector<std::string> merge_workers(http::StatusReport& report,
+                                       const std::vector<std::string>& workers,
+                                       std::stop_token stop) {
+    std::vector<std::string> problems;
+    for (const auto& worker : workers) {
+        if (stop.stop_requested()) break;
+        std::string url = worker;
+        while (!url.empty() && url.back() == '/') url.pop_back();
+        if (!url.ends_with("/status.json")) url += "/status.json";
+        try {
+            const auto live = http::parse_status_report(http::get_text(url, kWorkerTimeout));
+            if (http::merge_live(report, live) == 0) {
+                problems.push_back(
+                    fmt::format("worker {}: serves no group of this config ({} group(s) there)",
+                                url, live.groups.size()));
+            }
+        } catch (const Error& e) {
+            problems.push_back(fmt::format("worker {}", config::redact(e.what())));
+        }
+    }
+    return problems;
+}
+
+}  // namespace kt::workers
