@@ -28,8 +28,11 @@
 #include "lib/kafka/producer.hpp"
 #include "lib/wire/messages.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
+#include "tests/support/http_server.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
+#include "tests/support/topic_reader.hpp"
 #include "tests/support/worker_process.hpp"
 
 namespace kt::test {
@@ -40,15 +43,9 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr auto kDeadline = 120s;
-const std::string kDelayerBinary = KT_BINARY_DIR "/cmd/kt-delayer";
 const std::string kChromium = "chromium";
 /// Where the screenshot is kept after the run.
 const fs::path kArtifactDir = fs::path(KT_BINARY_DIR) / "test-artifacts";
-
-double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 /// Runs headless Chromium on `url` with `mode` (`--dump-dom` or `--screenshot=F`); its own
 /// profile directory, so parallel runs never share one; a hard time limit so that a hung
@@ -85,29 +82,23 @@ std::map<int, std::map<std::string, std::string>> rendered_rows(const std::strin
 }
 
 TEST(StatusPageBrowser, ChromiumRendersOneRowPerPartitionWithItsLag) {
-    const std::string name = unique_name("stb");
+    Fixture fixture("stb");
+    const std::string& name = fixture.name();
     const std::string delay_topic = name + "_later";
     const std::string group = name + "_g.delayer." + delay_topic;
-    const fs::path dir = fs::temp_directory_path() / name;
-    fs::create_directories(dir);
-    create_topic(name, 1);
-    create_topic(delay_topic, 3);
-    create_topic(delay_topic + ".dlq", 1);
-    std::ofstream(dir / "kt.yaml") << fmt::format(R"(kafka:
-  brokers: "{}"
-  group_prefix: {}_g
-postgres:
-  url: "{}"
-elasticsearch:
-  url: "{}"
-indexes:
-  {}:
-    table: {}
+    const fs::path& dir = fixture.dir();
+    fixture.create_topic(name, 1);
+    fixture.create_topic_with_dead_letters(delay_topic, 3);
+    auto config = fixture.config();
+    config.properties.clear();
+    config.sections = fmt::format(R"(indexes:
+  {0}:
+    table: {0}
 delayers:
-  {}: {{ delay: 1h, target: {} }}
+  {1}: {{ delay: 1h, target: {0} }}
 )",
-                                                  kafka_brokers(), name, postgres_url(), es_url(),
-                                                  name, name, delay_topic, name);
+                                  name, delay_topic);
+    fixture.write_config(config);
     {
         // Held for an hour: 3 on partition 0, 1 on partition 1, none on partition 2.
         kafka::Producer producer(broker_options());
@@ -120,11 +111,8 @@ delayers:
         }
         ASSERT_TRUE(producer.flush(30s).ok());
     }
-    WorkerProcess delayer(
-        WorkerProcessOptions{kDelayerBinary,
-                             {"--config", (dir / "kt.yaml").string(), "--metrics-port", "0"},
-                             {},
-                             (dir / "delayer.log").string()});
+    const auto worker = fixture.start_worker("kt-delayer", "delayer");
+    WorkerProcess& delayer = *worker;
     const auto port = wait_status_port(delayer, kDeadline);
     ASSERT_TRUE(port) << delayer.log();
     // The worker's own view first, so that the browser is only asked once there is a result.
@@ -193,8 +181,6 @@ delayers:
 
     delayer.terminate();
     EXPECT_EQ(delayer.wait_exit(15s), 0) << delayer.log();
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
 }
 
 /// Appended to the page under test: once the table has rows, it measures every header and
@@ -322,35 +308,30 @@ json layout_of(const std::string& dom) {
 /// free local port, on its own thread.
 class ProbedPage {
 public:
-    explicit ProbedPage(const http::StatusReport& report) : json_(http::to_json(report)) {
+    explicit ProbedPage(const http::StatusReport& report)
+        : json_(http::to_json(report)), page_(probed_page()), server_([this](httplib::Server& s) {
+              s.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+                  res.set_content(page_, "text/html; charset=utf-8");
+              });
+              s.Get("/status.json", [this](const httplib::Request&, httplib::Response& res) {
+                  res.set_content(json_, "application/json");
+              });
+          }) {}
+
+    [[nodiscard]] std::string url() const { return server_.url() + "/"; }
+
+private:
+    /// The status page with the layout probe before its `</body>`.
+    static std::string probed_page() {
         std::string page(http::status_page_html());
         const auto body_end = page.rfind("</body>");
         page.insert(body_end == std::string::npos ? page.size() : body_end, kLayoutProbe);
-        page_ = std::move(page);
-        server_.Get("/", [this](const httplib::Request&, httplib::Response& res) {
-            res.set_content(page_, "text/html; charset=utf-8");
-        });
-        server_.Get("/status.json", [this](const httplib::Request&, httplib::Response& res) {
-            res.set_content(json_, "application/json");
-        });
-        port_ = server_.bind_to_any_port("127.0.0.1");
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        return page;
     }
-    ~ProbedPage() {
-        server_.stop();
-        thread_.join();
-    }
-    ProbedPage(const ProbedPage&) = delete;
-    ProbedPage& operator=(const ProbedPage&) = delete;
 
-    [[nodiscard]] std::string url() const { return fmt::format("http://127.0.0.1:{}/", port_); }
-
-private:
     std::string json_;
     std::string page_;
-    httplib::Server server_;
-    int port_ = -1;
-    std::thread thread_;
+    LocalHttpServer server_;  // last: it stops before the page goes
 };
 
 /// Loads the probed page at `width` x `height` and returns what the probe measured.

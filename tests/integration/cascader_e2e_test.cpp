@@ -26,6 +26,7 @@
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/producer.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/topic_reader.hpp"
@@ -49,82 +50,65 @@ constexpr bool kAddressSanitizer = false;
 /// brands → products → variants, with an index for products and one for variants, a cascade for
 /// each association, delay stages of 2 s then 1 h for products, all under unique names; on the
 /// stack's Kafka unless given a private kt-devbroker (bootstrap servers and control URL).
-class Shop {
+class Shop : public test::Fixture {
 public:
     Shop() : Shop(test::kafka_brokers(), {}) {}
-    Shop(std::string brokers, const std::string& control)
-        : p_(test::unique_name("casc")),
-          dir_(std::filesystem::temp_directory_path() / p_),
-          brokers_(std::move(brokers)),
-          db_(test::postgres_url()) {
-        exec(
+    Shop(std::string brokers, std::string control) : Fixture("casc") {
+        use_broker(std::move(brokers), std::move(control));
+        create_tables(
             fmt::format("CREATE TABLE {0}_brands (id bigint PRIMARY KEY, name text NOT NULL);"
                         "CREATE TABLE {0}_products (id bigint PRIMARY KEY, title text NOT NULL,"
                         "  brand_id bigint NOT NULL);"
                         "CREATE INDEX ON {0}_products (brand_id);"
                         "CREATE TABLE {0}_variants (id bigint PRIMARY KEY, sku text NOT NULL,"
                         "  product_id bigint NOT NULL)",
-                        p_));
+                        name()),
+            {brands(), products(), variants()});
         for (const auto& t :
              {brands(), products(), variants(), delay_topic(), later_delay_topic()}) {
-            for (const auto& [name, partitions] : {std::pair{t, 4}, std::pair{t + ".dlq", 1}}) {
-                if (control.empty()) {
-                    test::create_topic(name, partitions);
-                } else {
-                    test::create_topic(control, name, partitions);
-                }
-            }
+            create_topic_with_dead_letters(t, 4);
         }
-        std::filesystem::create_directories(dir_);
-        std::ofstream(config_path()) << config_text();
+        write_config(config_text());
     }
-    ~Shop() {
-        try {
-            exec(fmt::format("DROP TABLE IF EXISTS {0}_brands, {0}_products, {0}_variants", p_));
-        } catch (...) {
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    Shop(const Shop&) = delete;
-    Shop& operator=(const Shop&) = delete;
 
-    [[nodiscard]] std::string brands() const { return p_ + "_brands"; }
-    [[nodiscard]] std::string products() const { return p_ + "_products"; }
-    [[nodiscard]] std::string variants() const { return p_ + "_variants"; }
+    [[nodiscard]] std::string brands() const { return name() + "_brands"; }
+    [[nodiscard]] std::string products() const { return name() + "_products"; }
+    [[nodiscard]] std::string variants() const { return name() + "_variants"; }
     /// The first delay stage of products (2 s), forwarding to later_delay_topic() (1 h).
-    [[nodiscard]] std::string delay_topic() const { return p_ + "_delay"; }
-    [[nodiscard]] std::string later_delay_topic() const { return p_ + "_later"; }
-    [[nodiscard]] std::string brand_products() const { return p_ + "_brand_products"; }
-    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
-
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(db_);
-        tx.exec(sql);
+    [[nodiscard]] std::string delay_topic() const { return name() + "_delay"; }
+    [[nodiscard]] std::string later_delay_topic() const { return name() + "_later"; }
+    [[nodiscard]] std::string brand_products() const { return name() + "_brand_products"; }
+    /// Starts worker `binary_name` logging to `<log_name>.log`, with `extra` arguments.
+    std::unique_ptr<WorkerProcess> start(const std::string& binary_name,
+                                         const std::string& log_name,
+                                         const std::vector<std::string>& extra = {}) {
+        return start_worker(binary_name, log_name, extra);
     }
-    /// Brand `id` named `name`, with products `from..to` titled `p<id>`.
-    void brand_with_products(std::int64_t id, const std::string& name, std::int64_t from,
+    /// Brand `id` named `brand`, with products `from..to` titled `p<id>`.
+    void brand_with_products(std::int64_t id, const std::string& brand, std::int64_t from,
                              std::int64_t to) {
-        exec(fmt::format("INSERT INTO {}_brands VALUES ({}, '{}')", p_, id, name));
+        exec(fmt::format("INSERT INTO {}_brands VALUES ({}, '{}')", name(), id, brand));
         exec(
             fmt::format("INSERT INTO {0}_products SELECT g, 'p' || g, {1} "
                         "FROM generate_series({2}, {3}) g",
-                        p_, id, from, to));
+                        name(), id, from, to));
     }
 
-    std::unique_ptr<WorkerProcess> start(const std::string& binary, const std::string& log_name,
-                                         std::vector<std::string> extra = {}) {
-        std::vector<std::string> args{"--config", config_path(), "--metrics-port", "0"};
-        args.insert(args.end(), extra.begin(), extra.end());
-        return std::make_unique<WorkerProcess>(test::WorkerProcessOptions{
-            KT_BINARY_DIR "/cmd/" + binary, args, {}, (dir_ / (log_name + ".log")).string()});
+    /// Brand 1 named `brand` with products 1..`children`, a cascader (logging to `log_name`)
+    /// of brand_products(), and the brand announced: a fan-out of `children`.
+    std::unique_ptr<WorkerProcess> fan_out(std::int64_t children, const std::string& brand,
+                                           const std::string& log_name) {
+        brand_with_products(1, brand, 1, children);
+        auto cascader = start("kt-cascader", log_name, {"--cascade", brand_products()});
+        announce(brands(), {"1"});
+        return cascader;
     }
 
     /// Produces instant messages for `ids` on `topic` with the application library.
     void announce(const std::string& topic, const std::vector<std::string>& ids) {
         app::PublisherOptions options;
         options.kafka = test::broker_options();
-        options.kafka.brokers = brokers_;
+        options.kafka.brokers = brokers();
         app::Publisher publisher(std::move(options));
         publisher.queue(topic, ids);
         ASSERT_EQ(publisher.flush(), ids.size());
@@ -153,7 +137,7 @@ public:
     /// Messages on `topic` so far (sum of the partitions' high watermarks).
     std::int64_t messages_on(const std::string& topic) {
         kafka::Options options = test::broker_options();
-        options.brokers = brokers_;
+        options.brokers = brokers();
         kafka::Admin admin(options);
         std::int64_t total = 0;
         for (std::int32_t p = 0; p < 4; ++p) total += admin.query_watermarks(topic, p, 10s).high;
@@ -162,17 +146,8 @@ public:
 
 private:
     [[nodiscard]] std::string config_text() const {
-        return fmt::format(R"(kafka:
-  brokers: "{1}"
-  group_prefix: {0}_g
-  properties:
-    session.timeout.ms: "6000"
-    heartbeat.interval.ms: "500"
-postgres:
-  url: "{2}"
-elasticsearch:
-  url: "{3}"
-indexes:
+        auto config = this->config();
+        config.sections = fmt::format(R"(indexes:
   {0}_products:
     query: |
       SELECT p.id, jsonb_build_object('title', p.title, 'brand', b.name) AS doc
@@ -201,13 +176,9 @@ cascades:
     target: {0}_variants
     batch_wait: 100ms
 )",
-                           p_, brokers_, test::postgres_url(), test::es_url());
+                                      name());
+        return config.yaml();
     }
-
-    std::string p_;
-    std::filesystem::path dir_;
-    std::string brokers_;
-    pqxx::connection db_;
 };
 
 std::vector<std::string> id_range(std::int64_t from, std::int64_t to) {
@@ -291,10 +262,8 @@ TEST(CascaderE2e, RenamingABrandReindexesExactlyItsProducts) {
     EXPECT_EQ(value("kt_cascader_fanout_children_bucket{" + cascade + ",le=\"16\"}"), 0) << metrics;
     EXPECT_EQ(value("kt_cascader_fanout_children_bucket{" + cascade + ",le=\"64\"}"), 1) << metrics;
 
-    cascader->terminate();
-    EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({cascader.get()}, kExitDeadline));
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 TEST(CascaderE2e, ATwoLevelChainPropagates) {
@@ -316,18 +285,13 @@ TEST(CascaderE2e, ATwoLevelChainPropagates) {
     EXPECT_TRUE(test::wait_until(
         [&] { return shop.count_where(shop.products(), "brand", "Initrode") == 3; }, kDeadline))
         << indexer->log();
-    cascader->terminate();
-    indexer->terminate();
-    EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({cascader.get(), indexer.get()}, kExitDeadline));
 }
 
 TEST(CascaderE2e, AFanOutOf200000ChildrenStaysUnder64MiB) {
     Shop shop;
     constexpr std::int64_t kChildren = 200000;
-    shop.brand_with_products(1, "Huge", 1, kChildren);
-    auto cascader = shop.start("kt-cascader", "cascader", {"--cascade", shop.brand_products()});
-    shop.announce(shop.brands(), {"1"});
+    auto cascader = shop.fan_out(kChildren, "Huge", "cascader");
     ASSERT_TRUE(cascader->wait_for_log("200000 child id(s)", 120s)) << cascader->log();
     EXPECT_EQ(shop.messages_on(shop.products()), kChildren);
     const std::int64_t peak_kib = peak_rss_kib(cascader->pid());
@@ -339,16 +303,13 @@ TEST(CascaderE2e, AFanOutOf200000ChildrenStaysUnder64MiB) {
     if (!kAddressSanitizer) {
         EXPECT_LT(peak_kib, 64 * 1024);
     }
-    cascader->terminate();
-    EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
+    EXPECT_TRUE(test::stop_cleanly({cascader.get()}, kExitDeadline));
 }
 
 TEST(CascaderE2e, SigkillDuringAFanOutLosesNoChild) {
     Shop shop;
     constexpr std::int64_t kChildren = 100000;
-    shop.brand_with_products(1, "Killed", 1, kChildren);
-    auto first = shop.start("kt-cascader", "first", {"--cascade", shop.brand_products()});
-    shop.announce(shop.brands(), {"1"});
+    auto first = shop.fan_out(kChildren, "Killed", "first");
     ASSERT_TRUE(
         test::wait_until([&] { return shop.messages_on(shop.products()) > 0; }, kDeadline, 5ms))
         << first->log();
@@ -368,8 +329,7 @@ TEST(CascaderE2e, SigkillDuringAFanOutLosesNoChild) {
         ids.insert(json::parse(r.message.payload).at("id").dump());
     }
     EXPECT_EQ(ids.size(), static_cast<std::size_t>(kChildren));
-    second->terminate();
-    EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
+    EXPECT_TRUE(test::stop_cleanly({second.get()}, kExitDeadline));
 }
 
 // Kafka refusing produce requests is a fault only kt-devbroker makes: this test runs on a private
@@ -387,8 +347,7 @@ TEST(CascaderE2eOnDevbroker, SigtermWhileKafkaRefusesTheChildrenExitsInTimeAndCo
     auto first = shop.start("kt-cascader", "first", {"--cascade", shop.brand_products()});
     ASSERT_TRUE(first->wait_for_log("not acknowledged after", kDeadline)) << first->log();
 
-    first->terminate();
-    EXPECT_EQ(first->wait_exit(kExitDeadline), 0) << first->log();
+    EXPECT_TRUE(test::stop_cleanly({first.get()}, kExitDeadline));
     EXPECT_EQ(first->count_in_log("nothing committed"), 1U) << first->log();
     EXPECT_EQ(first->count_in_log("child id(s) to"), 0U) << first->log();
     EXPECT_EQ(shop.messages_on(shop.products()), 0);
@@ -407,8 +366,7 @@ TEST(CascaderE2eOnDevbroker, SigtermWhileKafkaRefusesTheChildrenExitsInTimeAndCo
     std::set<std::string> expected;
     for (const auto& id : id_range(1, kChildren)) expected.insert(id);
     EXPECT_EQ(ids, expected);
-    second->terminate();
-    EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
+    EXPECT_TRUE(test::stop_cleanly({second.get()}, kExitDeadline));
 }
 
 TEST(CascaderE2e, PoisonAndRejectedParentsAreDeadLetteredAndTheBatchGoesOn) {
@@ -432,8 +390,7 @@ TEST(CascaderE2e, PoisonAndRejectedParentsAreDeadLetteredAndTheBatchGoesOn) {
         EXPECT_TRUE(m.header("kt.error").has_value());
     }
     EXPECT_EQ(payloads, (std::set<std::string>{"not json", R"({"id": "abc"})"}));
-    cascader->terminate();
-    EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
+    EXPECT_TRUE(test::stop_cleanly({cascader.get()}, kExitDeadline));
 }
 
 TEST(CascaderE2e, QueryOnAMissingTableIsReportedAtStartAndRetriedUntilItExists) {
@@ -460,11 +417,8 @@ TEST(CascaderE2e, QueryOnAMissingTableIsReportedAtStartAndRetriedUntilItExists) 
     shop.brand_with_products(1, "Acme", 1, 3);
     shop.announce(shop.brands(), {"1"});
     ASSERT_TRUE(cascader->wait_for_log("3 child id(s)", kDeadline)) << cascader->log();
-    EXPECT_TRUE(
-        test::wait_until([&] { return test::http_get(*port, "/readyz").first == 200; }, kDeadline))
-        << test::http_get(*port, "/readyz").second;
-    cascader->terminate();
-    EXPECT_EQ(cascader->wait_exit(kExitDeadline), 0) << cascader->log();
+    EXPECT_TRUE(test::readyz_answers(*port, 200, kDeadline));
+    EXPECT_TRUE(test::stop_cleanly({cascader.get()}, kExitDeadline));
 }
 
 /// Checks that `m` is the delay envelope of `id` for the products topic, created between
@@ -519,10 +473,7 @@ TEST(AppPublisherE2e, InstantAndDelayMessagesReachTheIndex) {
     const auto envelopes = test::read_topic(shop.delay_topic(), 1, kDeadline);
     ASSERT_EQ(envelopes.size(), 1U);
     expect_envelope(envelopes[0], shop, 2, before, after);
-    delayer->terminate();
-    indexer->terminate();
-    EXPECT_EQ(delayer->wait_exit(kExitDeadline), 0) << delayer->log();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({delayer.get(), indexer.get()}, kExitDeadline));
 }
 
 TEST(AppPublisherE2e, DestroyingThePublisherDeliversWhatWasNotFlushed) {
@@ -568,10 +519,7 @@ TEST(AppPublisherE2e, KtProduceDelaySendsAnEnvelopeToTheFirstStageThatTheDelayer
         kDeadline))
         << delayer->log() << indexer->log();
     EXPECT_EQ(delayer->count_in_log("1 released"), 1U) << delayer->log();
-    delayer->terminate();
-    indexer->terminate();
-    EXPECT_EQ(delayer->wait_exit(kExitDeadline), 0) << delayer->log();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({delayer.get(), indexer.get()}, kExitDeadline));
 }
 
 }  // namespace

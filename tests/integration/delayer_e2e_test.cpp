@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +28,7 @@
 #include "lib/kafka/producer.hpp"
 #include "lib/wire/messages.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/topic_reader.hpp"
@@ -46,8 +48,6 @@ constexpr auto kDeadline = 60s;
 constexpr auto kExitDeadline = 10s;
 /// Releases must happen within this long after their due time.
 constexpr double kMaxLateness = 1.0;
-const std::string kDelayerBinary = KT_BINARY_DIR "/cmd/kt-delayer";
-const std::string kIndexerBinary = KT_BINARY_DIR "/cmd/kt-indexer";
 const std::string kKtBinary = KT_BINARY_DIR "/cmd/kt";
 
 /// A private kt-devbroker that the KT_TEST_* broker variables name while it lives (every helper
@@ -112,46 +112,31 @@ struct SetupOptions {
 };
 
 /// Delay stages with unique topic names, the model topic they release to, and a config file.
-class Delays {
+class Delays : public test::Fixture {
 public:
     explicit Delays(std::vector<Stage> stages, SetupOptions options = {})
-        : name_(test::unique_name("dly")),
-          stages_(std::move(stages)),
-          options_(std::move(options)),
-          dir_(std::filesystem::temp_directory_path() / name_) {
-        test::create_topic(target(), 4);
-        if (options_.with_other_index) test::create_topic(other(), 4);
+        : Fixture("dly"), stages_(std::move(stages)), options_(std::move(options)) {
+        create_topic(target(), 4);
+        if (options_.with_other_index) create_topic(other(), 4);
         for (const auto& s : stages_) {
-            test::create_topic(topic(s.suffix), options_.partitions);
-            test::create_topic(topic(s.suffix) + ".dlq", 1);
+            create_topic_with_dead_letters(topic(s.suffix), options_.partitions);
         }
         if (options_.with_table) {
-            db_ = std::make_unique<pqxx::connection>(test::postgres_url());
-            exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, title text NOT NULL)");
+            create_tables(
+                "CREATE TABLE " + name() + " (id bigint PRIMARY KEY, title text NOT NULL)",
+                {name()});
         }
-        std::filesystem::create_directories(dir_);
-        std::ofstream(config_path()) << config_text();
+        write_config(config_text());
     }
-    ~Delays() {
-        try {
-            if (db_) exec("DROP TABLE IF EXISTS " + name_);
-        } catch (...) {
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    Delays(const Delays&) = delete;
-    Delays& operator=(const Delays&) = delete;
 
     /// The model topic (and index) payloads are released to.
-    [[nodiscard]] const std::string& target() const { return name_; }
+    [[nodiscard]] const std::string& target() const { return name(); }
     /// The second index's model topic (with_other_index).
-    [[nodiscard]] std::string other() const { return name_ + "_other"; }
+    [[nodiscard]] std::string other() const { return name() + "_other"; }
     /// The delay topic (and delayer name) of stage `suffix`.
     [[nodiscard]] std::string topic(const std::string& suffix) const {
-        return name_ + "_" + suffix;
+        return name() + "_" + suffix;
     }
-    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
     /// The committed offsets of stage `suffix`'s consumer group, by partition (kafka::kNoOffset
     /// when none).
     [[nodiscard]] std::vector<std::int64_t> committed(const std::string& suffix) const {
@@ -161,17 +146,11 @@ public:
         }
         kafka::Admin admin(test::broker_options());
         std::vector<std::int64_t> out;
-        for (const auto& c : admin.committed(name_ + "_g.delayer." + topic(suffix), parts,
+        for (const auto& c : admin.committed(name() + "_g.delayer." + topic(suffix), parts,
                                              std::chrono::seconds(10))) {
             out.push_back(c.offset);
         }
         return out;
-    }
-
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(*db_);
-        tx.exec(sql);
-        tx.commit();
     }
 
     /// Produces raw values in order to one partition of `topic`, unkeyed.
@@ -211,23 +190,14 @@ public:
 
     std::unique_ptr<WorkerProcess> start_delayer(const std::string& log_name = "delayer",
                                                  std::vector<std::string> extra = {}) {
-        std::vector<std::string> args{"--config", config_path(), "--metrics-port", "0"};
-        args.insert(args.end(), extra.begin(), extra.end());
-        return std::make_unique<WorkerProcess>(test::WorkerProcessOptions{
-            kDelayerBinary, args, {}, (dir_ / (log_name + ".log")).string()});
+        return start_worker("kt-delayer", log_name, extra);
     }
-    std::unique_ptr<WorkerProcess> start_indexer() {
-        return std::make_unique<WorkerProcess>(
-            test::WorkerProcessOptions{kIndexerBinary,
-                                       {"--config", config_path(), "--metrics-port", "0"},
-                                       {},
-                                       (dir_ / "indexer.log").string()});
-    }
+    std::unique_ptr<WorkerProcess> start_indexer() { return start_worker("kt-indexer", "indexer"); }
 
     /// `_source` of document `id` in the index, nullopt when absent.
     std::optional<json> document(const std::string& id) {
         httplib::Client client(test::es_url());
-        const auto res = client.Get("/" + name_ + "/_doc/" + id);
+        const auto res = client.Get("/" + name() + "/_doc/" + id);
         if (!res || res->status == 404) return std::nullopt;
         if (res->status != 200) return json{{"unexpected_status", res->status}};
         return json::parse(res->body).value("_source", json());
@@ -235,47 +205,33 @@ public:
 
 private:
     [[nodiscard]] std::string config_text() const {
-        std::string props;
-        std::map<std::string, std::string> all{{"session.timeout.ms", "6000"},
-                                               {"heartbeat.interval.ms", "500"}};
-        for (const auto& [k, v] : options_.properties) all[k] = v;
-        for (const auto& [k, v] : all) props += fmt::format("    {}: \"{}\"\n", k, v);
         std::string delayers;
         for (const auto& s : stages_) {
             delayers +=
                 fmt::format("  {}: {{ delay: {}, target: {}{} }}\n", topic(s.suffix), s.delay,
-                            name_, s.next.empty() ? "" : ", next: " + topic(s.next));
+                            name(), s.next.empty() ? "" : ", next: " + topic(s.next));
         }
         std::string other_index;
         if (options_.with_other_index) {
-            other_index = fmt::format("  {}:\n    table: {}\n", other(), name_);
+            other_index = fmt::format("  {}:\n    table: {}\n", other(), name());
         }
-        return fmt::format(R"(kafka:
-  brokers: "{}"
-  group_prefix: {}
-  properties:
-{}postgres:
-  url: "{}"
-elasticsearch:
-  url: "{}"
-  timeout: 10s
-indexes:
-  {}:
+        auto config = this->config();
+        config.properties = test::quick_group_properties(options_.properties);
+        config.es_timeout = "10s";
+        config.sections = fmt::format(R"(indexes:
+  {0}:
     query: |
       SELECT id, jsonb_build_object('title', title) AS doc
-      FROM {} WHERE id = ANY($1::bigint[])
+      FROM {0} WHERE id = ANY($1::bigint[])
     batch_wait: 50ms
-{}delayers:
-{})",
-                           test::kafka_brokers(), name_ + "_g", props, test::postgres_url(),
-                           test::es_url(), name_, name_, other_index, delayers);
+{1}delayers:
+{2})",
+                                      name(), other_index, delayers);
+        return config.yaml();
     }
 
-    std::string name_;
     std::vector<Stage> stages_;
     SetupOptions options_;
-    std::filesystem::path dir_;
-    std::unique_ptr<pqxx::connection> db_;
 };
 
 /// A kafka_tools envelope for integer id `id`; nullopt members are left out.
@@ -342,6 +298,76 @@ std::optional<double> metric(int port, const std::string& series) {
     if (status != 200) return std::nullopt;
     return test::metric_value(body, series);
 }
+
+/// The group assigned `delayer` its partitions once and never took them back, nor dropped it
+/// for polling too late.
+::testing::AssertionResult kept_its_group(WorkerProcess& delayer) {
+    if (delayer.count_in_log("assigned") == 1 && delayer.count_in_log("revoked") == 0 &&
+        delayer.count_in_log("maximum poll interval") == 0) {
+        return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "assigned " << delayer.count_in_log("assigned")
+                                         << " time(s), revoked " << delayer.count_in_log("revoked")
+                                         << " time(s):\n" << delayer.log();
+}
+
+/// Kafka refusing the releases of stage `d` (1 s) while `count` overdue envelopes wait on it: a
+/// private kt-devbroker, a reader of the target, and delayers that poll within 6 s and give a
+/// release up after 2 s (then retry their batch).
+struct RefusedReleases {
+    explicit RefusedReleases(std::int64_t count) {
+        produce_overdue(d, stage, count);
+        reader = std::make_unique<TopicReader>(d.target());
+    }
+
+    /// Starts `member`, a delayer logging to `log_name`, while Kafka refuses: success once one
+    /// of its batches failed (its status port in `port`).
+    ::testing::AssertionResult start_refused(const std::string& log_name) {
+        if (!reader->wait_assigned(kDeadline)) {
+            return ::testing::AssertionFailure() << "the reader was not assigned";
+        }
+        broker.refuse_produce();
+        member = d.start_delayer(log_name);
+        const auto status_port = test::wait_status_port(*member, kDeadline);
+        if (!status_port) return ::testing::AssertionFailure() << member->log();
+        port = *status_port;
+        if (!test::wait_until([&] { return metric(port, failed) >= 1.0; }, kDeadline)) {
+            return ::testing::AssertionFailure() << "no batch failed\n" << member->log();
+        }
+        return ::testing::AssertionSuccess();
+    }
+
+    /// Lets Kafka accept again: success once all `count` envelopes were released and
+    /// committed (`logs` for a failure).
+    ::testing::AssertionResult accept_and_release(std::int64_t count,
+                                                  const std::function<std::string()>& logs) {
+        broker.accept_produce();
+        const auto ids = released_ids(*reader, static_cast<std::size_t>(count));
+        if (ids.size() != static_cast<std::size_t>(count)) {
+            return ::testing::AssertionFailure()
+                   << ids.size() << " of " << count << " released\n" << logs();
+        }
+        if (!test::wait_until(
+                [&] { return d.committed("d") == std::vector<std::int64_t>(4, count / 4); },
+                10s)) {
+            return ::testing::AssertionFailure() << "not committed\n" << logs();
+        }
+        return ::testing::AssertionSuccess();
+    }
+
+    BrokerForThisTest broker;  // first: the others use it
+    Delays d{std::vector<Stage>{{"d", "1s", ""}},
+             SetupOptions{4,
+                          {{"max.poll.interval.ms", "6000"}, {"message.timeout.ms", "2000"}},
+                          false,
+                          false}};
+    std::string stage = d.topic("d");
+    std::unique_ptr<TopicReader> reader;
+    /// The series of the stage's failed batches.
+    std::string failed = "kt_delayer_batches_total{delayer=\"" + stage + "\",outcome=\"failed\"}";
+    std::unique_ptr<WorkerProcess> member;
+    int port = 0;
+};
 
 void expect_clean_exit(WorkerProcess& worker) {
     const auto asked = std::chrono::steady_clock::now();
@@ -669,32 +695,15 @@ TEST(DelayerE2e, KeepsItsGroupWhileHoldingLongerThanMaxPollInterval) {
     const auto& got = reader.read_until(1, kDeadline);
     ASSERT_EQ(got.size(), 1U) << delayer->log();
     EXPECT_TRUE(released_on_time(got[0], created_at + 15.0));
-    EXPECT_EQ(delayer->count_in_log("assigned"), 1U) << delayer->log();
-    EXPECT_EQ(delayer->count_in_log("revoked"), 0U) << delayer->log();
-    EXPECT_THAT(delayer->log(), ::testing::Not(::testing::HasSubstr("maximum poll interval")));
+    EXPECT_TRUE(kept_its_group(*delayer));
     expect_clean_exit(*delayer);
 }
 
 TEST(DelayerE2eOnDevbroker, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsReleases) {
-    BrokerForThisTest broker;  // first: the others use it
-    SetupOptions options;
-    // librdkafka gives each release up after 2 s, and the delayer retries its batch.
-    options.properties = {{"max.poll.interval.ms", "6000"}, {"message.timeout.ms", "2000"}};
-    Delays d({{"d", "1s", ""}}, options);
-    const std::string stage = d.topic("d");
     constexpr std::int64_t kCount = 40;
-    produce_overdue(d, stage, kCount);
-    TopicReader reader(d.target());
-    ASSERT_TRUE(reader.wait_assigned(kDeadline));
-
-    broker.refuse_produce();
-    auto delayer = d.start_delayer();
-    const auto port = test::wait_status_port(*delayer, kDeadline);
-    ASSERT_TRUE(port.has_value()) << delayer->log();
-    const std::string failed =
-        "kt_delayer_batches_total{delayer=\"" + stage + "\",outcome=\"failed\"}";
-    ASSERT_TRUE(test::wait_until([&] { return metric(*port, failed) >= 1.0; }, kDeadline))
-        << delayer->log();
+    RefusedReleases refused(kCount);
+    ASSERT_TRUE(refused.start_refused("delayer"));
+    auto& [broker, d, stage, reader, failed, delayer, port] = refused;
 
     // Refused for 15 s, two and a half times max.poll.interval.ms: nothing is committed.
     const std::vector<std::int64_t> none(4, kafka::kNoOffset);
@@ -707,44 +716,21 @@ TEST(DelayerE2eOnDevbroker, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsRe
         },
         kDeadline, 500ms);
     EXPECT_FALSE(moved) << "committed while every release was refused\n" << delayer->log();
-    EXPECT_TRUE(reader.read_for(100ms).empty());
-    EXPECT_GE(metric(*port, failed).value_or(0), 3.0) << "the batch was retried meanwhile";
+    EXPECT_TRUE(reader->read_for(100ms).empty());
+    EXPECT_GE(metric(port, failed).value_or(0), 3.0) << "the batch was retried meanwhile";
 
     // Once Kafka accepts again, every envelope is released and committed.
-    broker.accept_produce();
-    const auto ids = released_ids(reader, static_cast<std::size_t>(kCount));
-    ASSERT_EQ(ids.size(), static_cast<std::size_t>(kCount))
-        << ids.size() << " of " << kCount << " released\n"
-        << delayer->log();
-    EXPECT_TRUE(test::wait_until(
-        [&] { return d.committed("d") == std::vector<std::int64_t>(4, kCount / 4); }, 10s))
-        << delayer->log();
+    ASSERT_TRUE(refused.accept_and_release(kCount, [&] { return delayer->log(); }));
     // The group kept this member all along.
-    EXPECT_EQ(delayer->count_in_log("assigned"), 1U) << delayer->log();
-    EXPECT_EQ(delayer->count_in_log("revoked"), 0U) << delayer->log();
-    EXPECT_THAT(delayer->log(), ::testing::Not(::testing::HasSubstr("maximum poll interval")));
+    EXPECT_TRUE(kept_its_group(*delayer));
     expect_clean_exit(*delayer);
 }
 
 TEST(DelayerE2eOnDevbroker, ABatchWhosePartitionsAreRevokedWhileKafkaRefusesIsLeftToTheirNewOwner) {
-    BrokerForThisTest broker;  // first: the others use it
-    SetupOptions options;
-    options.properties = {{"max.poll.interval.ms", "6000"}, {"message.timeout.ms", "2000"}};
-    Delays d({{"d", "1s", ""}}, options);
-    const std::string stage = d.topic("d");
     constexpr std::int64_t kCount = 40;
-    produce_overdue(d, stage, kCount);
-    TopicReader reader(d.target());
-    ASSERT_TRUE(reader.wait_assigned(kDeadline));
-
-    broker.refuse_produce();
-    auto first = d.start_delayer("first");
-    const auto port = test::wait_status_port(*first, kDeadline);
-    ASSERT_TRUE(port.has_value()) << first->log();
-    const std::string failed =
-        "kt_delayer_batches_total{delayer=\"" + stage + "\",outcome=\"failed\"}";
-    ASSERT_TRUE(test::wait_until([&] { return metric(*port, failed) >= 1.0; }, kDeadline))
-        << first->log();
+    RefusedReleases refused(kCount);
+    ASSERT_TRUE(refused.start_refused("first"));
+    auto& [broker, d, stage, reader, failed, first, port] = refused;
 
     // A second member joins while the first retries: the rebalance revokes the first one's
     // partitions, and its batch is dropped without a commit.
@@ -755,16 +741,8 @@ TEST(DelayerE2eOnDevbroker, ABatchWhosePartitionsAreRevokedWhileKafkaRefusesIsLe
     EXPECT_EQ(d.committed("d"), std::vector<std::int64_t>(4, kafka::kNoOffset));
 
     // Once Kafka accepts again, the two members release everything between them.
-    broker.accept_produce();
-    const auto ids = released_ids(reader, static_cast<std::size_t>(kCount));
-    ASSERT_EQ(ids.size(), static_cast<std::size_t>(kCount))
-        << ids.size() << " of " << kCount << " released\nfirst:\n"
-        << first->log() << "\nsecond:\n"
-        << second->log();
-    EXPECT_TRUE(test::wait_until(
-        [&] { return d.committed("d") == std::vector<std::int64_t>(4, kCount / 4); }, 10s))
-        << first->log() << "\nsecond:\n"
-        << second->log();
+    ASSERT_TRUE(refused.accept_and_release(
+        kCount, [&] { return "first:\n" + first->log() + "\nsecond:\n" + second->log(); }));
     EXPECT_THAT(first->log(), ::testing::Not(::testing::HasSubstr("maximum poll interval")));
     expect_clean_exit(*second);
     expect_clean_exit(*first);

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -24,6 +23,7 @@
 
 #include "lib/app/publisher.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/worker_process.hpp"
@@ -81,33 +81,20 @@ std::map<std::string, Family> families(const std::string& text) {
 
 /// A table, two topics, a delay topic and a config with one index, one delayer and one
 /// cascade, all under unique names.
-class Pipeline {
+class Pipeline : public Fixture {
 public:
-    Pipeline()
-        : p_(unique_name("dockm")),
-          dir_(std::filesystem::temp_directory_path() / p_),
-          db_(postgres_url()) {
-        pqxx::nontransaction tx(db_);
-        tx.exec(fmt::format(
-            "CREATE TABLE {0}_items (id bigint PRIMARY KEY, title text NOT NULL, parent bigint);"
-            "INSERT INTO {0}_items SELECT g, 'item ' || g, 1 FROM generate_series(1, 5) g",
-            p_));
-        for (const auto& t : {p_ + "_items", p_ + "_parents", p_ + "_delay"}) {
-            create_topic(t, 2);
-            create_topic(t + ".dlq", 1);
+    Pipeline() : Fixture("dockm") {
+        create_tables(fmt::format("CREATE TABLE {0}_items (id bigint PRIMARY KEY, title text NOT "
+                                  "NULL, parent bigint);"
+                                  "INSERT INTO {0}_items SELECT g, 'item ' || g, 1 "
+                                  "FROM generate_series(1, 5) g",
+                                  prefix()),
+                      {prefix() + "_items"});
+        for (const auto& t : {prefix() + "_items", prefix() + "_parents", prefix() + "_delay"}) {
+            create_topic_with_dead_letters(t, 2);
         }
-        std::filesystem::create_directories(dir_);
-        std::ofstream(config_path()) << fmt::format(R"(kafka:
-  brokers: "{1}"
-  group_prefix: {0}_g
-  properties:
-    session.timeout.ms: "6000"
-    heartbeat.interval.ms: "500"
-postgres:
-  url: "{2}"
-elasticsearch:
-  url: "{3}"
-indexes:
+        auto config = this->config();
+        config.sections = fmt::format(R"(indexes:
   {0}_items:
     table: {0}_items
     batch_wait: 50ms
@@ -120,29 +107,14 @@ cascades:
     target: {0}_items
     batch_wait: 50ms
 )",
-                                                    p_, kafka_brokers(), postgres_url(), es_url());
+                                      prefix());
+        write_config(config);
     }
-    ~Pipeline() {
-        try {
-            pqxx::nontransaction tx(db_);
-            tx.exec(fmt::format("DROP TABLE IF EXISTS {}_items", p_));
-        } catch (...) {
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    Pipeline(const Pipeline&) = delete;
-    Pipeline& operator=(const Pipeline&) = delete;
 
-    [[nodiscard]] const std::string& prefix() const { return p_; }
-    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+    [[nodiscard]] const std::string& prefix() const { return name(); }
 
-    std::unique_ptr<WorkerProcess> start(const std::string& binary) {
-        return std::make_unique<WorkerProcess>(
-            WorkerProcessOptions{KT_BINARY_DIR "/cmd/" + binary,
-                                 {"--config", config_path(), "--metrics-port", "0"},
-                                 {},
-                                 (dir_ / (binary + ".log")).string()});
+    std::unique_ptr<WorkerProcess> start(const std::string& binary_name) {
+        return start_worker(binary_name, binary_name);
     }
 
     /// Instant messages for ids 1..5 on the items topic, a parent id on the parents topic and a
@@ -150,19 +122,14 @@ cascades:
     void announce() {
         app::PublisherOptions options;
         options.kafka = broker_options();
-        options.delay_topics.emplace(p_ + "_items", p_ + "_delay");
+        options.delay_topics.emplace(prefix() + "_items", prefix() + "_delay");
         app::Publisher publisher(std::move(options));
         const std::vector<std::string> ids{"1", "2", "3", "4", "5"};
-        publisher.queue(p_ + "_items", ids);
-        publisher.queue(p_ + "_parents", "1");
-        publisher.delay(p_ + "_items", "1");
+        publisher.queue(prefix() + "_items", ids);
+        publisher.queue(prefix() + "_parents", "1");
+        publisher.delay(prefix() + "_items", "1");
         ASSERT_EQ(publisher.flush(), ids.size() + 2);
     }
-
-private:
-    std::string p_;
-    std::filesystem::path dir_;
-    pqxx::connection db_;
 };
 
 /// /metrics of `worker` once `ready(exposition)` holds; empty at the deadline.

@@ -16,8 +16,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +25,7 @@
 #include "lib/kafka/producer.hpp"
 #include "lib/wire/messages.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/security_stack.hpp"
 #include "tests/support/test_env.hpp"
@@ -41,8 +40,7 @@ using ::testing::HasSubstr;
 
 constexpr auto kDeadline = 60s;
 constexpr auto kExitDeadline = 10s;
-const std::string kIndexerBinary = KT_BINARY_DIR "/cmd/kt-indexer";
-const std::string kKtBinary = KT_BINARY_DIR "/cmd/kt";
+const std::string kKtBinary = test::binary("kt");
 
 /// Percent-encodes every byte but RFC 3986's unreserved ones, for a document id in a URL path.
 std::string url_encode(std::string_view text) {
@@ -60,69 +58,49 @@ std::string url_encode(std::string_view text) {
 
 /// One index under test with unique names: a table keyed by `key_type`, a one-partition topic
 /// with its dead-letter topic, and a config file serving it through `table:` (or `query:`).
-class HostilePipeline {
+class HostilePipeline : public test::Fixture {
 public:
     /// `es_url` replaces the development stack's Elasticsearch in the config.
     explicit HostilePipeline(const std::string& key_type, std::string query_table = {},
                              std::string es_url = test::es_url())
-        : name_(test::unique_name("hostile")),
-          es_url_(std::move(es_url)),
-          dir_(std::filesystem::temp_directory_path() / name_),
-          db_(test::postgres_url()) {
-        exec(fmt::format("CREATE TABLE {} (id {} PRIMARY KEY, title text NOT NULL)", name_,
-                         key_type));
-        test::create_topic(name_, 1);
-        test::create_topic(dead_letter_topic(), 1);
-        std::filesystem::create_directories(dir_);
+        : Fixture("hostile"), es_url_(std::move(es_url)) {
+        create_tables(fmt::format("CREATE TABLE {} (id {} PRIMARY KEY, title text NOT NULL)",
+                                  name(), key_type),
+                      {name()});
+        create_topic_with_dead_letters(name(), 1);
         const std::string source =
             query_table.empty()
-                ? fmt::format("    table: {}\n", name_)
+                ? fmt::format("    table: {}\n", name())
                 : fmt::format("    query: SELECT id, to_jsonb(t) AS doc FROM {} t WHERE id = "
                               "ANY($1::bigint[])\n",
                               query_table);
-        std::ofstream(config_path()) << fmt::format(
-            "kafka:\n  brokers: \"{}\"\n  group_prefix: {}\n  properties:\n"
-            "    session.timeout.ms: \"6000\"\n    heartbeat.interval.ms: \"500\"\n"
-            "postgres:\n  url: \"{}\"\nelasticsearch:\n  url: \"{}\"\n  timeout: 10s\n"
-            "indexes:\n  {}:\n{}    batch_size: 100\n    batch_wait: 100ms\n",
-            test::kafka_brokers(), name_ + "_g", test::postgres_url(), es_url_, name_, source);
+        auto config = this->config();
+        config.es_url = es_url_;
+        config.es_timeout = "10s";
+        config.sections = fmt::format("indexes:\n  {}:\n{}    batch_size: 100\n"
+                                      "    batch_wait: 100ms\n",
+                                      name(), source);
+        write_config(config);
     }
-    ~HostilePipeline() {
-        try {
-            exec("DROP TABLE IF EXISTS " + name_);
-        } catch (...) {
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    HostilePipeline(const HostilePipeline&) = delete;
-    HostilePipeline& operator=(const HostilePipeline&) = delete;
 
-    [[nodiscard]] const std::string& name() const { return name_; }
-    [[nodiscard]] std::string dead_letter_topic() const { return name_ + ".dlq"; }
-    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+    [[nodiscard]] std::string dead_letter_topic() const { return name() + ".dlq"; }
 
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(db_);
-        tx.exec(sql);
-        tx.commit();
-    }
     /// Inserts a row with a text id, as a bound parameter like kt's own queries.
     void insert(const std::string& id, const std::string& title) {
-        pqxx::nontransaction tx(db_);
-        tx.exec_params("INSERT INTO " + name_ + " (id, title) VALUES ($1, $2)", id, title);
+        pqxx::nontransaction tx(db());
+        tx.exec_params("INSERT INTO " + name() + " (id, title) VALUES ($1, $2)", id, title);
         tx.commit();
     }
     std::int64_t row_count() {
-        pqxx::nontransaction tx(db_);
-        return tx.exec1("SELECT count(*) FROM " + name_)[0].as<std::int64_t>();
+        pqxx::nontransaction tx(db());
+        return tx.exec1("SELECT count(*) FROM " + name())[0].as<std::int64_t>();
     }
 
     /// Produces raw values, in order, to partition 0.
     void produce(const std::vector<std::string>& values) {
         kafka::Producer producer(test::broker_options());
         for (const auto& v : values) {
-            producer.produce(kafka::Record{name_, std::nullopt, v, {}, 0, 0});
+            producer.produce(kafka::Record{name(), std::nullopt, v, {}, 0, 0});
         }
         const auto flushed = producer.flush(30s);
         ASSERT_TRUE(flushed.ok());
@@ -130,28 +108,31 @@ public:
     }
 
     std::unique_ptr<test::WorkerProcess> start_indexer() {
-        return std::make_unique<test::WorkerProcess>(test::WorkerProcessOptions{
-            kIndexerBinary,
-            {"--config", config_path(), "--metrics-port", "0"},
-            {},
-            (dir_ / "indexer.log").string()});
+        return start_worker("kt-indexer", "indexer");
     }
 
     /// `_source` of document `id` behind the alias, nullopt when absent.
     std::optional<json> document(const std::string& id) {
         httplib::Client client(es_url_);
-        const auto res = client.Get("/" + name_ + "/_doc/" + url_encode(id));
+        const auto res = client.Get("/" + name() + "/_doc/" + url_encode(id));
         if (!res || res->status == 404) return std::nullopt;
         if (res->status != 200) return json{{"unexpected_status", res->status}};
         return json::parse(res->body).value("_source", json());
     }
 
 private:
-    std::string name_;
     std::string es_url_;
-    std::filesystem::path dir_;
-    pqxx::connection db_;
 };
+
+/// The same indexer, once its dependency is there, indexes row 9 (`nine`), becomes ready on
+/// status port `port` and exits cleanly.
+void expect_recovers(HostilePipeline& p, test::WorkerProcess& indexer, int port) {
+    ASSERT_TRUE(test::wait_until([&] { return p.document("9").has_value(); }, kDeadline))
+        << indexer.log();
+    EXPECT_EQ(p.document("9"), (json{{"id", 9}, {"title", "nine"}}));
+    EXPECT_TRUE(test::readyz_answers(port, 200, kDeadline));
+    EXPECT_TRUE(test::stop_cleanly({&indexer}, kExitDeadline));
+}
 
 TEST(HostileInputE2e, SqlLookingIdsAreBoundParametersIndexedVerbatim) {
     HostilePipeline p("text");
@@ -182,8 +163,7 @@ TEST(HostileInputE2e, SqlLookingIdsAreBoundParametersIndexedVerbatim) {
     EXPECT_FALSE(p.document(missing).has_value());
     EXPECT_EQ(p.row_count(), static_cast<std::int64_t>(ids.size() + 1));
     EXPECT_EQ(indexer->count_in_log("dead letter "), 0U) << indexer->log();
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 TEST(HostileInputE2e, HostileMessagesAreDeadLetteredAndLaterMessagesIndexed) {
@@ -224,13 +204,13 @@ TEST(HostileInputE2e, HostileMessagesAreDeadLetteredAndLaterMessagesIndexed) {
         EXPECT_THAT(it->header("kt.error").value_or(""), HasSubstr(poison[i].reason)) << i;
     }
     EXPECT_EQ(p.row_count(), 1);
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 TEST(HostileInputE2e, QueryOnAMissingTableIsReportedAtStartAndRetriedUntilItExists) {
     const std::string missing = test::unique_name("hostile_missing");
     HostilePipeline p("bigint", missing);
+    p.drop_at_end(missing);
     auto indexer = p.start_indexer();
     const auto port = test::wait_status_port(*indexer, kDeadline);
     ASSERT_TRUE(port.has_value()) << indexer->log();
@@ -248,22 +228,14 @@ TEST(HostileInputE2e, QueryOnAMissingTableIsReportedAtStartAndRetriedUntilItExis
     p.exec(fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, title text)", missing));
     p.exec(fmt::format("INSERT INTO {} VALUES (9, 'nine')", missing));
     p.produce({R"({"id": 9})"});
-    ASSERT_TRUE(test::wait_until([&] { return p.document("9").has_value(); }, kDeadline))
-        << indexer->log();
-    EXPECT_EQ(p.document("9"), (json{{"id", 9}, {"title", "nine"}}));
-    EXPECT_TRUE(test::wait_until([&] { return test::http_get(*port, "/readyz").first == 200; },
-                                 kDeadline))
-        << test::http_get(*port, "/readyz").second;
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
-    p.exec("DROP TABLE IF EXISTS " + missing);
+    expect_recovers(p, *indexer, *port);
 }
 
 TEST(HostileInputE2e, ElasticsearchUnreachableAtStartIsRetriedUntilItAnswers) {
     // A port that was just free: a stand-in started and stopped on it.
     int port = 0;
     {
-        test::OptionsStandin probe({});
+        test::PrivateStandin probe;
         port = probe.port();
         probe.stop();
     }
@@ -284,15 +256,8 @@ TEST(HostileInputE2e, ElasticsearchUnreachableAtStartIsRetriedUntilItAnswers) {
     EXPECT_EQ(indexer->count_in_log("batch of"), 0U) << indexer->log();
 
     // Elasticsearch comes up: the same process creates the alias and indexes.
-    test::OptionsStandin standin({}, port);
-    ASSERT_TRUE(test::wait_until([&] { return p.document("9").has_value(); }, kDeadline))
-        << indexer->log();
-    EXPECT_EQ(p.document("9"), (json{{"id", 9}, {"title", "nine"}}));
-    EXPECT_TRUE(test::wait_until(
-        [&] { return test::http_get(*status_port, "/readyz").first == 200; }, kDeadline))
-        << test::http_get(*status_port, "/readyz").second;
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    test::PrivateStandin standin({}, port);
+    expect_recovers(p, *indexer, *status_port);
 }
 
 TEST(HostileInputE2e, AnEmptyTopicIsReadyAndIdle) {
@@ -301,14 +266,11 @@ TEST(HostileInputE2e, AnEmptyTopicIsReadyAndIdle) {
     const auto port = test::wait_status_port(*indexer, kDeadline);
     ASSERT_TRUE(port.has_value()) << indexer->log();
     ASSERT_TRUE(indexer->wait_for_log("assigned", kDeadline)) << indexer->log();
-    EXPECT_TRUE(test::wait_until([&] { return test::http_get(*port, "/readyz").first == 200; },
-                                 kDeadline))
-        << test::http_get(*port, "/readyz").second << indexer->log();
+    EXPECT_TRUE(test::readyz_answers(*port, 200, kDeadline)) << indexer->log();
     EXPECT_EQ(test::http_get(*port, "/healthz").first, 200);
     EXPECT_EQ(indexer->count_in_log("failed"), 0U) << indexer->log();
     EXPECT_EQ(indexer->count_in_log("batch of"), 0U) << indexer->log();
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 TEST(HostileInputE2e, KtCheckNamesATableShorthandWhoseTableDoesNotExist) {

@@ -28,6 +28,7 @@
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/producer.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/worker_process.hpp"
@@ -42,8 +43,6 @@ using test::WorkerProcess;
 
 constexpr auto kDeadline = 60s;
 constexpr auto kExitDeadline = 10s;
-const std::string kIndexerBinary = KT_BINARY_DIR "/cmd/kt-indexer";
-const std::string kKt = KT_BINARY_DIR "/cmd/kt";
 /// kt writes a snapshot's transaction count n as the external version n × 2^16.
 constexpr std::int64_t kVersionScale = 65536;
 
@@ -54,47 +53,27 @@ json row_doc(const std::string& title, std::int64_t n) {
 
 /// One index under test: its table, topic (with dead-letter topic), alias and config file, all
 /// with unique names; the table and the config folder go away with it.
-class Pipeline {
+class Pipeline : public test::Fixture {
 public:
     explicit Pipeline(std::string es_url = test::es_url(), int partitions = 4,
                       int batch_size = 1000)
-        : name_(test::unique_name("ixe2e")),
-          es_url_(std::move(es_url)),
-          batch_size_(batch_size),
-          dir_(std::filesystem::temp_directory_path() / name_),
-          db_(test::postgres_url()) {
-        exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, title text NOT NULL, n bigint)");
+        : Fixture("ixe2e"), es_url_(std::move(es_url)), batch_size_(batch_size) {
+        create_tables("CREATE TABLE " + name() +
+                          " (id bigint PRIMARY KEY, title text NOT NULL, n bigint)",
+                      {name()});
         // Apache Kafka refuses a record batch over 1 MiB by default; the poison tests send one.
-        test::create_topic(name_, partitions, {{"max.message.bytes", "4000000"}});
-        test::create_topic(dead_letter_topic(), 1);
-        std::filesystem::create_directories(dir_);
-        std::ofstream(config_path()) << fmt_config(batch_size);
+        create_topic(name(), partitions, {{"max.message.bytes", "4000000"}});
+        create_topic(dead_letter_topic(), 1);
+        write_config(fmt_config());
     }
-    ~Pipeline() {
-        try {
-            exec("DROP TABLE IF EXISTS " + name_);
-        } catch (...) {
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    Pipeline(const Pipeline&) = delete;
-    Pipeline& operator=(const Pipeline&) = delete;
 
-    [[nodiscard]] const std::string& topic() const { return name_; }
-    [[nodiscard]] const std::string& alias() const { return name_; }
-    [[nodiscard]] std::string dead_letter_topic() const { return name_ + ".dlq"; }
-    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+    [[nodiscard]] const std::string& topic() const { return name(); }
+    [[nodiscard]] const std::string& alias() const { return name(); }
+    [[nodiscard]] std::string dead_letter_topic() const { return name() + ".dlq"; }
     /// Adds a librdkafka property to the config file (for indexers started afterwards).
     void set_kafka_property(const std::string& key, const std::string& value) {
         extra_properties_[key] = value;
-        std::ofstream(config_path()) << fmt_config(batch_size_);
-    }
-
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(db_);
-        tx.exec(sql);
-        tx.commit();
+        write_config(fmt_config());
     }
 
     /// Inserts or updates rows `from..to` with title `<prefix>-<id>` and n = id * factor.
@@ -104,20 +83,20 @@ public:
             fmt("INSERT INTO {} (id, title, n) SELECT i, '{}-' || i, i * {} "
                 "FROM generate_series({}, {}) AS i "
                 "ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, n = EXCLUDED.n",
-                name_, prefix, factor, from, to));
+                name(), prefix, factor, from, to));
         for (auto i = from; i <= to; ++i) {
             expected_[std::to_string(i)] = row_doc(prefix + "-" + std::to_string(i), i * factor);
         }
     }
     /// Updates one row's title and n.
     void update_row(std::int64_t id, const std::string& title, std::int64_t n) {
-        pqxx::nontransaction tx(db_);
-        tx.exec_params("UPDATE " + name_ + " SET title = $2, n = $3 WHERE id = $1", id, title, n);
+        pqxx::nontransaction tx(db());
+        tx.exec_params("UPDATE " + name() + " SET title = $2, n = $3 WHERE id = $1", id, title, n);
         tx.commit();
         expected_[std::to_string(id)] = row_doc(title, n);
     }
     void delete_row(std::int64_t id) {
-        exec(fmt("DELETE FROM {} WHERE id = {}", name_, id));
+        exec(fmt("DELETE FROM {} WHERE id = {}", name(), id));
         expected_.erase(std::to_string(id));
     }
 
@@ -148,20 +127,12 @@ public:
     }
 
     std::unique_ptr<WorkerProcess> start_indexer(const std::string& log_name = "indexer") {
-        return std::make_unique<WorkerProcess>(
-            test::WorkerProcessOptions{kIndexerBinary,
-                                       {"--config", config_path(), "--metrics-port", "0"},
-                                       {},
-                                       (dir_ / (log_name + ".log")).string()});
+        return start_worker("kt-indexer", log_name);
     }
 
-    /// Runs the kt CLI with this pipeline's config; stdout and stderr together.
-    test::CommandResult kt(const std::string& args) const {
-        return test::run_command(fmt("{} {} --config '{}' 2>&1", kKt, args, config_path()));
-    }
     /// PostgreSQL's transaction count as kt reads it for a snapshot taken now.
     std::int64_t transaction_count() {
-        pqxx::nontransaction tx(db_);
+        pqxx::nontransaction tx(db());
         return tx
             .exec1("SELECT pg_snapshot_xmax(s)::text::bigint - (SELECT count(*) FROM "
                    "pg_snapshot_xip(s)) FROM pg_current_snapshot() s")[0]
@@ -282,42 +253,28 @@ private:
         return fmt::format(f, std::forward<Args>(args)...);
     }
 
-    [[nodiscard]] std::string fmt_config(int batch_size) const {
-        std::string extra;
-        for (const auto& [key, value] : extra_properties_) {
-            extra += fmt("    {}: \"{}\"\n", key, value);
-        }
-        return fmt(R"(kafka:
-  brokers: "{}"
-  group_prefix: {}
-  properties:
-    session.timeout.ms: "6000"
-    heartbeat.interval.ms: "500"
-{}postgres:
-  url: "{}"
-elasticsearch:
-  url: "{}"
-  timeout: 10s
-indexes:
-  {}:
-    topic: {}
+    [[nodiscard]] std::string fmt_config() const {
+        auto config = this->config();
+        config.properties = test::quick_group_properties(extra_properties_);
+        config.es_url = es_url_;
+        config.es_timeout = "10s";
+        config.sections = fmt(R"(indexes:
+  {0}:
+    topic: {0}
     query: |
       SELECT id, jsonb_build_object('title', title, 'n', n) AS doc
-      FROM {} WHERE id = ANY($1::bigint[])
-    scan_query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc FROM {}
-    batch_size: {}
+      FROM {0} WHERE id = ANY($1::bigint[])
+    scan_query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc FROM {0}
+    batch_size: {1}
     batch_wait: 100ms
 )",
-                   test::kafka_brokers(), name_ + "_g", extra, test::postgres_url(), es_url_, name_,
-                   name_, name_, name_, batch_size);
+                              name(), batch_size_);
+        return config.yaml();
     }
 
-    std::string name_;
     std::string es_url_;
     int batch_size_;
     std::map<std::string, std::string> extra_properties_;
-    std::filesystem::path dir_;
-    pqxx::connection db_;
     std::map<std::string, json> expected_;
 };
 
@@ -356,8 +313,7 @@ TEST(IndexerE2e, InsertsUpdatesAndDeletesReachTheIndex) {
     EXPECT_FALSE(p.document("5000").has_value());
     EXPECT_EQ(p.mismatches(Pipeline::ids(1, 50)), std::vector<std::string>{});
 
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 TEST(IndexerE2e, UnkeyedMessagesAreIndexed) {
@@ -430,8 +386,7 @@ void expect_poison_dead_lettered(bool with_oversized) {
     // The valid message is indexed, never dead-lettered, and nothing else is in the index.
     EXPECT_FALSE(p.document("78").has_value());
     EXPECT_FALSE(p.document("1").has_value());
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 TEST(IndexerE2e, PoisonMessagesAreDeadLetteredWithTheirErrorAndThePartitionMovesOn) {
@@ -498,8 +453,7 @@ TEST(IndexerE2e, InjectedRejectionsLoseNothing) {
         test::metric_value(metrics, "kt_indexer_bulk_retries_total{index=\"" + p.alias() + "\"}"),
         2.0)
         << metrics;
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 TEST(IndexerE2e, ReadyzFollowsElasticsearchReachability) {
@@ -508,28 +462,18 @@ TEST(IndexerE2e, ReadyzFollowsElasticsearchReachability) {
     auto indexer = p.start_indexer();
     const auto port = test::wait_status_port(*indexer, kDeadline);
     ASSERT_TRUE(port.has_value()) << indexer->log();
-    ASSERT_TRUE(
-        test::wait_until([&] { return test::http_get(*port, "/readyz").first == 200; }, kDeadline))
-        << test::http_get(*port, "/readyz").second;
+    ASSERT_TRUE(test::readyz_answers(*port, 200, kDeadline));
 
     // No batch is in flight: only the dependency probe can notice.
     standin.set_faults({{"unavailable", true}});
     std::pair<int, std::string> answer;
-    ASSERT_TRUE(test::wait_until(
-        [&] {
-            answer = test::http_get(*port, "/readyz");
-            return answer.first == 503;
-        },
-        kDeadline))
-        << answer.second;
+    ASSERT_TRUE(test::readyz_answers(*port, 503, kDeadline, &answer));
     EXPECT_THAT(answer.second, ::testing::HasSubstr("elasticsearch"));
     EXPECT_EQ(test::http_get(*port, "/healthz").first, 200) << "liveness is not readiness";
 
     standin.clear_faults();
-    EXPECT_TRUE(
-        test::wait_until([&] { return test::http_get(*port, "/readyz").first == 200; }, kDeadline));
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::readyz_answers(*port, 200, kDeadline));
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 TEST(IndexerE2e, AnOutageLongerThanMaxPollIntervalEndsInConvergence) {
@@ -554,8 +498,7 @@ TEST(IndexerE2e, AnOutageLongerThanMaxPollIntervalEndsInConvergence) {
     p.upsert_range(51, 51, "after", 2);
     p.produce_range(51, 51);
     EXPECT_TRUE(p.converges(Pipeline::ids(1, 51))) << indexer->log();
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 TEST(IndexerE2e, SigkillMidStreamThenRestartLosesNothing) {
@@ -575,8 +518,7 @@ TEST(IndexerE2e, SigkillMidStreamThenRestartLosesNothing) {
     p.produce_range(1, 100);
     auto second = p.start_indexer("second");
     ASSERT_TRUE(p.converges(Pipeline::ids(1, kIds), 90s)) << second->log();
-    second->terminate();
-    EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
+    EXPECT_TRUE(test::stop_cleanly({second.get()}, kExitDeadline));
 }
 
 TEST(IndexerE2e, TwoIndexersShareThePartitionsAndConverge) {
@@ -596,10 +538,7 @@ TEST(IndexerE2e, TwoIndexersShareThePartitionsAndConverge) {
     EXPECT_TRUE(first->wait_for_log("batch of", kDeadline)) << first->log();
     EXPECT_TRUE(second->wait_for_log("batch of", kDeadline)) << second->log();
 
-    second->terminate();
-    first->terminate();
-    EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
-    EXPECT_EQ(first->wait_exit(kExitDeadline), 0) << first->log();
+    EXPECT_TRUE(test::stop_cleanly({second.get(), first.get()}, kExitDeadline));
 }
 
 TEST(IndexerE2e, SigtermExitsZeroWithinTenSecondsEvenWhileRetrying) {
@@ -614,8 +553,7 @@ TEST(IndexerE2e, SigtermExitsZeroWithinTenSecondsEvenWhileRetrying) {
     p.produce_range(1, 100);
     ASSERT_TRUE(first->wait_for_log("retrying", kDeadline)) << first->log();
     const auto asked = std::chrono::steady_clock::now();
-    first->terminate();
-    EXPECT_EQ(first->wait_exit(kExitDeadline), 0) << first->log();
+    EXPECT_TRUE(test::stop_cleanly({first.get()}, kExitDeadline));
     EXPECT_LT(std::chrono::steady_clock::now() - asked, kExitDeadline);
 
     // Nothing was committed while Elasticsearch was down: a new indexer writes it all.
@@ -624,8 +562,7 @@ TEST(IndexerE2e, SigtermExitsZeroWithinTenSecondsEvenWhileRetrying) {
     auto second = p.start_indexer("second");
     ASSERT_TRUE(p.converges(Pipeline::ids(1, 100))) << second->log();
     const auto asked_again = std::chrono::steady_clock::now();
-    second->terminate();
-    EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
+    EXPECT_TRUE(test::stop_cleanly({second.get()}, kExitDeadline));
     EXPECT_LT(std::chrono::steady_clock::now() - asked_again, kExitDeadline);
     EXPECT_THAT(second->log(), ::testing::HasSubstr("stopping"));
 }
@@ -720,10 +657,7 @@ TEST(IndexerE2e, ForeignWriterAndRacingIndexersEndWithEveryDocumentEqualToItsRow
         EXPECT_EQ(*version % kVersionScale, 0) << "document " << id << " is not kt's";
     }
 
-    first->terminate();
-    second->terminate();
-    EXPECT_EQ(first->wait_exit(kExitDeadline), 0) << first->log();
-    EXPECT_EQ(second->wait_exit(kExitDeadline), 0) << second->log();
+    EXPECT_TRUE(test::stop_cleanly({first.get(), second.get()}, kExitDeadline));
 }
 
 TEST(IndexerE2e, AForeignExternalVersionAheadOfPostgresIsCountedLoggedAndReported) {
@@ -769,8 +703,7 @@ TEST(IndexerE2e, AForeignExternalVersionAheadOfPostgresIsCountedLoggedAndReporte
     const auto rebuilt = p.kt("reindex " + p.alias());
     ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.output;
     EXPECT_EQ(p.document("7"), row_doc("changed", 70));
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 TEST(IndexerE2e, AnIndexWrittenWithUnscaledVersionsIsUpdatedWithoutAReindex) {
@@ -813,8 +746,7 @@ TEST(IndexerE2e, AnIndexWrittenWithUnscaledVersionsIsUpdatedWithoutAReindex) {
                              fmt::format("version={}&version_type=external_gte", old_count)),
               409);
     EXPECT_EQ(p.document("30"), row_doc("newest", 99));
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 // A broken target is not a broken document: errors of the index or the cluster as a whole
@@ -842,13 +774,7 @@ void expect_stops_until_fixed(Pipeline& p, const std::function<void()>& brk,
     EXPECT_THAT(indexer->log(), ::testing::HasSubstr(cause));
     EXPECT_THAT(indexer->log(), ::testing::HasSubstr("fix: "));
     std::pair<int, std::string> ready;
-    EXPECT_TRUE(test::wait_until(
-        [&] {
-            ready = test::http_get(*port, "/readyz");
-            return ready.first == 503;
-        },
-        kDeadline))
-        << ready.second;
+    EXPECT_TRUE(test::readyz_answers(*port, 503, kDeadline, &ready));
     // Still failing after a few retries, and not one message dead-lettered for it.
     ASSERT_TRUE(indexer->wait_for_log("batch failed, retrying", kDeadline, 3)) << indexer->log();
     const auto dead = [&] {
@@ -860,12 +786,10 @@ void expect_stops_until_fixed(Pipeline& p, const std::function<void()>& brk,
 
     fix();
     EXPECT_TRUE(p.converges(Pipeline::ids(1, kIds), 90s)) << indexer->log();
-    EXPECT_TRUE(
-        test::wait_until([&] { return test::http_get(*port, "/readyz").first == 200; }, kDeadline));
+    EXPECT_TRUE(test::readyz_answers(*port, 200, kDeadline));
     EXPECT_EQ(dead(), 0);
     EXPECT_TRUE(test::read_topic(p.dead_letter_topic(), 1, 2s).empty());
-    indexer->terminate();
-    EXPECT_EQ(indexer->wait_exit(kExitDeadline), 0) << indexer->log();
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 
 TEST(IndexerE2e, AnAliasRemadeByHandOverTwoIndicesStopsThePipelineUntilOneIsRemoved) {

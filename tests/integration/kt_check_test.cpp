@@ -5,17 +5,18 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <regex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
+#include "tests/support/fixture.hpp"
+#include "tests/support/http_server.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -23,38 +24,40 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-kt::test::CommandResult kt_check(const std::string& config) {
-    return kt::test::run_command(std::string(KT_BINARY_DIR) + "/cmd/kt check --config '" + config + "'");
-}
+/// A table with unique name `<name>` and a config naming it: an index by the table: shorthand,
+/// one whose query reads `query_table`, and a cascade on that table.
+class CheckSetup : public kt::test::Fixture {
+public:
+    CheckSetup() : Fixture("check_items") {
+        create_tables("CREATE TABLE " + name() + " (id bigint PRIMARY KEY, name text)", {name()});
+    }
 
-std::string write_config(const std::string& table, const std::string& query_table,
-                         const std::string& es_url = kt::test::es_url()) {
-    const fs::path file = fs::temp_directory_path() / (kt::test::unique_name("kt_check") + ".yaml");
-    std::ofstream(file) << "kafka:\n  brokers: " << kt::test::kafka_brokers()
-                        << "\npostgres:\n  url: " << kt::test::postgres_url()
-                        << "\nelasticsearch:\n  url: " << es_url
-                        << "\nindexes:\n  " << table << "_short:\n    table: " << table
-                        << "\n  " << table << "_query:\n    query: SELECT id, to_jsonb(t) AS doc FROM "
-                        << query_table << " t WHERE id = ANY($1::bigint[])\n"
-                        << "cascades:\n  " << table << "_children:\n    topic: " << table
-                        << "_parents\n    target: " << table << "_short\n    query: SELECT id FROM "
-                        << query_table << " WHERE id = ANY($1::bigint[])\n";
-    return file.string();
-}
+    /// `kt check` with a config whose query reads `query_table`, on search server `es_url`.
+    kt::test::CommandResult check(const std::string& query_table,
+                                  const std::string& es_url = kt::test::es_url()) {
+        auto config = this->config();
+        config.group_prefix.clear();
+        config.properties.clear();
+        config.es_url = es_url;
+        config.sections = fmt::format(
+            "indexes:\n  {0}_short:\n    table: {0}\n"
+            "  {0}_query:\n    query: SELECT id, to_jsonb(t) AS doc FROM {1} t "
+            "WHERE id = ANY($1::bigint[])\n"
+            "cascades:\n  {0}_children:\n    topic: {0}_parents\n    target: {0}_short\n"
+            "    query: SELECT id FROM {1} WHERE id = ANY($1::bigint[])\n",
+            name(), query_table);
+        write_config(config);
+        return kt("check");
+    }
+};
 
 TEST(KtCheckLive, PassesWhenEverythingIsReachableAndEveryQueryRuns) {
-    const std::string table = kt::test::unique_name("check_items");
-    {
-        pqxx::connection c(kt::test::postgres_url());
-        pqxx::work w(c);
-        w.exec0("CREATE TABLE " + table + " (id bigint PRIMARY KEY, name text)");
-        w.exec0("INSERT INTO " + table + " VALUES (1, 'one')");
-        w.commit();
-    }
-    const auto run = kt_check(write_config(table, table));
+    CheckSetup setup;
+    const std::string& table = setup.name();
+    setup.exec("INSERT INTO " + table + " VALUES (1, 'one')");
+    const auto run = setup.check(table);
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_THAT(run.output, HasSubstr("elasticsearch"));
     EXPECT_THAT(run.output, HasSubstr("postgres: indexes." + table + "_query: ok"));
@@ -83,39 +86,24 @@ std::string postgres_version() {
 /// Answers `GET /` with `root_body` on a free loopback port: a search engine of any version.
 class FakeEngine {
 public:
-    explicit FakeEngine(std::string root_body) {
-        server_.Get("/", [body = std::move(root_body)](const httplib::Request&,
-                                                       httplib::Response& res) {
-            res.set_content(body, "application/json");
-        });
-        port_ = server_.bind_to_any_port("127.0.0.1");
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
-        EXPECT_TRUE(kt::test::wait_until([this] { return server_.is_running(); }, 5s));
-    }
-    ~FakeEngine() {
-        server_.stop();
-        thread_.join();
-    }
-    FakeEngine(const FakeEngine&) = delete;
-    FakeEngine& operator=(const FakeEngine&) = delete;
+    explicit FakeEngine(std::string root_body)
+        : server_([&root_body](httplib::Server& server) {
+              server.Get("/", [body = std::move(root_body)](const httplib::Request&,
+                                                            httplib::Response& res) {
+                  res.set_content(body, "application/json");
+              });
+          }) {}
 
-    [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    [[nodiscard]] std::string url() const { return server_.url(); }
 
 private:
-    httplib::Server server_;
-    int port_ = 0;
-    std::thread thread_;
+    kt::test::LocalHttpServer server_;
 };
 
 TEST(KtCheckLive, SaysWhichKafkaSearchEngineAndPostgreSqlItReached) {
-    const std::string table = kt::test::unique_name("check_items");
-    {
-        pqxx::connection c(kt::test::postgres_url());
-        pqxx::work w(c);
-        w.exec0("CREATE TABLE " + table + " (id bigint PRIMARY KEY, name text)");
-        w.commit();
-    }
-    const auto run = kt_check(write_config(table, table));
+    CheckSetup setup;
+    const std::string& table = setup.name();
+    const auto run = setup.check(table);
     EXPECT_EQ(run.exit_code, 0) << run.output;
 
     const std::string kafka = "kafka " + kt::test::kafka_brokers() + ": ok (cluster ";
@@ -138,13 +126,8 @@ TEST(KtCheckLive, SaysWhichKafkaSearchEngineAndPostgreSqlItReached) {
 }
 
 TEST(KtCheckLive, WarnsAboutASearchEngineVersionItIsNotTestedWithAndStillPasses) {
-    const std::string table = kt::test::unique_name("check_items");
-    {
-        pqxx::connection c(kt::test::postgres_url());
-        pqxx::work w(c);
-        w.exec0("CREATE TABLE " + table + " (id bigint PRIMARY KEY, name text)");
-        w.commit();
-    }
+    CheckSetup setup;
+    const std::string& table = setup.name();
     const std::string tested = "(tested: Elasticsearch 8.x, OpenSearch 2.x)";
     const std::vector<std::pair<std::string, std::string>> engines = {
         {R"({"version":{"number":"9.1.0","build_flavor":"default"}})", "Elasticsearch 9.1.0"},
@@ -152,7 +135,7 @@ TEST(KtCheckLive, WarnsAboutASearchEngineVersionItIsNotTestedWithAndStillPasses)
         {R"({"version":{"number":"7.9.3"}})", "Elasticsearch 7.9.3"}};
     for (const auto& [root_body, product] : engines) {
         FakeEngine es(root_body);
-        const auto run = kt_check(write_config(table, table, es.url()));
+        const auto run = setup.check(table, es.url());
         EXPECT_EQ(run.exit_code, 0) << run.output;
         EXPECT_THAT(run.output, HasSubstr("elasticsearch " + es.url() + ": ok (" + product + ")"));
         EXPECT_THAT(run.output, HasSubstr("elasticsearch " + es.url() + ": warning: " + product +
@@ -161,14 +144,9 @@ TEST(KtCheckLive, WarnsAboutASearchEngineVersionItIsNotTestedWithAndStillPasses)
 }
 
 TEST(KtCheckLive, NamesTheIndexWhoseTableDoesNotExist) {
-    const std::string table = kt::test::unique_name("check_items");
-    {
-        pqxx::connection c(kt::test::postgres_url());
-        pqxx::work w(c);
-        w.exec0("CREATE TABLE " + table + " (id bigint PRIMARY KEY, name text)");
-        w.commit();
-    }
-    const auto run = kt_check(write_config(table, table + "_missing"));
+    CheckSetup setup;
+    const std::string& table = setup.name();
+    const auto run = setup.check(table + "_missing");
     EXPECT_EQ(run.exit_code, 1) << run.output;
     EXPECT_THAT(run.output, HasSubstr("postgres: indexes." + table + "_query:"));
     EXPECT_THAT(run.output, HasSubstr(table + "_missing"));

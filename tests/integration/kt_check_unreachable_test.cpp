@@ -5,14 +5,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -22,7 +23,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-namespace fs = std::filesystem;
 
 struct Servers {
     std::string kafka = kafka_brokers();
@@ -30,29 +30,34 @@ struct Servers {
     std::string es = es_url();
 };
 
-/// A config with three indexes and two cascades, each of which needs PostgreSQL.
-std::string write_config(const Servers& servers) {
-    const std::string name = unique_name("check_down");
-    const fs::path file = fs::temp_directory_path() / (name + ".yaml");
-    std::ofstream(file) << "kafka:\n  brokers: " << servers.kafka
-                        << "\npostgres:\n  url: " << servers.postgres
-                        << "\nelasticsearch:\n  url: " << servers.es << "\nindexes:\n"
-                        << "  " << name << "_a:\n    table: " << name << "_a\n"
-                        << "  " << name << "_b:\n    table: " << name << "_b\n"
-                        << "  " << name << "_c:\n    query: SELECT id, to_jsonb(t) AS doc FROM "
-                        << name << "_a t WHERE id = ANY($1::bigint[])\n"
-                        << "cascades:\n"
-                        << "  " << name << "_x:\n    topic: " << name << "_x\n    target: " << name
-                        << "_a\n    query: SELECT id FROM " << name
-                        << "_a WHERE id = ANY($1::bigint[])\n"
-                        << "  " << name << "_y:\n    topic: " << name << "_y\n    target: " << name
-                        << "_b\n    query: SELECT id FROM " << name
-                        << "_b WHERE id = ANY($1::bigint[])\n";
-    return file.string();
-}
-
-CommandResult kt_check(const std::string& config) {
-    return run_command(std::string(KT_BINARY_DIR) + "/cmd/kt check --config '" + config + "'");
+/// `kt check` of a config on `servers` with three indexes and two cascades, each of which
+/// needs PostgreSQL.
+CommandResult kt_check(const Servers& servers) {
+    Fixture fixture("check_down");
+    KtConfig config;
+    config.brokers = servers.kafka;
+    config.postgres_url = servers.postgres;
+    config.es_url = servers.es;
+    config.sections = fmt::format(R"(indexes:
+  {0}_a:
+    table: {0}_a
+  {0}_b:
+    table: {0}_b
+  {0}_c:
+    query: SELECT id, to_jsonb(t) AS doc FROM {0}_a t WHERE id = ANY($1::bigint[])
+cascades:
+  {0}_x:
+    topic: {0}_x
+    target: {0}_a
+    query: SELECT id FROM {0}_a WHERE id = ANY($1::bigint[])
+  {0}_y:
+    topic: {0}_y
+    target: {0}_b
+    query: SELECT id FROM {0}_b WHERE id = ANY($1::bigint[])
+)",
+                                  fixture.name());
+    fixture.write_config(config);
+    return fixture.kt("check");
 }
 
 std::vector<std::string> lines_with(const std::string& output, const std::string& needle) {
@@ -74,7 +79,7 @@ TEST(KtCheckUnreachable, PostgreSqlDownIsOneLineWithItsCauseAndTheQueriesAreSkip
     Servers servers;
     const int port = closed_port();
     servers.postgres = "postgresql://kt:s3cret@127.0.0.1:" + std::to_string(port) + "/kt";
-    const auto run = kt_check(write_config(servers));
+    const auto run = kt_check(servers);
     EXPECT_EQ(run.exit_code, 1) << run.output;
 
     // Exactly one line says why, naming PostgreSQL and the cause; the password stays hidden.
@@ -103,7 +108,7 @@ TEST(KtCheckUnreachable, SearchEngineDownIsOneLineWithItsCause) {
     Servers servers;
     const int port = closed_port();
     servers.es = "http://127.0.0.1:" + std::to_string(port);
-    const auto run = kt_check(write_config(servers));
+    const auto run = kt_check(servers);
     EXPECT_EQ(run.exit_code, 1) << run.output;
 
     const auto mentions = lines_with(run.output, servers.es);
@@ -119,7 +124,7 @@ TEST(KtCheckUnreachable, KafkaDownIsOneReportLineWithItsCause) {
     Servers servers;
     const int port = closed_port();
     servers.kafka = "127.0.0.1:" + std::to_string(port);
-    const auto run = kt_check(write_config(servers));
+    const auto run = kt_check(servers);
     EXPECT_EQ(run.exit_code, 1) << run.output;
 
     const auto reports = lines_with(run.output, "kafka " + servers.kafka + ":");

@@ -12,6 +12,7 @@
 #include "lib/config/config.hpp"
 #include "lib/pg/child_query.hpp"
 #include "lib/pg/error.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace kt::pg {
@@ -21,38 +22,24 @@ using ::testing::HasSubstr;
 
 /// A table `<name>(id bigint primary key, parent_id bigint)`: parent p has children
 /// p*1000+1 .. p*1000+p (parent 3 has three children), for parents 1..n; dropped at the end.
-class ChildTable {
+class ChildTable : public test::Fixture {
 public:
-    ChildTable(int parents) : name_(test::unique_name("pg_children")), conn_(test::postgres_url()) {
-        exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, parent_id bigint NOT NULL)");
-        exec("INSERT INTO " + name_ + " SELECT p * 1000 + c, p FROM generate_series(1, " +
+    explicit ChildTable(int parents) : Fixture("pg_children") {
+        create_tables("CREATE TABLE " + name() +
+                          " (id bigint PRIMARY KEY, parent_id bigint NOT NULL)",
+                      {name()});
+        exec("INSERT INTO " + name() + " SELECT p * 1000 + c, p FROM generate_series(1, " +
              std::to_string(parents) + ") p, LATERAL generate_series(1, p) c");
     }
-    ~ChildTable() {
-        try {
-            exec("DROP TABLE IF EXISTS " + name_);
-        } catch (...) {
-        }
-    }
-    ChildTable(const ChildTable&) = delete;
-    ChildTable& operator=(const ChildTable&) = delete;
 
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(conn_);
-        tx.exec(sql);
-    }
     [[nodiscard]] config::CascadeConfig cascade() const {
         config::CascadeConfig c;
         c.name = "children";
         c.topic = "parents";
         c.target = "children";
-        c.query = "SELECT id FROM " + name_ + " WHERE parent_id = ANY($1::bigint[]) ORDER BY id";
+        c.query = "SELECT id FROM " + name() + " WHERE parent_id = ANY($1::bigint[]) ORDER BY id";
         return c;
     }
-
-private:
-    std::string name_;
-    pqxx::connection conn_;
 };
 
 TEST(PgChildQuery, StreamsEveryChildInChunks) {

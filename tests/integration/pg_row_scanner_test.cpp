@@ -14,6 +14,7 @@
 #include "lib/config/config.hpp"
 #include "lib/pg/row_scanner.hpp"
 #include "lib/pg/snapshot.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace kt::pg {
@@ -22,32 +23,14 @@ namespace {
 using nlohmann::json;
 
 /// A table `(id <key type> PRIMARY KEY, n int)` with rows 1..`rows`, n = 0, dropped at the end.
-class ScanTable {
+class ScanTable : public test::Fixture {
 public:
-    ScanTable(const std::string& key_type, int rows)
-        : name_(test::unique_name("scan")), conn_(test::postgres_url()) {
-        exec(fmt::format("CREATE TABLE {} (id {} PRIMARY KEY, n int NOT NULL)", name_, key_type));
-        exec(fmt::format("INSERT INTO {} SELECT i, 0 FROM generate_series(1, {}) i", name_, rows));
+    ScanTable(const std::string& key_type, int rows) : Fixture("scan") {
+        create_tables(
+            fmt::format("CREATE TABLE {} (id {} PRIMARY KEY, n int NOT NULL)", name(), key_type),
+            {name()});
+        exec(fmt::format("INSERT INTO {} SELECT i, 0 FROM generate_series(1, {}) i", name(), rows));
     }
-    ~ScanTable() {
-        try {
-            exec("DROP TABLE IF EXISTS " + name_);
-        } catch (...) {
-        }
-    }
-    ScanTable(const ScanTable&) = delete;
-    ScanTable& operator=(const ScanTable&) = delete;
-
-    [[nodiscard]] const std::string& name() const { return name_; }
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(conn_);
-        tx.exec(sql);
-        tx.commit();
-    }
-
-private:
-    std::string name_;
-    pqxx::connection conn_;
 };
 
 config::IndexConfig table_index(const std::string& table) {

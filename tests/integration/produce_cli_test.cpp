@@ -4,13 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -22,37 +21,26 @@ using ::testing::Not;
 
 class ProduceCli : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() / unique_name("produce_cli");
-        std::filesystem::create_directories(dir_);
-    }
-    void TearDown() override {
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-
     /// A config whose index `name` reads topic `name`, with Kafka at `brokers`.
     std::string write_config(const std::string& brokers, const std::string& name) {
-        const auto path = (dir_ / "kt.yaml").string();
-        std::ofstream(path) << fmt::format(R"yaml(kafka:
-  brokers: "{}"
-postgres:
-  url: "{}"
-elasticsearch:
-  url: "{}"
-indexes:
+        KtConfig config;
+        config.brokers = brokers;
+        config.postgres_url = postgres_url();
+        config.es_url = es_url();
+        config.sections = fmt::format(R"yaml(indexes:
   {}:
     query: "SELECT p.id, row_to_json(p) AS doc FROM products p WHERE p.id = ANY($1::bigint[])"
 )yaml",
-                                           brokers, postgres_url(), es_url(), name);
-        return path;
+                                      name);
+        fixture_.write_config(config);
+        return fixture_.config_path();
     }
 
     static CommandResult kt(const std::string& args) {
-        return run_command(std::string(KT_BINARY_DIR) + "/cmd/kt " + args);
+        return run_command(binary("kt") + " " + args);
     }
 
-    std::filesystem::path dir_;
+    Fixture fixture_{"produce_cli"};
 };
 
 TEST_F(ProduceCli, ATopicNoIndexOrCascadeReadsIsRefusedUnlessForced) {

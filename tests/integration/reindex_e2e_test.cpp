@@ -25,6 +25,8 @@
 #include "lib/es/options.hpp"
 #include "lib/kafka/producer.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
+#include "tests/support/http_server.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/worker_process.hpp"
@@ -36,74 +38,36 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-const std::string kKt = KT_BINARY_DIR "/cmd/kt";
-const std::string kIndexer = KT_BINARY_DIR "/cmd/kt-indexer";
+const std::string kKt = test::binary("kt");
 
 /// A table (bigint key, or text key), its topic and index entry, and a config file.
-class ReindexFixture {
+class ReindexFixture : public test::Fixture {
 public:
     explicit ReindexFixture(std::string es_url = test::es_url(), bool shorthand = false,
                             bool text_key = false)
-        : name_(test::unique_name("reix")),
+        : Fixture("reix"),
           es_url_(std::move(es_url)),
-          dir_(std::filesystem::temp_directory_path() / name_),
-          db_(test::postgres_url()) {
-        exec(fmt::format("CREATE TABLE {} (id {} PRIMARY KEY, title text NOT NULL, n bigint)",
-                         name_, text_key ? "text" : "bigint"));
-        test::create_topic(name_, 4);
-        test::create_topic(name_ + ".dlq", 1);
-        std::filesystem::create_directories(dir_);
-        std::string entry;
-        if (shorthand) {
-            entry = fmt::format("    table: {}\n", name_);
-        } else {
-            entry = fmt::format(
-                "    query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc FROM {0} "
-                "WHERE id = ANY($1::{1}[])\n"
-                "    scan_query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc "
-                "FROM {0}\n",
-                name_, text_key ? "text" : "bigint");
-        }
-        entry_ = entry;
+          entry_(test::title_n_source(name(), shorthand, true, text_key ? "text" : "bigint")) {
+        create_tables(fmt::format("CREATE TABLE {} (id {} PRIMARY KEY, title text NOT NULL, "
+                                  "n bigint)",
+                                  name(), text_key ? "text" : "bigint"),
+                      {name()});
+        delete_indexes_at_end(es_url_, name() + "_*");
+        create_topic_with_dead_letters(name(), 4);
         write_config();
     }
-    ~ReindexFixture() {
-        try {
-            exec("DROP TABLE IF EXISTS " + name_);
-            httplib::Client(es_url_).Delete("/" + name_ + "_*");
-        } catch (...) {
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    ReindexFixture(const ReindexFixture&) = delete;
-    ReindexFixture& operator=(const ReindexFixture&) = delete;
-
-    [[nodiscard]] const std::string& name() const { return name_; }
-    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
 
     /// From now on, indexes are created from `mappings` (a mappings file).
     void use_mappings(const json& mappings) {
-        const std::string file = (dir_ / "mappings.json").string();
-        std::ofstream(file) << mappings.dump();
+        const std::string file = write_file("mappings.json", mappings.dump());
         mappings_line_ = fmt::format("    mappings_file: \"{}\"\n", file);
         write_config();
     }
-    [[nodiscard]] std::string dir() const { return dir_.string(); }
 
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(db_);
-        tx.exec(sql);
-        tx.commit();
-    }
     void insert_rows(int from, int to) {
         exec(fmt::format("INSERT INTO {} SELECT i, 't-' || i, i FROM generate_series({}, {}) i",
-                         name_, from, to));
+                         name(), from, to));
     }
-    [[nodiscard]] std::string kt_command(const std::string& args) const {
-        return fmt::format("{} {} --config '{}' 2>&1", kKt, args, config_path());
-    }
-    test::CommandResult kt(const std::string& args) { return test::run_command(kt_command(args)); }
 
     /// Physical indices whose name starts with `<name>_`, sorted.
     std::vector<std::string> physical_indices() {
@@ -113,7 +77,7 @@ public:
         if (!res || res->status != 200) return out;
         for (const auto& row : json::parse(res->body)) {
             const std::string index = row.at("index");
-            if (index.rfind(name_ + "_", 0) == 0) out.push_back(index);
+            if (index.rfind(name() + "_", 0) == 0) out.push_back(index);
         }
         std::sort(out.begin(), out.end());
         return out;
@@ -121,7 +85,7 @@ public:
     /// Indices the alias points at, sorted.
     std::vector<std::string> alias_indices() {
         httplib::Client client(es_url_);
-        const auto res = client.Get("/_alias/" + name_);
+        const auto res = client.Get("/_alias/" + name());
         std::vector<std::string> out;
         if (!res || res->status != 200) return out;
         const json body = json::parse(res->body);
@@ -134,37 +98,30 @@ public:
         es::Options options;
         options.url = es_url_;
         es::CurlTransport transport(options);
-        httplib::Client(es_url_).Post("/" + name_ + "/_refresh");
+        httplib::Client(es_url_).Post("/" + name() + "/_refresh");
         std::map<std::string, json> out;
         es::IndexScanner scanner(transport);
-        (void)scanner.scan(name_, [&](std::span<const es::ScannedDocument> page) {
+        (void)scanner.scan(name(), [&](std::span<const es::ScannedDocument> page) {
             for (const auto& d : page) out[d.id] = json::parse(d.source);
         });
         return out;
     }
     std::unique_ptr<test::WorkerProcess> start_indexer() {
-        return std::make_unique<test::WorkerProcess>(
-            test::WorkerProcessOptions{kIndexer,
-                                       {"--config", config_path(), "--metrics-port", "0"},
-                                       {},
-                                       (dir_ / "indexer.log").string()});
+        return start_worker("kt-indexer", "indexer");
     }
 
 private:
     void write_config() {
-        std::ofstream(config_path()) << fmt::format(
-            "kafka:\n  brokers: \"{}\"\n  group_prefix: {}_g\n  properties:\n"
-            "    session.timeout.ms: \"6000\"\n    heartbeat.interval.ms: \"500\"\n"
-            "postgres:\n  url: \"{}\"\nelasticsearch:\n  url: \"{}\"\n  timeout: 10s\n"
-            "indexes:\n  {}:\n{}{}    batch_size: 500\n    batch_wait: 100ms\n",
-            test::kafka_brokers(), name_, test::postgres_url(), es_url_, name_, entry_,
-            mappings_line_);
+        auto config = this->config();
+        config.es_url = es_url_;
+        config.es_timeout = "10s";
+        config.sections =
+            fmt::format("indexes:\n  {}:\n{}{}    batch_size: 500\n    batch_wait: 100ms\n",
+                        name(), entry_, mappings_line_);
+        Fixture::write_config(config);
     }
 
-    std::string name_;
     std::string es_url_;
-    std::filesystem::path dir_;
-    pqxx::connection db_;
     std::string entry_;
     std::string mappings_line_;
 };
@@ -174,48 +131,18 @@ private:
 /// long: the index exists, but the client is told the request failed.
 class CreateFailsProxy {
 public:
-    explicit CreateFailsProxy(std::string upstream) : upstream_(std::move(upstream)) {
-        const auto forward = [this](const httplib::Request& req, httplib::Response& res) {
-            const bool fail = req.method == "PUT" && take_armed(req.path);
-            httplib::Request up;
-            up.method = req.method;
-            up.path = req.target.empty() ? req.path : req.target;
-            up.body = req.body;
-            if (req.has_header("Content-Type")) {
-                up.headers.emplace("Content-Type", req.get_header_value("Content-Type"));
-            }
-            httplib::Client client(upstream_);
-            const auto answer = client.send(up);
-            if (!answer) {
-                res.status = 502;
-                return;
-            }
-            if (fail) {
-                res.status = 504;
-                res.set_content("gateway timeout", "text/plain");
-                return;
-            }
-            res.status = answer->status;
-            if (!answer->body.empty()) {
-                res.set_content(answer->body, answer->get_header_value("Content-Type"));
-            }
-        };
-        server_.Get(".*", forward);
-        server_.Put(".*", forward);
-        server_.Post(".*", forward);
-        server_.Delete(".*", forward);
-        port_ = server_.bind_to_any_port("127.0.0.1");
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
-        EXPECT_TRUE(test::wait_until([this] { return server_.is_running(); }, 5s));
-    }
-    ~CreateFailsProxy() {
-        server_.stop();
-        thread_.join();
-    }
-    CreateFailsProxy(const CreateFailsProxy&) = delete;
-    CreateFailsProxy& operator=(const CreateFailsProxy&) = delete;
+    explicit CreateFailsProxy(std::string upstream)
+        : upstream_(std::move(upstream)), server_([this](httplib::Server& server) {
+              const auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+                  forward(req, res);
+              };
+              server.Get(".*", handler);
+              server.Put(".*", handler);
+              server.Post(".*", handler);
+              server.Delete(".*", handler);
+          }) {}
 
-    [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    [[nodiscard]] std::string url() const { return server_.url(); }
     /// The next `PUT /<prefix>_…` (an index creation) is forwarded, then answered 504.
     void fail_next_create(const std::string& prefix) {
         std::lock_guard lock(mutex_);
@@ -228,6 +155,31 @@ public:
     }
 
 private:
+    void forward(const httplib::Request& req, httplib::Response& res) {
+        const bool fail = req.method == "PUT" && take_armed(req.path);
+        httplib::Request up;
+        up.method = req.method;
+        up.path = req.target.empty() ? req.path : req.target;
+        up.body = req.body;
+        if (req.has_header("Content-Type")) {
+            up.headers.emplace("Content-Type", req.get_header_value("Content-Type"));
+        }
+        httplib::Client client(upstream_);
+        const auto answer = client.send(up);
+        if (!answer) {
+            res.status = 502;
+            return;
+        }
+        if (fail) {
+            res.status = 504;
+            res.set_content("gateway timeout", "text/plain");
+            return;
+        }
+        res.status = answer->status;
+        if (!answer->body.empty()) {
+            res.set_content(answer->body, answer->get_header_value("Content-Type"));
+        }
+    }
     bool take_armed(const std::string& path) {
         std::lock_guard lock(mutex_);
         if (armed_prefix_.empty() || path.rfind(armed_prefix_, 0) != 0 ||
@@ -240,13 +192,19 @@ private:
     }
 
     std::string upstream_;
-    httplib::Server server_;
-    int port_ = 0;
-    std::thread thread_;
     std::mutex mutex_;
     std::string armed_prefix_;
     int failed_ = 0;
+    test::LocalHttpServer server_;  // last: it stops before what its handlers use goes
 };
+
+/// The alias still on `before` alone, no orphan index beside it, `documents` behind it.
+void expect_unchanged(ReindexFixture& f, const std::vector<std::string>& before,
+                      std::size_t documents) {
+    EXPECT_EQ(f.alias_indices(), before);
+    EXPECT_EQ(f.physical_indices(), before);  // no orphan
+    EXPECT_EQ(f.documents().size(), documents);
+}
 
 TEST(ReindexE2e, BuildsANewIndexAndMovesTheAlias) {
     ReindexFixture f;
@@ -302,7 +260,7 @@ TEST(ReindexE2e, IdsAreReindexedInPlace) {
     ASSERT_EQ(f.kt("reindex " + f.name()).exit_code, 0);
     f.exec(fmt::format("UPDATE {} SET n = 100 WHERE id IN (3, 4, 9)", f.name()));
     f.exec(fmt::format("DELETE FROM {} WHERE id = 6", f.name()));
-    const std::string ids_file = f.dir() + "/ids.txt";
+    const std::string ids_file = f.path("ids.txt");
     std::ofstream(ids_file) << "9\n6\n";
     const auto run = f.kt("reindex " + f.name() + " --ids 3,4 --ids-file " + ids_file);
     ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -428,7 +386,7 @@ TEST(ReindexE2e, InterruptedReindexLeavesTheOldIndexServing) {
         kKt,
         {"reindex", f.name(), "--config", f.config_path(), "--batch-size", "100"},
         {},
-        f.dir() + "/reindex.log"});
+        f.path("reindex.log")});
     // Interrupt once the new index exists and is being loaded.
     ASSERT_TRUE(test::wait_until([&] { return f.physical_indices().size() == 2; }, 30s, 100ms))
         << reindex.log();
@@ -439,9 +397,7 @@ TEST(ReindexE2e, InterruptedReindexLeavesTheOldIndexServing) {
     EXPECT_EQ(*code, 1) << reindex.log();
     EXPECT_THAT(reindex.log(), HasSubstr("interrupted"));
     standin.clear_faults();
-    EXPECT_EQ(f.alias_indices(), before);
-    EXPECT_EQ(f.physical_indices(), before);  // no orphan
-    EXPECT_EQ(f.documents().size(), 20000U);
+    expect_unchanged(f, before, 20000);
 }
 
 TEST(ReindexE2e, FailedLoadLeavesTheOldIndexServing) {
@@ -456,9 +412,7 @@ TEST(ReindexE2e, FailedLoadLeavesTheOldIndexServing) {
     const auto run = f.kt("reindex " + f.name());
     EXPECT_EQ(run.exit_code, 1) << run.output;
     EXPECT_THAT(run.output, HasSubstr("strict_dynamic_mapping_exception"));
-    EXPECT_EQ(f.alias_indices(), before);
-    EXPECT_EQ(f.physical_indices(), before);  // no orphan
-    EXPECT_EQ(f.documents().size(), 1000U);
+    expect_unchanged(f, before, 1000);
 }
 
 TEST(ReindexE2e, FailedIndexCreationLeavesNoOrphan) {
@@ -474,9 +428,7 @@ TEST(ReindexE2e, FailedIndexCreationLeavesNoOrphan) {
     EXPECT_EQ(proxy.failed(), 1);
     EXPECT_EQ(run.exit_code, 1) << run.output;
     EXPECT_THAT(run.output, HasSubstr("504"));
-    EXPECT_EQ(f.alias_indices(), before);
-    EXPECT_EQ(f.physical_indices(), before);  // no orphan
-    EXPECT_EQ(f.documents().size(), 100U);
+    expect_unchanged(f, before, 100);
 }
 
 TEST(ReindexE2e, ParallelFourEqualsParallelOne) {

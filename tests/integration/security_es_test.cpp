@@ -8,12 +8,11 @@
 #include <pqxx/pqxx>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/security_stack.hpp"
 #include "tests/support/test_env.hpp"
@@ -41,65 +40,43 @@ struct EsReader {
 
 /// One index under test: a table of kRows rows (`table:` shorthand), its topic and a config
 /// folder, all with unique names; the table and the folder go away with it.
-class SecureIndex {
+class SecureIndex : public Fixture {
 public:
-    SecureIndex() : name_(unique_name("sec_es")), dir_(certs_.dir()), db_(postgres_url()) {
-        exec(fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, title text NOT NULL)", name_));
-        exec(fmt::format("INSERT INTO {} SELECT i, 'row ' || i FROM generate_series(1, {}) i",
-                         name_, kRows));
-        create_topic(name_, 2);
-        create_topic(name_ + ".dlq", 1);
+    SecureIndex() : Fixture("sec_es") {
+        create_tables(fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, title text NOT NULL);"
+                                  "INSERT INTO {0} SELECT i, 'row ' || i "
+                                  "FROM generate_series(1, {1}) i",
+                                  name(), kRows),
+                      {name()});
+        create_topic_with_dead_letters(name(), 2);
     }
-    ~SecureIndex() {
-        try {
-            exec("DROP TABLE IF EXISTS " + name_);
-        } catch (...) {
-        }
-    }
-    SecureIndex(const SecureIndex&) = delete;
-    SecureIndex& operator=(const SecureIndex&) = delete;
 
     [[nodiscard]] const TestCertificates& certs() const { return certs_; }
-    [[nodiscard]] const std::string& name() const { return name_; }
 
     /// Starts a stand-in serving HTTPS with the test server certificate plus `auth_args`.
-    [[nodiscard]] std::unique_ptr<OptionsStandin> https_standin(std::vector<std::string> auth_args,
+    [[nodiscard]] std::unique_ptr<PrivateStandin> https_standin(std::vector<std::string> auth_args,
                                                                 int port = 0) const {
         std::vector<std::string> args = {"--tls-cert", certs_.server_cert(), "--tls-key",
                                          certs_.server_key()};
         args.insert(args.end(), auth_args.begin(), auth_args.end());
-        return std::make_unique<OptionsStandin>(args, port);
+        return std::make_unique<PrivateStandin>(args, port);
     }
 
     /// Writes the config with `es_section` (the lines under `elasticsearch:`); returns its path.
     std::string write_config(const std::string& es_section, const std::string& file = "kt.yaml") {
-        const auto path = (dir_ / file).string();
-        std::ofstream(path) << fmt::format(R"(kafka:
-  brokers: "{}"
-  group_prefix: {}
-  properties:
-    session.timeout.ms: "6000"
-    heartbeat.interval.ms: "500"
-postgres:
-  url: "{}"
-elasticsearch:
-{}
-indexes:
-  {}:
-    table: {}
-    batch_wait: 100ms
-)",
-                                           kafka_brokers(), name_ + "_g", postgres_url(),
-                                           es_section, name_, name_);
-        return path;
+        auto config = this->config();
+        config.elasticsearch = es_section;
+        config.sections =
+            fmt::format("indexes:\n  {0}:\n    table: {0}\n    batch_wait: 100ms\n", name());
+        return write_file(file, config.yaml());
     }
 
     void produce_all() {
         std::vector<std::string> ids;
         for (int i = 1; i <= kRows; ++i) ids.push_back(std::to_string(i));
         const auto run = run_command(fmt::format(
-            "{}/cmd/kt produce --config '{}' {} {}", KT_BINARY_DIR,
-            write_config("  url: http://x", "produce.yaml"), name_, fmt::join(ids, " ")));
+            "{} produce --config '{}' {} {}", binary("kt"),
+            write_config("  url: http://x", "produce.yaml"), name(), fmt::join(ids, " ")));
         ASSERT_EQ(run.exit_code, 0) << run.output;
     }
 
@@ -109,7 +86,7 @@ indexes:
         json ids = json::array();
         for (int i = 1; i <= kRows; ++i) ids.push_back(std::to_string(i));
         const auto docs =
-            es_mget(reader.url, "--cacert '" + reader.ca_file + "' " + reader.auth, name_, ids);
+            es_mget(reader.url, "--cacert '" + reader.ca_file + "' " + reader.auth, name(), ids);
         if (!docs) return -1;
         int found = 0;
         for (const auto& doc : *docs) {
@@ -119,20 +96,11 @@ indexes:
     }
 
 private:
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(db_);
-        tx.exec(sql);
-        tx.commit();
-    }
-
     TestCertificates certs_;
-    std::string name_;
-    std::filesystem::path dir_;
-    pqxx::connection db_;
 };
 
 CommandResult kt_check(const std::string& config) {
-    return run_command(std::string(KT_BINARY_DIR) + "/cmd/kt check --config '" + config + "'");
+    return run_command(binary("kt") + " check --config '" + config + "'");
 }
 
 std::string basic_section(const std::string& url, const std::string& ca_file,
@@ -232,7 +200,7 @@ TEST(EsSecurity, WrongApiKeyAndMissingCredentialsAreClear401s) {
 void expect_indexer_writes_everything(SecureIndex& ix, const std::string& config,
                                       const EsReader& client) {
     WorkerProcess indexer(
-        {KT_BINARY_DIR "/cmd/kt-indexer", {"--config", config, "--metrics-port", "0"}, {}, {}});
+        {binary("kt-indexer"), {"--config", config, "--metrics-port", "0"}, {}, {}});
     ix.produce_all();
     const bool all = wait_until([&] { return ix.found_documents(client) == kRows; }, 60s, 200ms);
     EXPECT_TRUE(all) << "found " << ix.found_documents(client) << " of " << kRows << "\n"
@@ -265,7 +233,7 @@ TEST(EsSecurity, IndexerWithWrongCredentialsDoesNotStartAndSaysWhy) {
     const auto es = ix.https_standin({"--basic-auth", basic_arg()});
     const std::string wrong = "Wrong-5b7c0e";
     WorkerProcess indexer(
-        {KT_BINARY_DIR "/cmd/kt-indexer",
+        {binary("kt-indexer"),
          {"--config", ix.write_config(basic_section(es->url(), ix.certs().ca_file(), wrong))},
          {},
          {}});
@@ -281,7 +249,7 @@ TEST(EsSecurity, CredentialsRevokedMidRunMakeTheIndexerNotReadyAndLoseNothing) {
     const int port = es->port();
     const std::string config = ix.write_config(basic_section(es->url(), ix.certs().ca_file()));
     WorkerProcess indexer(
-        {KT_BINARY_DIR "/cmd/kt-indexer", {"--config", config, "--metrics-port", "0"}, {}, {}});
+        {binary("kt-indexer"), {"--config", config, "--metrics-port", "0"}, {}, {}});
     const auto status_port = wait_status_port(indexer, 30s);
     ASSERT_TRUE(status_port) << indexer.log();
     ix.produce_all();
@@ -317,9 +285,7 @@ TEST(EsSecurity, CredentialsRevokedMidRunMakeTheIndexerNotReadyAndLoseNothing) {
     const EsReader client{es->url(), ix.certs().ca_file(), "-u " + basic_arg()};
     EXPECT_TRUE(wait_until([&] { return ix.found_documents(client) == kRows; }, 90s, 200ms))
         << indexer.log();
-    EXPECT_TRUE(
-        wait_until([&] { return http_get(*status_port, "/readyz").first == 200; }, 30s, 100ms))
-        << http_get(*status_port, "/readyz").second;
+    EXPECT_TRUE(readyz_answers(*status_port, 200, 30s));
     indexer.terminate();
     EXPECT_EQ(indexer.wait_exit(15s), 0) << indexer.log();
     EXPECT_THAT(indexer.log(), Not(HasSubstr(kPassword)));

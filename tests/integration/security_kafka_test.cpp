@@ -11,11 +11,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/security_stack.hpp"
 #include "tests/support/test_env.hpp"
@@ -43,19 +45,11 @@ public:
         all.insert(all.end(), args.begin(), args.end());
         process_ = std::make_unique<WorkerProcess>(
             WorkerProcessOptions{KT_BINARY_DIR "/tools/devbroker/kt-devbroker", all, {}, {}});
-        const bool ready = wait_until(
-            [this] {
-                std::ifstream in(ready_file_);
-                for (std::string line; std::getline(in, line);) {
-                    if (line.starts_with("control=")) control_ = line.substr(8);
-                    if (line.starts_with("secure_bootstrap=")) bootstrap_ = line.substr(17);
-                }
-                return (!control_.empty() && !bootstrap_.empty()) || !process_->running();
-            },
-            20s);
-        if (!ready || bootstrap_.empty()) {
-            throw std::runtime_error("kt-devbroker did not start: " + process_->log());
-        }
+        const auto values =
+            wait_ready_file(ready_file_, *process_, {"control", "secure_bootstrap"}, 20s,
+                            "kt-devbroker");
+        control_ = values.at("control");
+        bootstrap_ = values.at("secure_bootstrap");
     }
     ~SecureBroker() {
         std::error_code ignored;
@@ -79,18 +73,12 @@ private:
 
 class KafkaSecurityOnDevbroker : public ::testing::Test {
 protected:
-    KafkaSecurityOnDevbroker() : name_(unique_name("sec_kafka")), db_(postgres_url()) {
-        pqxx::nontransaction tx(db_);
-        tx.exec(fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, title text)", name_));
-        tx.exec(fmt::format("INSERT INTO {} SELECT i, 'row ' || i FROM generate_series(1, {}) i",
-                            name_, kRows));
-    }
-    ~KafkaSecurityOnDevbroker() override {
-        try {
-            pqxx::nontransaction tx(db_);
-            tx.exec("DROP TABLE IF EXISTS " + name_);
-        } catch (...) {
-        }
+    KafkaSecurityOnDevbroker() {
+        fixture_.create_tables(
+            fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, title text);"
+                        "INSERT INTO {0} SELECT i, 'row ' || i FROM generate_series(1, {1}) i",
+                        name_, kRows),
+            {name_});
     }
 
     std::unique_ptr<SecureBroker> broker(const std::vector<std::string>& args) {
@@ -106,46 +94,35 @@ protected:
         return {"--sasl-plain", std::string(kUser) + ":" + kPassword};
     }
 
-    /// Writes a config for `bootstrap` with `properties` (lines under kafka.properties).
-    std::string write_config(const std::string& bootstrap, const std::string& properties,
+    /// Writes a config for `bootstrap` with `properties` (kafka.properties besides the quick
+    /// group ones) as `file`; returns its path.
+    std::string write_config(const std::string& bootstrap,
+                             const std::map<std::string, std::string>& properties,
                              const std::string& file) {
-        const auto path = (certs_.dir() / file).string();
-        std::ofstream(path) << fmt::format(R"(kafka:
-  brokers: "{}"
-  group_prefix: {}_g
-  properties:
-    session.timeout.ms: "6000"
-    heartbeat.interval.ms: "500"
-{}
-postgres:
-  url: "{}"
-elasticsearch:
-  url: "{}"
-indexes:
-  {}:
-    table: {}
-    batch_wait: 100ms
-)",
-                                           bootstrap, name_, properties, postgres_url(), es_url(),
-                                           name_, name_);
-        return path;
+        auto config = fixture_.config();
+        config.brokers = bootstrap;
+        config.properties = quick_group_properties(properties);
+        config.sections =
+            fmt::format("indexes:\n  {0}:\n    table: {0}\n    batch_wait: 100ms\n", name_);
+        return fixture_.write_file(file, config.yaml());
     }
 
-    std::string sasl_ssl(const std::string& password = kPassword,
-                         const std::string& ca_file = {}) const {
-        return fmt::format(
-            "    security.protocol: SASL_SSL\n    sasl.mechanisms: PLAIN\n"
-            "    sasl.username: {}\n    sasl.password: \"{}\"\n    ssl.ca.location: {}",
-            kUser, password, ca_file.empty() ? certs_.ca_file() : ca_file);
+    std::map<std::string, std::string> sasl_ssl(const std::string& password = kPassword,
+                                                const std::string& ca_file = {}) const {
+        return {{"security.protocol", "SASL_SSL"},
+                {"sasl.mechanisms", "PLAIN"},
+                {"sasl.username", kUser},
+                {"sasl.password", password},
+                {"ssl.ca.location", ca_file.empty() ? certs_.ca_file() : ca_file}};
     }
 
     static CommandResult run_kt(const std::string& args) {
-        return run_command(std::string(KT_BINARY_DIR) + "/cmd/kt " + args);
+        return run_command(binary("kt") + " " + args);
     }
 
     TestCertificates certs_;
-    std::string name_;
-    pqxx::connection db_;
+    Fixture fixture_{"sec_kafka"};
+    const std::string name_ = fixture_.name();
 };
 
 TEST_F(KafkaSecurityOnDevbroker, KtCheckConnectsWithSaslSsl) {
@@ -166,7 +143,7 @@ TEST_F(KafkaSecurityOnDevbroker, KtCheckConnectsWithTlsAloneAndSaslAlone) {
     const auto tls_run =
         run_kt("check --config '" +
                write_config(tls->bootstrap(),
-                            "    security.protocol: SSL\n    ssl.ca.location: " + certs_.ca_file(),
+                            {{"security.protocol", "SSL"}, {"ssl.ca.location", certs_.ca_file()}},
                             "ssl.yaml") +
                "'");
     EXPECT_EQ(tls_run.exit_code, 0) << tls_run.output << tls->log();
@@ -175,9 +152,10 @@ TEST_F(KafkaSecurityOnDevbroker, KtCheckConnectsWithTlsAloneAndSaslAlone) {
     const auto sasl_run = run_kt(
         "check --config '" +
         write_config(sasl->bootstrap(),
-                     fmt::format("    security.protocol: SASL_PLAINTEXT\n    sasl.mechanisms: "
-                                 "PLAIN\n    sasl.username: {}\n    sasl.password: \"{}\"",
-                                 kUser, kPassword),
+                     {{"security.protocol", "SASL_PLAINTEXT"},
+                      {"sasl.mechanisms", "PLAIN"},
+                      {"sasl.username", kUser},
+                      {"sasl.password", kPassword}},
                      "sasl.yaml") +
         "'");
     EXPECT_EQ(sasl_run.exit_code, 0) << sasl_run.output << sasl->log();
@@ -221,7 +199,7 @@ TEST_F(KafkaSecurityOnDevbroker, ProduceAndIndexerWorkOverSaslSsl) {
     }());
     const std::string config = write_config(b->bootstrap(), sasl_ssl(), "e2e.yaml");
     WorkerProcess indexer(
-        {KT_BINARY_DIR "/cmd/kt-indexer", {"--config", config, "--metrics-port", "0"}, {}, {}});
+        {binary("kt-indexer"), {"--config", config, "--metrics-port", "0"}, {}, {}});
     std::string ids;
     for (int i = 1; i <= kRows; ++i) ids += " " + std::to_string(i);
     const auto produced = run_kt("produce --config '" + config + "' " + name_ + ids);

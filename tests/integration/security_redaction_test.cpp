@@ -8,13 +8,12 @@
 #include <pqxx/pqxx>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/security_stack.hpp"
 #include "tests/support/test_env.hpp"
@@ -56,83 +55,61 @@ std::vector<std::string> secret_forms() {
 
 /// Sections of one config: each case replaces some.
 struct Sections {
-    std::string kafka_properties;  ///< lines under kafka.properties
+    std::map<std::string, std::string> kafka_properties;  ///< besides the quick group ones
     std::string postgres_url;
     std::string elasticsearch;  ///< lines under elasticsearch:
 };
 
 class Redaction : public ::testing::Test {
 protected:
-    Redaction() : name_(unique_name("sec_red")), dir_(certs_.dir()) {
-        pqxx::connection c(postgres_url());
-        pqxx::nontransaction tx(c);
-        tx.exec(fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, title text)", name_));
-        tx.exec(fmt::format("INSERT INTO {} VALUES (1, 'one')", name_));
-        create_topic(name_, 1);
-        create_topic(name_ + ".dlq", 1);
-        create_topic(name_ + "_delay", 1);
-        create_topic(name_ + "_delay.dlq", 1);
-        create_topic(name_ + "_parents", 1);
-        create_topic(name_ + "_parents.dlq", 1);
-    }
-    ~Redaction() override {
-        try {
-            pqxx::connection c(postgres_url());
-            pqxx::nontransaction tx(c);
-            tx.exec("DROP TABLE IF EXISTS " + name_);
-        } catch (...) {
+    Redaction() {
+        fixture_.create_tables(fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, title text);"
+                                           "INSERT INTO {0} VALUES (1, 'one')",
+                                           name_),
+                               {name_});
+        for (const auto& topic : {name_, name_ + "_delay", name_ + "_parents"}) {
+            fixture_.create_topic_with_dead_letters(topic, 1);
         }
     }
 
     /// A stand-in that wants kEsUser:kEsPassword.
-    std::unique_ptr<OptionsStandin> guarded_standin() {
-        return std::make_unique<OptionsStandin>(
+    std::unique_ptr<PrivateStandin> guarded_standin() {
+        return std::make_unique<PrivateStandin>(
             std::vector<std::string>{"--basic-auth", std::string(kEsUser) + ":" + kEsPassword});
     }
 
     std::string write_config(const Sections& s, const std::string& file) {
-        const auto path = (dir_ / file).string();
-        std::ofstream(path) << fmt::format(
-            R"(kafka:
-  brokers: "{brokers}"
-  group_prefix: {name}_g
-  properties:
-    session.timeout.ms: "6000"
-    heartbeat.interval.ms: "500"
-{props}
-postgres:
-  url: "{pg}"
-elasticsearch:
-{es}
-indexes:
-  {name}:
-    table: {name}
+        auto config = fixture_.config();
+        config.properties = quick_group_properties(s.kafka_properties);
+        config.postgres_url = s.postgres_url;
+        config.elasticsearch = s.elasticsearch;
+        config.sections = fmt::format(R"(indexes:
+  {0}:
+    table: {0}
     batch_wait: 100ms
 delayers:
-  {name}_delay: {{ delay: 1m, target: {name} }}
+  {0}_delay: {{ delay: 1m, target: {0} }}
 cascades:
-  {name}_cascade:
-    topic: {name}_parents
-    target: {name}
-    query: SELECT id FROM {name} WHERE id = ANY($1::bigint[])
+  {0}_cascade:
+    topic: {0}_parents
+    target: {0}
+    query: SELECT id FROM {0} WHERE id = ANY($1::bigint[])
 )",
-            fmt::arg("brokers", kafka_brokers()), fmt::arg("name", name_),
-            fmt::arg("props", s.kafka_properties), fmt::arg("pg", s.postgres_url),
-            fmt::arg("es", s.elasticsearch));
-        return path;
+                                      name_);
+        return fixture_.write_file(file, config.yaml());
     }
 
     /// `kt check` with the secret environment; its whole output.
     CommandResult kt_check(const std::string& config) {
-        return run_command(fmt::format("{}={} {}/cmd/kt check --config '{}'", kEnvVar, kEsPassword,
-                                       KT_BINARY_DIR, config));
+        return run_command(fmt::format("{}={} {} check --config '{}'", kEnvVar, kEsPassword,
+                                       binary("kt"), config));
     }
 
-    /// Runs `binary` with `config` at debug level until /readyz answers 503 naming every one of
+    /// Runs `program` with `config` at debug level until /readyz answers 503 naming every one of
     /// `reasons`; then checks its log, /metrics, /readyz and /healthz for secrets.
-    void expect_worker_redacts(const std::string& binary, const std::string& config,
+    void expect_worker_redacts(const std::string& program, const std::string& config,
                                const std::vector<std::string>& reasons) {
-        WorkerProcess worker({std::string(KT_BINARY_DIR) + "/cmd/" + binary,
+        WorkerProcess worker({binary(program),
                               {"--config", config, "--metrics-port", "0", "--log-level", "debug"},
                               {{kEnvVar, kEsPassword}},
                               {}});
@@ -149,29 +126,28 @@ cascades:
                 return true;
             },
             60s, 200ms);
-        EXPECT_TRUE(named) << binary << " /readyz: " << ready.first << " " << ready.second;
+        EXPECT_TRUE(named) << program << " /readyz: " << ready.first << " " << ready.second;
         const auto metrics = http_get(*port, "/metrics");
         EXPECT_EQ(metrics.first, 200);
         const auto health = http_get(*port, "/healthz");
-        EXPECT_TRUE(free_of_secrets(binary + " /readyz", ready.second));
-        EXPECT_TRUE(free_of_secrets(binary + " /metrics", metrics.second));
-        EXPECT_TRUE(free_of_secrets(binary + " /healthz", health.second));
+        EXPECT_TRUE(free_of_secrets(program + " /readyz", ready.second));
+        EXPECT_TRUE(free_of_secrets(program + " /metrics", metrics.second));
+        EXPECT_TRUE(free_of_secrets(program + " /healthz", health.second));
         worker.terminate();
         EXPECT_TRUE(worker.wait_exit(20s).has_value());
-        EXPECT_TRUE(free_of_secrets(binary + " log", worker.log()));
+        EXPECT_TRUE(free_of_secrets(program + " log", worker.log()));
         EXPECT_GT(worker.log().size(), 0U);
     }
 
-    TestCertificates certs_;
-    std::string name_;
-    std::filesystem::path dir_;
+    Fixture fixture_{"sec_red"};
+    const std::string name_ = fixture_.name();
 };
 
-std::string sasl_properties() {
-    return fmt::format(
-        "    security.protocol: SASL_PLAINTEXT\n    sasl.mechanisms: PLAIN\n"
-        "    sasl.username: kt\n    sasl.password: \"{}\"",
-        kSaslPassword);
+std::map<std::string, std::string> sasl_properties() {
+    return {{"security.protocol", "SASL_PLAINTEXT"},
+            {"sasl.mechanisms", "PLAIN"},
+            {"sasl.username", "kt"},
+            {"sasl.password", kSaslPassword}};
 }
 
 std::string unreachable_postgres() {
@@ -205,7 +181,7 @@ TEST_F(Redaction, KtCheckWithEveryConnectionFailingPrintsNoSecret) {
 TEST_F(Redaction, KtCheckWithPasswordsInUrlsPrintsNoSecret) {
     // Elasticsearch unreachable, credentials in its URL; PostgreSQL reachable with a password.
     const Sections s{
-        "", postgres_with_password(),
+        {}, postgres_with_password(),
         fmt::format("  url: http://{}:{}@127.0.0.1:1\n  timeout: 3s", kEsUser, kEsUrlPassword)};
     const auto run = kt_check(write_config(s, "urls.yaml"));
     EXPECT_EQ(run.exit_code, 1) << run.output;
@@ -218,7 +194,7 @@ TEST_F(Redaction, KtCheckWithPasswordsInUrlsPrintsNoSecret) {
     const std::string with_userinfo =
         es->url().substr(0, 7) + kEsUser + ":" + kEsUrlPassword + "@" + es->url().substr(7);
     const auto refused = kt_check(write_config(
-        Sections{"", postgres_with_password(), "  url: " + with_userinfo}, "url_refused.yaml"));
+        Sections{{}, postgres_with_password(), "  url: " + with_userinfo}, "url_refused.yaml"));
     EXPECT_EQ(refused.exit_code, 1) << refused.output;
     EXPECT_THAT(refused.output, HasSubstr("HTTP 401 security_exception"));
     EXPECT_TRUE(free_of_secrets("kt check", refused.output));
@@ -226,9 +202,9 @@ TEST_F(Redaction, KtCheckWithPasswordsInUrlsPrintsNoSecret) {
 
 TEST_F(Redaction, KtCheckWithAWrongApiKeyPrintsNoSecret) {
     const auto es =
-        std::make_unique<OptionsStandin>(std::vector<std::string>{"--api-key", "the-right-key"});
+        std::make_unique<PrivateStandin>(std::vector<std::string>{"--api-key", "the-right-key"});
     const auto run =
-        kt_check(write_config(Sections{"", postgres_with_password(),
+        kt_check(write_config(Sections{{}, postgres_with_password(),
                                        fmt::format("  url: {}\n  api_key: {}", es->url(), kApiKey)},
                               "api_key.yaml"));
     EXPECT_EQ(run.exit_code, 1) << run.output;
@@ -266,24 +242,23 @@ TEST_F(Redaction, WorkersWithFailingConnectionsShowNoSecret) {
 
 TEST_F(Redaction, IndexerWorkingWithSecretsShowsNone) {
     const auto es = guarded_standin();
-    const Sections working{"", postgres_with_password(),
+    const Sections working{{}, postgres_with_password(),
                            fmt::format("  url: {}\n  username: {}\n  password: \"${{{}}}\"",
                                        es->url(), kEsUser, kEnvVar)};
     const auto config = write_config(working, "working.yaml");
-    WorkerProcess indexer({KT_BINARY_DIR "/cmd/kt-indexer",
+    WorkerProcess indexer({binary("kt-indexer"),
                            {"--config", config, "--metrics-port", "0", "--log-level", "debug"},
                            {{kEnvVar, kEsPassword}},
                            {}});
     const auto port = wait_status_port(indexer, 30s);
     ASSERT_TRUE(port) << indexer.log();
     const auto produced =
-        run_command(fmt::format("{}={} {}/cmd/kt produce --config '{}' {} 1", kEnvVar, kEsPassword,
-                                KT_BINARY_DIR, config, name_));
+        run_command(fmt::format("{}={} {} produce --config '{}' {} 1", kEnvVar, kEsPassword,
+                                binary("kt"), config, name_));
     ASSERT_EQ(produced.exit_code, 0) << produced.output;
     EXPECT_TRUE(free_of_secrets("kt produce", produced.output));
     ASSERT_TRUE(indexer.wait_for_log("batch of", 60s)) << indexer.log();
-    EXPECT_TRUE(wait_until([&] { return http_get(*port, "/readyz").first == 200; }, 30s, 100ms))
-        << http_get(*port, "/readyz").second;
+    EXPECT_TRUE(readyz_answers(*port, 200, 30s));
     EXPECT_TRUE(free_of_secrets("kt-indexer /metrics", http_get(*port, "/metrics").second));
     indexer.terminate();
     EXPECT_EQ(indexer.wait_exit(15s), 0) << indexer.log();

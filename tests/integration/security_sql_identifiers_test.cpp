@@ -10,13 +10,12 @@
 #include <pqxx/pqxx>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 
 #include "lib/kafka/producer.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/security_stack.hpp"
 #include "tests/support/test_env.hpp"
@@ -47,42 +46,29 @@ std::string yaml_string(const std::string& text) {
 class HostileIdentifiers : public ::testing::Test {
 protected:
     HostileIdentifiers()
-        : suffix_(unique_name("h")),
-          table_("we\"ird; drop " + suffix_),
-          victim_("victim_" + suffix_),
-          whole_row_(unique_name("sec_sql_row")),
-          custom_(unique_name("sec_sql_query")),
-          dir_(std::filesystem::temp_directory_path() / unique_name("sec_sql")),
-          db_(postgres_url()) {
-        exec(fmt::format("CREATE TABLE {} (n int)", victim_));
-        exec(fmt::format("INSERT INTO {} VALUES (42)", victim_));
-        exec(fmt::format(R"(CREATE TABLE {} ("my id" text PRIMARY KEY, "sel""ect" text))",
-                         sql_name(table_)));
+        : table_("we\"ird; drop " + fixture_.name()),
+          victim_("victim_" + fixture_.name()),
+          whole_row_(fixture_.name("row")),
+          custom_(fixture_.name("query")) {
+        fixture_.drop_at_end(sql_name(table_));
+        fixture_.create_tables(fmt::format("CREATE TABLE {0} (n int);"
+                                           "INSERT INTO {0} VALUES (42)",
+                                           victim_),
+                               {victim_});
+        fixture_.exec(fmt::format(R"(CREATE TABLE {} ("my id" text PRIMARY KEY, "sel""ect" text))",
+                                  sql_name(table_)));
         for (const auto& [id, value] : rows()) {
-            pqxx::nontransaction tx(db_);
+            pqxx::nontransaction tx(fixture_.db());
             tx.exec_params(fmt::format(R"(INSERT INTO {} VALUES ($1, $2))", sql_name(table_)), id,
                            value);
         }
-        create_topic(whole_row_, 2);
-        create_topic(whole_row_ + ".dlq", 1);
-        create_topic(custom_, 2);
-        create_topic(custom_ + ".dlq", 1);
-        std::filesystem::create_directories(dir_);
+        fixture_.create_topic_with_dead_letters(whole_row_, 2);
+        fixture_.create_topic_with_dead_letters(custom_, 2);
         const std::string query = fmt::format(
             R"(SELECT "my id" AS id, jsonb_build_object('v', "sel""ect") AS doc FROM {} WHERE "my id" = ANY($1))",
             sql_name(table_));
-        std::ofstream(config()) << fmt::format(
-            R"(kafka:
-  brokers: "{}"
-  group_prefix: {}_g
-  properties:
-    session.timeout.ms: "6000"
-    heartbeat.interval.ms: "500"
-postgres:
-  url: "{}"
-elasticsearch:
-  url: "{}"
-indexes:
+        auto config = fixture_.config();
+        config.sections = fmt::format(R"(indexes:
   {}:
     table: {}
     batch_wait: 100ms
@@ -91,17 +77,9 @@ indexes:
     scan_query: {}
     batch_wait: 100ms
 )",
-            kafka_brokers(), suffix_, postgres_url(), es_url(), whole_row_, yaml_string(table_),
-            custom_, yaml_string(query), yaml_string(query.substr(0, query.find(" WHERE"))));
-    }
-    ~HostileIdentifiers() override {
-        try {
-            exec("DROP TABLE IF EXISTS " + sql_name(table_));
-            exec("DROP TABLE IF EXISTS " + victim_);
-        } catch (...) {
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
+                                      whole_row_, yaml_string(table_), custom_, yaml_string(query),
+                                      yaml_string(query.substr(0, query.find(" WHERE"))));
+        fixture_.write_config(config);
     }
 
     /// id -> value of `sel"ect`.
@@ -111,12 +89,7 @@ indexes:
                 {"it's \"quoted\" $1 \\", "quotes"},
                 {"with space", "space"}};
     }
-    [[nodiscard]] std::string config() const { return (dir_ / "kt.yaml").string(); }
-
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(db_);
-        tx.exec(sql);
-    }
+    [[nodiscard]] std::string config() const { return fixture_.config_path(); }
 
     void produce_ids(const std::string& topic) {
         kafka::Producer producer(broker_options());
@@ -140,18 +113,16 @@ indexes:
         return out;
     }
 
-    std::string suffix_;
+    Fixture fixture_{"sec_sql"};
     std::string table_;
     std::string victim_;
     std::string whole_row_;
     std::string custom_;
-    std::filesystem::path dir_;
-    pqxx::connection db_;
 };
 
 TEST_F(HostileIdentifiers, KtCheckRunsBothQueries) {
     const auto run =
-        run_command(std::string(KT_BINARY_DIR) + "/cmd/kt check --config '" + config() + "'");
+        run_command(binary("kt") + " check --config '" + config() + "'");
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_THAT(run.output, HasSubstr("postgres: indexes." + whole_row_ + ": ok"));
     EXPECT_THAT(run.output, HasSubstr("postgres: indexes." + custom_ + ": ok"));
@@ -159,7 +130,7 @@ TEST_F(HostileIdentifiers, KtCheckRunsBothQueries) {
 
 TEST_F(HostileIdentifiers, RowsAreIndexedAndNothingIsDropped) {
     WorkerProcess indexer(
-        {KT_BINARY_DIR "/cmd/kt-indexer", {"--config", config(), "--metrics-port", "0"}, {}, {}});
+        {binary("kt-indexer"), {"--config", config(), "--metrics-port", "0"}, {}, {}});
     produce_ids(whole_row_);
     produce_ids(custom_);
 
@@ -185,14 +156,14 @@ TEST_F(HostileIdentifiers, RowsAreIndexedAndNothingIsDropped) {
     EXPECT_EQ(indexer.wait_exit(15s), 0) << indexer.log();
     EXPECT_EQ(indexer.count_in_log("dead letter"), 0U) << indexer.log();
 
-    pqxx::nontransaction tx(db_);
+    pqxx::nontransaction tx(fixture_.db());
     EXPECT_EQ(tx.exec1("SELECT n FROM " + victim_)[0].as<int>(), 42);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + sql_name(table_))[0].as<int>(), 4);
 
     // The row scanner of `kt verify` quotes them too.
     for (const auto& index : {whole_row_, custom_}) {
-        const auto verify = run_command(std::string(KT_BINARY_DIR) + "/cmd/kt verify --config '" +
-                                        config() + "' " + index);
+        const auto verify =
+            run_command(binary("kt") + " verify --config '" + config() + "' " + index);
         EXPECT_EQ(verify.exit_code, 0) << verify.output;
     }
 }

@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -27,6 +26,7 @@
 #include "lib/http/status_server.hpp"
 #include "lib/metrics/registry.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/worker_process.hpp"
 
@@ -39,7 +39,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kStartDeadline = 90s;
 /// What the contract of this test allows: a second, and half a second for a loaded machine.
 constexpr auto kExitDeadline = 1500ms;
-const std::string kBinaryDir = KT_BINARY_DIR "/cmd/";
 
 /// A TCP connection to 127.0.0.1:`port`, closed with the object.
 class Connection {
@@ -112,69 +111,30 @@ private:
 
 /// An index on a table, a delay stage releasing to it and a cascade into it, with their own
 /// topics, groups and table, in one config file.
-class IdleSetup {
+class IdleSetup : public Fixture {
 public:
-    IdleSetup() : name_(unique_name("sx")), dir_(std::filesystem::temp_directory_path() / name_) {
-        for (const auto& topic : {name_, name_ + "_later", name_ + "_parents"}) {
-            create_topic(topic, 2);
-            create_topic(topic + ".dlq", 1);
+    IdleSetup() : Fixture("sx") {
+        for (const auto& topic : {name(), name("later"), name("parents")}) {
+            create_topic_with_dead_letters(topic, 2);
         }
-        db_ = std::make_unique<pqxx::connection>(postgres_url());
-        exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, parent_id bigint)");
-        std::filesystem::create_directories(dir_);
-        std::ofstream(config_path()) << fmt::format(
-            R"(kafka:
-  brokers: "{0}"
-  group_prefix: {1}_g
-  properties:
-    session.timeout.ms: "6000"
-    heartbeat.interval.ms: "500"
-postgres:
-  url: "{2}"
-elasticsearch:
-  url: "{3}"
-indexes:
-  {1}:
-    query: SELECT id, jsonb_build_object('id', id) AS doc FROM {1} WHERE id = ANY($1::bigint[])
+        create_tables("CREATE TABLE " + name() + " (id bigint PRIMARY KEY, parent_id bigint)",
+                      {name()});
+        auto config = this->config();
+        config.sections = fmt::format(
+            R"(indexes:
+  {0}:
+    query: SELECT id, jsonb_build_object('id', id) AS doc FROM {0} WHERE id = ANY($1::bigint[])
 delayers:
-  {1}_later: {{ delay: 1h, target: {1} }}
+  {0}_later: {{ delay: 1h, target: {0} }}
 cascades:
-  {1}_cascade:
-    topic: {1}_parents
-    query: SELECT id FROM {1} WHERE parent_id = ANY($1::bigint[])
-    target: {1}
+  {0}_cascade:
+    topic: {0}_parents
+    query: SELECT id FROM {0} WHERE parent_id = ANY($1::bigint[])
+    target: {0}
 )",
-            kafka_brokers(), name_, postgres_url(), es_url());
+            name());
+        write_config(config);
     }
-    ~IdleSetup() {
-        try {
-            exec("DROP TABLE IF EXISTS " + name_);
-        } catch (...) {
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    IdleSetup(const IdleSetup&) = delete;
-    IdleSetup& operator=(const IdleSetup&) = delete;
-
-    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
-
-    std::unique_ptr<WorkerProcess> start(const std::string& program,
-                                         const std::vector<std::string>& args) {
-        return std::make_unique<WorkerProcess>(WorkerProcessOptions{
-            kBinaryDir + program, args, {}, (dir_ / (program + ".log")).string()});
-    }
-
-private:
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(*db_);
-        tx.exec(sql);
-        tx.commit();
-    }
-
-    std::string name_;
-    std::filesystem::path dir_;
-    std::unique_ptr<pqxx::connection> db_;
 };
 
 /// Sends SIGTERM and expects exit code 0 within kExitDeadline of it.
@@ -194,14 +154,10 @@ void expect_prompt_exit(WorkerProcess& process) {
 /// assigned, holds browser-like connections to its status port and expects a prompt exit.
 void expect_idle_worker_exits_promptly(const std::string& program) {
     IdleSetup setup;
-    const auto worker = setup.start(
-        program, {"--config", setup.config_path(), "--metrics-port", "0"});
-    const auto port = wait_status_port(*worker, kStartDeadline);
+    const auto worker = setup.start_worker(program, program);
+    const auto port = wait_ready(*worker, kStartDeadline);
     ASSERT_TRUE(port) << worker->log();
     ASSERT_TRUE(worker->wait_for_log("assigned", kStartDeadline)) << worker->log();
-    ASSERT_TRUE(wait_until([&] { return http_get(*port, "/readyz").first == 200; },
-                           kStartDeadline, 50ms))
-        << http_get(*port, "/readyz").second << worker->log();
     const BrowserLikeConnections browser(*port);
     ASSERT_TRUE(browser.answered()) << worker->log();
     expect_prompt_exit(*worker);
@@ -220,8 +176,9 @@ TEST(ExitOnSigterm, StatusServerStopEndsKeptAliveUnusedAndHalfSentConnectionsAtO
 
 TEST(ExitOnSigterm, KtStatusServeExitsWithinASecondWhileABrowserHoldsConnections) {
     IdleSetup setup;
-    const auto serve = setup.start(
-        "kt", {"status", "--config", setup.config_path(), "--serve", "0", "--interval", "500ms"});
+    const auto serve = setup.start_process(
+        "kt", "kt",
+        {"status", "--config", setup.config_path(), "--serve", "0", "--interval", "500ms"});
     ASSERT_TRUE(serve->wait_for_log("status page on port ", kStartDeadline)) << serve->log();
     const std::string log = serve->log();
     const auto at = log.find("status page on port ") + std::string("status page on port ").size();

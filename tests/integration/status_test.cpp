@@ -21,6 +21,8 @@
 #include "lib/kafka/producer.hpp"
 #include "lib/wire/messages.hpp"
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
+#include "tests/support/topic_reader.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/worker_process.hpp"
@@ -33,55 +35,28 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 
 constexpr auto kDeadline = 90s;
-const std::string kIndexerBinary = KT_BINARY_DIR "/cmd/kt-indexer";
-const std::string kDelayerBinary = KT_BINARY_DIR "/cmd/kt-delayer";
-const std::string kKtBinary = KT_BINARY_DIR "/cmd/kt";
-
-double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+const std::string kKtBinary = binary("kt");
 
 /// An index (table, topic, dead-letter topic) and a one-hour delay stage releasing to it, with
 /// unique names and one config file; the delay holds its envelopes for the whole test.
-class StatusSetup {
+class StatusSetup : public Fixture {
 public:
-    explicit StatusSetup(int partitions = 2, bool table = true)
-        : name_(unique_name("st")), dir_(std::filesystem::temp_directory_path() / name_) {
-        create_topic(index_topic(), partitions);
-        create_topic(index_topic() + ".dlq", 1);
-        create_topic(delay_topic(), partitions);
-        create_topic(delay_topic() + ".dlq", 1);
+    explicit StatusSetup(int partitions = 2, bool table = true) : Fixture("st") {
+        create_topic_with_dead_letters(index_topic(), partitions);
+        create_topic_with_dead_letters(delay_topic(), partitions);
         if (table) {
-            db_ = std::make_unique<pqxx::connection>(postgres_url());
-            exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, title text NOT NULL)");
-            exec("INSERT INTO " + name_ + " SELECT i, 'row ' || i FROM generate_series(1, 20) i");
+            create_tables(
+                "CREATE TABLE " + name() + " (id bigint PRIMARY KEY, title text NOT NULL)",
+                {name()});
+            exec("INSERT INTO " + name() + " SELECT i, 'row ' || i FROM generate_series(1, 20) i");
         }
-        std::filesystem::create_directories(dir_);
-        std::ofstream(config_path()) << config_text();
+        write_config(config_text());
     }
-    ~StatusSetup() {
-        try {
-            if (db_) exec("DROP TABLE IF EXISTS " + name_);
-        } catch (...) {
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    StatusSetup(const StatusSetup&) = delete;
-    StatusSetup& operator=(const StatusSetup&) = delete;
 
-    [[nodiscard]] const std::string& index_topic() const { return name_; }
-    [[nodiscard]] std::string delay_topic() const { return name_ + "_later"; }
-    [[nodiscard]] std::string index_group() const { return name_ + "_g.indexer." + name_; }
-    [[nodiscard]] std::string delay_group() const { return name_ + "_g.delayer." + delay_topic(); }
-    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
-
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(*db_);
-        tx.exec(sql);
-        tx.commit();
-    }
+    [[nodiscard]] const std::string& index_topic() const { return name(); }
+    [[nodiscard]] std::string delay_topic() const { return name() + "_later"; }
+    [[nodiscard]] std::string index_group() const { return name() + "_g.indexer." + name(); }
+    [[nodiscard]] std::string delay_group() const { return name() + "_g.delayer." + delay_topic(); }
 
     /// Produces (partition, value) pairs in order, unkeyed.
     static void produce(const std::string& topic,
@@ -110,18 +85,10 @@ public:
         produce(delay_topic(), records);
     }
 
-    std::unique_ptr<WorkerProcess> start(const std::string& binary, const std::string& log) {
-        return std::make_unique<WorkerProcess>(
-            WorkerProcessOptions{binary,
-                                 {"--config", config_path(), "--metrics-port", "0"},
-                                 {},
-                                 (dir_ / (log + ".log")).string()});
-    }
-
     /// Sets the index's query (e.g. one that fails) before a worker starts.
     void set_query(const std::string& query) {
         query_ = query;
-        std::ofstream(config_path()) << config_text();
+        write_config(config_text());
     }
 
 private:
@@ -130,34 +97,22 @@ private:
                                       ? fmt::format(
                                             "SELECT id, jsonb_build_object('title', title) AS doc "
                                             "FROM {} WHERE id = ANY($1::bigint[])",
-                                            name_)
+                                            name())
                                       : query_;
-        return fmt::format(R"(kafka:
-  brokers: "{}"
-  group_prefix: {}_g
-  properties:
-    session.timeout.ms: "6000"
-    heartbeat.interval.ms: "500"
-postgres:
-  url: "{}"
-elasticsearch:
-  url: "{}"
-  timeout: 10s
-indexes:
-  {}:
-    query: {}
+        auto config = this->config();
+        config.es_timeout = "10s";
+        config.sections = fmt::format(R"(indexes:
+  {0}:
+    query: {1}
     batch_size: 100
     batch_wait: 50ms
 delayers:
-  {}: {{ delay: 1h, target: {} }}
+  {2}: {{ delay: 1h, target: {0} }}
 )",
-                           kafka_brokers(), name_, postgres_url(), es_url(), name_,
-                           json(query).dump(), delay_topic(), name_);
+                                      name(), json(query).dump(), delay_topic());
+        return config.yaml();
     }
 
-    std::string name_;
-    std::filesystem::path dir_;
-    std::unique_ptr<pqxx::connection> db_;
     std::string query_;
 };
 
@@ -202,7 +157,7 @@ TEST(StatusLive, IndexerServesItsPartitionsDeadLettersAndThePage) {
     s.produce_ids(0, {1, 2, 3});
     s.produce_ids(1, {4, 5});
     StatusSetup::produce(s.index_topic(), {{1, "not json"}});
-    auto indexer = s.start(kIndexerBinary, "indexer");
+    auto indexer = s.start_worker("kt-indexer", "indexer");
     const auto port = wait_status_port(*indexer, kDeadline);
     ASSERT_TRUE(port) << indexer->log();
 
@@ -239,7 +194,7 @@ TEST(StatusLive, ARestartedIndexerOnAnIdleTopicShowsTheGroupsCommitsAndNoLag) {
     StatusSetup s;
     s.produce_ids(0, {1, 2, 3});
     {
-        auto indexer = s.start(kIndexerBinary, "indexer");
+        auto indexer = s.start_worker("kt-indexer", "indexer");
         const auto port = wait_status_port(*indexer, kDeadline);
         ASSERT_TRUE(port) << indexer->log();
         ASSERT_TRUE(wait_until(
@@ -251,7 +206,7 @@ TEST(StatusLive, ARestartedIndexerOnAnIdleTopicShowsTheGroupsCommitsAndNoLag) {
     }
     // Nothing new arrives: the committed offsets come from the group, not from a commit of
     // this process, and the lag is 0 rather than everything the topic ever held.
-    auto again = s.start(kIndexerBinary, "indexer-again");
+    auto again = s.start_worker("kt-indexer", "indexer-again");
     const auto port = wait_status_port(*again, kDeadline);
     ASSERT_TRUE(port) << again->log();
     json group;
@@ -278,7 +233,7 @@ TEST(StatusLive, IndexerReportsTheLastErrorOfAFailingBatchAndItsLag) {
     s.exec("CREATE TABLE " + missing + " (id bigint PRIMARY KEY)");
     s.set_query(fmt::format("SELECT id, to_jsonb(t) AS doc FROM {} t WHERE id = ANY($1::bigint[])",
                             missing));
-    auto indexer = s.start(kIndexerBinary, "indexer");
+    auto indexer = s.start_worker("kt-indexer", "indexer");
     const auto port = wait_status_port(*indexer, kDeadline);
     ASSERT_TRUE(port) << indexer->log();
     ASSERT_TRUE(indexer->wait_for_log("assigned", kDeadline)) << indexer->log();
@@ -307,7 +262,7 @@ TEST(StatusLive, DelayerServesHeldEnvelopesAndTheTimeUntilTheNextRelease) {
     StatusSetup s(2, false);
     s.produce_envelopes(0, 4);
     s.produce_envelopes(1, 2);
-    auto delayer = s.start(kDelayerBinary, "delayer");
+    auto delayer = s.start_worker("kt-delayer", "delayer");
     const auto port = wait_status_port(*delayer, kDeadline);
     ASSERT_TRUE(port) << delayer->log();
 
@@ -350,8 +305,8 @@ TEST(StatusLive, KtStatusShowsBothWorkerKindsAndMergesTheDelayersNextRelease) {
     StatusSetup::produce(s.index_topic(), {{1, "not json"}});
     s.produce_envelopes(0, 3);
     s.produce_envelopes(1, 1);
-    auto indexer = s.start(kIndexerBinary, "indexer");
-    auto delayer = s.start(kDelayerBinary, "delayer");
+    auto indexer = s.start_worker("kt-indexer", "indexer");
+    auto delayer = s.start_worker("kt-delayer", "delayer");
     const auto indexer_port = wait_status_port(*indexer, kDeadline);
     const auto delayer_port = wait_status_port(*delayer, kDeadline);
     ASSERT_TRUE(indexer_port && delayer_port) << indexer->log() << delayer->log();

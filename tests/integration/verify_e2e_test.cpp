@@ -8,11 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "cmd/kt/suggest.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -23,78 +22,37 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::string kKt = KT_BINARY_DIR "/cmd/kt";
+const std::string kKt = test::binary("kt");
 
 /// A table, its index entry (query + scan_query, or the table: shorthand) and a config file.
-class VerifyFixture {
+class VerifyFixture : public test::Fixture {
 public:
-    explicit VerifyFixture(bool shorthand, bool with_scan_query = true)
-        : name_(test::unique_name("verify")),
-          dir_(std::filesystem::temp_directory_path() / name_),
-          db_(test::postgres_url()) {
-        exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, title text NOT NULL, n bigint)");
-        std::filesystem::create_directories(dir_);
-        std::string entry;
-        if (shorthand) {
-            entry = fmt::format("    table: {}\n", name_);
-        } else {
-            entry = fmt::format(
-                "    query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc FROM {0} "
-                "WHERE id = ANY($1::bigint[])\n",
-                name_);
-            if (with_scan_query) {
-                entry += fmt::format(
-                    "    scan_query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc "
-                    "FROM {}\n",
-                    name_);
-            }
-        }
-        std::ofstream(config_path()) << fmt::format(
-            "kafka:\n  brokers: \"{}\"\npostgres:\n  url: \"{}\"\nelasticsearch:\n  url: \"{}\"\n"
-            "indexes:\n  {}:\n{}    batch_size: 7\n",
-            test::kafka_brokers(), test::postgres_url(), test::es_url(), name_, entry);
+    explicit VerifyFixture(bool shorthand, bool with_scan_query = true) : Fixture("verify") {
+        create_tables("CREATE TABLE " + name() +
+                          " (id bigint PRIMARY KEY, title text NOT NULL, n bigint)",
+                      {name()});
+        delete_indexes_at_end(test::es_url(), name() + "_*");
+        auto config = this->config();
+        config.group_prefix.clear();
+        config.properties.clear();
+        config.sections = fmt::format("indexes:\n  {}:\n{}    batch_size: 7\n", name(),
+                                      test::title_n_source(name(), shorthand, with_scan_query));
+        write_config(config);
     }
-    ~VerifyFixture() {
-        try {
-            exec("DROP TABLE IF EXISTS " + name_);
-            httplib::Client(test::es_url()).Delete("/" + name_ + "_*");
-        } catch (...) {
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    VerifyFixture(const VerifyFixture&) = delete;
-    VerifyFixture& operator=(const VerifyFixture&) = delete;
 
-    [[nodiscard]] const std::string& name() const { return name_; }
-    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
-
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(db_);
-        tx.exec(sql);
-        tx.commit();
-    }
-    test::CommandResult kt(const std::string& args) {
-        return test::run_command(fmt::format("{} {} --config '{}' 2>&1", kKt, args, config_path()));
-    }
     /// PUT of a document straight into the alias (as if written by someone else).
     int put_document(const std::string& id, const json& source) {
         httplib::Client client(test::es_url());
-        const auto res = client.Put("/" + name_ + "/_doc/" + id + "?refresh=true", source.dump(),
+        const auto res = client.Put("/" + name() + "/_doc/" + id + "?refresh=true", source.dump(),
                                     "application/json");
         return res ? res->status : 0;
     }
     std::optional<json> document(const std::string& id) {
         httplib::Client client(test::es_url());
-        const auto res = client.Get("/" + name_ + "/_doc/" + id);
+        const auto res = client.Get("/" + name() + "/_doc/" + id);
         if (!res || res->status != 200) return std::nullopt;
         return json::parse(res->body).value("_source", json());
     }
-
-private:
-    std::string name_;
-    std::filesystem::path dir_;
-    pqxx::connection db_;
 };
 
 TEST(VerifyE2e, FindsAndFixesMissingExtraAndStaleDocuments) {

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <iostream>
 #include <numeric>
 #include <stdexcept>
@@ -205,9 +204,14 @@ void record(const ReportRow& row) {
 
 Scenario::Scenario(ScenarioOptions options)
     : options_(std::move(options)),
-      p_(test::unique_name("rel")),
-      dir_(std::filesystem::temp_directory_path() / p_) {
-    std::filesystem::create_directories(dir_);
+      fixture_("rel", options_.postgres_url),
+      p_(fixture_.name()) {
+    fixture_.use_broker(options_.brokers, options_.control);
+    for (const auto& table : {p_ + "_items", p_ + "_parents", p_ + "_fault"}) {
+        fixture_.drop_at_end(table);
+    }
+    fixture_.drop_function_at_end(p_ + "_pause()");
+    // Through a connection of its own, as every statement here: the tests restart the server.
     exec(fmt::format(
         "CREATE TABLE {0}_parents (id bigint PRIMARY KEY, name text NOT NULL);"
         "CREATE TABLE {0}_items (id bigint PRIMARY KEY, title text NOT NULL, n bigint NOT NULL,"
@@ -220,14 +224,7 @@ Scenario::Scenario(ScenarioOptions options)
         " IF ms > 0 THEN PERFORM pg_sleep(ms / 1000.0); END IF; RETURN true; END $$",
         p_));
     for (const auto& t : {topic(), parents_topic(), delay_topic()}) {
-        for (const auto& [name, partitions] :
-             {std::pair{t, options_.partitions}, std::pair{t + ".dlq", 1}}) {
-            if (options_.control.empty()) {
-                test::create_topic(name, partitions);
-            } else {
-                test::create_topic(options_.control, name, partitions);
-            }
-        }
+        fixture_.create_topic_with_dead_letters(t, options_.partitions);
     }
     write_config();
 }
@@ -236,14 +233,6 @@ Scenario::~Scenario() {
     stop_writer_ = true;
     if (writer_.joinable()) writer_.join();
     workers_.clear();
-    try {
-        exec(fmt::format("DROP TABLE IF EXISTS {0}_items, {0}_parents, {0}_fault;"
-                         "DROP FUNCTION IF EXISTS {0}_pause()",
-                         p_));
-    } catch (...) {
-    }
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
 }
 
 void Scenario::exec(const std::string& sql) {
@@ -253,11 +242,6 @@ void Scenario::exec(const std::string& sql) {
 }
 
 void Scenario::write_config() {
-    std::string properties;
-    std::map<std::string, std::string> props{{"session.timeout.ms", "6000"},
-                                             {"heartbeat.interval.ms", "500"}};
-    for (const auto& [k, v] : options_.kafka_properties) props[k] = v;
-    for (const auto& [k, v] : props) properties += fmt::format("    {}: \"{}\"\n", k, v);
     std::string worker_url = options_.postgres_url;
     if (!options_.worker_pg_params.empty()) {
         worker_url += (worker_url.find('?') == std::string::npos ? "?" : "&");
@@ -270,17 +254,13 @@ void Scenario::write_config() {
     // A sub-select runs once per query (a plain call in WHERE would sleep once per row).
     const std::string pause =
         options_.pausable_query ? fmt::format(" AND (SELECT {}_pause())", p_) : "";
-    std::ofstream(config_path()) << fmt::format(
-        R"(kafka:
-  brokers: "{brokers}"
-  group_prefix: {p}_g
-  properties:
-{properties}postgres:
-  url: "{pg}"
-elasticsearch:
-  url: "{es}"
-  timeout: {es_timeout}
-indexes:
+    auto config = fixture_.config();
+    config.properties = test::quick_group_properties(options_.kafka_properties);
+    config.postgres_url = worker_url;
+    config.es_url = options_.es_url;
+    config.es_timeout = options_.es_timeout;
+    config.sections = fmt::format(
+        R"(indexes:
   {p}_items:
     query: |
       SELECT i.id, {doc}
@@ -299,21 +279,16 @@ cascades:
     batch_size: {batch}
     batch_wait: 100ms
 )",
-        fmt::arg("brokers", options_.brokers), fmt::arg("p", p_),
-        fmt::arg("properties", properties), fmt::arg("pg", worker_url),
-        fmt::arg("es", options_.es_url), fmt::arg("es_timeout", options_.es_timeout),
-        fmt::arg("doc", doc), fmt::arg("pause", pause), fmt::arg("batch", options_.batch_size));
+        fmt::arg("p", p_), fmt::arg("doc", doc), fmt::arg("pause", pause),
+        fmt::arg("batch", options_.batch_size));
+    fixture_.write_config(config);
 }
 
 test::WorkerProcess& Scenario::start_worker(const std::string& slot, const std::string& binary) {
     auto& process = workers_[slot];
     const int run = ++starts_[slot];
     // The earlier process (if any) is reaped by its destructor.
-    process = std::make_unique<test::WorkerProcess>(test::WorkerProcessOptions{
-        KT_BINARY_DIR "/cmd/" + binary,
-        {"--config", config_path(), "--metrics-port", "0"},
-        {},
-        (dir_ / fmt::format("{}.{}.log", slot, run)).string()});
+    process = fixture_.start_worker(binary, fmt::format("{}.{}", slot, run));
     return *process;
 }
 
@@ -388,7 +363,7 @@ void Scenario::writer_loop(WriterMode mode, std::uint64_t seed) {
     const std::size_t per_round = parents ? 2 : 10;
     const std::int64_t universe =
         parents ? (options_.rows + options_.children_per_parent - 1) / options_.children_per_parent
-                : options_.rows;
+            : options_.rows;
     std::vector<std::int64_t> order(static_cast<std::size_t>(universe));
     std::iota(order.begin(), order.end(), 1);
     std::mt19937_64 rng(seed);
@@ -414,58 +389,58 @@ void Scenario::writer_loop(WriterMode mode, std::uint64_t seed) {
     while (!stop_writer_) {
         std::vector<std::string> ids;
         for (std::size_t i = 0; i < per_round; ++i) {
-            ids.push_back(std::to_string(order[cursor]));
-            cursor = (cursor + 1) % order.size();
+        ids.push_back(std::to_string(order[cursor]));
+        cursor = (cursor + 1) % order.size();
         }
         std::string keys = "{";
         for (const auto& id : ids) keys += (keys.size() > 1 ? "," : "") + id;
         keys += "}";
         ++round;
         try {
-            if (!db) db = std::make_unique<pqxx::connection>(options_.postgres_url);
-            pqxx::work tx(*db);
-            // A commit whose outcome is unknown (the server died) still sends the ids below:
-            // an application that cannot tell sends them too, and a resend is harmless.
-            unsent.insert(unsent.end(), ids.begin(), ids.end());
-            std::int64_t changed = 0;
-            if (parents) {
-                const auto r = tx.exec_params(
-                    fmt::format("UPDATE {0}_parents SET name = 'parent-' || id || '-r' || $2 "
-                                "WHERE id = ANY($1::bigint[])",
-                                p_),
-                    keys, round);
-                changed = r.affected_rows() * options_.children_per_parent;
-            } else {
-                const auto r = tx.exec_params(
-                    fmt::format("UPDATE {0}_items SET n = n + 1, title = 'item-' || id || '-r' "
-                                "|| $2 WHERE id = ANY($1::bigint[])",
-                                p_),
-                    keys, round);
-                changed = r.affected_rows();
-            }
-            tx.commit();
-            updates_ += changed;
+        if (!db) db = std::make_unique<pqxx::connection>(options_.postgres_url);
+        pqxx::work tx(*db);
+        // A commit whose outcome is unknown (the server died) still sends the ids below:
+        // an application that cannot tell sends them too, and a resend is harmless.
+        unsent.insert(unsent.end(), ids.begin(), ids.end());
+        std::int64_t changed = 0;
+        if (parents) {
+            const auto r = tx.exec_params(
+                fmt::format("UPDATE {0}_parents SET name = 'parent-' || id || '-r' || $2 "
+                            "WHERE id = ANY($1::bigint[])",
+                            p_),
+                keys, round);
+            changed = r.affected_rows() * options_.children_per_parent;
+        } else {
+            const auto r = tx.exec_params(
+                fmt::format("UPDATE {0}_items SET n = n + 1, title = 'item-' || id || '-r' "
+                            "|| $2 WHERE id = ANY($1::bigint[])",
+                            p_),
+                keys, round);
+            changed = r.affected_rows();
+        }
+        tx.commit();
+        updates_ += changed;
         } catch (const std::exception&) {
-            ++writer_retries_;
-            db.reset();
+        ++writer_retries_;
+        db.reset();
         }
         try {
-            if (!unsent.empty()) {
-                send(unsent);
-                unsent.clear();
-            }
+        if (!unsent.empty()) {
+            send(unsent);
+            unsent.clear();
+        }
         } catch (const std::exception&) {
-            ++writer_retries_;  // sent again with the next round
+        ++writer_retries_;  // sent again with the next round
         }
         std::this_thread::sleep_for(40ms);  // pace: about 250 row changes a second
     }
     // Everything changed must be announced before the writer counts as stopped.
     while (!unsent.empty()) {
         try {
-            send(unsent);
-            unsent.clear();
+        send(unsent);
+        unsent.clear();
         } catch (const std::exception&) {
-            ++writer_retries_;
+        ++writer_retries_;
         }
     }
 }
@@ -482,14 +457,14 @@ Scenario::Convergence Scenario::converge(std::chrono::milliseconds timeout) {
     const auto started = std::chrono::steady_clock::now();
     out.converged = test::wait_until(
         [&] {
-            try {
-                workers::Verifier verifier(config, *index_config);
-                out.report = verifier.compare();
-                return out.report.clean();
-            } catch (const std::exception& e) {
-                out.report.missing = {std::string("comparison failed: ") + e.what()};
-                return false;
-            }
+        try {
+            workers::Verifier verifier(config, *index_config);
+            out.report = verifier.compare();
+            return out.report.clean();
+        } catch (const std::exception& e) {
+            out.report.missing = {std::string("comparison failed: ") + e.what()};
+            return false;
+        }
         },
         timeout, 250ms);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -508,12 +483,12 @@ std::int64_t Scenario::documents_written() const {
         const json stats = json::parse(shards->body);
         std::int64_t operations = 0;
         for (const auto& [name, physical] : stats.at("indices").items()) {
-            for (const auto& [id, copies] : physical.at("shards").items()) {
-                for (const auto& copy : copies) {
-                    if (!copy.at("routing").value("primary", false)) continue;
-                    operations += copy.at("seq_no").value("max_seq_no", std::int64_t{-1}) + 1;
-                }
+        for (const auto& [id, copies] : physical.at("shards").items()) {
+            for (const auto& copy : copies) {
+                if (!copy.at("routing").value("primary", false)) continue;
+                operations += copy.at("seq_no").value("max_seq_no", std::int64_t{-1}) + 1;
             }
+        }
         }
         return operations;
     }
@@ -528,14 +503,14 @@ std::int64_t Scenario::documents_written() const {
 }
 
 ReportRow Scenario::row(const std::string& fault, std::uint64_t seed,
-                        const Convergence& convergence, std::string note) const {
+                    const Convergence& convergence, std::string note) const {
     ReportRow r;
     r.fault = fault;
     r.seed = seed;
     r.updates = updates();
     r.checked = convergence.report.rows;
     r.lost = convergence.report.missing.size() + convergence.report.stale.size() +
-             convergence.report.extra.size();
+         convergence.report.extra.size();
     r.writes = documents_written();
     r.duplicates = std::max<std::int64_t>(0, r.writes - r.updates);
     r.converge_seconds = convergence.seconds;
@@ -550,12 +525,12 @@ std::string examples(const workers::VerifyReport& report) {
         return out;
     };
     return fmt::format("missing {} ({}), stale {} ({}), extra {} ({})", report.missing.size(),
-                       first(report.missing), report.stale.size(), first(report.stale),
-                       report.extra.size(), first(report.extra));
+                   first(report.missing), report.stale.size(), first(report.stale),
+                   report.extra.size(), first(report.extra));
 }
 
 ReportRow finish_run(Scenario& scenario, const std::string& fault, std::uint64_t seed,
-                     std::string note, Scenario::Convergence* out) {
+                 std::string note, Scenario::Convergence* out) {
     scenario.stop_writer();
     const auto convergence = scenario.converge(kConvergeDeadline);
     ReportRow r = scenario.row(fault, seed, convergence, std::move(note));
@@ -565,8 +540,8 @@ ReportRow finish_run(Scenario& scenario, const std::string& fault, std::uint64_t
 }
 
 ::testing::AssertionResult nothing_lost(Scenario& scenario,
-                                        const Scenario::Convergence& convergence,
-                                        const ReportRow& row) {
+                                    const Scenario::Convergence& convergence,
+                                    const ReportRow& row) {
     std::vector<std::string> problems;
     if (!convergence.converged) {
         problems.push_back("not converged: " + examples(convergence.report));

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/worker_process.hpp"
 #include "workers/verify/comparison.hpp"
 
@@ -148,12 +149,12 @@ public:
     Scenario(const Scenario&) = delete;
     Scenario& operator=(const Scenario&) = delete;
 
-    [[nodiscard]] const std::string& prefix() const { return p_; }
-    [[nodiscard]] std::string index() const { return p_ + "_items"; }
-    [[nodiscard]] std::string topic() const { return p_ + "_items"; }
-    [[nodiscard]] std::string parents_topic() const { return p_ + "_parents"; }
-    [[nodiscard]] std::string delay_topic() const { return p_ + "_delay"; }
-    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+    [[nodiscard]] const std::string& prefix() const { return fixture_.name(); }
+    [[nodiscard]] std::string index() const { return fixture_.name("items"); }
+    [[nodiscard]] std::string topic() const { return fixture_.name("items"); }
+    [[nodiscard]] std::string parents_topic() const { return fixture_.name("parents"); }
+    [[nodiscard]] std::string delay_topic() const { return fixture_.name("delay"); }
+    [[nodiscard]] std::string config_path() const { return fixture_.config_path(); }
     [[nodiscard]] const ScenarioOptions& options() const { return options_; }
 
     /// Runs SQL on the scenario's database (its own connection each time).
@@ -209,8 +210,8 @@ private:
     void writer_loop(WriterMode mode, std::uint64_t seed);
 
     ScenarioOptions options_;
+    test::Fixture fixture_;
     std::string p_;
-    std::filesystem::path dir_;
     std::map<std::string, std::unique_ptr<test::WorkerProcess>> workers_;
     std::map<std::string, int> starts_;
     std::thread writer_;

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "tests/reliability/harness.hpp"
+#include "tests/reliability/faults.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace kt::reliability {
@@ -19,96 +19,52 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kStartDeadline = 60s;
-
-ScenarioOptions on_stack(const std::string& postgres_url) {
-    ScenarioOptions o;
-    o.brokers = test::kafka_brokers();
-    o.postgres_url = postgres_url;
-    o.es_url = test::es_url();
-    return o;
+/// Three restarts of the private PostgreSQL at random moments, each down for 0.5 to 3 s.
+std::function<void(FaultRun&)> restarts(const std::string& mode) {
+    return [mode](FaultRun& run) {
+        Scenario& s = run.scenario;
+        std::uniform_int_distribution<int> up_ms(1500, 5000);
+        std::uniform_int_distribution<int> down_ms(500, 3000);
+        constexpr int kRestarts = 3;
+        for (int i = 0; i < kRestarts; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(up_ms(run.rng)));  // moment
+            run.doubles.postgres->stop(mode);
+            std::this_thread::sleep_for(std::chrono::milliseconds(down_ms(run.rng)));  // outage
+            run.doubles.postgres->start();
+        }
+        run.note = fmt::format("restarts={} writer_retries={}", kRestarts, s.writer_retries());
+        run.after = [&s] {
+            EXPECT_GT(s.writer_retries(), 0)
+                << "the writer never saw the server go; proves nothing";
+        };
+    };
 }
 
-/// Three restarts of a private PostgreSQL at random moments, each down for 0.5 to 3 s.
-void restarts_lose_nothing(const std::string& mode) {
-    const auto seed = test_seed();
-    std::mt19937_64 rng(seed);
-    PrivatePostgres pg;
-    Scenario s(on_stack(pg.url()));
-    s.start_worker("indexer-1", "kt-indexer");
-    s.start_worker("indexer-2", "kt-indexer");
-    s.start_worker("cascader", "kt-cascader");
-    ASSERT_TRUE(s.worker("indexer-1").wait_for_log("assigned", kStartDeadline)) << s.logs();
-    s.seed_rows();
-    s.start_writer(WriterMode::kInstant, seed);
-    std::uniform_int_distribution<int> up_ms(1500, 5000);
-    std::uniform_int_distribution<int> down_ms(500, 3000);
-    constexpr int kRestarts = 3;
-    for (int i = 0; i < kRestarts; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(up_ms(rng)));  // fault moment
-        pg.stop(mode);
-        std::this_thread::sleep_for(std::chrono::milliseconds(down_ms(rng)));  // outage length
-        pg.start();
-    }
-    Scenario::Convergence c;
-    const auto row = finish_run(s, "PostgreSQL restart (" + mode + ")", seed,
-                                fmt::format("restarts={} writer_retries={}", kRestarts,
-                                            s.writer_retries()),
-                                &c);
-    EXPECT_GT(s.writer_retries(), 0) << "the writer never saw the server go; proves nothing";
-    EXPECT_TRUE(nothing_lost(s, c, row));
-}
-
-TEST(PostgresFaults, FastShutdownRestartsLoseNothing) { restarts_lose_nothing("fast"); }
-
-TEST(PostgresFaults, ImmediateShutdownRestartsLoseNothing) { restarts_lose_nothing("immediate"); }
-
-TEST(PostgresFaults, StatementTimeoutCancelsTheLoadWhichIsRetried) {
-    const auto seed = test_seed();
-    std::mt19937_64 rng(seed);
-    ScenarioOptions o = on_stack(test::postgres_url());
-    o.worker_pg_params = "options=-c%20statement_timeout%3D1000";
-    o.pausable_query = true;
-    Scenario s(o);
-    s.start_worker("indexer-1", "kt-indexer");
-    s.start_worker("indexer-2", "kt-indexer");
-    ASSERT_TRUE(s.worker("indexer-1").wait_for_log("assigned", kStartDeadline)) << s.logs();
-    s.seed_rows();
-    s.start_writer(WriterMode::kInstant, seed);
-    std::this_thread::sleep_for(std::chrono::milliseconds(
-        std::uniform_int_distribution<int>(500, 3000)(rng)));  // fault moment
-    // Each batch's query now sleeps 1.5 s, beyond the workers' 1 s statement_timeout.
+/// Each batch's query sleeps 1.5 s for 10 s, beyond the workers' 1 s statement_timeout.
+void statement_timeouts(FaultRun& run) {
+    Scenario& s = run.scenario;
+    fault_moment(run.rng, 500, 3000);
     s.set_query_pause(1500);
     std::this_thread::sleep_for(10s);  // how long the fault lasts
     s.set_query_pause(0);
-    const std::string logs = s.logs(1 << 20);
-    Scenario::Convergence c;
-    const auto row = finish_run(s, "PostgreSQL statement timeout (10 s)", seed, "", &c);
-    EXPECT_NE(logs.find("statement timeout"), std::string::npos)
-        << "no query was cancelled; the test proves nothing\n"
-        << s.logs();
-    EXPECT_TRUE(nothing_lost(s, c, row));
+    run.after = [&s, logs = s.logs(1 << 20)] {
+        EXPECT_NE(logs.find("statement timeout"), std::string::npos)
+            << "no query was cancelled; the test proves nothing\n"
+            << s.logs();
+    };
 }
 
-TEST(PostgresFaults, TerminatedBackendsAreReconnected) {
-    const auto seed = test_seed();
-    std::mt19937_64 rng(seed);
-    const std::string application = test::unique_name("relworkers");
-    ScenarioOptions o = on_stack(test::postgres_url());
-    o.worker_pg_params = "application_name=" + application;
-    Scenario s(o);
-    s.start_worker("indexer-1", "kt-indexer");
-    s.start_worker("indexer-2", "kt-indexer");
-    s.start_worker("cascader", "kt-cascader");
-    ASSERT_TRUE(s.worker("indexer-1").wait_for_log("assigned", kStartDeadline)) << s.logs();
-    s.seed_rows();
-    s.start_writer(WriterMode::kInstant, seed);
+/// For 20 s, every 0.2 to 1.5 s: pg_terminate_backend of every worker connection (found by
+/// the application_name the options give the workers).
+void terminated_backends(FaultRun& run) {
+    const std::string params = run.scenario.options().worker_pg_params;
+    const std::string application = params.substr(params.find('=') + 1);
     std::uniform_int_distribution<int> pause_ms(200, 1500);
     pqxx::connection admin(test::postgres_url());
     int terminated = 0;
     const auto until = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));  // fault moment
+        std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(run.rng)));  // moment
         pqxx::nontransaction tx(admin);
         terminated += tx.exec1(
             "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -116,12 +72,41 @@ TEST(PostgresFaults, TerminatedBackendsAreReconnected) {
             tx.quote(application))[0]
                           .as<int>();
     }
-    Scenario::Convergence c;
-    const auto row = finish_run(s, "pg_terminate_backend of the workers", seed,
-                                fmt::format("terminated={}", terminated), &c);
-    EXPECT_GT(terminated, 0) << "no worker connection was found; the test proves nothing";
-    EXPECT_TRUE(nothing_lost(s, c, row));
+    run.note = fmt::format("terminated={}", terminated);
+    run.after = [terminated] {
+        EXPECT_GT(terminated, 0) << "no worker connection was found; the test proves nothing";
+    };
 }
+
+std::vector<std::pair<std::string, std::string>> indexers_and_cascader() {
+    return {{"indexer-1", "kt-indexer"}, {"indexer-2", "kt-indexer"}, {"cascader", "kt-cascader"}};
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    PostgresFaults, Faults,
+    ::testing::Values(
+        FaultScenario{"FastShutdownRestarts", "PostgreSQL restart (fast)", Double::kPostgres, {},
+                      {}, indexers_and_cascader(), {"indexer-1"}, WriterMode::kInstant,
+                      restarts("fast")},
+        FaultScenario{"ImmediateShutdownRestarts", "PostgreSQL restart (immediate)",
+                      Double::kPostgres, {}, {}, indexers_and_cascader(), {"indexer-1"},
+                      WriterMode::kInstant, restarts("immediate")},
+        FaultScenario{"StatementTimeoutCancelsTheLoadWhichIsRetried",
+                      "PostgreSQL statement timeout (10 s)", Double::kNone, {},
+                      [](ScenarioOptions& o, Doubles&) {
+                          o.worker_pg_params = "options=-c%20statement_timeout%3D1000";
+                          o.pausable_query = true;
+                      },
+                      two_indexers(), {"indexer-1"}, WriterMode::kInstant, statement_timeouts},
+        FaultScenario{"TerminatedBackendsAreReconnected", "pg_terminate_backend of the workers",
+                      Double::kNone, {},
+                      [](ScenarioOptions& o, Doubles&) {
+                          o.worker_pg_params =
+                              "application_name=" + test::unique_name("relworkers");
+                      },
+                      indexers_and_cascader(), {"indexer-1"}, WriterMode::kInstant,
+                      terminated_backends}),
+    scenario_name);
 
 }  // namespace
 }  // namespace kt::reliability

@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-#include "tests/reliability/harness.hpp"
+#include "tests/reliability/faults.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace kt::reliability {
@@ -23,133 +23,117 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kStartDeadline = 60s;
 /// While the fault is injected every index query takes this long, so that it lands on a batch
 /// in flight.
 constexpr int kQueryPauseMs = 500;
 
-struct ServerFault {
-    std::string name;    ///< test name
-    std::string label;   ///< report label
-    std::string server;  ///< `kafka` or `search` (scripts/stack.sh)
-    /// SIGKILL and restart when zero, else SIGSTOP for this long, then SIGCONT.
-    std::chrono::seconds paused{0};
-    /// Extra librdkafka properties for the workers.
-    std::map<std::string, std::string> kafka_properties;
-};
+/// The stack's `server` SIGKILLed and restarted when `paused` is zero, else SIGSTOPped for that
+/// long and resumed, at a random moment inside a batch's query. A Kafka fault also hits a worker
+/// that produces: every change then goes through kt-delayer.
+FaultScenario server_fault(std::string name, std::string label, std::string server,
+                           std::chrono::seconds paused,
+                           std::map<std::string, std::string> kafka_properties) {
+    const bool kafka = server == "kafka";
+    auto fault = [kafka, paused](FaultRun& run) {
+        Scenario& s = run.scenario;
+        StackServer& stack_server = *run.doubles.server;
+        // The fault lands at a random moment inside a batch's query: right after indexer-1
+        // finished a batch, its next one (the writer never stops) spends kQueryPauseMs in the
+        // query.
+        fault_moment(run.rng, 1000, 3000);
+        s.set_query_pause(kQueryPauseMs);
+        auto& indexer = s.worker("indexer-1");
+        const auto batches = indexer.count_in_log("batch of");
+        ASSERT_TRUE(indexer.wait_for_log("batch of", 30s, batches + 2)) << s.logs();
+        fault_moment(run.rng, 0, kQueryPauseMs - 100);
 
-void PrintTo(const ServerFault& fault, std::ostream* out) { *out << fault.name; }
+        const auto before = s.updates();
+        const auto started = std::chrono::steady_clock::now();
+        if (paused.count() == 0) {
+            stack_server.kill();
+            stack_server.restart();
+        } else {
+            stack_server.pause();
+            std::this_thread::sleep_for(paused);  // how long the server stays paused
+            stack_server.resume();
+        }
+        const double down =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const auto during = s.updates() - before;
+        s.set_query_pause(0);
+        // The writer keeps going after the fault: a second's worth of changes more.
+        const auto after = s.updates();
+        const auto ended = std::chrono::steady_clock::now();
+        EXPECT_TRUE(test::wait_until([&] { return s.updates() >= after + 250; }, 60s, 100ms))
+            << "the writer did not get going again after the fault\n"
+            << s.logs();
+        const double resumed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - ended).count();
 
-class RealServerFaults : public ::testing::TestWithParam<ServerFault> {};
-
-TEST_P(RealServerFaults, WorkersRideItOutWithNothingLost) {
-    const ServerFault& fault = GetParam();
-    if (const std::string why = real_server_missing(fault.server); !why.empty()) {
-        GTEST_SKIP() << why;
-    }
-    const bool kafka = fault.server == "kafka";
-    const auto seed = test_seed();
-    std::mt19937_64 rng(seed);
-    StackServer server(fault.server);
-    ScenarioOptions o;
-    o.brokers = test::kafka_brokers();
-    o.postgres_url = test::postgres_url();
-    o.es_url = test::es_url();
-    o.kafka_properties = fault.kafka_properties;
-    o.pausable_query = true;
-    Scenario s(o);
-    s.start_worker("indexer-1", "kt-indexer");
-    s.start_worker("indexer-2", "kt-indexer");
-    // A Kafka fault also hits a worker that produces: every change goes through kt-delayer.
-    if (kafka) s.start_worker("delayer", "kt-delayer");
-    ASSERT_TRUE(s.worker("indexer-1").wait_for_log("assigned", kStartDeadline)) << s.logs();
+        const std::string logs = s.logs(1 << 20);
+        std::size_t retries = 0;
+        for (auto at = logs.find("retrying"); at != std::string::npos;
+             at = logs.find("retrying", at + 1)) {
+            ++retries;
+        }
+        run.note = fmt::format("{} {:.1f} s, {} updates meanwhile, the next 250 in {:.1f} s; "
+                               "{} worker retries, {} writer retries",
+                               paused.count() == 0 ? "down" : "paused", down, during, resumed,
+                               retries, s.writer_retries());
+        run.after = [&s, kafka, during, down, retries] {
+            if (kafka) {
+                // The application's flush waits for Kafka (unhindered, the writer makes about
+                // 250 changes a second); a restarted broker serves a little before the stack
+                // calls it ready.
+                EXPECT_LT(during, static_cast<std::int64_t>(25 * down))
+                    << "the writer kept going; Kafka was not down";
+            } else {
+                EXPECT_GT(retries, 0u)
+                    << "no worker retried; the fault never reached the indexers\n"
+                    << s.logs();
+            }
+        };
+    };
+    std::vector<std::pair<std::string, std::string>> workers = two_indexers();
+    std::vector<std::string> assigned{"indexer-1"};
     if (kafka) {
-        ASSERT_TRUE(s.worker("delayer").wait_for_log("assigned", kStartDeadline)) << s.logs();
+        workers.emplace_back("delayer", "kt-delayer");
+        assigned.emplace_back("delayer");
     }
-    s.seed_rows();
-    s.start_writer(kafka ? WriterMode::kDelayed : WriterMode::kInstant, seed);
-
-    // The fault lands at a random moment inside a batch's query: right after indexer-1 finished
-    // a batch, its next one (the writer never stops) spends kQueryPauseMs in the query.
-    std::this_thread::sleep_for(std::chrono::milliseconds(
-        std::uniform_int_distribution<int>(1000, 3000)(rng)));  // fault moment
-    s.set_query_pause(kQueryPauseMs);
-    auto& indexer = s.worker("indexer-1");
-    const auto batches = indexer.count_in_log("batch of");
-    ASSERT_TRUE(indexer.wait_for_log("batch of", 30s, batches + 2)) << s.logs();
-    std::this_thread::sleep_for(std::chrono::milliseconds(
-        std::uniform_int_distribution<int>(0, kQueryPauseMs - 100)(rng)));  // fault moment
-
-    const auto before = s.updates();
-    const auto started = std::chrono::steady_clock::now();
-    if (fault.paused.count() == 0) {
-        server.kill();
-        server.restart();
-    } else {
-        server.pause();
-        std::this_thread::sleep_for(fault.paused);  // how long the server stays paused
-        server.resume();
-    }
-    const double down =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const auto during = s.updates() - before;
-    s.set_query_pause(0);
-    // The writer keeps going after the fault: a second's worth of changes more.
-    const auto after = s.updates();
-    const auto ended = std::chrono::steady_clock::now();
-    EXPECT_TRUE(test::wait_until([&] { return s.updates() >= after + 250; }, 60s, 100ms))
-        << "the writer did not get going again after the fault\n"
-        << s.logs();
-    const double resumed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - ended).count();
-
-    const std::string logs = s.logs(1 << 20);
-    std::size_t retries = 0;
-    for (auto at = logs.find("retrying"); at != std::string::npos;
-         at = logs.find("retrying", at + 1)) {
-        ++retries;
-    }
-    Scenario::Convergence c;
-    const auto row = finish_run(
-        s, fault.label, seed,
-        fmt::format("{} {:.1f} s, {} updates meanwhile, the next 250 in {:.1f} s; "
-                    "{} worker retries, {} writer retries",
-                    fault.paused.count() == 0 ? "down" : "paused", down, during, resumed,
-                    retries, s.writer_retries()),
-        &c);
-    if (kafka) {
-        // The application's flush waits for Kafka (unhindered, the writer makes about 250
-        // changes a second); a restarted broker serves a little before the stack calls it ready.
-        EXPECT_LT(during, static_cast<std::int64_t>(25 * down))
-            << "the writer kept going; Kafka was not down";
-    } else {
-        EXPECT_GT(retries, 0u) << "no worker retried; the fault never reached the indexers\n"
-                               << s.logs();
-    }
-    EXPECT_TRUE(nothing_lost(s, c, row));
+    return FaultScenario{std::move(name),
+                         std::move(label),
+                         Double::kNone,
+                         std::move(server),
+                         [properties = std::move(kafka_properties)](ScenarioOptions& o,
+                                                                    Doubles&) {
+                             o.kafka_properties = properties;
+                             o.pausable_query = true;
+                         },
+                         std::move(workers),
+                         std::move(assigned),
+                         kafka ? WriterMode::kDelayed : WriterMode::kInstant,
+                         std::move(fault)};
 }
 
+// The test names carry RealServerFaults: CTest runs them alone (tests/reliability/CMakeLists.txt).
 INSTANTIATE_TEST_SUITE_P(
-    Reliability, RealServerFaults,
+    RealServerFaults, Faults,
     ::testing::Values(
-        ServerFault{"KafkaKilledAndRestarted",
-                    "Kafka SIGKILLed mid-batch, restarted (same data and ports)", "kafka", 0s,
-                    {}},
+        server_fault("KafkaKilledAndRestarted",
+                     "Kafka SIGKILLed mid-batch, restarted (same data and ports)", "kafka", 0s,
+                     {}),
         // Past the workers' 6 s sessions (the harness's) and 10 s request timeouts, and past
         // the broker's own 9 s session with its controller: it is fenced when it resumes.
-        ServerFault{"KafkaPausedPastTheTimeouts",
-                    "Kafka paused (SIGSTOP) 15 s: sessions 6 s, requests 10 s", "kafka", 15s,
-                    {{"socket.timeout.ms", "10000"}}},
-        ServerFault{"SearchKilledAndRestarted",
-                    "search node SIGKILLed mid-batch, restarted (same data and port)",
-                    "search", 0s, {}},
+        server_fault("KafkaPausedPastTheTimeouts",
+                     "Kafka paused (SIGSTOP) 15 s: sessions 6 s, requests 10 s", "kafka", 15s,
+                     {{"socket.timeout.ms", "10000"}}),
+        server_fault("SearchKilledAndRestarted",
+                     "search node SIGKILLed mid-batch, restarted (same data and port)", "search",
+                     0s, {}),
         // Past kt's Elasticsearch request timeout (elasticsearch.timeout, 10 s in the harness).
-        ServerFault{"SearchPausedPastTheTimeout",
-                    "search node paused (SIGSTOP) 15 s: kt's timeout 10 s", "search", 15s,
-                    {}}),
-    [](const ::testing::TestParamInfo<ServerFault>& param_info) {
-        return param_info.param.name;
-    });
+        server_fault("SearchPausedPastTheTimeout",
+                     "search node paused (SIGSTOP) 15 s: kt's timeout 10 s", "search", 15s, {})),
+    scenario_name);
 
 }  // namespace
 }  // namespace kt::reliability

@@ -11,26 +11,18 @@
 #include <thread>
 #include <vector>
 
-#include "tests/reliability/harness.hpp"
-#include "tests/support/test_env.hpp"
+#include "tests/reliability/faults.hpp"
 
 namespace kt::reliability {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kStartDeadline = 60s;
-constexpr auto kExitDeadline = 10s;
 constexpr auto kChaos = 24s;
 
-ScenarioOptions shared_stack() {
-    ScenarioOptions o;
-    // A departed member holds its partitions until its session times out: keep that short.
+/// A departed member holds its partitions until its session times out: keep that short.
+void short_sessions(ScenarioOptions& o, Doubles&) {
     o.kafka_properties = {{"session.timeout.ms", "3000"}, {"heartbeat.interval.ms", "300"}};
-    o.brokers = test::kafka_brokers();
-    o.postgres_url = test::postgres_url();
-    o.es_url = test::es_url();
-    return o;
 }
 
 /// For kChaos: kills a random slot of `victims` at a random moment 0.3 to 3 s after the
@@ -57,54 +49,35 @@ std::string kill_repeatedly(Scenario& s, const std::vector<std::string>& victims
     return fmt::format("kills={} ({} after a batch)", kills, mid_stream);
 }
 
-TEST(WorkerKills, SeveralIndexersInOneGroupKilledAndRestarted) {
-    const auto seed = test_seed();
-    std::mt19937_64 rng(seed);
-    Scenario s(shared_stack());
-    const std::vector<std::string> indexers{"indexer-1", "indexer-2", "indexer-3"};
-    for (const auto& slot : indexers) s.start_worker(slot, "kt-indexer");
-    ASSERT_TRUE(s.worker("indexer-1").wait_for_log("assigned", kStartDeadline)) << s.logs();
-    s.seed_rows();
-    s.start_writer(WriterMode::kInstant, seed);
-    const auto note = kill_repeatedly(s, indexers, "kt-indexer", rng);
-    Scenario::Convergence c;
-    const auto row = finish_run(s, "SIGKILL kt-indexer (3 in a group)", seed, note, &c);
-    EXPECT_TRUE(nothing_lost(s, c, row));
+/// `victims` (slots of `binary`, beside `others`) killed and restarted for kChaos while the
+/// writer runs in `mode`; writes start once the first victim is assigned.
+FaultScenario kills(std::string name, std::string label,
+                    std::vector<std::pair<std::string, std::string>> others,
+                    const std::vector<std::string>& victims, const std::string& binary,
+                    WriterMode mode) {
+    auto workers = std::move(others);
+    for (const auto& slot : victims) workers.emplace_back(slot, binary);
+    return FaultScenario{std::move(name), std::move(label), Double::kNone, {}, short_sessions,
+                         std::move(workers), {victims.front()}, mode,
+                         [victims, binary](FaultRun& run) {
+                             run.note = kill_repeatedly(run.scenario, victims, binary, run.rng);
+                         }};
 }
 
-TEST(WorkerKills, DelayersKilledAndRestartedReleaseEveryEnvelope) {
-    const auto seed = test_seed();
-    std::mt19937_64 rng(seed);
-    Scenario s(shared_stack());
-    s.start_worker("indexer", "kt-indexer");
-    const std::vector<std::string> delayers{"delayer-1", "delayer-2"};
-    for (const auto& slot : delayers) s.start_worker(slot, "kt-delayer");
-    ASSERT_TRUE(s.worker("delayer-1").wait_for_log("assigned", kStartDeadline)) << s.logs();
-    s.seed_rows();
-    // Only delay envelopes: every change reaches the index through a kt-delayer release.
-    s.start_writer(WriterMode::kDelayed, seed);
-    const auto note = kill_repeatedly(s, delayers, "kt-delayer", rng);
-    Scenario::Convergence c;
-    const auto row = finish_run(s, "SIGKILL kt-delayer (2)", seed, note, &c);
-    EXPECT_TRUE(nothing_lost(s, c, row));
-}
-
-TEST(WorkerKills, CascadersKilledAndRestartedReachEveryChild) {
-    const auto seed = test_seed();
-    std::mt19937_64 rng(seed);
-    Scenario s(shared_stack());
-    s.start_worker("indexer", "kt-indexer");
-    const std::vector<std::string> cascaders{"cascader-1", "cascader-2"};
-    for (const auto& slot : cascaders) s.start_worker(slot, "kt-cascader");
-    ASSERT_TRUE(s.worker("cascader-1").wait_for_log("assigned", kStartDeadline)) << s.logs();
-    s.seed_rows();
-    // Parent renames only: every document change comes from a cascade.
-    s.start_writer(WriterMode::kParents, seed);
-    const auto note = kill_repeatedly(s, cascaders, "kt-cascader", rng);
-    Scenario::Convergence c;
-    const auto row = finish_run(s, "SIGKILL kt-cascader (2)", seed, note, &c);
-    EXPECT_TRUE(nothing_lost(s, c, row));
-}
+INSTANTIATE_TEST_SUITE_P(
+    WorkerKills, Faults,
+    ::testing::Values(
+        kills("SeveralIndexersInOneGroupKilledAndRestarted", "SIGKILL kt-indexer (3 in a group)",
+              {}, {"indexer-1", "indexer-2", "indexer-3"}, "kt-indexer", WriterMode::kInstant),
+        // Only delay envelopes: every change reaches the index through a kt-delayer release.
+        kills("DelayersKilledAndRestartedReleaseEveryEnvelope", "SIGKILL kt-delayer (2)",
+              {{"indexer", "kt-indexer"}}, {"delayer-1", "delayer-2"}, "kt-delayer",
+              WriterMode::kDelayed),
+        // Parent renames only: every document change comes from a cascade.
+        kills("CascadersKilledAndRestartedReachEveryChild", "SIGKILL kt-cascader (2)",
+              {{"indexer", "kt-indexer"}}, {"cascader-1", "cascader-2"}, "kt-cascader",
+              WriterMode::kParents)),
+    scenario_name);
 
 }  // namespace
 }  // namespace kt::reliability

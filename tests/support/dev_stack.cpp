@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -70,24 +71,54 @@ std::vector<ReadMessage> read_topic(const std::string& topic, std::size_t count,
         [&] {
             got.clear();
             consumer.poll_batch(got, count - out.size(), 200ms);
-            for (const auto& m : got) {
-                ReadMessage copy;
-                copy.partition = m.partition();
-                copy.offset = m.offset();
-                if (m.key()) copy.key = std::string(*m.key());
-                copy.payload = std::string(m.payload());
-                for (const auto& h : m.headers()) {
-                    if (h.value) copy.headers[std::string(h.name)] = std::string(*h.value);
-                }
-                if (const auto ts = m.timestamp()) copy.timestamp_ms = ts->count();
-                out.push_back(std::move(copy));
-            }
+            for (const auto& m : got) out.push_back(copy_message(m));
             return out.size() >= count;
         },
         timeout, 1ms);
     got.clear();  // librdkafka's messages go before its client
     consumer.close();
     return out;
+}
+
+ReadMessage copy_message(const kafka::Message& message) {
+    ReadMessage copy;
+    copy.partition = message.partition();
+    copy.offset = message.offset();
+    if (message.key()) copy.key = std::string(*message.key());
+    copy.payload = std::string(message.payload());
+    for (const auto& h : message.headers()) {
+        if (h.value) copy.headers[std::string(h.name)] = std::string(*h.value);
+    }
+    if (const auto ts = message.timestamp()) copy.timestamp_ms = ts->count();
+    return copy;
+}
+
+std::map<std::string, std::string> wait_ready_file(const std::string& path,
+                                                   WorkerProcess& process,
+                                                   const std::vector<std::string>& keys,
+                                                   std::chrono::milliseconds timeout,
+                                                   const std::string& what) {
+    std::map<std::string, std::string> values;
+    const auto complete = [&] {
+        return std::all_of(keys.begin(), keys.end(),
+                           [&](const std::string& key) { return values.contains(key); });
+    };
+    const bool ready = wait_until(
+        [&] {
+            std::ifstream in(path);
+            for (std::string line; std::getline(in, line);) {
+                const auto equals = line.find('=');
+                if (equals != std::string::npos && equals > 0) {
+                    values[line.substr(0, equals)] = line.substr(equals + 1);
+                }
+            }
+            return complete() || !process.running();
+        },
+        timeout);
+    if (!ready || !complete()) {
+        throw std::runtime_error(what + " did not start: " + process.log());
+    }
+    return values;
 }
 
 std::optional<int> wait_status_port(WorkerProcess& worker, std::chrono::milliseconds timeout) {
@@ -140,19 +171,10 @@ PrivateBroker::PrivateBroker()
                 {"--brokers", "1", "--control-port", "0", "--ready-file", ready_file_},
                 {},
                 {}}) {
-    const bool ready = wait_until(
-        [this] {
-            std::ifstream in(ready_file_);
-            for (std::string line; std::getline(in, line);) {
-                if (line.starts_with("bootstrap=")) brokers_ = line.substr(10);
-                if (line.starts_with("control=")) control_ = line.substr(8);
-            }
-            return (!brokers_.empty() && !control_.empty()) || !process_.running();
-        },
-        30s);
-    if (!ready || brokers_.empty() || control_.empty()) {
-        throw std::runtime_error("kt-devbroker did not start: " + process_.log());
-    }
+    const auto values = wait_ready_file(ready_file_, process_, {"bootstrap", "control"}, 30s,
+                                        "kt-devbroker");
+    brokers_ = values.at("bootstrap");
+    control_ = values.at("control");
 }
 
 PrivateBroker::~PrivateBroker() {
@@ -165,25 +187,13 @@ void PrivateBroker::post(const std::string& path, const json& body) {
     expect_2xx(client.Post(path, body.dump(), "application/json"), path.c_str());
 }
 
-PrivateStandin::PrivateStandin()
+PrivateStandin::PrivateStandin(const std::vector<std::string>& args, int port)
     : ready_file_(
-          (std::filesystem::temp_directory_path() / (unique_name("standin") + ".ready")).string()),
-      process_({standin_binary(), {"--port", "0", "--ready-file", ready_file_}, {}, {}}) {
-    const bool ready = wait_until(
-        [this] {
-            std::ifstream in(ready_file_);
-            for (std::string line; std::getline(in, line);) {
-                if (line.starts_with("url=")) {
-                    url_ = line.substr(4);
-                    return true;
-                }
-            }
-            return !process_.running();
-        },
-        20s);
-    if (!ready || url_.empty()) {
-        throw std::runtime_error("kt-es-standin did not start: " + process_.log());
-    }
+          (std::filesystem::temp_directory_path() / (unique_name("standin") + ".ready")).string()) {
+    std::vector<std::string> all = {"--port", std::to_string(port), "--ready-file", ready_file_};
+    all.insert(all.end(), args.begin(), args.end());
+    process_ = std::make_unique<WorkerProcess>(WorkerProcessOptions{standin_binary(), all, {}, {}});
+    url_ = wait_ready_file(ready_file_, *process_, {"url"}, 20s, "kt-es-standin").at("url");
 }
 
 PrivateStandin::~PrivateStandin() {
@@ -199,6 +209,14 @@ void PrivateStandin::set_faults(const json& faults) {
 void PrivateStandin::clear_faults() {
     httplib::Client client(url_);
     expect_2xx(client.Delete("/_standin/faults"), "clear faults");
+}
+
+int PrivateStandin::port() const { return std::stoi(url_.substr(url_.rfind(':') + 1)); }
+
+void PrivateStandin::stop() {
+    process_->terminate();
+    if (!process_->wait_exit(10s)) process_->kill();
+    (void)process_->wait_exit(10s);
 }
 
 json PrivateStandin::stats() {

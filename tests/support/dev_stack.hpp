@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,6 +46,9 @@ struct ReadMessage {
     [[nodiscard]] std::optional<std::string> header(const std::string& name) const;
 };
 
+/// A copy of `message` that outlives its client.
+[[nodiscard]] ReadMessage copy_message(const kafka::Message& message);
+
 /// Reads up to `count` messages of `topic` from the start with a fresh consumer group; returns
 /// what arrived by the deadline. `brokers` defaults to the development broker.
 [[nodiscard]] std::vector<ReadMessage> read_topic(const std::string& topic, std::size_t count,
@@ -63,6 +67,15 @@ struct ReadMessage {
 /// nullopt when absent.
 [[nodiscard]] std::optional<double> metric_value(const std::string& exposition,
                                                  const std::string& series);
+
+/// Waits until the ready file at `path` of a development server (`--ready-file`) holds a
+/// `key=value` line for every one of `keys`: the values by key. Throws std::runtime_error
+/// ("`what` did not start" and `process`'s log) when it exits first or `timeout` passes.
+std::map<std::string, std::string> wait_ready_file(const std::string& path,
+                                                   WorkerProcess& process,
+                                                   const std::vector<std::string>& keys,
+                                                   std::chrono::milliseconds timeout,
+                                                   const std::string& what);
 
 /// A private kt-devbroker process (one mock broker), so that injected Kafka faults never
 /// disturb other tests. Stopped with the object.
@@ -94,27 +107,32 @@ private:
 };
 
 /// A private kt-es-standin process (KT_TEST_ES_STANDIN_BIN, else the one built here), so that
-/// injected faults never disturb other tests. Stopped with the object.
+/// injected faults never disturb other tests; `args` adds options (`--tls-cert`,
+/// `--basic-auth`, ...), `port` 0 picks a free one. Stopped with the object.
 class PrivateStandin {
 public:
-    /// Starts it on a free port; throws std::runtime_error when it does not become ready.
-    PrivateStandin();
+    /// Starts it; throws std::runtime_error (with its log) when it does not become ready.
+    explicit PrivateStandin(const std::vector<std::string>& args = {}, int port = 0);
     ~PrivateStandin();
     PrivateStandin(const PrivateStandin&) = delete;
     PrivateStandin& operator=(const PrivateStandin&) = delete;
 
-    /// Base URL, e.g. http://127.0.0.1:PORT.
+    /// Base URL from its ready file, e.g. http://127.0.0.1:PORT (https with --tls-cert).
     [[nodiscard]] const std::string& url() const { return url_; }
+    /// The port it listens on.
+    [[nodiscard]] int port() const;
     /// Replaces the injected faults (PUT /_standin/faults); throws when refused.
     void set_faults(const nlohmann::json& faults);
     /// Removes every injected fault; throws when refused.
     void clear_faults();
     /// GET /_standin/stats, an empty object when unreachable.
     [[nodiscard]] nlohmann::json stats();
+    /// Stops it (SIGTERM) and waits for it to exit.
+    void stop();
 
 private:
     std::string ready_file_;
-    WorkerProcess process_;
+    std::unique_ptr<WorkerProcess> process_;
     std::string url_;
 };
 

@@ -8,8 +8,6 @@
 
 namespace kt::test {
 
-using namespace std::chrono_literals;
-
 namespace {
 
 void openssl(const std::filesystem::path& dir, const std::string& args) {
@@ -17,11 +15,6 @@ void openssl(const std::filesystem::path& dir, const std::string& args) {
     if (run.exit_code != 0) {
         throw std::runtime_error("openssl " + args + " failed: " + run.output);
     }
-}
-
-std::string standin_binary() {
-    const char* from_env = std::getenv("KT_TEST_ES_STANDIN_BIN");
-    return from_env != nullptr ? from_env : KT_BINARY_DIR "/tools/es-standin/kt-es-standin";
 }
 
 }  // namespace
@@ -47,44 +40,6 @@ TestCertificates::TestCertificates()
 TestCertificates::~TestCertificates() {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
-}
-
-OptionsStandin::OptionsStandin(const std::vector<std::string>& args, int port)
-    : ready_file_(
-          (std::filesystem::temp_directory_path() / (unique_name("standin") + ".ready")).string()) {
-    std::vector<std::string> all = {"--port", std::to_string(port), "--ready-file", ready_file_};
-    all.insert(all.end(), args.begin(), args.end());
-    process_ = std::make_unique<WorkerProcess>(WorkerProcessOptions{standin_binary(), all, {}, {}});
-    const bool ready = wait_until(
-        [this] {
-            std::ifstream in(ready_file_);
-            for (std::string line; std::getline(in, line);) {
-                if (line.starts_with("url=")) {
-                    url_ = line.substr(4);
-                    return true;
-                }
-            }
-            return !process_->running();
-        },
-        20s);
-    if (!ready || url_.empty()) {
-        throw std::runtime_error("kt-es-standin did not start: " + process_->log());
-    }
-}
-
-OptionsStandin::~OptionsStandin() {
-    std::error_code ignored;
-    std::filesystem::remove(ready_file_, ignored);
-}
-
-int OptionsStandin::port() const {
-    return std::stoi(url_.substr(url_.rfind(':') + 1));
-}
-
-void OptionsStandin::stop() {
-    process_->terminate();
-    if (!process_->wait_exit(10s)) process_->kill();
-    (void)process_->wait_exit(10s);
 }
 
 std::optional<nlohmann::json> es_mget(const std::string& url, const std::string& curl_args,

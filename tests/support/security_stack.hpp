@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/worker_process.hpp"
 
 namespace kt::test {
 
@@ -35,29 +34,6 @@ public:
 
 private:
     std::filesystem::path dir_;
-};
-
-/// A private kt-es-standin started with extra options (`--tls-cert`, `--basic-auth`, ...),
-/// optionally on a given port; stopped with the object.
-class OptionsStandin {
-public:
-    /// Starts it; throws std::runtime_error (with its log) when it does not become ready.
-    explicit OptionsStandin(const std::vector<std::string>& args, int port = 0);
-    ~OptionsStandin();
-    OptionsStandin(const OptionsStandin&) = delete;
-    OptionsStandin& operator=(const OptionsStandin&) = delete;
-
-    /// Base URL from its ready file, e.g. https://127.0.0.1:PORT.
-    [[nodiscard]] const std::string& url() const { return url_; }
-    /// The port it listens on.
-    [[nodiscard]] int port() const;
-    /// Stops it (SIGTERM) and waits for it to exit.
-    void stop();
-
-private:
-    std::string ready_file_;
-    std::unique_ptr<WorkerProcess> process_;
-    std::string url_;
 };
 
 /// `POST <url>/<index>/_mget` of `ids` with the curl command (independent of kt's client),

@@ -31,18 +31,7 @@ void TopicReader::poll_once(std::chrono::milliseconds timeout) {
     std::vector<kafka::Message> got;
     consumer_->poll_batch(got, 10000, timeout);
     const double now = unix_now();
-    for (const auto& m : got) {
-        ReadMessage copy;
-        copy.partition = m.partition();
-        copy.offset = m.offset();
-        if (m.key()) copy.key = std::string(*m.key());
-        copy.payload = std::string(m.payload());
-        for (const auto& h : m.headers()) {
-            if (h.value) copy.headers[std::string(h.name)] = std::string(*h.value);
-        }
-        if (const auto ts = m.timestamp()) copy.timestamp_ms = ts->count();
-        messages_.push_back({std::move(copy), now});
-    }
+    for (const auto& m : got) messages_.push_back({copy_message(m), now});
 }
 
 const std::vector<ReceivedMessage>& TopicReader::read_until(std::size_t count,
