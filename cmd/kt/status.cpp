@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/duration.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/error.hpp"
@@ -68,7 +69,7 @@ OffsetsSample sample_offsets(kafka::Admin& admin, const std::vector<StatusTarget
         if (stop.stop_requested()) break;
         GroupOffsets group;
         const auto topic = kafka::find_topic(topics, target.topic);
-        if (!topic || topic->error != RD_KAFKA_RESP_ERR_NO_ERROR || topic->partitions == 0) {
+        if (!topic || topic->error != kafka::ErrorCode::kNoError || topic->partitions == 0) {
             group.problem = fmt::format("topic {} does not exist", target.topic);
         } else {
             std::vector<kafka::TopicPartition> parts;
@@ -89,7 +90,7 @@ OffsetsSample sample_offsets(kafka::Admin& admin, const std::vector<StatusTarget
         auto [it, fresh] = dead_letter_ends.try_emplace(target.dead_letter_topic);
         if (fresh) {
             const auto dlq = kafka::find_topic(topics, target.dead_letter_topic);
-            if (dlq && dlq->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (dlq && dlq->error == kafka::ErrorCode::kNoError) {
                 std::int64_t total = 0;
                 for (std::int32_t p = 0; p < dlq->partitions && !stop.stop_requested(); ++p) {
                     total += admin.query_watermarks(dlq->name, p, kKafkaTimeout).high;
@@ -155,15 +156,15 @@ std::string render_columns(const std::vector<std::vector<std::string>>& rows,
 std::vector<StatusTarget> status_targets(const config::Config& config) {
     std::vector<StatusTarget> out;
     for (const auto& ix : config.indexes) {
-        out.push_back({"indexer", ix.name, kafka::group_id(config.kafka, "indexer", ix.name),
+        out.push_back({"indexer", ix.name, app::group_id(config.kafka, "indexer", ix.name),
                        ix.topic, ix.dead_letter_topic});
     }
     for (const auto& d : config.delayers) {
-        out.push_back({"delayer", d.name, kafka::group_id(config.kafka, "delayer", d.name), d.topic,
+        out.push_back({"delayer", d.name, app::group_id(config.kafka, "delayer", d.name), d.topic,
                        d.dead_letter_topic});
     }
     for (const auto& c : config.cascades) {
-        out.push_back({"cascader", c.name, kafka::group_id(config.kafka, "cascader", c.name),
+        out.push_back({"cascader", c.name, app::group_id(config.kafka, "cascader", c.name),
                        c.topic, c.dead_letter_topic});
     }
     return out;
@@ -260,7 +261,7 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
         fmt::print(stderr, "status: the config has no indexes, delayers or cascades\n");
         return 2;
     }
-    kafka::Admin admin(kafka::Options::from_config(config.kafka));
+    kafka::Admin admin(app::kafka_options(config.kafka));
     auto look = [&] {
         try {
             return sample_offsets(admin, targets, stop);

@@ -37,7 +37,7 @@ struct RowScanner::Session {
     detail::ResolvedTable table;
 };
 
-RowScanner::RowScanner(const config::IndexConfig& index, std::string url,
+RowScanner::RowScanner(const IndexSource& index, std::string url,
                        const LoaderOptions& options)
     : index_(index),
       url_(std::move(url)),
@@ -249,7 +249,7 @@ void RowScanner::rethrow_as_pg_error(const std::string& doing) {
     detail::throw_failure(failure, fmt::format("index '{}': {}", index_.name, doing));
 }
 
-std::string scan_sql(const config::IndexConfig& index, const std::string& url) {
+std::string scan_sql(const IndexSource& index, const std::string& url) {
     if (index.table.empty()) {
         RowScanner scanner(index, url);
         return scanner.sql();

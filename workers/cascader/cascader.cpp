@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/kafka/error.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
@@ -33,7 +34,7 @@ constexpr milliseconds kSlowAcknowledgements{5000};
 }  // namespace
 
 kafka::Options child_producer_options(const config::KafkaConfig& kafka) {
-    kafka::Options options = kafka::Options::from_config(kafka);
+    kafka::Options options = app::kafka_options(kafka);
     options.properties.try_emplace("queue.buffering.max.kbytes", std::to_string(kChildQueueKbytes));
     options.properties.try_emplace("queue.buffering.max.messages",
                                    std::to_string(kChildQueueMessages));
@@ -77,15 +78,15 @@ Cascader::Cascader(const config::Config& config, const config::CascadeConfig& ca
       metrics_(CascaderMetrics::create(registry, cascade.name)),
       liveness_(Clock::now(), std::chrono::seconds(60)),
       retry_("cascade " + cascade.name, metrics_.batches_failed, liveness_),
-      query_(cascade, config.postgres.url,
+      query_(app::pg_source(cascade), config.postgres.url,
              pg::LoaderOptions{"kt-cascader", std::chrono::seconds(10)}),
       producer_(std::make_unique<kafka::Producer>(child_producer_options(config.kafka))),
-      dead_letters_(std::make_unique<DeadLetterWriter>(kafka::Options::from_config(config.kafka),
+      dead_letters_(std::make_unique<DeadLetterWriter>(app::kafka_options(config.kafka),
                                                        cascade.dead_letter_topic, "cascade",
                                                        cascade.name)),
       consumer_(std::make_unique<BatchConsumer>(
-          kafka::Options::from_config(config.kafka,
-                                      kafka::group_id(config.kafka, "cascader", cascade.name)),
+          app::kafka_options(config.kafka,
+                                      app::group_id(config.kafka, "cascader", cascade.name)),
           cascade.topic, "cascade " + cascade.name)) {
     export_lag(registry, "kt_cascader_consumer_lag",
                "Messages on the parent topic not yet committed, per partition",
@@ -104,7 +105,7 @@ http::Check Cascader::readiness() const {
 
 http::GroupStatus Cascader::status() const {
     return group_status(
-        {"cascader", cascade_.name, kafka::group_id(config_.kafka, "cascader", cascade_.name),
+        {"cascader", cascade_.name, app::group_id(config_.kafka, "cascader", cascade_.name),
          cascade_.topic, cascade_.dead_letter_topic},
         *consumer_, retry_, metrics_.dead_letters.value());
 }
@@ -161,7 +162,7 @@ std::optional<kafka::FlushResult> Cascader::flush_children(const std::stop_token
         try {
             return producer_->flush(kFlushSlice);
         } catch (const kafka::KafkaError& e) {
-            if (e.code() != RD_KAFKA_RESP_ERR__TIMED_OUT) throw;
+            if (e.code() != kafka::ErrorCode::kTimedOut) throw;
         }
         if (stop.stop_requested()) return std::nullopt;
         const auto waited = Clock::now() - started;
@@ -224,7 +225,7 @@ bool Cascader::process(const std::stop_token& stop, Pending& batch) {
     if (!flushed.ok()) {
         throw kt::Error(
             fmt::format("{} child message(s) to {} were not acknowledged: {}", flushed.failed,
-                        cascade_.target, rd_kafka_err2str(flushed.first_error)),
+                        cascade_.target, kafka::error_description(flushed.first_error)),
             true);
     }
     for (std::size_t i = 0; i < rejected_ids.size(); ++i) {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/kafka/error.hpp"
 #include "lib/kafka/options.hpp"
@@ -126,7 +127,7 @@ Delayer::~Delayer() {
 
 std::unique_ptr<kafka::Producer> Delayer::make_producer() {
     return std::make_unique<kafka::Producer>(
-        kafka::Options::from_config(config_.kafka), [this](const kafka::DeliveryReport& report) {
+        app::kafka_options(config_.kafka), [this](const kafka::DeliveryReport& report) {
             if ((report.tag >> 32) != batch_number_) return;
             const auto j = static_cast<std::size_t>(report.tag & 0xffffffffU);
             if (j >= delivered_.size()) return;
@@ -139,8 +140,8 @@ std::unique_ptr<kafka::Producer> Delayer::make_producer() {
 }
 
 void Delayer::connect() {
-    kafka::Options options = kafka::Options::from_config(
-        config_.kafka, kafka::group_id(config_.kafka, "delayer", delayer_.name));
+    kafka::Options options = app::kafka_options(
+        config_.kafka, app::group_id(config_.kafka, "delayer", delayer_.name));
     // Bounded prefetch: a paused partition holds nothing in librdkafka's queue, the others at
     // most this much together (users may override each through kafka.properties).
     options.properties.try_emplace("queued.max.messages.kbytes", "4096");
@@ -237,7 +238,7 @@ http::GroupStatus Delayer::status() const {
     http::GroupStatus s;
     s.worker = "delayer";
     s.name = delayer_.name;
-    s.group = kafka::group_id(config_.kafka, "delayer", delayer_.name);
+    s.group = app::group_id(config_.kafka, "delayer", delayer_.name);
     s.topic = delayer_.topic;
     s.dead_letter_topic = delayer_.dead_letter_topic;
     s.dead_letters = static_cast<std::int64_t>(metrics_.dead_letters.value());
@@ -282,17 +283,11 @@ void Delayer::publish_status(WallTime now) {
         std::lock_guard lock(status_mutex_);
         for (auto& [partition, s] : status_) {
             s.holding = schedule_.holding(partition, now);
-            std::int64_t low = 0;
-            std::int64_t high = 0;
             // Cached values from fetch responses: no broker round trip.
-            if (rd_kafka_get_watermark_offsets(consumer_->handle(), delayer_.topic.c_str(),
-                                               partition, &low,
-                                               &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-                high < 0) {
-                continue;
-            }
-            s.end = high;
-            s.lag = http::consumer_lag(s.committed, low, high);
+            const auto marks = consumer_->cached_watermarks(delayer_.topic, partition);
+            if (!marks) continue;
+            s.end = marks->high;
+            s.lag = http::consumer_lag(s.committed, marks->low, marks->high);
             held += s.lag;
         }
         next_due_ = schedule_.next_due();
@@ -415,7 +410,7 @@ bool Delayer::flush(const std::stop_token& stop, std::vector<Outgoing>& outs,
             (void)producer_->flush(kFlushSlice);
             return true;
         } catch (const kafka::KafkaError& e) {
-            if (e.code() != RD_KAFKA_RESP_ERR__TIMED_OUT) throw;
+            if (e.code() != kafka::ErrorCode::kTimedOut) throw;
         }
         if (stop.stop_requested() || Clock::now() - started >= kFlushTimeout) return false;
         liveness_.beat(Clock::now());
@@ -426,7 +421,7 @@ bool Delayer::flush(const std::stop_token& stop, std::vector<Outgoing>& outs,
         bool awaited = false;
         for (std::size_t j = 0; j < outs.size() && !awaited; ++j) {
             awaited = outs[j].state == Outgoing::State::kInFlight && !delivered_[j] &&
-                      delivery_errors_[j] == RD_KAFKA_RESP_ERR_NO_ERROR;
+                      delivery_errors_[j] == kafka::ErrorCode::kNoError;
         }
         if (!awaited) return true;
     }
@@ -512,10 +507,10 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
     ++batch_number_;
     revoked_in_batch_.clear();
     delivered_.assign(outs.size(), false);
-    delivery_errors_.assign(outs.size(), RD_KAFKA_RESP_ERR_NO_ERROR);
+    delivery_errors_.assign(outs.size(), kafka::ErrorCode::kNoError);
 
     // A release or forward that can never succeed becomes a dead letter of its envelope.
-    auto give_up = [&](std::size_t j, rd_kafka_resp_err_t error) {
+    auto give_up = [&](std::size_t j, kafka::ErrorCode error) {
         Outgoing& out = outs[j];
         out.state = Outgoing::State::kDone;
         out.failed = true;
@@ -523,9 +518,9 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
             out.kind == Outgoing::Kind::kRelease ? ready[out.entry].entry.topic : next_topic_;
         outs.push_back({out.entry, Outgoing::Kind::kDead, Outgoing::State::kUnsent, false,
                         fmt::format("cannot produce to {}: {} ({})", topic,
-                                    rd_kafka_err2name(error), rd_kafka_err2str(error))});
+                                    kafka::error_name(error), kafka::error_description(error))});
         delivered_.push_back(false);
-        delivery_errors_.push_back(RD_KAFKA_RESP_ERR_NO_ERROR);
+        delivery_errors_.push_back(kafka::ErrorCode::kNoError);
     };
 
     for (int attempt = 0;; ++attempt) {
@@ -562,19 +557,19 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
                 }
             }
         }
-        rd_kafka_resp_err_t first_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+        kafka::ErrorCode first_error = kafka::ErrorCode::kNoError;
         for (std::size_t j = 0; j < outs.size(); ++j) {
             if (outs[j].state != Outgoing::State::kInFlight) continue;
             if (delivered_[j]) {
                 outs[j].state = Outgoing::State::kDone;
             } else if (const auto error = delivery_errors_[j];
-                       error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                delivery_errors_[j] = RD_KAFKA_RESP_ERR_NO_ERROR;
+                       error != kafka::ErrorCode::kNoError) {
+                delivery_errors_[j] = kafka::ErrorCode::kNoError;
                 if (outs[j].kind != Outgoing::Kind::kDead && is_permanent_delivery_error(error)) {
                     give_up(j, error);
                 } else {
                     outs[j].state = Outgoing::State::kUnsent;
-                    if (first_error == RD_KAFKA_RESP_ERR_NO_ERROR) first_error = error;
+                    if (first_error == kafka::ErrorCode::kNoError) first_error = error;
                 }
             }
         }
@@ -583,10 +578,10 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
         });
         if (all_done) break;
         // Only dead letters replacing undeliverable envelopes are new: send them right away.
-        if (problem.empty() && first_error == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+        if (problem.empty() && first_error == kafka::ErrorCode::kNoError) continue;
         if (problem.empty()) {
-            problem = fmt::format("delivery failed: {} ({})", rd_kafka_err2name(first_error),
-                                  rd_kafka_err2str(first_error));
+            problem = fmt::format("delivery failed: {} ({})", kafka::error_name(first_error),
+                                  kafka::error_description(first_error));
         }
         // Nothing of this batch is committed: send what is missing again.
         metrics_.batches_failed.inc();

@@ -142,7 +142,7 @@ private:
     std::uint32_t batch_number_ = 0;
     /// Delivery reports of the batch in hand, by index of its outgoing message.
     std::vector<bool> delivered_;
-    std::vector<rd_kafka_resp_err_t> delivery_errors_;
+    std::vector<kafka::ErrorCode> delivery_errors_;
     std::unique_ptr<kafka::Producer> producer_;
     std::unique_ptr<kafka::Consumer> consumer_;
 };

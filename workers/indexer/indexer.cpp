@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/es/curl_transport.hpp"
 #include "lib/es/index_admin.hpp"
@@ -116,17 +117,17 @@ Indexer::Indexer(const config::Config& config, const config::IndexConfig& index,
       liveness_(Clock::now(), std::chrono::seconds(60)),
       retry_("index " + index.name, metrics_.batches_failed, liveness_) {
     const es::Options es_options =
-        es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
+        app::es_options(config.elasticsearch);
     es::BulkClientOptions bulk_options;
     bulk_options.bulk_size.max = static_cast<std::size_t>(index.batch_size);
     bulk_ = std::make_unique<es::BulkClient>(std::make_unique<es::CurlTransport>(es_options),
                                              bulk_options);
 
     dead_letters_ = std::make_unique<DeadLetterWriter>(
-        kafka::Options::from_config(config.kafka), index.dead_letter_topic, "index", index.name);
+        app::kafka_options(config.kafka), index.dead_letter_topic, "index", index.name);
     consumer_ = std::make_unique<BatchConsumer>(
-        kafka::Options::from_config(config.kafka,
-                                    kafka::group_id(config.kafka, "indexer", index.name)),
+        app::kafka_options(config.kafka,
+                                    app::group_id(config.kafka, "indexer", index.name)),
         index.topic, "index " + index.name);
     // The alias (created with its physical index when missing) is made sure of now, so that
     // what Elasticsearch refuses for good (401/403, a mappings file it rejects, an index named
@@ -153,7 +154,7 @@ http::Check Indexer::readiness() const {
 
 http::GroupStatus Indexer::status() const {
     return group_status(
-        {"indexer", index_.name, kafka::group_id(config_.kafka, "indexer", index_.name),
+        {"indexer", index_.name, app::group_id(config_.kafka, "indexer", index_.name),
          index_.topic, index_.dead_letter_topic},
         *consumer_, retry_, metrics_.dead_letters.value());
 }
@@ -161,12 +162,14 @@ http::GroupStatus Indexer::status() const {
 Indexer::~Indexer() = default;
 
 void Indexer::connect_loader() {
-    if (!loader_) loader_ = std::make_unique<pg::RowLoader>(index_, config_.postgres.url);
+    if (!loader_) {
+        loader_ = std::make_unique<pg::RowLoader>(app::pg_source(index_), config_.postgres.url);
+    }
 }
 
 void Indexer::ensure_alias() const {
     es::IndexAdmin admin(std::make_unique<es::CurlTransport>(
-        es::Options::from_config(config_.elasticsearch, config_.elasticsearch.compression)));
+        app::es_options(config_.elasticsearch)));
     try {
         (void)admin.ensure_alias(index_.name, index_.mappings_file,
                                  std::chrono::system_clock::now());
