@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "bench/support.hpp"
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/config.hpp"
 #include "lib/error.hpp"
 #include "lib/kafka/options.hpp"
@@ -156,7 +157,7 @@ Figures run_postgres_alone(const Stack& stack, const std::string& query) {
     config::CascadeConfig cascade;
     cascade.name = "bench";
     cascade.query = query;
-    pg::ChildQuery child_query(cascade, stack.postgres_url);
+    pg::ChildQuery child_query(app::pg_source(cascade), stack.postgres_url);
     const double cpu = own_cpu_seconds();
     const auto started = Clock::now();
     Figures f;

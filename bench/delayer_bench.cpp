@@ -133,7 +133,7 @@ void produce_envelopes(const Stack& stack, const std::string& topic, int partiti
     const auto flushed = producer.flush(seconds(300));
     if (!flushed.ok() || flushed.delivered != static_cast<std::uint64_t>(n)) {
         throw Error(fmt::format("produced {} of {} envelopes to {}: {}", flushed.delivered, n,
-                                topic, rd_kafka_err2str(flushed.first_error)));
+                                topic, kafka::error_description(flushed.first_error)));
     }
 }
 

@@ -40,6 +40,7 @@
 #include <fmt/format.h>
 
 #include "bench/support.hpp"
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/config.hpp"
 #include "lib/error.hpp"
 #include "lib/es/bulk_client.hpp"
@@ -313,7 +314,7 @@ Alone run_postgres_alone(const Stack& stack, const config::IndexConfig& index_co
     std::mt19937 random(42);
     std::shuffle(ids.begin(), ids.end(), random);
 
-    pg::RowLoader loader(index_config, stack.postgres_url);
+    pg::RowLoader loader(app::pg_source(index_config), stack.postgres_url);
     Alone out;
     const double cpu0 = own_cpu_seconds();
     const auto started = Clock::now();

@@ -222,7 +222,7 @@ void produce_ids(const Stack& stack, const std::string& topic, int rows) {
     const auto flushed = producer.flush(seconds(120));
     if (!flushed.ok() || flushed.delivered != static_cast<std::uint64_t>(rows)) {
         throw Error(fmt::format("produced {} of {} messages to {}: {}", flushed.delivered, rows,
-                                topic, rd_kafka_err2str(flushed.first_error)));
+                                topic, kafka::error_description(flushed.first_error)));
     }
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cmd/kt/reindex.hpp"
+#include "lib/app/options_from_config.hpp"
 #include "lib/pg/capture_setup.hpp"
 #include "lib/pg/error.hpp"
 #include "lib/pg/row_loader.hpp"
@@ -32,7 +33,7 @@ int run_capture_init(const config::Config& config, const std::vector<std::string
     const auto& capture = *config.capture;
     const workers::capture::CapturePlan plan =
         workers::capture::capture_plan(config, [&](const config::IndexConfig& ix) {
-            return ix.query.empty() ? pg::RowLoader(ix, config.postgres.url).sql() : ix.query;
+            return ix.query.empty() ? pg::RowLoader(app::pg_source(ix), config.postgres.url).sql() : ix.query;
         });
     for (const auto& refusal : plan.refusals) {
         fmt::print(stderr, "kt capture init: {}: changes there are not captured\n", refusal);

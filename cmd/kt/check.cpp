@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/loader.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/es/curl_transport.hpp"
@@ -71,7 +72,7 @@ bool check_capture(const config::Config& cfg) {
     std::optional<workers::capture::CapturePlan> plan;
     bool ok = probe("capture: indexes", [&] {
                   plan = workers::capture::capture_plan(cfg, [&](const config::IndexConfig& ix) {
-                      return ix.query.empty() ? pg::RowLoader(ix, url).sql() : ix.query;
+                      return ix.query.empty() ? pg::RowLoader(app::pg_source(ix), url).sql() : ix.query;
                   });
                   return fmt::format("{} table(s) feed them", plan->tables.size());
               }) == Outcome::kOk;
@@ -137,7 +138,7 @@ int run_check(const std::string& config_path, bool offline) {
 
     bool ok = true;
     ok &= probe("kafka " + cfg.kafka.brokers, [&] {
-        kafka::Options options = kafka::Options::from_config(cfg.kafka);
+        kafka::Options options = app::kafka_options(cfg.kafka);
         options.quiet = true;  // a failure is reported once, below, with librdkafka's last error
         kafka::Admin admin(options);
         const auto cluster = admin.describe_cluster(std::chrono::seconds(10));
@@ -150,7 +151,7 @@ int run_check(const std::string& config_path, bool offline) {
     std::string es_warning;
     ok &= probe(es_what, [&] {
         es::IndexAdmin admin(std::make_unique<es::CurlTransport>(
-            es::Options::from_config(cfg.elasticsearch, cfg.elasticsearch.compression)));
+            app::es_options(cfg.elasticsearch)));
         const auto info = admin.root();
         const auto verdict = es::judge_engine(info.distribution, info.version);
         es_warning = verdict.warning;
@@ -162,13 +163,13 @@ int run_check(const std::string& config_path, bool offline) {
     std::vector<EntryCheck> entries;
     for (const auto& ix : cfg.indexes) {
         entries.push_back({fmt::format("postgres: indexes.{}", ix.name), [&cfg, &ix] {
-                               pg::RowLoader loader(ix, cfg.postgres.url);
+                               pg::RowLoader loader(app::pg_source(ix), cfg.postgres.url);
                                loader.check();
                            }});
     }
     for (const auto& cascade : cfg.cascades) {
         entries.push_back({fmt::format("postgres: cascades.{}", cascade.name), [&cfg, &cascade] {
-                               pg::ChildQuery query(cascade, cfg.postgres.url);
+                               pg::ChildQuery query(app::pg_source(cascade), cfg.postgres.url);
                                query.check();
                            }});
     }

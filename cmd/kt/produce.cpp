@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/app/publisher.hpp"
 #include "lib/kafka/error.hpp"
 
@@ -43,7 +44,7 @@ int run_produce(const config::Config& config, const ProduceArgs& args) {
             return 2;
         }
     }
-    app::PublisherOptions options = app::PublisherOptions::from_config(config);
+    app::PublisherOptions options = app::publisher_options(config);
     if (stage != nullptr) options.delay_topics[args.topic] = stage->topic;
     options.flush_timeout = args.timeout;
     try {
@@ -64,7 +65,7 @@ int run_produce(const config::Config& config, const ProduceArgs& args) {
             throw;
         }
     } catch (const kafka::KafkaError& e) {
-        if (e.code() == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+        if (e.code() == kafka::ErrorCode::kTimedOut) {
             fmt::print(stderr,
                        "kt produce: Kafka at {} did not acknowledge {} within {} ms (--timeout); "
                        "nothing more is sent\n",

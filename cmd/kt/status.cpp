@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/duration.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/error.hpp"
@@ -123,7 +124,7 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
         fmt::print(stderr, "status: the config has no indexes, delayers or cascades\n");
         return 2;
     }
-    kafka::Admin admin(kafka::Options::from_config(config.kafka));
+    kafka::Admin admin(app::kafka_options(config.kafka));
     auto look = [&] {
         try {
             return workers::sample_offsets(admin, targets, stop);

@@ -27,17 +27,6 @@ std::string describe(const std::vector<DeliveryFailure>& failures) {
 
 }  // namespace
 
-PublisherOptions PublisherOptions::from_config(const config::Config& config) {
-    PublisherOptions options;
-    options.kafka = kafka::Options::from_config(config.kafka);
-    for (const auto& index : config.indexes) {
-        if (const auto* stage = config.first_delay_stage(index.topic)) {
-            options.delay_topics.emplace(index.topic, stage->topic);
-        }
-    }
-    return options;
-}
-
 PublishError::PublishError(std::vector<DeliveryFailure> failures)
     : Error(describe(failures), true), failures_(std::move(failures)) {}
 
@@ -48,7 +37,7 @@ Publisher::Publisher(PublisherOptions options) : options_(std::move(options)) {
             if (report.ok()) return;
             failures_.push_back({std::string(report.topic),
                                  report.key ? std::string(*report.key) : std::string(),
-                                 rd_kafka_err2str(report.error)});
+                                 kafka::error_description(report.error)});
         });
 }
 

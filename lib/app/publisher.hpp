@@ -9,7 +9,6 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/config/config.hpp"
 #include "lib/error.hpp"
 #include "lib/kafka/options.hpp"
 
@@ -28,9 +27,6 @@ struct PublisherOptions {
     std::chrono::milliseconds flush_timeout{std::chrono::seconds(30)};
     /// Unix time in seconds for `created_at`; defaults to the system clock (a test seam).
     std::function<double()> now;
-
-    /// Kafka settings and delay topics of a kt config file (see Config::first_delay_stage).
-    [[nodiscard]] static PublisherOptions from_config(const config::Config& config);
 };
 
 /// A message Kafka did not acknowledge.
@@ -58,7 +54,7 @@ private:
 /// after the transaction committed; if the process dies in between, the delay message still
 /// brings the index up to date. Messages are keyed by id (one id, one partition).
 ///
-///   kt::app::Publisher kt(kt::app::PublisherOptions::from_config(config));
+///   kt::app::Publisher kt(kt::app::publisher_options(config));
 ///   kt.delay("products", "42");   // before COMMIT
 ///   kt.queue("products", "42");   // after COMMIT
 ///   kt.flush();                   // throws PublishError naming the ids Kafka refused

@@ -1,7 +1,6 @@
 #include "lib/es/bulk_client.hpp"
 
 #include <algorithm>
-#include <condition_variable>
 #include <mutex>
 #include <numeric>
 #include <utility>
@@ -57,21 +56,15 @@ std::size_t WriteResult::count(Outcome outcome) const noexcept {
 }
 
 Sleeper interruptible_sleeper() {
-    return [](std::chrono::milliseconds delay, const std::stop_token& stop) {
-        std::mutex mutex;
-        std::condition_variable_any cv;
-        std::unique_lock lock(mutex);
-        (void)cv.wait_for(lock, stop, delay, [] { return false; });
-        return !stop.stop_requested();
-    };
+    return retry::sleep_for;
 }
 
 BulkClient::BulkClient(std::unique_ptr<Transport> transport, BulkClientOptions options,
-                       Sleeper sleeper, RandomSource random)
+                       Sleeper sleeper, retry::RandomSource random)
     : transport_(std::move(transport)),
       options_(options),
       sleeper_(sleeper ? std::move(sleeper) : interruptible_sleeper()),
-      random_(random ? std::move(random) : default_random_source()),
+      random_(random ? std::move(random) : retry::default_random_source()),
       bulk_size_(options.bulk_size) {
     if (!transport_) throw Error("BulkClient needs a transport");
 }
@@ -117,7 +110,7 @@ WriteResult BulkClient::write(std::string_view index, std::span<const BulkAction
     result.items.assign(actions.size(), ItemResult{});
     std::vector<std::size_t> pending(actions.size());
     std::iota(pending.begin(), pending.end(), std::size_t{0});
-    Backoff backoff(options_.backoff, random_);
+    retry::Backoff backoff(options_.backoff, random_);
     std::vector<BulkAction> chunk;
     std::vector<std::size_t> next;
 

@@ -13,6 +13,8 @@
 #include "lib/es/bulk_response.hpp"
 #include "lib/es/retry_policy.hpp"
 #include "lib/es/transport.hpp"
+#include "lib/retry/backoff.hpp"
+#include "lib/retry/sleep.hpp"
 
 namespace kt::es {
 
@@ -20,7 +22,7 @@ namespace kt::es {
 struct BulkClientOptions {
     /// `max` is the largest number of actions per request (the index's batch size).
     AdaptiveBulkSizeOptions bulk_size;
-    BackoffOptions backoff;
+    retry::BackoffOptions backoff;
     /// Ask Elasticsearch to return only the fields the client reads (`filter_path`).
     bool filter_response = true;
 };
@@ -57,9 +59,9 @@ struct WriteResult {
 };
 
 /// Waits `delay` unless `stop` fires first; returns false when stopped.
-using Sleeper = std::function<bool(std::chrono::milliseconds delay, const std::stop_token& stop)>;
+using Sleeper = retry::Sleeper;
 
-/// A Sleeper that blocks on a condition variable and wakes as soon as stop is requested.
+/// The real Sleeper: retry::sleep_for, which wakes as soon as stop is requested.
 [[nodiscard]] Sleeper interruptible_sleeper();
 
 /// Writes documents with `_bulk`. Not thread-safe: one client per thread.
@@ -67,7 +69,7 @@ class BulkClient {
 public:
     /// Takes ownership of `transport`; `sleeper` and `random` default to real ones.
     explicit BulkClient(std::unique_ptr<Transport> transport, BulkClientOptions options = {},
-                        Sleeper sleeper = {}, RandomSource random = {});
+                        Sleeper sleeper = {}, retry::RandomSource random = {});
 
     /// One HTTP attempt. A whole-request 429, 5xx or connection error makes every item kRetry;
     /// an unreadable 2xx answer too. Throws kt::EsError for any other non-2xx answer.
@@ -95,7 +97,7 @@ private:
     std::unique_ptr<Transport> transport_;
     BulkClientOptions options_;
     Sleeper sleeper_;
-    RandomSource random_;
+    retry::RandomSource random_;
     AdaptiveBulkSize bulk_size_;
 };
 

@@ -67,23 +67,11 @@ IndexAdmin::IndexAdmin(std::unique_ptr<Transport> transport) : transport_(std::m
 }
 
 Response IndexAdmin::call(Method method, std::string target, std::string body) {
-    Request request;
-    request.method = method;
-    request.target = std::move(target);
-    request.body = std::move(body);
-    if (!request.body.empty()) request.content_type = "application/json";
-    return transport_->perform(request);
+    return transport_->perform(json_request(method, std::move(target), std::move(body)));
 }
 
 Response IndexAdmin::checked(Method method, std::string target, std::string body) {
-    Request request;
-    request.method = method;
-    request.target = std::move(target);
-    request.body = std::move(body);
-    if (!request.body.empty()) request.content_type = "application/json";
-    Response response = transport_->perform(request);
-    if (!is_2xx(response.status)) throw response_error(*transport_, request, response);
-    return response;
+    return perform_checked(*transport_, json_request(method, std::move(target), std::move(body)));
 }
 
 ServerInfo IndexAdmin::root() {

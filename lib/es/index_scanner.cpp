@@ -33,16 +33,7 @@ IndexScanner::IndexScanner(Transport& transport, ScanOptions options)
 }
 
 Response IndexScanner::checked(Method method, std::string target, std::string body) {
-    Request request;
-    request.method = method;
-    request.target = std::move(target);
-    request.body = std::move(body);
-    if (!request.body.empty()) request.content_type = "application/json";
-    Response response = transport_.perform(request);
-    if (response.status < 200 || response.status >= 300) {
-        throw response_error(transport_, request, response);
-    }
-    return response;
+    return perform_checked(transport_, json_request(method, std::move(target), std::move(body)));
 }
 
 std::size_t IndexScanner::scan(std::string_view index, const ScanPageFn& on_page) {

@@ -23,18 +23,6 @@ bool ends_authority(char c) {
 
 }  // namespace
 
-Options Options::from_config(const config::ElasticsearchConfig& config, bool compression) {
-    Options options;
-    options.url = config.url;
-    options.username = config.username;
-    options.password = config.password;
-    options.api_key = config.api_key;
-    options.ca_file = config.ca_file;
-    options.timeout = config.timeout;
-    options.compression = compression;
-    return options;
-}
-
 std::string redact_url_userinfo(std::string text) {
     constexpr std::string_view kSchemeEnd = "://";
     std::size_t pos = 0;

@@ -5,11 +5,9 @@
 #include <string>
 #include <string_view>
 
-#include "lib/config/config.hpp"
-
 namespace kt::es {
 
-/// How to reach Elasticsearch; built from the `elasticsearch:` config section.
+/// How to reach Elasticsearch (app::es_options builds it from the `elasticsearch:` section).
 struct Options {
     /// Base URL, e.g. `https://es:9200` or `http://host/prefix`; may hold `user:pass@` (secret).
     std::string url = "http://localhost:9200";
@@ -23,10 +21,6 @@ struct Options {
     std::chrono::milliseconds timeout{std::chrono::seconds(30)};
     /// Gzip request bodies larger than 1 KiB.
     bool compression = true;
-
-    /// Options for `config`; `compression` comes from `elasticsearch.compression`.
-    [[nodiscard]] static Options from_config(const config::ElasticsearchConfig& config,
-                                             bool compression = true);
 };
 
 /// `text` with every `scheme://user:pass@` userinfo replaced by `scheme://***@`.

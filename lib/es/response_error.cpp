@@ -1,5 +1,7 @@
 #include "lib/es/response_error.hpp"
 
+#include <utility>
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -51,6 +53,23 @@ EsError response_error(const Transport& transport, const Request& request,
         transport.redact(fmt::format("elasticsearch {} {}: HTTP {} {}", method_name(request.method),
                                      target, response.status, detail));
     return EsError(message, response.status, std::move(info.type));
+}
+
+Request json_request(Method method, std::string target, std::string body) {
+    Request request;
+    request.method = method;
+    request.target = std::move(target);
+    request.body = std::move(body);
+    if (!request.body.empty()) request.content_type = "application/json";
+    return request;
+}
+
+Response perform_checked(Transport& transport, const Request& request) {
+    Response response = transport.perform(request);
+    if (response.status < 200 || response.status >= 300) {
+        throw response_error(transport, request, response);
+    }
+    return response;
 }
 
 }  // namespace kt::es

@@ -23,4 +23,10 @@ struct ErrorInfo {
 [[nodiscard]] EsError response_error(const Transport& transport, const Request& request,
                                      const Response& response);
 
+/// A request carrying `body` as JSON (no content type when the body is empty).
+[[nodiscard]] Request json_request(Method method, std::string target, std::string body = {});
+
+/// Performs `request`; throws response_error(...) unless the answer is 2xx.
+Response perform_checked(Transport& transport, const Request& request);
+
 }  // namespace kt::es

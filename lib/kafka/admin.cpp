@@ -7,7 +7,8 @@
 
 #include "lib/kafka/detail/conf.hpp"
 #include "lib/kafka/detail/partition_list.hpp"
-#include "lib/kafka/error.hpp"
+#include "lib/kafka/detail/error_code.hpp"
+#include "lib/kafka/detail/metadata.hpp"
 
 namespace kt::kafka {
 
@@ -23,11 +24,11 @@ Admin::Admin(const Options& options) : options_(options) {
 }
 
 std::vector<TopicMetadata> Admin::list_topics(std::chrono::milliseconds timeout) {
-    return kafka::list_topics(handle_.get(), timeout);
+    return detail::list_topics(handle_.get(), timeout);
 }
 
 ClusterMetadata Admin::describe_cluster(std::chrono::milliseconds timeout) {
-    return kafka::describe_cluster(handle_.get(), timeout);
+    return detail::describe_cluster(handle_.get(), timeout);
 }
 
 std::optional<TopicMetadata> Admin::describe_topic(const std::string& topic,
@@ -62,9 +63,10 @@ void Admin::create_topic(const std::string& topic, int partitions,
     rd_kafka_CreateTopics(handle_.get(), requests, 1, admin_options.get(), queue.get());
     std::unique_ptr<rd_kafka_event_t, detail::EventDeleter> event(
         rd_kafka_queue_poll(queue.get(), ms(timeout) + 5000));
-    if (!event) throw KafkaError(what, RD_KAFKA_RESP_ERR__TIMED_OUT);
+    if (!event) throw KafkaError(what, ErrorCode::kTimedOut);
     if (const auto e = rd_kafka_event_error(event.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw KafkaError(fmt::format("{}: {}", what, rd_kafka_event_error_string(event.get())), e);
+        throw detail::error_of(
+            fmt::format("{}: {}", what, rd_kafka_event_error_string(event.get())), e);
     }
     std::size_t count = 0;
     const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(
@@ -72,7 +74,7 @@ void Admin::create_topic(const std::string& topic, int partitions,
     if (count != 1) throw Error(fmt::format("{}: an answer about {} topics", what, count));
     if (const auto e = rd_kafka_topic_result_error(results[0]); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         const char* message = rd_kafka_topic_result_error_string(results[0]);
-        throw KafkaError(fmt::format("{}: {}", what, message != nullptr ? message : ""), e);
+        throw detail::error_of(fmt::format("{}: {}", what, message != nullptr ? message : ""), e);
     }
 
     // Created by the controller; the broker serves it once its metadata has every partition.
@@ -80,7 +82,7 @@ void Admin::create_topic(const std::string& topic, int partitions,
     for (;;) {
         try {
             const auto found = describe_topic(topic, std::chrono::seconds(5));
-            if (found && found->error == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            if (found && found->error == ErrorCode::kNoError &&
                 found->partitions == partitions) {
                 return;
             }
@@ -91,7 +93,7 @@ void Admin::create_topic(const std::string& topic, int partitions,
             throw KafkaError(fmt::format("{}: created, but not in the broker's metadata with its "
                                          "{} partition(s) in time",
                                          what, partitions),
-                             RD_KAFKA_RESP_ERR__TIMED_OUT);
+                             ErrorCode::kTimedOut);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -99,7 +101,7 @@ void Admin::create_topic(const std::string& topic, int partitions,
 
 Watermarks Admin::query_watermarks(const std::string& topic, std::int32_t partition,
                                    std::chrono::milliseconds timeout) {
-    return kafka::query_watermarks(handle_.get(), topic, partition, timeout);
+    return detail::query_watermarks(handle_.get(), topic, partition, timeout);
 }
 
 std::vector<TopicPartition> Admin::committed(const std::string& group,
@@ -111,11 +113,10 @@ std::vector<TopicPartition> Admin::committed(const std::string& group,
     const auto consumer = detail::make_handle(RD_KAFKA_CONSUMER, conf);
     auto list = detail::to_list(partitions);
     const auto err = rd_kafka_committed(consumer.get(), list.get(), ms(timeout));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw KafkaError(fmt::format("cannot read committed offsets of group {}", group), err);
-    }
-    if (const auto perr = detail::first_error(list.get()); perr != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw KafkaError(fmt::format("cannot read committed offsets of group {}", group), perr);
+    const auto failed = err != RD_KAFKA_RESP_ERR_NO_ERROR ? err : detail::first_error(list.get());
+    if (failed != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw detail::error_of(fmt::format("cannot read committed offsets of group {}", group),
+                               failed);
     }
     return detail::from_list(list.get());
 }

@@ -11,7 +11,8 @@
 #include "lib/kafka/detail/conf.hpp"
 #include "lib/kafka/detail/partition_list.hpp"
 #include "lib/kafka/detail/start_offset.hpp"
-#include "lib/kafka/error.hpp"
+#include "lib/kafka/detail/error_code.hpp"
+#include "lib/kafka/detail/metadata.hpp"
 #include "lib/log/log.hpp"
 
 namespace kt::kafka {
@@ -27,7 +28,7 @@ int ms(std::chrono::milliseconds timeout) {
 }
 
 void check(rd_kafka_resp_err_t err, const char* what) {
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw KafkaError(what, err);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw detail::error_of(what, err);
 }
 
 std::string describe(const std::vector<TopicPartition>& partitions) {
@@ -93,7 +94,7 @@ std::size_t Consumer::poll_batch(std::vector<Message>& out, std::size_t max,
         if (message.is_error()) {
             throw_if_fatal(message);
             log::warn("kafka consumer: {} ({})", message.error_text(),
-                      rd_kafka_err2name(message.error()));
+                      error_name(message.error()));
             continue;
         }
         out.push_back(std::move(message));
@@ -146,7 +147,7 @@ void Consumer::seek(const std::vector<TopicPartition>& partitions,
     auto list = detail::to_list(partitions);
     const detail::ErrorPtr error(rd_kafka_seek_partitions(handle_.get(), list.get(), ms(timeout)));
     if (error) {
-        throw KafkaError(fmt::format("cannot seek {}", describe(partitions)), error.get());
+        throw detail::error_of(fmt::format("cannot seek {}", describe(partitions)), error.get());
     }
     check(detail::first_error(list.get()),
           fmt::format("cannot seek {}", describe(partitions)).c_str());
@@ -154,11 +155,22 @@ void Consumer::seek(const std::vector<TopicPartition>& partitions,
 
 Watermarks Consumer::query_watermarks(const std::string& topic, std::int32_t partition,
                                       std::chrono::milliseconds timeout) {
-    return kafka::query_watermarks(handle_.get(), topic, partition, timeout);
+    return detail::query_watermarks(handle_.get(), topic, partition, timeout);
+}
+
+std::optional<Watermarks> Consumer::cached_watermarks(const std::string& topic,
+                                                     std::int32_t partition) const {
+    Watermarks w;
+    if (rd_kafka_get_watermark_offsets(handle_.get(), topic.c_str(), partition, &w.low,
+                                       &w.high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        w.high < 0) {
+        return std::nullopt;
+    }
+    return w;
 }
 
 std::vector<TopicMetadata> Consumer::list_topics(std::chrono::milliseconds timeout) {
-    return kafka::list_topics(handle_.get(), timeout);
+    return detail::list_topics(handle_.get(), timeout);
 }
 
 std::string Consumer::rebalance_protocol() const {
@@ -248,7 +260,7 @@ void Consumer::set_start_offsets(rd_kafka_topic_partition_list_t* partitions) {
             deadline - std::chrono::steady_clock::now());
         err = rd_kafka_committed(rk, partitions, ms(std::max(left, pause)));
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = detail::first_error(partitions);
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR || !is_retryable_code(err)) break;
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR || !is_retryable_code(detail::code_of(err))) break;
         if (std::chrono::steady_clock::now() + pause >= deadline) break;
         std::this_thread::sleep_for(pause);  // back-off before asking the coordinator again
         pause = std::min(pause * 2, std::chrono::milliseconds(1000));
@@ -290,10 +302,10 @@ void Consumer::rethrow_hook_error() {
 }
 
 void Consumer::throw_if_fatal(const Message& message) const {
-    if (message.error() != RD_KAFKA_RESP_ERR__FATAL) return;
+    if (message.error() != ErrorCode::kFatal) return;
     std::array<char, 512> reason{};
     const auto code = rd_kafka_fatal_error(handle_.get(), reason.data(), reason.size());
-    throw KafkaError(
+    throw detail::error_of(
         fmt::format("kafka consumer fatal error {}: {}", rd_kafka_err2name(code), reason.data()),
         RD_KAFKA_RESP_ERR__FATAL);
 }

@@ -71,6 +71,10 @@ public:
     /// Low/high watermarks of one partition, asked of its leader; throws KafkaError.
     [[nodiscard]] Watermarks query_watermarks(const std::string& topic, std::int32_t partition,
                                               std::chrono::milliseconds timeout);
+    /// Watermarks of one partition as last seen in fetch responses: no broker round trip, and
+    /// safe to call from any thread while another polls. Nullopt until a fetch reported them.
+    [[nodiscard]] std::optional<Watermarks> cached_watermarks(const std::string& topic,
+                                                              std::int32_t partition) const;
     /// Every topic the cluster knows; throws KafkaError on timeout.
     [[nodiscard]] std::vector<TopicMetadata> list_topics(std::chrono::milliseconds timeout);
     /// "EAGER", "COOPERATIVE" or "NONE" (before the first assignment).
@@ -80,8 +84,6 @@ public:
     /// Revokes the assignment (running on_revoked), leaves the group. Idempotent; throws
     /// KafkaError or a hook's exception.
     void close();
-    /// The librdkafka handle, still owned by this object.
-    [[nodiscard]] rd_kafka_t* handle() const noexcept { return handle_.get(); }
 
 private:
     static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lib/kafka/detail/handles.hpp"
+#include "lib/kafka/error.hpp"
 
 namespace kt::kafka {
 
@@ -28,8 +29,8 @@ public:
     [[nodiscard]] bool is_error() const noexcept {
         return message_->err != RD_KAFKA_RESP_ERR_NO_ERROR;
     }
-    /// The event's error code, RD_KAFKA_RESP_ERR_NO_ERROR for a message.
-    [[nodiscard]] rd_kafka_resp_err_t error() const noexcept { return message_->err; }
+    /// The event's error code, ErrorCode::kNoError for a message.
+    [[nodiscard]] ErrorCode error() const noexcept { return static_cast<ErrorCode>(message_->err); }
     /// Human-readable error of an error event; empty for a message.
     [[nodiscard]] std::string error_text() const;
     /// Topic name; empty when the event concerns no topic.
@@ -48,8 +49,6 @@ public:
     [[nodiscard]] std::vector<Header> headers() const;
     /// Value of the last header named `name`; nullopt when absent or null-valued.
     [[nodiscard]] std::optional<std::string_view> header(const char* name) const noexcept;
-    /// The underlying librdkafka message, still owned by this object.
-    [[nodiscard]] const rd_kafka_message_t* raw() const noexcept { return message_.get(); }
 
 private:
     detail::MessagePtr message_;

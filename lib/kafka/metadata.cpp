@@ -1,4 +1,4 @@
-#include "lib/kafka/metadata.hpp"
+#include "lib/kafka/detail/metadata.hpp"
 
 #include <fmt/format.h>
 
@@ -6,23 +6,26 @@
 #include <thread>
 
 #include "lib/kafka/detail/conf.hpp"
+#include "lib/kafka/detail/error_code.hpp"
 #include "lib/kafka/detail/handles.hpp"
 #include "lib/kafka/error.hpp"
 
 namespace kt::kafka {
 
+namespace detail {
+
 namespace {
 
-detail::MetadataPtr fetch_metadata(rd_kafka_t* handle, std::chrono::milliseconds timeout) {
+MetadataPtr fetch_metadata(rd_kafka_t* handle, std::chrono::milliseconds timeout) {
     const rd_kafka_metadata_t* raw = nullptr;
     const auto err = rd_kafka_metadata(handle, 1, nullptr, &raw, static_cast<int>(timeout.count()));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const std::string cause = detail::last_logged_error(handle);
+        const std::string cause = last_logged_error(handle);
         std::string what = "cannot fetch Kafka metadata";
         if (!cause.empty()) what += " (last client error: " + cause + ")";
-        throw KafkaError(what, err);
+        throw error_of(what, err);
     }
-    return detail::MetadataPtr(raw);
+    return MetadataPtr(raw);
 }
 
 std::vector<TopicMetadata> topics_of(const rd_kafka_metadata_t& metadata) {
@@ -30,7 +33,7 @@ std::vector<TopicMetadata> topics_of(const rd_kafka_metadata_t& metadata) {
     topics.reserve(static_cast<std::size_t>(metadata.topic_cnt));
     for (int i = 0; i < metadata.topic_cnt; ++i) {
         const auto& t = metadata.topics[i];
-        topics.push_back(TopicMetadata{t.topic, t.partition_cnt, t.err});
+        topics.push_back(TopicMetadata{t.topic, t.partition_cnt, code_of(t.err)});
     }
     return topics;
 }
@@ -48,8 +51,8 @@ ClusterMetadata describe_cluster(rd_kafka_t* handle, std::chrono::milliseconds t
     cluster.topics = topics_of(*metadata);
     // Known once a metadata answer arrived (nullptr from brokers older than Kafka 0.10.1), so
     // this does not wait.
-    const detail::StringPtr id(rd_kafka_clusterid(handle, static_cast<int>(timeout.count())),
-                               detail::StringDeleter{handle});
+    const StringPtr id(rd_kafka_clusterid(handle, static_cast<int>(timeout.count())),
+                               StringDeleter{handle});
     if (id) cluster.cluster_id = id.get();
     return cluster;
 }
@@ -71,12 +74,13 @@ Watermarks query_watermarks(rd_kafka_t* handle, const std::string& topic, std::i
         const bool leader_moving = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
                                    err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
         if (!leader_moving || std::chrono::steady_clock::now() >= deadline) {
-            throw KafkaError(fmt::format("cannot query watermarks of {}[{}]", topic, partition),
-                             err);
+            throw error_of(fmt::format("cannot query watermarks of {}[{}]", topic, partition), err);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 }
+
+}  // namespace detail
 
 std::optional<TopicMetadata> find_topic(const std::vector<TopicMetadata>& topics,
                                         std::string_view name) {

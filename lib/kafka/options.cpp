@@ -7,17 +7,9 @@
 
 namespace kt::kafka {
 
-Options Options::from_config(const config::KafkaConfig& config, std::string group_id) {
-    Options options;
-    options.brokers = config.brokers;
-    options.group_id = std::move(group_id);
-    options.properties = config.properties;
-    return options;
-}
-
-std::string group_id(const config::KafkaConfig& config, std::string_view worker,
+std::string group_id(std::string_view group_prefix, std::string_view worker,
                      std::string_view name) {
-    return fmt::format("{}.{}.{}", config.group_prefix, worker, name);
+    return fmt::format("{}.{}.{}", group_prefix, worker, name);
 }
 
 bool is_secret_property(std::string_view name) noexcept {

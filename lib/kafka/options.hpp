@@ -5,11 +5,10 @@
 #include <string>
 #include <string_view>
 
-#include "lib/config/config.hpp"
-
 namespace kt::kafka {
 
-/// What a Consumer, Producer or Admin needs to connect; built from the `kafka:` config section.
+/// What a Consumer, Producer or Admin needs to connect (app::kafka_options builds it from the
+/// `kafka:` config section).
 struct Options {
     std::string brokers = "localhost:9092";
     /// Consumer group id; only consumers use it.
@@ -21,14 +20,10 @@ struct Options {
     /// librdkafka's own log lines and error events are remembered (the last error goes into
     /// kt's error messages) but not written: for callers that report each failure themselves.
     bool quiet = false;
-
-    /// Options for `config` with `group_id` (may be empty for producers and admin).
-    [[nodiscard]] static Options from_config(const config::KafkaConfig& config,
-                                             std::string group_id = {});
 };
 
 /// The consumer group of one worker entry: `<group_prefix>.<worker>.<name>`.
-[[nodiscard]] std::string group_id(const config::KafkaConfig& config, std::string_view worker,
+[[nodiscard]] std::string group_id(std::string_view group_prefix, std::string_view worker,
                                    std::string_view name);
 
 /// True for property names whose value must never be logged or put in an error message.

@@ -7,7 +7,8 @@
 #include <utility>
 
 #include "lib/kafka/detail/conf.hpp"
-#include "lib/kafka/error.hpp"
+#include "lib/kafka/detail/error_code.hpp"
+#include "lib/kafka/detail/metadata.hpp"
 #include "lib/log/log.hpp"
 
 namespace kt::kafka {
@@ -45,7 +46,7 @@ rd_kafka_topic_t* Producer::topic_handle(std::string_view topic) {
     std::string name(topic);
     detail::TopicPtr handle(rd_kafka_topic_new(handle_.get(), name.c_str(), nullptr));
     if (!handle)
-        throw KafkaError(fmt::format("cannot use topic '{}'", name), rd_kafka_last_error());
+        throw detail::error_of(fmt::format("cannot use topic '{}'", name), rd_kafka_last_error());
     return topics_.emplace(std::move(name), std::move(handle)).first->second.get();
 }
 
@@ -59,6 +60,15 @@ void Producer::produce(const Record& record) {
 }
 
 bool Producer::produce(const Record& record, const std::stop_token& stop) {
+    return enqueue(record, stop, std::nullopt);
+}
+
+void Producer::produce(const Record& record, std::chrono::milliseconds timestamp) {
+    (void)enqueue(record, {}, timestamp);
+}
+
+bool Producer::enqueue(const Record& record, const std::stop_token& stop,
+                       std::optional<std::chrono::milliseconds> timestamp) {
     rd_kafka_topic_t* rkt = topic_handle(record.topic);
     const auto deadline = std::chrono::steady_clock::now() + queue_full_timeout_;
     while (true) {
@@ -72,7 +82,7 @@ bool Producer::produce(const Record& record, const std::stop_token& stop) {
                                     h.value ? static_cast<ssize_t>(h.value->size()) : 0);
             }
         }
-        std::array<rd_kafka_vu_t, 7> vus{};
+        std::array<rd_kafka_vu_t, 8> vus{};
         std::size_t n = 0;
         vus[n].vtype = RD_KAFKA_VTYPE_RKT;
         vus[n++].u.rkt = rkt;
@@ -87,6 +97,10 @@ bool Producer::produce(const Record& record, const std::stop_token& stop) {
             vus[n].vtype = RD_KAFKA_VTYPE_KEY;
             vus[n].u.mem.ptr = as_ptr(*record.key);
             vus[n++].u.mem.size = record.key->size();
+        }
+        if (timestamp) {
+            vus[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+            vus[n++].u.i64 = timestamp->count();
         }
         vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
         vus[n++].u.ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(record.tag));
@@ -107,7 +121,7 @@ bool Producer::produce(const Record& record, const std::stop_token& stop) {
             rethrow_callback_error();
             continue;
         }
-        throw KafkaError(fmt::format("cannot produce to {}", record.topic), error.get());
+        throw detail::error_of(fmt::format("cannot produce to {}", record.topic), error.get());
     }
 }
 
@@ -121,7 +135,7 @@ FlushResult Producer::flush(std::chrono::milliseconds timeout) {
     const auto err = rd_kafka_flush(handle_.get(), ms(timeout));
     rethrow_callback_error();
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw KafkaError(
+        throw detail::error_of(
             fmt::format("{} messages not acknowledged within {} ms", in_flight(), timeout.count()),
             err);
     }
@@ -138,7 +152,7 @@ std::size_t Producer::in_flight() const noexcept {
 }
 
 std::vector<TopicMetadata> Producer::list_topics(std::chrono::milliseconds timeout) {
-    return kafka::list_topics(handle_.get(), timeout);
+    return detail::list_topics(handle_.get(), timeout);
 }
 
 void Producer::delivery_trampoline(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message,
@@ -152,8 +166,8 @@ void Producer::on_delivery(const rd_kafka_message_t* message) noexcept {
         ++since_flush_.delivered;
     } else {
         ++since_flush_.failed;
-        if (since_flush_.first_error == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            since_flush_.first_error = message->err;
+        if (since_flush_.first_error == ErrorCode::kNoError) {
+            since_flush_.first_error = detail::code_of(message->err);
         }
     }
     if (!on_delivery_) return;
@@ -162,7 +176,7 @@ void Producer::on_delivery(const rd_kafka_message_t* message) noexcept {
             message->rkt != nullptr ? rd_kafka_topic_name(message->rkt) : "",
             message->partition,
             message->offset,
-            message->err,
+            detail::code_of(message->err),
             static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(message->_private)),
             message->key != nullptr ? std::optional<std::string_view>(std::string_view(
                                           static_cast<const char*>(message->key), message->key_len))

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "lib/kafka/detail/handles.hpp"
+#include "lib/kafka/error.hpp"
 #include "lib/kafka/message.hpp"
 #include "lib/kafka/metadata.hpp"
 #include "lib/kafka/options.hpp"
@@ -38,21 +39,21 @@ struct DeliveryReport {
     std::string_view topic;
     std::int32_t partition = kAnyPartition;
     std::int64_t offset = kNoOffset;
-    rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+    ErrorCode error = ErrorCode::kNoError;
     std::uint64_t tag = 0;
     /// The message's key (nullopt when it had none); lives only during the callback.
     std::optional<std::string_view> key;
 
     /// True when the broker acknowledged the message.
-    [[nodiscard]] bool ok() const noexcept { return error == RD_KAFKA_RESP_ERR_NO_ERROR; }
+    [[nodiscard]] bool ok() const noexcept { return error == ErrorCode::kNoError; }
 };
 
 /// Delivery reports counted since the previous flush().
 struct FlushResult {
     std::uint64_t delivered = 0;
     std::uint64_t failed = 0;
-    /// Error of the first failed delivery, RD_KAFKA_RESP_ERR_NO_ERROR when none failed.
-    rd_kafka_resp_err_t first_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+    /// Error of the first failed delivery, ErrorCode::kNoError when none failed.
+    ErrorCode first_error = ErrorCode::kNoError;
 
     /// True when every message reported since the previous flush was acknowledged.
     [[nodiscard]] bool ok() const noexcept { return failed == 0; }
@@ -83,13 +84,16 @@ public:
     /// As produce(record), but the wait for room in a full queue ends as soon as `stop` is
     /// requested: false then, with nothing queued.
     [[nodiscard]] bool produce(const Record& record, const std::stop_token& stop);
+    /// As produce(record), with the message's Kafka timestamp set to `timestamp` (since the
+    /// epoch) instead of the time of producing.
+    void produce(const Record& record, std::chrono::milliseconds timestamp);
     /// Shorthand for produce(Record{topic, key, value, headers}).
     void produce(std::string_view topic, std::optional<std::string_view> key,
                  std::string_view value, std::span<const Header> headers = {});
     /// Serves delivery reports, waiting up to `timeout` for the first; returns how many events.
     int poll(std::chrono::milliseconds timeout);
     /// Waits until every queued message has a delivery report; returns the counts since the last
-    /// flush. Throws KafkaError (retryable, RD_KAFKA_RESP_ERR__TIMED_OUT) when some are still
+    /// flush. Throws KafkaError (retryable, ErrorCode::kTimedOut) when some are still
     /// outstanding after `timeout` (counts are then kept for the next flush).
     FlushResult flush(std::chrono::milliseconds timeout);
     /// Drops every message still queued or in flight (each is reported as failed on the next
@@ -99,8 +103,6 @@ public:
     [[nodiscard]] std::size_t in_flight() const noexcept;
     /// Every topic the cluster knows; throws KafkaError on timeout.
     [[nodiscard]] std::vector<TopicMetadata> list_topics(std::chrono::milliseconds timeout);
-    /// The librdkafka handle, still owned by this object.
-    [[nodiscard]] rd_kafka_t* handle() const noexcept { return handle_.get(); }
 
 private:
     struct StringHash {
@@ -114,6 +116,8 @@ private:
                                     void* opaque);
     void on_delivery(const rd_kafka_message_t* message) noexcept;
     rd_kafka_topic_t* topic_handle(std::string_view topic);
+    bool enqueue(const Record& record, const std::stop_token& stop,
+                 std::optional<std::chrono::milliseconds> timestamp);
     void rethrow_callback_error();
 
     DeliveryCallback on_delivery_;

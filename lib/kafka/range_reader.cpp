@@ -6,7 +6,8 @@
 
 #include "lib/kafka/detail/conf.hpp"
 #include "lib/kafka/detail/partition_list.hpp"
-#include "lib/kafka/error.hpp"
+#include "lib/kafka/detail/error_code.hpp"
+#include "lib/kafka/detail/metadata.hpp"
 #include "lib/kafka/metadata.hpp"
 
 namespace kt::kafka {
@@ -39,11 +40,11 @@ RangeReader::~RangeReader() {
 
 PartitionOffsets RangeReader::end_offsets(const std::string& topic,
                                           std::chrono::milliseconds timeout) {
-    const auto found = find_topic(list_topics(handle_.get(), timeout), topic);
+    const auto found = find_topic(detail::list_topics(handle_.get(), timeout), topic);
     PartitionOffsets out;
-    if (!found || found->error != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+    if (!found || found->error != ErrorCode::kNoError) return out;
     for (std::int32_t p = 0; p < found->partitions; ++p) {
-        out[p] = query_watermarks(handle_.get(), topic, p, timeout).high;
+        out[p] = detail::query_watermarks(handle_.get(), topic, p, timeout).high;
     }
     return out;
 }
@@ -61,13 +62,15 @@ PartitionOffsets RangeReader::offsets_for_times(const std::string& topic,
     }
     const rd_kafka_resp_err_t err =
         rd_kafka_offsets_for_times(handle_.get(), list.get(), ms(timeout));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw KafkaError("offsets for times of " + topic, err);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw detail::error_of("offsets for times of " + topic, err);
+    }
     PartitionOffsets out;
     for (int i = 0; i < list->cnt; ++i) {
         const rd_kafka_topic_partition_t& tp = list->elems[i];
         if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            throw KafkaError(fmt::format("offsets for times of {}[{}]", topic, tp.partition),
-                             tp.err);
+            throw detail::error_of(fmt::format("offsets for times of {}[{}]", topic, tp.partition),
+                                   tp.err);
         }
         // -1: no message at or after the time; reading starts at the end.
         out[tp.partition] = tp.offset >= 0 ? tp.offset : ends.at(tp.partition);
@@ -90,14 +93,15 @@ std::size_t RangeReader::read(const std::string& topic, const PartitionOffsets& 
     }
     if (pending.empty()) return 0;
     rd_kafka_resp_err_t err = rd_kafka_assign(handle_.get(), list.get());
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw KafkaError("assign " + topic, err);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw detail::error_of("assign " + topic, err);
     std::size_t count = 0;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!pending.empty()) {
         if (std::chrono::steady_clock::now() >= deadline) {
             (void)rd_kafka_assign(handle_.get(), nullptr);
-            throw KafkaError(fmt::format("reading {} partition(s) of {}", pending.size(), topic),
-                             RD_KAFKA_RESP_ERR__TIMED_OUT);
+            throw detail::error_of(
+                fmt::format("reading {} partition(s) of {}", pending.size(), topic),
+                RD_KAFKA_RESP_ERR__TIMED_OUT);
         }
         detail::MessagePtr message(rd_kafka_consumer_poll(handle_.get(), 100));
         if (!message) continue;
@@ -110,7 +114,7 @@ std::size_t RangeReader::read(const std::string& topic, const PartitionOffsets& 
         }
         if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             (void)rd_kafka_assign(handle_.get(), nullptr);
-            throw KafkaError(fmt::format("reading {}[{}]", topic, partition), message->err);
+            throw detail::error_of(fmt::format("reading {}[{}]", topic, partition), message->err);
         }
         if (message->offset >= end) {
             pending.erase(partition);
@@ -121,7 +125,7 @@ std::size_t RangeReader::read(const std::string& topic, const PartitionOffsets& 
         if (message->offset + 1 >= end) pending.erase(partition);
     }
     err = rd_kafka_assign(handle_.get(), nullptr);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw KafkaError("unassign " + topic, err);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw detail::error_of("unassign " + topic, err);
     return count;
 }
 

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <librdkafka/rdkafka.h>
-
 #include <compare>
 #include <cstdint>
 #include <string>
@@ -10,9 +8,9 @@
 namespace kt::kafka {
 
 /// Offset value meaning "none" (no committed offset, or not applicable).
-inline constexpr std::int64_t kNoOffset = RD_KAFKA_OFFSET_INVALID;
+inline constexpr std::int64_t kNoOffset = -1001;  // RD_KAFKA_OFFSET_INVALID
 /// Partition value meaning "let the partitioner choose" (by key).
-inline constexpr std::int32_t kAnyPartition = RD_KAFKA_PARTITION_UA;
+inline constexpr std::int32_t kAnyPartition = -1;  // RD_KAFKA_PARTITION_UA
 
 /// One partition of a topic, with an offset whose meaning depends on the call (for commits and
 /// committed(): the next offset to read, as Kafka stores it).

@@ -30,26 +30,4 @@ std::optional<std::size_t> RepeatFilter::admit(std::string_view key,
     return left_out;
 }
 
-std::string repeat_key(std::string_view message) {
-    if (message.starts_with("[thrd:")) {
-        if (const auto end = message.find("]: "); end != std::string_view::npos) {
-            message.remove_prefix(end + 3);
-        }
-    }
-    std::string key;
-    key.reserve(message.size());
-    int depth = 0;
-    for (const char c : message) {
-        if (c == '(') {
-            ++depth;
-        } else if (c == ')' && depth > 0) {
-            --depth;
-        } else if (depth == 0) {
-            key += c;
-        }
-    }
-    while (!key.empty() && key.back() == ' ') key.pop_back();
-    return key;
-}
-
 }  // namespace kt::log

@@ -32,9 +32,4 @@ private:
     std::map<std::string, Seen, std::less<>> seen_;
 };
 
-/// The part of a librdkafka log line that repeats: without the `[thrd:…]: ` prefix and without
-/// parenthesised counters such as `(after 0ms in state CONNECT, 3 identical error(s)
-/// suppressed)`, so that the same failure over and over has one key.
-[[nodiscard]] std::string repeat_key(std::string_view message);
-
 }  // namespace kt::log

@@ -15,7 +15,7 @@ struct ChildQuery::Session {
     pqxx::connection conn;
 };
 
-ChildQuery::ChildQuery(const config::CascadeConfig& cascade, std::string url,
+ChildQuery::ChildQuery(const CascadeSource& cascade, std::string url,
                        const LoaderOptions& options)
     : cascade_(cascade),
       url_(std::move(url)),

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "lib/config/config.hpp"
 #include "lib/pg/row_loader.hpp"
+#include "lib/pg/source.hpp"
 
 namespace kt::pg {
 
@@ -22,7 +22,7 @@ using ChildChunkFn = std::function<void(std::span<const std::string> child_ids)>
 class ChildQuery {
 public:
     /// For `cascade` on `url`; does not connect yet.
-    ChildQuery(const config::CascadeConfig& cascade, std::string url,
+    ChildQuery(const CascadeSource& cascade, std::string url,
                const LoaderOptions& options = {});
     ~ChildQuery();
     ChildQuery(const ChildQuery&) = delete;
@@ -47,7 +47,7 @@ private:
     [[nodiscard]] static bool in_flight_is_pg_error();
     [[noreturn]] void rethrow_as_pg_error(const std::string& doing, std::size_t id_count);
 
-    config::CascadeConfig cascade_;
+    CascadeSource cascade_;
     std::string url_;
     std::string conninfo_;
     std::unique_ptr<Session> session_;

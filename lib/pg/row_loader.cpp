@@ -36,7 +36,7 @@ struct RowLoader::Session {
     pqxx::connection conn;
 };
 
-RowLoader::RowLoader(const config::IndexConfig& index, std::string url,
+RowLoader::RowLoader(const IndexSource& index, std::string url,
                      const LoaderOptions& options)
     : index_(index),
       url_(std::move(url)),

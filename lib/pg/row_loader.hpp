@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/config/config.hpp"
 #include "lib/pg/error.hpp"
+#include "lib/pg/source.hpp"
 
 namespace kt::pg {
 
@@ -51,7 +51,7 @@ struct LoaderOptions {
 class RowLoader {
 public:
     /// Connects to `url` for `index` (exactly one of its `query` and `table` set).
-    RowLoader(const config::IndexConfig& index, std::string url, const LoaderOptions& options = {});
+    RowLoader(const IndexSource& index, std::string url, const LoaderOptions& options = {});
     ~RowLoader();
     RowLoader(RowLoader&&) noexcept;
     RowLoader& operator=(RowLoader&&) noexcept;
@@ -86,7 +86,7 @@ private:
     void rollback_or_drop() noexcept;
     [[noreturn]] void rethrow_as_pg_error(const std::string& doing, std::size_t id_count);
 
-    config::IndexConfig index_;
+    IndexSource index_;
     std::string url_;
     std::string conninfo_;
     std::string sql_;

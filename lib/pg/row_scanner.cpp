@@ -29,6 +29,72 @@ bool integer_key(const std::string& type) {
     return type == "bigint" || type == "integer" || type == "smallint";
 }
 
+/// The WHERE clause that keeps `request`'s slice of a `table:` scan (alias `t`): even key
+/// ranges of this snapshot's smallest to largest integer key, else a hash of the key; empty
+/// for a single slice.
+std::string table_slice_filter(pqxx::nontransaction& tx, const detail::ResolvedTable& t,
+                               const ScanRequest& request) {
+    if (request.slices <= 1) return {};
+    if (!integer_key(t.pk_type)) {
+        return fmt::format(" WHERE (hashtext(t.{}::text) & 2147483647) % {} = {}", t.quoted_pk,
+                           request.slices, request.slice);
+    }
+    const pqxx::row bounds =
+        tx.exec1(fmt::format("SELECT min({pk})::bigint, max({pk})::bigint FROM {rel}",
+                             fmt::arg("pk", t.quoted_pk), fmt::arg("rel", t.quoted_relation)));
+    if (bounds[0].is_null()) return " WHERE false";
+    const auto lo = bounds[0].as<std::int64_t>();
+    const auto hi = bounds[1].as<std::int64_t>();
+    // Computed in long double: hi - lo may not fit in an int64.
+    const auto span = static_cast<long double>(hi) - static_cast<long double>(lo);
+    const auto edge = [&](int k) {
+        return lo + static_cast<std::int64_t>(span * k / request.slices);
+    };
+    const std::int64_t from = request.slice == 0 ? lo : edge(request.slice) + 1;
+    const std::int64_t to = edge(request.slice + 1);
+    return fmt::format(" WHERE t.{pk} BETWEEN {from} AND {to}", fmt::arg("pk", t.quoted_pk),
+                       fmt::arg("from", from),
+                       fmt::arg("to", request.slice + 1 == request.slices ? hi : to));
+}
+
+/// The scan of `request`'s slice of a `scan_query` (`sql`): a hash of the id picks the slice.
+std::string query_slice_select(const std::string& sql, const ScanRequest& request) {
+    std::string select = "SELECT s.id::text AS id, s.doc AS doc FROM (" + sql + "\n) s";
+    if (request.slices > 1) {
+        select += fmt::format(" WHERE (hashtext(s.id::text) & 2147483647) % {} = {}",
+                              request.slices, request.slice);
+    }
+    return select;
+}
+
+/// Throws QueryError unless the doc column of a `scan_query` result is json or jsonb.
+void check_doc_column(const pqxx::result& rows, const std::string& index_name) {
+    if (rows.columns() < 2) return;
+    if (const pqxx::oid type = rows.column_type(1); type != kJsonOid && type != kJsonbOid) {
+        throw QueryError(fmt::format(
+            "index '{}': column doc of scan_query must be json or jsonb, it returns type oid {}",
+            index_name, type));
+    }
+}
+
+/// Replaces `chunk` with the rows that have an id and a doc; returns how many had a NULL.
+std::size_t copy_rows(const pqxx::result& rows, std::vector<Row>& chunk) {
+    std::size_t null_rows = 0;
+    chunk.clear();
+    chunk.reserve(rows.size());
+    for (const pqxx::row& row : rows) {
+        const pqxx::field id = row[0];
+        const pqxx::field doc = row[1];
+        if (id.is_null() || doc.is_null()) {
+            ++null_rows;
+            continue;
+        }
+        chunk.push_back(
+            Row{std::string(id.c_str(), id.size()), std::string(doc.c_str(), doc.size())});
+    }
+    return null_rows;
+}
+
 }  // namespace
 
 struct RowScanner::Session {
@@ -37,7 +103,7 @@ struct RowScanner::Session {
     detail::ResolvedTable table;
 };
 
-RowScanner::RowScanner(const config::IndexConfig& index, std::string url,
+RowScanner::RowScanner(const IndexSource& index, std::string url,
                        const LoaderOptions& options)
     : index_(index),
       url_(std::move(url)),
@@ -92,43 +158,9 @@ ScanResult RowScanner::scan(const ScanRequest& request, const RowChunkFn& on_chu
             in_callback = false;
         }
 
-        std::string select;
-        if (!index_.table.empty()) {
-            const detail::ResolvedTable& t = session_->table;
-            select = sql_;
-            if (request.slices > 1 && integer_key(t.pk_type)) {
-                // Even key ranges of this snapshot's smallest to largest key.
-                const pqxx::row bounds = tx.exec1(
-                    fmt::format("SELECT min({pk})::bigint, max({pk})::bigint FROM {rel}",
-                                fmt::arg("pk", t.quoted_pk), fmt::arg("rel", t.quoted_relation)));
-                if (bounds[0].is_null()) {
-                    select += " WHERE false";
-                } else {
-                    const auto lo = bounds[0].as<std::int64_t>();
-                    const auto hi = bounds[1].as<std::int64_t>();
-                    // Computed in long double: hi - lo may not fit in an int64.
-                    const auto span = static_cast<long double>(hi) - static_cast<long double>(lo);
-                    const auto edge = [&](int k) {
-                        return lo + static_cast<std::int64_t>(span * k / request.slices);
-                    };
-                    const std::int64_t from = request.slice == 0 ? lo : edge(request.slice) + 1;
-                    const std::int64_t to = edge(request.slice + 1);
-                    select +=
-                        fmt::format(" WHERE t.{pk} BETWEEN {from} AND {to}",
-                                    fmt::arg("pk", t.quoted_pk), fmt::arg("from", from),
-                                    fmt::arg("to", request.slice + 1 == request.slices ? hi : to));
-                }
-            } else if (request.slices > 1) {
-                select += fmt::format(" WHERE (hashtext(t.{}::text) & 2147483647) % {} = {}",
-                                      t.quoted_pk, request.slices, request.slice);
-            }
-        } else {
-            select = "SELECT s.id::text AS id, s.doc AS doc FROM (" + sql_ + "\n) s";
-            if (request.slices > 1) {
-                select += fmt::format(" WHERE (hashtext(s.id::text) & 2147483647) % {} = {}",
-                                      request.slices, request.slice);
-            }
-        }
+        const std::string select =
+            index_.table.empty() ? query_slice_select(sql_, request)
+                                 : sql_ + table_slice_filter(tx, session_->table, request);
         tx.exec("DECLARE kt_scan NO SCROLL CURSOR FOR " + select);
         const std::string fetch = fmt::format("FETCH FORWARD {} FROM kt_scan",
                                               std::max<std::size_t>(request.chunk_size, 1));
@@ -138,29 +170,11 @@ ScanResult RowScanner::scan(const ScanRequest& request, const RowChunkFn& on_chu
             const pqxx::result rows = tx.exec(fetch);
             if (!checked) {
                 checked = true;
-                if (!index_.table.empty() || rows.columns() < 2) {
-                    // generated: id and doc by construction
-                } else if (const pqxx::oid type = rows.column_type(1);
-                           type != kJsonOid && type != kJsonbOid) {
-                    throw QueryError(fmt::format(
-                        "index '{}': column doc of scan_query must be json or jsonb, it returns "
-                        "type oid {}",
-                        index_.name, type));
-                }
+                // A generated scan returns id and doc by construction.
+                if (index_.table.empty()) check_doc_column(rows, index_.name);
             }
             if (rows.empty()) break;
-            chunk.clear();
-            chunk.reserve(rows.size());
-            for (const pqxx::row& row : rows) {
-                const pqxx::field id = row[0];
-                const pqxx::field doc = row[1];
-                if (id.is_null() || doc.is_null()) {
-                    ++null_rows;
-                    continue;
-                }
-                chunk.push_back(
-                    Row{std::string(id.c_str(), id.size()), std::string(doc.c_str(), doc.size())});
-            }
+            null_rows += copy_rows(rows, chunk);
             if (!chunk.empty()) {
                 in_callback = true;
                 on_chunk(chunk);
@@ -249,7 +263,7 @@ void RowScanner::rethrow_as_pg_error(const std::string& doing) {
     detail::throw_failure(failure, fmt::format("index '{}': {}", index_.name, doing));
 }
 
-std::string scan_sql(const config::IndexConfig& index, const std::string& url) {
+std::string scan_sql(const IndexSource& index, const std::string& url) {
     if (index.table.empty()) {
         RowScanner scanner(index, url);
         return scanner.sql();

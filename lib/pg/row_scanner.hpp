@@ -8,8 +8,8 @@
 #include <span>
 #include <string>
 
-#include "lib/config/config.hpp"
 #include "lib/pg/row_loader.hpp"
+#include "lib/pg/source.hpp"
 
 namespace kt::pg {
 
@@ -45,7 +45,7 @@ struct ScanResult {
 class RowScanner {
 public:
     /// For `index` on `url`; does not connect yet.
-    RowScanner(const config::IndexConfig& index, std::string url,
+    RowScanner(const IndexSource& index, std::string url,
                const LoaderOptions& options = {});
     ~RowScanner();
     RowScanner(const RowScanner&) = delete;
@@ -74,7 +74,7 @@ private:
     void rollback_or_drop() noexcept;
     [[noreturn]] void rethrow_as_pg_error(const std::string& doing);
 
-    config::IndexConfig index_;
+    IndexSource index_;
     std::string url_;
     std::string conninfo_;
     std::string sql_;
@@ -84,6 +84,6 @@ private:
 
 /// The scan query of `index` on `url` for `COPY (…) TO STDOUT` and tests: the generated one for
 /// `table:`, `scan_query` for `query:`. Connects once; throws what RowScanner throws.
-[[nodiscard]] std::string scan_sql(const config::IndexConfig& index, const std::string& url);
+[[nodiscard]] std::string scan_sql(const IndexSource& index, const std::string& url);
 
 }  // namespace kt::pg

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/app/publisher.hpp"
 #include "lib/config/loader.hpp"
 #include "lib/kafka/admin.hpp"
@@ -440,7 +441,7 @@ TEST(AppPublisherE2e, InstantAndDelayMessagesReachTheIndex) {
     auto indexer = shop.start("kt-indexer", "indexer", {"--index", shop.products()});
     auto delayer = shop.start("kt-delayer", "delayer", {"--delayer", shop.delay_topic()});
     app::PublisherOptions options =
-        app::PublisherOptions::from_config([&] { return config::load_file(shop.config_path()); }());
+        app::publisher_options([&] { return config::load_file(shop.config_path()); }());
     app::Publisher publisher(std::move(options));
     publisher.queue(shop.products(), "1");
     ASSERT_EQ(publisher.flush(), 1U);

@@ -178,12 +178,8 @@ public:
     void produce_stamped(const std::string& topic, std::int32_t partition, const std::string& value,
                          std::int64_t timestamp_ms) {
         kafka::Producer producer(test::broker_options());
-        const auto err = rd_kafka_producev(
-            producer.handle(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(timestamp_ms),
-            RD_KAFKA_V_END);
-        ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
+        producer.produce(kafka::Record{topic, std::nullopt, value, {}, partition, 0},
+                         std::chrono::milliseconds(timestamp_ms));
         const auto flushed = producer.flush(30s);
         ASSERT_EQ(flushed.delivered, 1U);
     }

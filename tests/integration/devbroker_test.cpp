@@ -151,7 +151,7 @@ TEST(DevBroker, PushedProduceErrorIsReportedAsAFailedDelivery) {
     ASSERT_EQ(post(ready["control"], "/topics", {{"name", "t"}, {"partitions", 1}}).first, 201);
     kt::kafka::Options options;
     options.brokers = ready["bootstrap"];
-    std::vector<rd_kafka_resp_err_t> errors;
+    std::vector<kt::kafka::ErrorCode> errors;
     kt::kafka::Producer producer(
         options, [&](const kt::kafka::DeliveryReport& r) { errors.push_back(r.error); });
     producer.produce("t", std::string_view("k"), "warm-up");
@@ -164,9 +164,9 @@ TEST(DevBroker, PushedProduceErrorIsReportedAsAFailedDelivery) {
     producer.produce("t", std::string_view("k"), "rejected");
     const auto result = producer.flush(10s);
     EXPECT_EQ(result.failed, 1u);
-    EXPECT_EQ(result.first_error, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    EXPECT_EQ(result.first_error, kt::kafka::ErrorCode::kTopicAuthorizationFailed);
     ASSERT_EQ(errors.size(), 2u);
-    EXPECT_EQ(errors[1], RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    EXPECT_EQ(errors[1], kt::kafka::ErrorCode::kTopicAuthorizationFailed);
 }
 
 TEST(DevBroker, WatermarksAreAskedAgainWhileThePartitionsLeaderMoves) {

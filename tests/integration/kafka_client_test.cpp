@@ -84,7 +84,7 @@ TEST(KafkaAdmin, CreatedTopicIsVisibleWithItsPartitionCount) {
     ASSERT_TRUE(kt::test::wait_until(
         [&] { return (found = admin.describe_topic(topic, 5s)).has_value(); }, kDeadline));
     EXPECT_EQ(found->partitions, 5);
-    EXPECT_EQ(found->error, RD_KAFKA_RESP_ERR_NO_ERROR);
+    EXPECT_EQ(found->error, kt::kafka::ErrorCode::kNoError);
     EXPECT_FALSE(admin.describe_topic(kt::test::unique_name("kmissing"), 5s).has_value());
 }
 
@@ -138,12 +138,12 @@ TEST(KafkaProducer, ProducingToAPartitionTheTopicLacksIsReportedToTheCaller) {
         producer.produce(kt::kafka::Record{topic, "k", "{}", {}, 7, 42});
     } catch (const kt::kafka::KafkaError& e) {
         thrown = true;
-        EXPECT_EQ(e.code(), RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION);
+        EXPECT_EQ(e.code(), kt::kafka::ErrorCode::kUnknownPartition);
     }
     const auto result = producer.flush(kDeadline);
     if (!thrown) {
         EXPECT_EQ(result.failed, 1u);
-        EXPECT_EQ(result.first_error, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION);
+        EXPECT_EQ(result.first_error, kt::kafka::ErrorCode::kUnknownPartition);
         ASSERT_EQ(failures.size(), 1u);
         EXPECT_EQ(failures[0].tag, 42u);
     }

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "lib/config/config.hpp"
 #include "lib/pg/child_query.hpp"
 #include "lib/pg/error.hpp"
 #include "tests/support/fixture.hpp"
@@ -32,11 +31,9 @@ public:
              std::to_string(parents) + ") p, LATERAL generate_series(1, p) c");
     }
 
-    [[nodiscard]] config::CascadeConfig cascade() const {
-        config::CascadeConfig c;
+    [[nodiscard]] CascadeSource cascade() const {
+        CascadeSource c;
         c.name = "children";
-        c.topic = "parents";
-        c.target = "children";
         c.query = "SELECT id FROM " + name() + " WHERE parent_id = ANY($1::bigint[]) ORDER BY id";
         return c;
     }
@@ -81,7 +78,7 @@ TEST(PgChildQuery, AFailingChunkConsumerPropagatesAndEndsTheTransaction) {
 }
 
 TEST(PgChildQuery, AMissingTableIsAQueryError) {
-    config::CascadeConfig c;
+    CascadeSource c;
     c.name = "nowhere";
     c.query = "SELECT id FROM no_such_table_kt WHERE parent_id = ANY($1::bigint[])";
     ChildQuery query(c, test::postgres_url());

@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "lib/config/config.hpp"
 #include "lib/pg/error.hpp"
 #include "lib/pg/pinger.hpp"
 #include "lib/pg/row_loader.hpp"
@@ -60,18 +59,16 @@ private:
     std::string sql_;
 };
 
-config::IndexConfig query_index(const std::string& name, const std::string& query) {
-    config::IndexConfig index;
+IndexSource query_index(const std::string& name, const std::string& query) {
+    IndexSource index;
     index.name = name;
-    index.topic = name;
     index.query = query;
     return index;
 }
 
-config::IndexConfig table_index(const std::string& name, const std::string& table) {
-    config::IndexConfig index;
+IndexSource table_index(const std::string& name, const std::string& table) {
+    IndexSource index;
     index.name = name;
-    index.topic = name;
     index.table = table;
     return index;
 }

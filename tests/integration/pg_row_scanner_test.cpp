@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "lib/config/config.hpp"
 #include "lib/pg/row_scanner.hpp"
 #include "lib/pg/snapshot.hpp"
 #include "tests/support/fixture.hpp"
@@ -33,16 +32,15 @@ public:
     }
 };
 
-config::IndexConfig table_index(const std::string& table) {
-    config::IndexConfig index;
+IndexSource table_index(const std::string& table) {
+    IndexSource index;
     index.name = table;
-    index.topic = table;
     index.table = table;
     return index;
 }
 
-config::IndexConfig scan_query_index(const std::string& table) {
-    config::IndexConfig index = table_index(table);
+IndexSource scan_query_index(const std::string& table) {
+    IndexSource index = table_index(table);
     index.table.clear();
     index.query = fmt::format(
         "SELECT id, jsonb_build_object('n', n) AS doc FROM {} WHERE id = ANY($1::bigint[])", table);
@@ -51,7 +49,7 @@ config::IndexConfig scan_query_index(const std::string& table) {
 }
 
 /// Scans `slices` slices of `index`, each with its own scanner; returns how often each id came.
-std::map<std::string, int> scan_slices(const config::IndexConfig& index, ScanRequest request,
+std::map<std::string, int> scan_slices(const IndexSource& index, ScanRequest request,
                                        int slices, std::map<std::string, json>& docs,
                                        std::vector<std::int64_t>& versions) {
     std::map<std::string, int> seen;
@@ -76,7 +74,7 @@ TEST(PgRowScanner, SlicesOfAnExportedSnapshotSeeOneStateAndEveryRowOnce) {
             if (!shorthand && key_type == "text") continue;
             SCOPED_TRACE(fmt::format("key {} shorthand {}", key_type, shorthand));
             ScanTable table(key_type, 1000);
-            const config::IndexConfig index =
+            const IndexSource index =
                 shorthand ? table_index(table.name()) : scan_query_index(table.name());
             ExportedSnapshot snapshot(test::postgres_url());
             // Committed by another session after the snapshot was taken.
@@ -115,7 +113,7 @@ TEST(PgRowScanner, SlicesOfAnExportedSnapshotSeeOneStateAndEveryRowOnce) {
 
 TEST(PgRowScanner, TheExportingTransactionMayEndOnceTheScanHoldsTheSnapshot) {
     ScanTable table("bigint", 300);
-    const config::IndexConfig index = table_index(table.name());
+    const IndexSource index = table_index(table.name());
     ExportedSnapshot snapshot(test::postgres_url());
     table.exec(fmt::format("UPDATE {} SET n = 1", table.name()));
     ScanRequest request;

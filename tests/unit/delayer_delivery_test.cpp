@@ -12,8 +12,8 @@ namespace {
 using Kind = Outgoing::Kind;
 using State = Outgoing::State;
 
-constexpr DeliveryError kTooLarge = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
-constexpr DeliveryError kTimedOut = RD_KAFKA_RESP_ERR__MSG_TIMED_OUT;
+constexpr DeliveryError kTooLarge = kafka::ErrorCode::kMsgSizeTooLarge;
+constexpr DeliveryError kTimedOut = kafka::ErrorCode::kMsgTimedOut;
 
 ReadyEntry envelope(std::int32_t partition, std::int64_t offset) {
     ReadyEntry r;

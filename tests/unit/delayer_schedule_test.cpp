@@ -309,12 +309,12 @@ TEST(DelaySchedule, RetryDelayDoublesUpToFiveSeconds) {
 }
 
 TEST(DelaySchedule, OnlyUnfixableDeliveryErrorsTurnIntoDeadLetters) {
-    EXPECT_TRUE(is_permanent_delivery_error(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE));
-    EXPECT_TRUE(is_permanent_delivery_error(RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
-    EXPECT_TRUE(is_permanent_delivery_error(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED));
-    EXPECT_FALSE(is_permanent_delivery_error(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT));
-    EXPECT_FALSE(is_permanent_delivery_error(RD_KAFKA_RESP_ERR__TRANSPORT));
-    EXPECT_FALSE(is_permanent_delivery_error(RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION));
+    EXPECT_TRUE(is_permanent_delivery_error(kafka::ErrorCode::kMsgSizeTooLarge));
+    EXPECT_TRUE(is_permanent_delivery_error(kafka::ErrorCode::kUnknownTopic));
+    EXPECT_TRUE(is_permanent_delivery_error(kafka::ErrorCode::kTopicAuthorizationFailed));
+    EXPECT_FALSE(is_permanent_delivery_error(kafka::ErrorCode::kMsgTimedOut));
+    EXPECT_FALSE(is_permanent_delivery_error(kafka::ErrorCode::kTransport));
+    EXPECT_FALSE(is_permanent_delivery_error(kafka::ErrorCode::kNotLeaderForPartition));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/error.hpp"
 #include "lib/es/detail/gzip.hpp"
 #include "lib/es/options.hpp"
@@ -40,7 +41,8 @@ TEST(OptionsFromConfig, CopiesEveryField) {
     config.api_key = "k";
     config.ca_file = "/ca.pem";
     config.timeout = std::chrono::milliseconds(1500);
-    const Options options = Options::from_config(config, false);
+    config.compression = false;
+    const Options options = kt::app::es_options(config);
     EXPECT_EQ(options.url, "https://es:9200");
     EXPECT_EQ(options.username, "u");
     EXPECT_EQ(options.password, "p");

@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <set>
 
 #include "lib/es/retry_policy.hpp"
 
@@ -9,50 +8,6 @@ namespace kt::es {
 namespace {
 
 using std::chrono::milliseconds;
-
-TEST(Backoff, CeilingDoublesFromBaseUpToCap) {
-    Backoff backoff({milliseconds(100), milliseconds(1000)}, [] { return 0.5; });
-    EXPECT_EQ(backoff.ceiling(), milliseconds(100));
-    EXPECT_EQ(backoff.next(), milliseconds(50));
-    EXPECT_EQ(backoff.ceiling(), milliseconds(200));
-    EXPECT_EQ(backoff.next(), milliseconds(100));
-    EXPECT_EQ(backoff.next(), milliseconds(200));
-    EXPECT_EQ(backoff.next(), milliseconds(400));
-    EXPECT_EQ(backoff.ceiling(), milliseconds(1000));  // 1600 capped
-    for (int i = 0; i < 100; ++i) EXPECT_EQ(backoff.next(), milliseconds(500));
-}
-
-TEST(Backoff, FullJitterSpansZeroToCeiling) {
-    double r = 0.0;
-    Backoff backoff({milliseconds(100), milliseconds(30000)}, [&r] { return r; });
-    EXPECT_EQ(backoff.next(), milliseconds(0));
-    backoff.reset();
-    r = 0.999999;
-    EXPECT_EQ(backoff.next(), milliseconds(99));
-}
-
-TEST(Backoff, DefaultRandomStaysWithinBoundsAndVaries) {
-    Backoff backoff;  // 100 ms base, 30 s cap
-    std::set<long long> seen;
-    for (int i = 0; i < 200; ++i) {
-        const auto ceiling = backoff.ceiling();
-        const auto delay = backoff.next();
-        EXPECT_GE(delay.count(), 0);
-        EXPECT_LE(delay, ceiling);
-        EXPECT_LE(delay, milliseconds(30000));
-        seen.insert(delay.count());
-    }
-    EXPECT_GT(seen.size(), 20U);
-}
-
-TEST(Backoff, ResetStartsOverFromBase) {
-    Backoff backoff({milliseconds(100), milliseconds(30000)}, [] { return 0.0; });
-    for (int i = 0; i < 5; ++i) (void)backoff.next();
-    EXPECT_EQ(backoff.attempt(), 5);
-    backoff.reset();
-    EXPECT_EQ(backoff.attempt(), 0);
-    EXPECT_EQ(backoff.ceiling(), milliseconds(100));
-}
 
 TEST(AdaptiveBulkSize, StartsAtMaxAndHalvesToFloor) {
     AdaptiveBulkSize size({1000, 100, 0.10});

@@ -6,17 +6,36 @@ namespace kt::kafka {
 namespace {
 
 TEST(KafkaErrorCodes, LostGroupMembershipIsToldApartFromATransientFailure) {
-    for (const auto code :
-         {RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION,
-          RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS, RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED,
-          RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST}) {
-        EXPECT_TRUE(is_membership_lost_code(code)) << rd_kafka_err2name(code);
+    for (const auto code : {ErrorCode::kUnknownMemberId, ErrorCode::kIllegalGeneration,
+                            ErrorCode::kRebalanceInProgress, ErrorCode::kMaxPollExceeded,
+                            ErrorCode::kAssignmentLost}) {
+        EXPECT_TRUE(is_membership_lost_code(code)) << error_name(code);
     }
-    for (const auto code :
-         {RD_KAFKA_RESP_ERR_NO_ERROR, RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__TRANSPORT,
-          RD_KAFKA_RESP_ERR_NOT_COORDINATOR, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE}) {
-        EXPECT_FALSE(is_membership_lost_code(code)) << rd_kafka_err2name(code);
+    for (const auto code : {ErrorCode::kNoError, ErrorCode::kTimedOut, ErrorCode::kTransport,
+                            ErrorCode::kNotCoordinator, ErrorCode::kOffsetOutOfRange}) {
+        EXPECT_FALSE(is_membership_lost_code(code)) << error_name(code);
     }
+}
+
+TEST(KafkaErrorCodes, OnlyUnfixableDeliveryErrorsArePermanent) {
+    for (const auto code : {ErrorCode::kMsgSizeTooLarge, ErrorCode::kUnknownTopic,
+                            ErrorCode::kUnknownPartition, ErrorCode::kUnknownTopicOrPart,
+                            ErrorCode::kTopicAuthorizationFailed, ErrorCode::kInvalidArg}) {
+        EXPECT_TRUE(is_permanent_delivery_code(code)) << error_name(code);
+    }
+    for (const auto code : {ErrorCode::kNoError, ErrorCode::kMsgTimedOut, ErrorCode::kTransport,
+                            ErrorCode::kNotLeaderForPartition, ErrorCode::kQueueFull}) {
+        EXPECT_FALSE(is_permanent_delivery_code(code)) << error_name(code);
+    }
+}
+
+TEST(KafkaErrorCodes, NamesAndDescriptionsAreLibrdkafkas) {
+    EXPECT_EQ(error_name(ErrorCode::kTimedOut), "_TIMED_OUT");
+    EXPECT_EQ(error_name(ErrorCode::kTopicAuthorizationFailed), "TOPIC_AUTHORIZATION_FAILED");
+    EXPECT_EQ(error_description(ErrorCode::kNoError), "Success");
+    const KafkaError e("flush", ErrorCode::kTimedOut);
+    EXPECT_EQ(std::string(e.what()), "flush: _TIMED_OUT (" +
+                                         error_description(ErrorCode::kTimedOut) + ")");
 }
 
 }  // namespace

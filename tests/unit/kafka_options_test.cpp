@@ -3,8 +3,10 @@
 #include <array>
 #include <string>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/error.hpp"
 #include "lib/kafka/detail/conf.hpp"
+#include "lib/kafka/detail/error_code.hpp"
 #include "lib/kafka/detail/partition_list.hpp"
 #include "lib/kafka/error.hpp"
 #include "lib/kafka/options.hpp"
@@ -26,7 +28,7 @@ TEST(KafkaOptions, FromConfigCopiesBrokersAndPropertiesAndTakesTheGroup) {
     config.group_prefix = "shop";
     config.properties = {{"security.protocol", "SSL"}};
     const auto options =
-        Options::from_config(config, kt::kafka::group_id(config, "indexer", "products"));
+        kt::app::kafka_options(config, kt::app::group_id(config, "indexer", "products"));
     EXPECT_EQ(options.brokers, "a:9092,b:9092");
     EXPECT_EQ(options.group_id, "shop.indexer.products");
     EXPECT_EQ(options.properties.at("security.protocol"), "SSL");
@@ -74,13 +76,13 @@ TEST(KafkaOptions, RedactReplacesEveryOccurrence) {
 }
 
 TEST(KafkaError, RetryableFollowsTheErrorCode) {
-    EXPECT_TRUE(kt::kafka::KafkaError("x", RD_KAFKA_RESP_ERR__TRANSPORT).retryable());
-    EXPECT_TRUE(kt::kafka::KafkaError("x", RD_KAFKA_RESP_ERR__TIMED_OUT).retryable());
-    EXPECT_TRUE(kt::kafka::KafkaError("x", RD_KAFKA_RESP_ERR_NOT_COORDINATOR).retryable());
+    EXPECT_TRUE(kt::kafka::KafkaError("x", kt::kafka::ErrorCode::kTransport).retryable());
+    EXPECT_TRUE(kt::kafka::KafkaError("x", kt::kafka::ErrorCode::kTimedOut).retryable());
+    EXPECT_TRUE(kt::kafka::KafkaError("x", kt::kafka::ErrorCode::kNotCoordinator).retryable());
     EXPECT_FALSE(
-        kt::kafka::KafkaError("x", RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED).retryable());
-    EXPECT_FALSE(kt::kafka::KafkaError("x", RD_KAFKA_RESP_ERR__INVALID_ARG).retryable());
-    const kt::kafka::KafkaError fatal("x", RD_KAFKA_RESP_ERR__FATAL);
+        kt::kafka::KafkaError("x", kt::kafka::ErrorCode::kTopicAuthorizationFailed).retryable());
+    EXPECT_FALSE(kt::kafka::KafkaError("x", kt::kafka::ErrorCode::kInvalidArg).retryable());
+    const kt::kafka::KafkaError fatal("x", kt::kafka::ErrorCode::kFatal);
     EXPECT_TRUE(fatal.fatal());
     EXPECT_FALSE(fatal.retryable());
 }
@@ -88,8 +90,8 @@ TEST(KafkaError, RetryableFollowsTheErrorCode) {
 TEST(KafkaError, TakesFlagsFromAnRdKafkaError) {
     kt::kafka::detail::ErrorPtr retriable(
         rd_kafka_error_new(RD_KAFKA_RESP_ERR__INVALID_ARG, "%s", "odd"));
-    const kt::kafka::KafkaError e("commit", retriable.get());
-    EXPECT_EQ(e.code(), RD_KAFKA_RESP_ERR__INVALID_ARG);
+    const kt::kafka::KafkaError e = kt::kafka::detail::error_of("commit", retriable.get());
+    EXPECT_EQ(e.code(), kt::kafka::ErrorCode::kInvalidArg);
     EXPECT_FALSE(e.retryable());
     EXPECT_NE(std::string(e.what()).find("commit"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("_INVALID_ARG"), std::string::npos);

@@ -43,7 +43,7 @@ TEST(KafkaProducer, WithoutAStopTheWaitForRoomEndsInQueueFull) {
         producer.produce(record("2"));
         FAIL() << "a full queue with no broker accepted a second message";
     } catch (const KafkaError& e) {
-        EXPECT_EQ(e.code(), RD_KAFKA_RESP_ERR__QUEUE_FULL);
+        EXPECT_EQ(e.code(), ErrorCode::kQueueFull);
     }
     EXPECT_EQ(producer.in_flight(), 1U);
 }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/app/publisher.hpp"
 #include "lib/config/loader.hpp"
 #include "lib/wire/messages.hpp"
@@ -49,7 +50,7 @@ TEST(ConfigDelayStages, FirstDelayStageIsTheOneNoOtherDelayerForwardsTo) {
 
 TEST(PublisherOptions, DelayTopicsComeFromTheFirstStages) {
     const auto options =
-        app::PublisherOptions::from_config(config::load_string(kTwoStages, "t.yaml", ""));
+        app::publisher_options(config::load_string(kTwoStages, "t.yaml", ""));
     EXPECT_EQ(options.delay_topics.size(), 1U);
     EXPECT_EQ(options.delay_topics.at("products"), "delay_5m");
     EXPECT_EQ(options.kafka.brokers, "b");

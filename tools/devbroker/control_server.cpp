@@ -9,7 +9,7 @@
 
 #include "lib/error.hpp"
 #include "lib/log/log.hpp"
-#include "tools/devbroker/protocol_names.hpp"
+#include "tools/devbroker/detail/protocol_names.hpp"
 
 namespace kt::devbroker {
 

@@ -3,7 +3,7 @@
 #include <memory>
 #include <thread>
 
-#include "tools/devbroker/mock_cluster.hpp"
+#include "tools/devbroker/detail/mock_cluster.hpp"
 
 namespace httplib {
 class Server;

@@ -15,8 +15,8 @@
 #include "lib/error.hpp"
 #include "lib/log/log.hpp"
 #include "tools/devbroker/control_server.hpp"
-#include "tools/devbroker/mock_cluster.hpp"
-#include "tools/devbroker/protocol_names.hpp"
+#include "tools/devbroker/detail/mock_cluster.hpp"
+#include "tools/devbroker/detail/protocol_names.hpp"
 #include "tools/devbroker/secure_front.hpp"
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
@@ -91,7 +92,7 @@ Capture::Capture(const config::Config& config, metrics::Registry& registry)
       liveness_(Clock::now(), std::chrono::seconds(30)) {
     for (const auto& ix : config.indexes) topics_.push_back(ix.topic);
     producer_ = std::make_unique<kafka::Producer>(
-        kafka::Options::from_config(config.kafka), [this](const kafka::DeliveryReport& report) {
+        app::kafka_options(config.kafka), [this](const kafka::DeliveryReport& report) {
             if (report.ok()) {
                 tracker_.acknowledged(report.tag);
                 last_ack_ = Clock::now().time_since_epoch().count();
@@ -106,7 +107,7 @@ Capture::~Capture() = default;
 std::vector<capture::IndexFeeds> Capture::shapes() const {
     capture::CapturePlan plan =
         capture::capture_plan(config_, [&](const config::IndexConfig& ix) {
-            return ix.query.empty() ? pg::RowLoader(ix, config_.postgres.url).sql() : ix.query;
+            return ix.query.empty() ? pg::RowLoader(app::pg_source(ix), config_.postgres.url).sql() : ix.query;
         });
     for (const auto& refusal : plan.refusals) {
         log::warn("capture: {}: changes there are not captured", refusal);
@@ -276,10 +277,10 @@ void Capture::produce_id(const std::stop_token& stop, std::size_t index, const s
 void Capture::lookup(const std::stop_token& stop, const capture::Lookup& lookup) {
     auto& query = lookups_[lookup.query];
     if (!query) {
-        config::CascadeConfig as_cascade;
-        as_cascade.name = "capture of " + config_.indexes[lookup.index].name;
-        as_cascade.query = lookup.query;
-        query = std::make_unique<pg::ChildQuery>(as_cascade, config_.postgres.url);
+        pg::CascadeSource source;
+        source.name = "capture of " + config_.indexes[lookup.index].name;
+        source.query = lookup.query;
+        query = std::make_unique<pg::ChildQuery>(source, config_.postgres.url);
     }
     query->stream(lookup.values, kLookupChunk, [&](std::span<const std::string> ids) {
         for (const auto& id : ids) produce_id(stop, lookup.index, id);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/kafka/error.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
@@ -36,7 +37,7 @@ constexpr milliseconds kSlowAcknowledgements{5000};
 }  // namespace
 
 kafka::Options child_producer_options(const config::KafkaConfig& kafka) {
-    kafka::Options options = kafka::Options::from_config(kafka);
+    kafka::Options options = app::kafka_options(kafka);
     options.properties.try_emplace("queue.buffering.max.kbytes", std::to_string(kChildQueueKbytes));
     options.properties.try_emplace("queue.buffering.max.messages",
                                    std::to_string(kChildQueueMessages));
@@ -89,11 +90,11 @@ public:
         try {
             flushed = producer_.flush(timeout);
         } catch (const kafka::KafkaError& e) {
-            if (e.code() != RD_KAFKA_RESP_ERR__TIMED_OUT) throw;
+            if (e.code() != kafka::ErrorCode::kTimedOut) throw;
             return std::nullopt;
         }
         if (flushed.ok()) return Flushed{};
-        return Flushed{flushed.failed, rd_kafka_err2str(flushed.first_error)};
+        return Flushed{flushed.failed, kafka::error_description(flushed.first_error)};
     }
     [[nodiscard]] std::size_t in_flight() const override { return producer_.in_flight(); }
 
@@ -105,7 +106,7 @@ private:
 class PgChildSource final : public ChildSource {
 public:
     PgChildSource(const config::CascadeConfig& cascade, std::string url)
-        : query_(cascade, std::move(url),
+        : query_(app::pg_source(cascade), std::move(url),
                  pg::LoaderOptions{"kt-cascader", std::chrono::seconds(10)}) {}
 
     std::size_t stream(const std::vector<std::string>& parent_ids, std::size_t chunk_size,
@@ -123,11 +124,11 @@ CascaderIo cascader_io(const config::Config& config, const config::CascadeConfig
     io.children = std::make_unique<PgChildSource>(cascade, config.postgres.url);
     io.target = std::make_unique<KafkaChildSink>(child_producer_options(config.kafka));
     io.dead_letters = std::make_unique<DeadLetterWriter>(
-        kafka::Options::from_config(config.kafka), cascade.dead_letter_topic, "cascade",
+        app::kafka_options(config.kafka), cascade.dead_letter_topic, "cascade",
         cascade.name);
     io.source = std::make_unique<BatchConsumer>(
-        kafka::Options::from_config(config.kafka,
-                                    kafka::group_id(config.kafka, "cascader", cascade.name)),
+        app::kafka_options(config.kafka,
+                                    app::group_id(config.kafka, "cascader", cascade.name)),
         cascade.topic, "cascade " + cascade.name);
     return io;
 }
@@ -157,7 +158,7 @@ http::Check Cascader::readiness() const {
 
 http::GroupStatus Cascader::status() const {
     return group_status(
-        {"cascader", cascade_.name, kafka::group_id(config_.kafka, "cascader", cascade_.name),
+        {"cascader", cascade_.name, app::group_id(config_.kafka, "cascader", cascade_.name),
          cascade_.topic, cascade_.dead_letter_topic},
         *io_.source, retry_, metrics_.dead_letters.value());
 }

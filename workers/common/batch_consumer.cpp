@@ -80,7 +80,7 @@ bool BatchConsumer::commit(std::span<const InMessage> messages) {
         log::warn(
             "{}: not committed, this member left the group ({}); the batch is abandoned "
             "and read again after rejoining",
-            who_, rd_kafka_err2name(e.code()));
+            who_, kafka::error_name(e.code()));
         return false;
     }
     const auto now = Clock::now();
@@ -103,16 +103,11 @@ std::map<std::int32_t, std::int64_t> BatchConsumer::lag() const {
     std::map<std::int32_t, std::int64_t> out;
     std::lock_guard lock(mutex_);
     for (const auto& [partition, committed] : committed_) {
-        std::int64_t low = 0;
-        std::int64_t high = 0;
         // Cached values from fetch responses: no broker round trip, safe from any thread.
-        if (rd_kafka_get_watermark_offsets(consumer_->handle(), topic_.c_str(), partition, &low,
-                                           &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-            high < 0) {
-            continue;
-        }
-        const std::int64_t from = committed >= 0 ? committed : low;
-        out[partition] = std::max<std::int64_t>(0, high - from);
+        const auto marks = consumer_->cached_watermarks(topic_, partition);
+        if (!marks) continue;
+        const std::int64_t from = committed >= 0 ? committed : marks->low;
+        out[partition] = std::max<std::int64_t>(0, marks->high - from);
     }
     return out;
 }
@@ -148,13 +143,9 @@ std::vector<http::PartitionStatus> BatchConsumer::partitions() const {
         http::PartitionStatus p;
         p.partition = partition;
         p.committed = committed >= 0 ? committed : http::kUnknownOffset;
-        std::int64_t low = 0;
-        std::int64_t high = 0;
-        if (rd_kafka_get_watermark_offsets(consumer_->handle(), topic_.c_str(), partition, &low,
-                                           &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-            high >= 0) {
-            p.end = high;
-            p.lag = http::consumer_lag(committed, low, high);
+        if (const auto marks = consumer_->cached_watermarks(topic_, partition)) {
+            p.end = marks->high;
+            p.lag = http::consumer_lag(committed, marks->low, marks->high);
         }
         if (const auto it = rates_.find(partition); it != rates_.end()) {
             p.rate = it->second.per_second(now);

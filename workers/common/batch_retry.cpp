@@ -1,20 +1,14 @@
 #include "workers/common/batch_retry.hpp"
 
-#include <condition_variable>
-#include <mutex>
-
 #include "lib/error.hpp"
-#include "lib/es/retry_policy.hpp"
 #include "lib/log/log.hpp"
+#include "lib/retry/backoff.hpp"
+#include "lib/retry/sleep.hpp"
 
 namespace kt::workers {
 
 bool sleep_for(std::chrono::milliseconds delay, const std::stop_token& stop) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait_for(lock, stop, delay, [] { return false; });
-    return !stop.stop_requested();
+    return retry::sleep_for(delay, stop);
 }
 
 BatchRetry::BatchRetry(std::string who, metrics::Counter& failures, http::Liveness& liveness,
@@ -27,8 +21,8 @@ BatchRetry::BatchRetry(std::string who, metrics::Counter& failures, http::Livene
 
 bool BatchRetry::run(const std::stop_token& stop, const std::function<bool()>& attempt) {
     // Seeded once per thread: std::random_device costs a system call, and this runs per batch.
-    thread_local const es::RandomSource random = es::default_random_source();
-    es::Backoff backoff({}, random);
+    thread_local const retry::RandomSource random = retry::default_random_source();
+    retry::Backoff backoff({}, random);
     while (!stop.stop_requested()) {
         try {
             const bool done = attempt();

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/config.hpp"
 #include "lib/es/bulk_client.hpp"
 #include "lib/pg/row_loader.hpp"
@@ -20,7 +21,7 @@ class PgRowSource final : public RowSource {
 public:
     /// Connects to `url` for `index`; throws as pg::RowLoader's constructor.
     PgRowSource(const config::IndexConfig& index, std::string url)
-        : loader_(index, std::move(url)) {}
+        : loader_(app::pg_source(index), std::move(url)) {}
 
     pg::LoadResult load(const std::vector<std::string>& ids) override { return loader_.load(ids); }
     void check() override { loader_.check(); }

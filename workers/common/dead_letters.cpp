@@ -36,7 +36,7 @@ void DeadLetterWriter::flush(std::chrono::milliseconds timeout) {
     const kafka::FlushResult flushed = producer_->flush(timeout);
     if (!flushed.ok()) {
         throw Error(fmt::format("{} dead letter(s) to {} were not acknowledged: {}", flushed.failed,
-                                topic_, rd_kafka_err2str(flushed.first_error)),
+                                topic_, kafka::error_description(flushed.first_error)),
                     true);
     }
 }

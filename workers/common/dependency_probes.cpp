@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/error.hpp"
 #include "lib/es/curl_transport.hpp"
@@ -32,7 +33,7 @@ std::vector<http::Probe> dependency_probes(const config::Config& config, const D
     std::vector<http::Probe> probes;
     if (!needs.kafka_topic.empty()) {
         auto admin = std::make_shared<std::unique_ptr<kafka::Admin>>();
-        probes.push_back({"kafka", [admin, options = kafka::Options::from_config(config.kafka),
+        probes.push_back({"kafka", [admin, options = app::kafka_options(config.kafka),
                                     topic = needs.kafka_topic, timeout] {
                               redacted([&] {
                                   if (!*admin) *admin = std::make_unique<kafka::Admin>(options);
@@ -46,7 +47,7 @@ std::vector<http::Probe> dependency_probes(const config::Config& config, const D
     }
     if (needs.elasticsearch) {
         es::Options options =
-            es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
+            app::es_options(config.elasticsearch);
         options.timeout = std::min<std::chrono::milliseconds>(options.timeout, timeout);
         auto admin = std::make_shared<es::IndexAdmin>(std::make_unique<es::CurlTransport>(options));
         probes.push_back({"elasticsearch", [admin] { redacted([&] { (void)admin->root(); }); }});

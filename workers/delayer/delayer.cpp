@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/kafka/error.hpp"
 #include "lib/kafka/options.hpp"
@@ -105,15 +106,15 @@ Delayer::~Delayer() {
 
 std::unique_ptr<kafka::Producer> Delayer::make_producer() {
     return std::make_unique<kafka::Producer>(
-        kafka::Options::from_config(config_.kafka), [this](const kafka::DeliveryReport& report) {
+        app::kafka_options(config_.kafka), [this](const kafka::DeliveryReport& report) {
             if (batch_ == nullptr || (report.tag >> 32) != batch_number_) return;
             batch_->report(static_cast<std::size_t>(report.tag & 0xffffffffU), report.error);
         });
 }
 
 void Delayer::connect() {
-    kafka::Options options = kafka::Options::from_config(
-        config_.kafka, kafka::group_id(config_.kafka, "delayer", delayer_.name));
+    kafka::Options options = app::kafka_options(
+        config_.kafka, app::group_id(config_.kafka, "delayer", delayer_.name));
     // Bounded prefetch: a paused partition holds nothing in librdkafka's queue, the others at
     // most this much together (users may override each through kafka.properties).
     options.properties.try_emplace("queued.max.messages.kbytes", "4096");
@@ -220,7 +221,7 @@ http::GroupStatus Delayer::status() const {
         partitions.push_back(p);
     }
     http::GroupStatus s = group_status(
-        {"delayer", delayer_.name, kafka::group_id(config_.kafka, "delayer", delayer_.name),
+        {"delayer", delayer_.name, app::group_id(config_.kafka, "delayer", delayer_.name),
          delayer_.topic, delayer_.dead_letter_topic},
         std::move(partitions), error_, metrics_.dead_letters.value());
     s.held = held;
@@ -237,17 +238,11 @@ void Delayer::publish_status(WallTime now) {
         std::lock_guard lock(status_mutex_);
         for (auto& [partition, s] : status_) {
             s.holding = schedule_.holding(partition, now);
-            std::int64_t low = 0;
-            std::int64_t high = 0;
             // Cached values from fetch responses: no broker round trip.
-            if (rd_kafka_get_watermark_offsets(consumer_->handle(), delayer_.topic.c_str(),
-                                               partition, &low,
-                                               &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-                high < 0) {
-                continue;
-            }
-            s.end = high;
-            s.lag = http::consumer_lag(s.committed, low, high);
+            const auto marks = consumer_->cached_watermarks(delayer_.topic, partition);
+            if (!marks) continue;
+            s.end = marks->high;
+            s.lag = http::consumer_lag(s.committed, marks->low, marks->high);
             held += s.lag;
         }
         next_due_ = schedule_.next_due();
@@ -370,7 +365,7 @@ bool Delayer::flush(const std::stop_token& stop, DeliveryBatch& batch,
             (void)producer_->flush(kFlushSlice);
             return true;
         } catch (const kafka::KafkaError& e) {
-            if (e.code() != RD_KAFKA_RESP_ERR__TIMED_OUT) throw;
+            if (e.code() != kafka::ErrorCode::kTimedOut) throw;
         }
         if (stop.stop_requested() || Clock::now() - started >= kFlushTimeout) return false;
         liveness_.beat(Clock::now());
@@ -435,8 +430,8 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
     DeliveryBatch batch(ready, !next_topic_.empty(), [&](const Outgoing& out, DeliveryError e) {
         const std::string& topic =
             out.kind == Outgoing::Kind::kRelease ? ready[out.entry].entry.topic : next_topic_;
-        return fmt::format("cannot produce to {}: {} ({})", topic, rd_kafka_err2name(e),
-                           rd_kafka_err2str(e));
+        return fmt::format("cannot produce to {}: {} ({})", topic, kafka::error_name(e),
+                           kafka::error_description(e));
     });
     ++batch_number_;
     revoked_in_batch_.clear();
@@ -492,8 +487,8 @@ bool Delayer::deliver(const std::stop_token& stop, DeliveryBatch& batch,
         // Only dead letters replacing undeliverable envelopes are new: send them right away.
         if (problem.empty() && first_error == kNoDeliveryError) continue;
         if (problem.empty()) {
-            problem = fmt::format("delivery failed: {} ({})", rd_kafka_err2name(first_error),
-                                  rd_kafka_err2str(first_error));
+            problem = fmt::format("delivery failed: {} ({})", kafka::error_name(first_error),
+                                  kafka::error_description(first_error));
         }
         // Nothing of this batch is committed: send what is missing again.
         metrics_.batches_failed.inc();

@@ -13,9 +13,9 @@
 namespace kt::workers {
 
 /// The result of producing one message, as a delivery report or a refused produce() gives it.
-using DeliveryError = rd_kafka_resp_err_t;
+using DeliveryError = kafka::ErrorCode;
 /// No error: the message was acknowledged.
-inline constexpr DeliveryError kNoDeliveryError = RD_KAFKA_RESP_ERR_NO_ERROR;
+inline constexpr DeliveryError kNoDeliveryError = kafka::ErrorCode::kNoError;
 
 /// One message a batch of due envelopes produces: a released payload, a forward to the next
 /// stage, or a dead letter.

@@ -188,21 +188,8 @@ milliseconds retry_delay(int attempt) {
     return std::min(kFirst * (1 << std::max(attempt, 0)), kMax);
 }
 
-bool is_permanent_delivery_error(rd_kafka_resp_err_t error) noexcept {
-    switch (error) {
-        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-        case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
-        case RD_KAFKA_RESP_ERR_INVALID_RECORD:
-        case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
-        case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-        case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-        case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
-        case RD_KAFKA_RESP_ERR__INVALID_ARG:
-            return true;
-        default:
-            return false;
-    }
+bool is_permanent_delivery_error(kafka::ErrorCode error) noexcept {
+    return kafka::is_permanent_delivery_code(error);
 }
 
 }  // namespace kt::workers

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <librdkafka/rdkafka.h>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +10,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "lib/kafka/error.hpp"
 
 namespace kt::workers {
 
@@ -170,6 +170,6 @@ private:
 
 /// True for a delivery error that retrying cannot fix for this one message (too large, topic
 /// unknown or forbidden): the envelope becomes a dead letter instead.
-[[nodiscard]] bool is_permanent_delivery_error(rd_kafka_resp_err_t error) noexcept;
+[[nodiscard]] bool is_permanent_delivery_error(kafka::ErrorCode error) noexcept;
 
 }  // namespace kt::workers

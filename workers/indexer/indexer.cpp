@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/es/curl_transport.hpp"
 #include "lib/es/index_admin.hpp"
@@ -116,16 +117,16 @@ struct Indexer::Pending {
 IndexerIo indexer_io(const config::Config& config, const config::IndexConfig& index) {
     IndexerIo io;
     const es::Options es_options =
-        es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
+        app::es_options(config.elasticsearch);
     es::BulkClientOptions bulk_options;
     bulk_options.bulk_size.max = static_cast<std::size_t>(index.batch_size);
     io.bulk = std::make_unique<EsBulkWriter>(std::make_unique<es::BulkClient>(
         std::make_unique<es::CurlTransport>(es_options), bulk_options));
     io.dead_letters = std::make_unique<DeadLetterWriter>(
-        kafka::Options::from_config(config.kafka), index.dead_letter_topic, "index", index.name);
+        app::kafka_options(config.kafka), index.dead_letter_topic, "index", index.name);
     io.source = std::make_unique<BatchConsumer>(
-        kafka::Options::from_config(config.kafka,
-                                    kafka::group_id(config.kafka, "indexer", index.name)),
+        app::kafka_options(config.kafka,
+                                    app::group_id(config.kafka, "indexer", index.name)),
         index.topic, "index " + index.name);
     io.connect_rows = [&index, url = config.postgres.url] {
         return std::make_unique<PgRowSource>(index, url);
@@ -171,7 +172,7 @@ http::Check Indexer::readiness() const {
 
 http::GroupStatus Indexer::status() const {
     return group_status(
-        {"indexer", index_.name, kafka::group_id(config_.kafka, "indexer", index_.name),
+        {"indexer", index_.name, app::group_id(config_.kafka, "indexer", index_.name),
          index_.topic, index_.dead_letter_topic},
         *io_.source, retry_, metrics_.dead_letters.value());
 }

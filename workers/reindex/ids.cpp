@@ -6,6 +6,7 @@
 #include <memory>
 #include <utility>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/es/bulk_client.hpp"
 #include "lib/es/curl_transport.hpp"
 #include "lib/es/options.hpp"
@@ -18,7 +19,7 @@ namespace kt::workers {
 namespace {
 
 es::Options es_options(const config::Config& config) {
-    return es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
+    return app::es_options(config.elasticsearch);
 }
 
 }  // namespace
@@ -28,7 +29,7 @@ IdsResult reindex_ids(const config::Config& config, const config::IndexConfig& i
                       std::stop_token stop) {
     IdsResult out;
     if (ids.empty()) return out;
-    pg::RowLoader loader(index, config.postgres.url);
+    pg::RowLoader loader(app::pg_source(index), config.postgres.url);
     es::BulkClientOptions bulk_options;
     bulk_options.bulk_size.max = static_cast<std::size_t>(index.batch_size);
     es::BulkClient bulk(std::make_unique<es::CurlTransport>(es_options(config)), bulk_options);

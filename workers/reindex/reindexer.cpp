@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/es/bulk_client.hpp"
 #include "lib/es/curl_transport.hpp"
 #include "lib/es/index_admin.hpp"
@@ -41,7 +42,7 @@ double seconds_since(Clock::time_point start) {
 }
 
 es::Options es_options(const config::Config& config) {
-    return es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
+    return app::es_options(config.elasticsearch);
 }
 
 std::string read_file(const std::string& path) {
@@ -236,7 +237,7 @@ void Reindexer::write_chunks(Load& load) const {
 
 void Reindexer::scan_slice(Load& load, std::size_t slice) const {
     try {
-        pg::RowScanner scanner(index_, config_.postgres.url);
+        pg::RowScanner scanner(app::pg_source(index_), config_.postgres.url);
         pg::ScanRequest request;
         request.chunk_size = static_cast<std::size_t>(options_.batch_size);
         request.snapshot_id = load.snapshot_id;
@@ -347,7 +348,7 @@ ReindexResult Reindexer::run(std::stop_token stop) {
                         index_.name));
     }
     const LoadSettings settings = load_settings(read_file(index_.mappings_file));
-    kafka::RangeReader reader(kafka::Options::from_config(config_.kafka));
+    kafka::RangeReader reader(app::kafka_options(config_.kafka));
     // Noted before the snapshot: every id produced after this point is re-loaded later.
     const kafka::PartitionOffsets start = reader.end_offsets(index_.topic, kKafkaTimeout);
     if (start.empty()) {
@@ -368,7 +369,7 @@ ReindexResult Reindexer::run(std::stop_token stop) {
                   result.new_index);
         std::int64_t estimate = -1;
         {
-            pg::RowScanner probe(index_, config_.postgres.url);
+            pg::RowScanner probe(app::pg_source(index_), config_.postgres.url);
             estimate = probe.estimate_rows();
         }
         const auto load_started = Clock::now();

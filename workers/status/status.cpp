@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/error.hpp"
 #include "lib/http/client.hpp"
@@ -28,15 +29,15 @@ double monotonic_seconds() {
 std::vector<StatusTarget> status_targets(const config::Config& config) {
     std::vector<StatusTarget> out;
     for (const auto& ix : config.indexes) {
-        out.push_back({"indexer", ix.name, kafka::group_id(config.kafka, "indexer", ix.name),
+        out.push_back({"indexer", ix.name, app::group_id(config.kafka, "indexer", ix.name),
                        ix.topic, ix.dead_letter_topic});
     }
     for (const auto& d : config.delayers) {
-        out.push_back({"delayer", d.name, kafka::group_id(config.kafka, "delayer", d.name), d.topic,
+        out.push_back({"delayer", d.name, app::group_id(config.kafka, "delayer", d.name), d.topic,
                        d.dead_letter_topic});
     }
     for (const auto& c : config.cascades) {
-        out.push_back({"cascader", c.name, kafka::group_id(config.kafka, "cascader", c.name),
+        out.push_back({"cascader", c.name, app::group_id(config.kafka, "cascader", c.name),
                        c.topic, c.dead_letter_topic});
     }
     return out;
@@ -92,7 +93,7 @@ OffsetsSample sample_offsets(kafka::Admin& admin, const std::vector<StatusTarget
         if (stop.stop_requested()) break;
         GroupOffsets group;
         const auto topic = kafka::find_topic(topics, target.topic);
-        if (!topic || topic->error != RD_KAFKA_RESP_ERR_NO_ERROR || topic->partitions == 0) {
+        if (!topic || topic->error != kafka::ErrorCode::kNoError || topic->partitions == 0) {
             group.problem = fmt::format("topic {} does not exist", target.topic);
         } else {
             std::vector<kafka::TopicPartition> parts;
@@ -113,7 +114,7 @@ OffsetsSample sample_offsets(kafka::Admin& admin, const std::vector<StatusTarget
         auto [it, fresh] = dead_letter_ends.try_emplace(target.dead_letter_topic);
         if (fresh) {
             const auto dlq = kafka::find_topic(topics, target.dead_letter_topic);
-            if (dlq && dlq->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (dlq && dlq->error == kafka::ErrorCode::kNoError) {
                 std::int64_t total = 0;
                 for (std::int32_t p = 0; p < dlq->partitions && !stop.stop_requested(); ++p) {
                     total += admin.query_watermarks(dlq->name, p, kKafkaTimeout).high;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/es/bulk_client.hpp"
 #include "lib/es/curl_transport.hpp"
 #include "lib/es/index_scanner.hpp"
@@ -21,7 +22,7 @@ namespace kt::workers {
 namespace {
 
 es::Options es_options(const config::Config& config) {
-    return es::Options::from_config(config.elasticsearch, config.elasticsearch.compression);
+    return app::es_options(config.elasticsearch);
 }
 
 }  // namespace
@@ -30,7 +31,7 @@ Verifier::Verifier(const config::Config& config, const config::IndexConfig& inde
     : config_(config), index_(index) {}
 
 VerifyReport Verifier::compare() {
-    pg::RowScanner rows(index_, config_.postgres.url);
+    pg::RowScanner rows(app::pg_source(index_), config_.postgres.url);
     // The table is read first; its count then bounds every version kt can have written so far.
     IndexComparison comparison(rows.transaction_count());
     (void)rows.scan(pg::ScanRequest{}, [&](std::span<const pg::Row> chunk) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "lib/error.hpp"
+#include "lib/kafka/detail/log_line.hpp"
 #include "lib/log/log.hpp"
 #include "lib/log/repeat_filter.hpp"
 
@@ -50,14 +51,7 @@ void remember_error(const rd_kafka_t* rk, const char* message) {
         errors.by_client.find(rd_kafka_name(rk)) == errors.by_client.end()) {
         errors.by_client.clear();
     }
-    // Drop librdkafka's thread prefix ("[thrd:HOST:PORT/bootstrap]: ").
-    std::string_view text(message);
-    if (text.starts_with("[thrd:")) {
-        if (const auto end = text.find("]: "); end != std::string_view::npos) {
-            text.remove_prefix(end + 3);
-        }
-    }
-    errors.by_client[rd_kafka_name(rk)] = std::string(text);
+    errors.by_client[rd_kafka_name(rk)] = std::string(without_thread_prefix(message));
 }
 
 /// librdkafka's notices and informational lines are debug in kt: by default only its warnings
@@ -82,7 +76,7 @@ void write_deduplicated(log::Level level, const rd_kafka_t* rk, std::string_view
     std::optional<std::size_t> left_out;
     {
         const std::lock_guard lock(mutex);
-        left_out = filter.admit(client + '\n' + log::repeat_key(message),
+        left_out = filter.admit(client + '\n' + repeat_key(message),
                                 std::chrono::steady_clock::now());
     }
     if (!left_out) return;

@@ -1,4 +1,4 @@
-#include "tools/devbroker/mock_cluster.hpp"
+#include "tools/devbroker/detail/mock_cluster.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "tools/devbroker/protocol_names.hpp"
+#include "tools/devbroker/detail/protocol_names.hpp"
 
 #include <array>
 #include <charconv>
