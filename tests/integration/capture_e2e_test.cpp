@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tests/support/dev_stack.hpp"
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 #include "tests/support/topic_reader.hpp"
@@ -35,36 +36,26 @@ using test::WorkerProcess;
 constexpr auto kDeadline = 60s;
 
 /// brands ← products → tags under unique names, a products index whose query reads all three,
-/// its topic, and a publication and slot for kt-capture.
+/// its topic, and (unless `kt capture init` is to make them) a publication and slot.
 class CapturedShop {
 public:
-    /// `set_up_slot`: the test makes publication and slot itself (else `kt capture init` does).
-    explicit CapturedShop(bool set_up_slot = true)
-        : p_(test::unique_name("capt")),
-          dir_(std::filesystem::temp_directory_path() / p_),
-          db_(test::postgres_url()) {
-        exec(fmt::format(
-            "CREATE TABLE {0}_brands (id bigint PRIMARY KEY, name text, country text);"
-            "ALTER TABLE {0}_brands REPLICA IDENTITY FULL;"
-            "CREATE TABLE {0}_products (id bigint PRIMARY KEY, title text, brand_id bigint,"
-            "  stock int);"
-            "CREATE TABLE {0}_tags (id bigint PRIMARY KEY, product_id bigint, name text);"
-            "ALTER TABLE {0}_tags REPLICA IDENTITY FULL",
-            p_));
+    explicit CapturedShop(bool set_up_slot = true) : f_("capt") {
+        f_.create_tables(
+            exec_text("CREATE TABLE {0}_brands (id bigint PRIMARY KEY, name text, country text);"
+                      "ALTER TABLE {0}_brands REPLICA IDENTITY FULL;"
+                      "CREATE TABLE {0}_products (id bigint PRIMARY KEY, title text,"
+                      "  brand_id bigint, stock int);"
+                      "CREATE TABLE {0}_tags (id bigint PRIMARY KEY, product_id bigint, name text);"
+                      "ALTER TABLE {0}_tags REPLICA IDENTITY FULL"),
+            {f_.name("brands"), f_.name("products"), f_.name("tags")});
         if (set_up_slot) {
             exec("CREATE PUBLICATION {0} FOR TABLE {0}_brands, {0}_products, {0}_tags");
             exec("SELECT pg_create_logical_replication_slot('{0}', 'pgoutput')");
         }
-        test::create_topic(topic(), 4);
-        test::create_topic(topic() + ".dlq", 1);
-        std::filesystem::create_directories(dir_);
-        std::ofstream(config_path()) << fmt::format(R"(kafka:
-  brokers: "{1}"
-postgres:
-  url: "{2}"
-elasticsearch:
-  url: "{3}"
-indexes:
+        f_.create_topic_with_dead_letters(topic(), 4);
+        f_.delete_indexes_at_end(test::es_url(), topic() + "_*");
+        test::KtConfig config = f_.config();
+        config.sections = exec_text(R"(indexes:
   {0}_products:
     query: |
       SELECT p.id, jsonb_build_object('title', p.title, 'brand', b.name,
@@ -80,35 +71,33 @@ capture:
   slot: {0}
   publication: {0}
   heartbeat: 1s
-)",
-                                                    p_, test::kafka_brokers(),
-                                                    test::postgres_url(), test::es_url());
+)");
+        f_.write_config(config);
     }
+    /// The slot and publication go before the fixture drops the tables.
     ~CapturedShop() {
         try {
-            exec(fmt::format("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
-                             "WHERE slot_name = '{0}' AND active_pid IS NOT NULL",
-                             p_));
-            test::wait_until([&] { return !slot_active(); }, 10s);
+            exec("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+                 "WHERE slot_name = '{0}' AND active_pid IS NOT NULL");
+            (void)test::wait_until([&] { return !slot_active(); }, 10s);
             exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
                  "WHERE slot_name = '{0}'");
-            exec("DROP PUBLICATION IF EXISTS {0}; DROP TABLE {0}_brands, {0}_products, {0}_tags");
-            httplib::Client(test::es_url()).Delete("/" + topic() + "_*");
+            exec("DROP PUBLICATION IF EXISTS {0}");
         } catch (...) {
         }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
     }
     CapturedShop(const CapturedShop&) = delete;
     CapturedShop& operator=(const CapturedShop&) = delete;
 
-    [[nodiscard]] std::string topic() const { return p_ + "_products"; }
-    [[nodiscard]] const std::string& prefix() const { return p_; }
-    [[nodiscard]] std::string config_path() const { return (dir_ / "kt.yaml").string(); }
+    [[nodiscard]] std::string topic() const { return f_.name("products"); }
+    [[nodiscard]] const std::string& prefix() const { return f_.name(); }
     /// `sql` with every `{0}` replaced by the tables' prefix.
+    [[nodiscard]] std::string exec_text(const std::string& sql) const {
+        return fmt::format(fmt::runtime(sql), f_.name());
+    }
     pqxx::result exec(const std::string& sql) {
-        pqxx::nontransaction tx(db_);
-        return tx.exec(fmt::format(fmt::runtime(sql), p_));
+        pqxx::nontransaction tx(f_.db());
+        return tx.exec(exec_text(sql));
     }
     bool slot_active() {
         const auto rows = exec("SELECT active FROM pg_replication_slots WHERE slot_name = '{0}'");
@@ -121,17 +110,9 @@ capture:
     }
     std::unique_ptr<WorkerProcess> start_capture() { return start("kt-capture"); }
     std::unique_ptr<WorkerProcess> start(const std::string& binary) {
-        return std::make_unique<WorkerProcess>(test::WorkerProcessOptions{
-            KT_BINARY_DIR "/cmd/" + binary,
-            {"--config", config_path(), "--metrics-port", "0"},
-            {},
-            (dir_ / (binary + ".log")).string()});
+        return f_.start_worker(binary, binary + "_" + std::to_string(++started_));
     }
-    /// `kt --config <file> <args>`.
-    test::CommandResult kt(const std::string& args) {
-        return test::run_command(std::string(KT_BINARY_DIR "/cmd/kt --config ") + config_path() +
-                                 " " + args + " 2>&1");
-    }
+    test::CommandResult kt(const std::string& args) { return f_.kt(args); }
     /// `_source` of document `id` of the index, nullopt when absent.
     std::optional<json> document(const std::string& id) {
         httplib::Client client(test::es_url());
@@ -141,10 +122,61 @@ capture:
     }
 
 private:
-    std::string p_;
-    std::filesystem::path dir_;
-    pqxx::connection db_;
+    test::Fixture f_;
+    int started_ = 0;
 };
+
+/// Inserts products 1..`rows`, one per transaction, on its own connection, pausing 5 ms after
+/// every `pace` rows (a steady writer, not a synchronisation).
+class ProductWriter {
+public:
+    ProductWriter(const CapturedShop& shop, int rows, int pace)
+        : thread_([this, sql = shop.exec_text("INSERT INTO {0}_products VALUES ({{}}, 't', "
+                                              "NULL, 0)"),
+                   rows, pace] {
+              pqxx::connection conn(test::postgres_url());
+              for (int id = 1; id <= rows; ++id) {
+                  pqxx::nontransaction tx(conn);
+                  tx.exec(fmt::format(fmt::runtime(sql), id));
+                  written_ = id;
+                  if (id % pace == 0) std::this_thread::sleep_for(5ms);
+              }
+          }) {}
+    ~ProductWriter() { join(); }
+    ProductWriter(const ProductWriter&) = delete;
+    ProductWriter& operator=(const ProductWriter&) = delete;
+
+    /// Waits until `more` rows beyond those written now are in (or all of them are).
+    [[nodiscard]] bool wait_for_more(int more, int rows) {
+        const int at = written_.load();
+        return test::wait_until([&] { return written_.load() >= std::min(rows, at + more); },
+                                kDeadline);
+    }
+    void join() {
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    std::atomic<int> written_{0};
+    std::thread thread_;
+};
+
+/// Reads `reader` until the keys 1..`rows` all arrived (or the deadline passed); the ids of
+/// those that did not.
+std::vector<int> missing_ids(test::TopicReader& reader, int rows) {
+    std::set<std::string> ids;
+    (void)test::wait_until(
+        [&] {
+            for (const auto& m : reader.read_for(200ms)) ids.insert(*m.message.key);
+            return ids.size() >= static_cast<std::size_t>(rows);
+        },
+        kDeadline);
+    std::vector<int> lost;
+    for (int id = 1; id <= rows; ++id) {
+        if (ids.count(std::to_string(id)) == 0) lost.push_back(id);
+    }
+    return lost;
+}
 
 /// The ids of messages `from` onwards, checking each message's key and value on the way.
 std::vector<std::string> ids_since(const std::vector<test::ReceivedMessage>& messages,
@@ -223,46 +255,21 @@ TEST(CaptureE2e, SigkillAtAnyMomentLosesNoChange) {
     // A writer inserting one product per transaction while kt-capture is killed and started
     // again three times.
     constexpr int kRows = 600;
-    std::atomic<int> written{0};
-    std::thread writer([&] {
-        pqxx::connection conn(test::postgres_url());
-        for (int id = 1; id <= kRows; ++id) {
-            pqxx::nontransaction tx(conn);
-            tx.exec(fmt::format("INSERT INTO {}_products VALUES ({}, 't', NULL, 0)",
-                                shop.prefix(), id));
-            written = id;
-            if (id % 2 == 0) std::this_thread::sleep_for(5ms);  // a steady pace, not a sync
-        }
-    });
+    ProductWriter writer(shop, kRows, 2);
     for (int round = 0; round < 3; ++round) {
         auto capture = shop.start_capture();
         ASSERT_TRUE(capture->wait_for_log("streaming slot", kDeadline)) << capture->log();
-        const int at = written.load();
-        ASSERT_TRUE(test::wait_until([&] { return written.load() >= std::min(kRows, at + 100); },
-                                     kDeadline));
+        ASSERT_TRUE(writer.wait_for_more(100, kRows));
         capture->kill();
         (void)capture->wait_exit(10s);
     }
     writer.join();
     auto capture = shop.start_capture();
-    const auto& got = reader.read_until(kRows, kDeadline);
-    std::set<std::string> ids;
-    for (const auto& m : got) ids.insert(*m.message.key);
-    // Read a little longer: the last ids may come after duplicates of earlier ones.
-    ASSERT_TRUE(test::wait_until(
-        [&] {
-            for (const auto& m : reader.read_for(200ms)) ids.insert(*m.message.key);
-            return ids.size() >= static_cast<std::size_t>(kRows);
-        },
-        kDeadline));
-    std::vector<int> lost;
-    for (int id = 1; id <= kRows; ++id) {
-        if (ids.count(std::to_string(id)) == 0) lost.push_back(id);
-    }
+    const std::vector<int> lost = missing_ids(reader, kRows);
     EXPECT_TRUE(lost.empty()) << lost.size() << " lost, e.g. " << lost.front();
     std::cout << "capture SIGKILL x3 under a writer: " << kRows << " rows, "
-              << reader.messages().size() - static_cast<std::size_t>(kRows)
-              << " duplicates, 0 lost\n";
+              << reader.messages().size() - static_cast<std::size_t>(kRows) << " duplicates, "
+              << lost.size() << " lost\n";
     capture->terminate();
     EXPECT_EQ(capture->wait_exit(10s), std::optional<int>(0)) << capture->log();
 }
@@ -272,17 +279,7 @@ TEST(CaptureE2e, AStandbyReplicaTakesOverWhenTheStreamingOneDies) {
     test::TopicReader reader(shop.topic());
     ASSERT_TRUE(reader.wait_assigned(kDeadline));
     constexpr int kRows = 400;
-    std::atomic<int> written{0};
-    std::thread writer([&] {
-        pqxx::connection conn(test::postgres_url());
-        for (int id = 1; id <= kRows; ++id) {
-            pqxx::nontransaction tx(conn);
-            tx.exec(fmt::format("INSERT INTO {}_products VALUES ({}, 't', NULL, 0)",
-                                shop.prefix(), id));
-            written = id;
-            std::this_thread::sleep_for(5ms);  // a steady pace, not a sync
-        }
-    });
+    ProductWriter writer(shop, kRows, 1);
     // Two replicas: whichever streams is killed, a fresh standby started, three times.
     std::vector<std::unique_ptr<WorkerProcess>> replicas;
     replicas.push_back(shop.start("kt-capture"));
@@ -297,9 +294,7 @@ TEST(CaptureE2e, AStandbyReplicaTakesOverWhenTheStreamingOneDies) {
         EXPECT_TRUE(test::wait_until(
             [&] { return test::http_get(*port, "/readyz").first == 200; }, 10s))
             << test::http_get(*port, "/readyz").second;
-        const int at = written.load();
-        ASSERT_TRUE(test::wait_until([&] { return written.load() >= std::min(kRows, at + 40); },
-                                     kDeadline));
+        ASSERT_TRUE(writer.wait_for_more(40, kRows));
         WorkerProcess& streaming = *replicas[replicas.size() - 2];
         const auto killed = std::chrono::steady_clock::now();
         streaming.kill();
@@ -309,14 +304,8 @@ TEST(CaptureE2e, AStandbyReplicaTakesOverWhenTheStreamingOneDies) {
         EXPECT_LT(took.count(), 10.0);
     }
     writer.join();
-    std::set<std::string> ids;
-    ASSERT_TRUE(test::wait_until(
-        [&] {
-            for (const auto& m : reader.read_for(200ms)) ids.insert(*m.message.key);
-            return ids.size() >= static_cast<std::size_t>(kRows);
-        },
-        kDeadline))
-        << ids.size() << " of " << kRows << " ids arrived";
+    const std::vector<int> lost = missing_ids(reader, kRows);
+    EXPECT_TRUE(lost.empty()) << lost.size() << " lost, e.g. " << lost.front();
     replicas.back()->terminate();
     EXPECT_EQ(replicas.back()->wait_exit(10s), std::optional<int>(0));
 }

@@ -4,10 +4,9 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 
+#include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -17,21 +16,14 @@ namespace {
 /// products ← tags, and regions joined by a range: a config whose capture needs a mapping.
 class CheckedCapture {
 public:
-    explicit CheckedCapture(const std::string& extra_capture = "")
-        : p_(test::unique_name("ckcap")),
-          dir_(std::filesystem::temp_directory_path() / p_),
-          db_(test::postgres_url()) {
-        exec("CREATE TABLE {0}_products (id bigint PRIMARY KEY, zip int);"
-             "CREATE TABLE {0}_tags (id bigint PRIMARY KEY, product_id bigint, name text);"
-             "CREATE TABLE {0}_regions (id bigint PRIMARY KEY, lo int, name text)");
-        std::filesystem::create_directories(dir_);
-        std::ofstream(dir_ / "kt.yaml") << fmt::format(R"(kafka:
-  brokers: "{1}"
-postgres:
-  url: "{2}"
-elasticsearch:
-  url: "{3}"
-indexes:
+    explicit CheckedCapture(const std::string& extra_capture = "") : f_("ckcap") {
+        f_.create_tables(text("CREATE TABLE {0}_products (id bigint PRIMARY KEY, zip int);"
+                              "CREATE TABLE {0}_tags (id bigint PRIMARY KEY, product_id bigint,"
+                              "  name text);"
+                              "CREATE TABLE {0}_regions (id bigint PRIMARY KEY, lo int, name text)"),
+                         {f_.name("products"), f_.name("tags"), f_.name("regions")});
+        test::KtConfig config = f_.config();
+        config.sections = text(R"(indexes:
   {0}_products:
     query: |
       SELECT p.id, jsonb_build_object('r', r.name,
@@ -41,39 +33,29 @@ indexes:
 capture:
   slot: {0}
   publication: {0}
-{4})",
-                                                       p_, test::kafka_brokers(),
-                                                       test::postgres_url(), test::es_url(),
-                                                       fmt::format(fmt::runtime(extra_capture),
-                                                                   p_));
+)" + extra_capture);
+        f_.write_config(config);
     }
+    /// The slot goes before the fixture drops the tables.
     ~CheckedCapture() {
         try {
             exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
                  "WHERE slot_name = '{0}'");
-            exec("DROP TABLE {0}_products, {0}_tags, {0}_regions");
         } catch (...) {
         }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
     }
     CheckedCapture(const CheckedCapture&) = delete;
     CheckedCapture& operator=(const CheckedCapture&) = delete;
 
-    void exec(const std::string& sql) {
-        pqxx::nontransaction tx(db_);
-        tx.exec(fmt::format(fmt::runtime(sql), p_));
+    [[nodiscard]] std::string text(const std::string& sql) const {
+        return fmt::format(fmt::runtime(sql), f_.name());
     }
-    test::CommandResult check() {
-        return test::run_command(std::string(KT_BINARY_DIR "/cmd/kt check --config ") +
-                                 (dir_ / "kt.yaml").string() + " 2>&1");
-    }
-    [[nodiscard]] const std::string& prefix() const { return p_; }
+    void exec(const std::string& sql) { f_.exec(text(sql)); }
+    test::CommandResult check() { return f_.kt("check"); }
+    [[nodiscard]] const std::string& prefix() const { return f_.name(); }
 
 private:
-    std::string p_;
-    std::filesystem::path dir_;
-    pqxx::connection db_;
+    test::Fixture f_;
 };
 
 bool has(const std::string& output, const std::string& line) {
