@@ -1,7 +1,7 @@
 #include "cmd/kt/reindex.hpp"
 
 #include <fmt/format.h>
-#include <signal.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <atomic>

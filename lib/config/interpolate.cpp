@@ -38,7 +38,7 @@ Interpolated interpolate(std::string_view text, const EnvLookup& env) {
         }
         const std::size_t close = text.find('}', i + 2);
         if (close == std::string_view::npos) {
-            out.problems.push_back("unterminated '${' (write '$${' for a literal '${')");
+            out.problems.emplace_back("unterminated '${' (write '$${' for a literal '${')");
             out.value.append(text.substr(i));
             break;
         }

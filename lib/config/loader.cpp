@@ -115,7 +115,7 @@ public:
         remember_variables(scalar.Scalar());
         Interpolated r = interpolate(scalar.Scalar(), env_);
         if (!r.problems.empty()) {
-            for (auto& p : r.problems) problem(path, line_of(scalar), std::move(p));
+            for (const auto& p : r.problems) problem(path, line_of(scalar), p);
             return std::nullopt;
         }
         return std::move(r.value);

@@ -296,7 +296,11 @@ void Delayer::intake(const kafka::Message& message, WallTime now, std::vector<Re
         entry.payload_pos = parsed.payload_pos;
         entry.payload_len = parsed.payload_len;
         entry.id = std::move(parsed.id);
-        entry.topic = parsed.topic ? std::move(*parsed.topic) : delayer_.target;
+        if (parsed.topic) {
+            entry.topic = std::move(*parsed.topic);
+        } else {
+            entry.topic = delayer_.target;
+        }
     }
     schedule_.offer(partition, std::move(entry), now, ready);
 }
