@@ -10,14 +10,12 @@
 #include "lib/pg/detail/failure.hpp"
 #include "lib/pg/error.hpp"
 #include "lib/pg/query_shape.hpp"
+#include "lib/pg/sql.hpp"
 
 namespace kt::pg {
 namespace {
 
-std::string qualified(const CaptureTable& t) {
-    return t.schema.empty() ? quote_identifier(t.name)
-                            : quote_identifier(t.schema) + "." + quote_identifier(t.name);
-}
+std::string qualified(const CaptureTable& t) { return quote_relation(t.schema, t.name); }
 
 /// Runs `body` on a fresh connection, turning libpqxx's exceptions into kt's.
 template <typename Body>
@@ -38,9 +36,8 @@ auto with_connection(const std::string& url, const std::string& doing, Body&& bo
 }  // namespace
 
 CaptureTable capture_table(const std::string& table) {
-    const auto dot = table.find('.');
-    if (dot == std::string::npos) return {{}, table};
-    return {table.substr(0, dot), table.substr(dot + 1)};
+    TableName split = split_table_name(table);
+    return {std::move(split.schema), std::move(split.name)};
 }
 
 std::vector<std::string> ensure_publication(const std::string& url,

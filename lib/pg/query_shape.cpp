@@ -232,10 +232,7 @@ void derive_scan(std::string_view query, const Walk& walk, QueryShape& shape) {
 /// (aliases from the root to the table whose column is compared).
 std::string association_query(const QueryShape& shape, const std::vector<QueryTable>& path,
                               const std::vector<Equality>& joins, const ColumnName& compared) {
-    const auto qualified = [](const QueryTable& t) {
-        return t.schema.empty() ? quote_identifier(t.name)
-                                : quote_identifier(t.schema) + "." + quote_identifier(t.name);
-    };
+    const auto qualified = [](const QueryTable& t) { return quote_relation(t.schema, t.name); };
     std::string sql = fmt::format("SELECT DISTINCT {}.{} FROM {} {}", quote_identifier(path[0].alias),
                                   quote_identifier(shape.root_key), qualified(path[0]),
                                   quote_identifier(path[0].alias));
@@ -324,6 +321,11 @@ std::string quote_identifier(std::string_view name) {
         out += c;
     }
     return out + "\"";
+}
+
+std::string quote_relation(std::string_view schema, std::string_view name) {
+    return schema.empty() ? quote_identifier(name)
+                          : quote_identifier(schema) + "." + quote_identifier(name);
 }
 
 QueryShape query_shape(std::string_view query) {

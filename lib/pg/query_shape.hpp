@@ -72,5 +72,7 @@ struct QueryShape {
 
 /// `name` as a double-quoted SQL identifier (`"a""b"`).
 [[nodiscard]] std::string quote_identifier(std::string_view name);
+/// `"schema"."name"`, or `"name"` when `schema` is empty.
+[[nodiscard]] std::string quote_relation(std::string_view schema, std::string_view name);
 
 }  // namespace kt::pg

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+#include "tests/unit/pgoutput_capture.hpp"
+
 
 namespace kt::workers::capture {
 namespace {
@@ -142,21 +142,6 @@ TEST(CaptureChangeIds, ATableMappedByHandSendsItsKeyToItsQuery) {
     EXPECT_EQ(ids.lookups[0].values, (std::vector<std::string>{"42"}));
 }
 
-std::vector<std::string> captured_lines() {
-    std::ifstream file(std::string(KT_SOURCE_DIR) + "/tests/unit/data/pgoutput_v1.hex");
-    std::vector<std::string> out;
-    std::string lsn;
-    std::string hex;
-    while (file >> lsn >> hex) {
-        std::string bytes;
-        for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-            bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-        }
-        out.push_back(std::move(bytes));
-    }
-    return out;
-}
-
 TEST(CaptureChangeIds, TheCapturedChangesMapToTheRowsTheyTouched) {
     std::vector<IndexFeeds> indexes;
     indexes.push_back({"items", pg::query_shape("SELECT i.id, jsonb_build_object('t', i.title) "
@@ -165,8 +150,8 @@ TEST(CaptureChangeIds, TheCapturedChangesMapToTheRowsTheyTouched) {
     ChangeMapper mapper(std::move(indexes));
     po::Decoder decoder(1);
     std::vector<std::string> ids;
-    for (const auto& bytes : captured_lines()) {
-        const auto message = decoder.decode(bytes);
+    for (const auto& captured : test::read_pgoutput_capture("pgoutput_v1.hex")) {
+        const auto message = decoder.decode(captured.bytes);
         if (const auto* r = std::get_if<po::Relation>(&message)) mapper.relation(*r);
         for (const auto& id : mapper.map(message).ids) ids.push_back(id.id);
     }

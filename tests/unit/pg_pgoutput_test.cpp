@@ -4,39 +4,18 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "tests/unit/pgoutput_capture.hpp"
 
 namespace kt::pg::pgoutput {
 namespace {
 
-struct Captured {
-    Lsn lsn;
-    std::string bytes;
-};
-
-std::string unhex(const std::string& hex) {
-    std::string out;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    }
-    return out;
-}
+using Captured = test::CapturedMessage;
 
 std::vector<Captured> read_capture(const std::string& name) {
-    std::ifstream file(std::string(KT_SOURCE_DIR) + "/tests/unit/data/" + name);
-    std::vector<Captured> out;
-    std::string line;
-    while (std::getline(file, line)) {
-        std::istringstream fields(line);
-        std::string lsn;
-        std::string hex;
-        fields >> lsn >> hex;
-        out.push_back({parse_lsn(lsn), unhex(hex)});
-    }
-    return out;
+    return test::read_pgoutput_capture(name);
 }
 
 std::vector<Message> decode_all(const std::string& name, int version) {
