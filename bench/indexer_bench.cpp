@@ -10,12 +10,16 @@
 //
 //   indexer_bench [--rows 200000] [--partitions 0] [--batch-size 1000] [--indexer PATH]
 //                 [--gzip] [--wrap "perf record -g"] [--skip-components] [--timeout 600]
-//                 [--warm-up-rounds 6]
+//                 [--warm-up-rounds 6] [--rounds 3]
 //
 // End to end: a table of --rows products, a topic with every id pre-produced, then the real
 // kt-indexer (batch_size 1000, batch_wait 200ms) until its committed-message counter on /metrics
 // reaches the end of the topic. CPU is utime + stime of all its threads from /proc/<pid>/stat;
 // the figure per message counts from the first committed batch, so start-up is excluded.
+// The measured part alternates: Elasticsearch alone, kt-indexer, Elasticsearch alone, ... for
+// --rounds kt-indexer runs (each into a fresh index, from a fresh consumer group), so that each
+// kt-indexer run has a limit measured right before and right after it on the same warm node,
+// and the ratio is reported per round and as the median of the rounds.
 
 #include <httplib.h>
 #include <CLI/CLI.hpp>
@@ -78,6 +82,7 @@ struct Args {
     bool gzip = false;  ///< `elasticsearch.compression` of kt-indexer's config
     int timeout_seconds = 600;
     int warm_up_rounds = 6;  ///< writes of every document to a throw-away index first
+    int rounds = 3;          ///< kt-indexer runs, each between two Elasticsearch-alone runs
 };
 
 /// Tables `<p>` (products) and `<b>` (brands) with `rows` products, dropped at the end.
@@ -386,13 +391,38 @@ double micros_per_doc(const Alone& a) {
     return a.docs > 0 ? a.cpu * 1e6 / a.docs : 0;
 }
 
+/// One measured round: a kt-indexer run between two runs of the loader alone.
+struct Round {
+    EndToEnd e2e;
+    double before = 0;  ///< the loader's docs/s right before the kt-indexer run
+    double after = 0;   ///< and right after it
+
+    [[nodiscard]] double steady_rate() const {
+        return e2e.steady_seconds > 0 ? e2e.steady_messages / e2e.steady_seconds : 0;
+    }
+    [[nodiscard]] double cpu_per_message() const {
+        return e2e.steady_messages > 0 ? e2e.steady_cpu * 1e6 / e2e.steady_messages : 0;
+    }
+    /// The faster loader run beside it: the limit.
+    [[nodiscard]] double limit() const { return std::max(before, after); }
+    [[nodiscard]] double ratio() const { return limit() > 0 ? steady_rate() / limit() : 0; }
+};
+
+/// The round whose ratio (or, without loader runs, rate) is the median of `rounds`.
+const Round& median_round(const std::vector<Round>& rounds) {
+    std::vector<const Round*> sorted;
+    for (const auto& r : rounds) sorted.push_back(&r);
+    std::sort(sorted.begin(), sorted.end(), [](const Round* a, const Round* b) {
+        return a->limit() > 0 ? a->ratio() < b->ratio() : a->steady_rate() < b->steady_rate();
+    });
+    return *sorted[sorted.size() / 2];
+}
+
 int run(const Args& args) {
     const Stack stack = stack_from_env();
     const std::string suffix = unique_suffix();
     const std::string index = "bench_products_" + suffix;
     const std::string alone_index = "bench_alone_" + suffix;
-    const std::string alone_plain_index = "bench_alone_plain_" + suffix;
-    const std::string alone_before_index = "bench_alone_before_" + suffix;
     const std::string warm_up_index = "bench_warm_up_" + suffix;
     const int partitions =
         args.partitions > 0
@@ -401,9 +431,10 @@ int run(const Args& args) {
     ScratchDir scratch;
 
     fmt::print(
-        "indexer_bench: {} rows, {} partitions, batches of {}, kt-indexer gzip {}; load average "
-        "before: {}\n",
-        args.rows, partitions, args.batch_size, args.gzip ? "on" : "off", load_average());
+        "indexer_bench: {} rows, {} partitions, batches of {}, kt-indexer gzip {}, {} round(s); "
+        "load average before: {}\n",
+        args.rows, partitions, args.batch_size, args.gzip ? "on" : "off", args.rounds,
+        load_average());
     const auto setup_started = Clock::now();
     Tables tables(stack.postgres_url, suffix, args.rows);
     create_topic(stack, index, partitions);
@@ -418,18 +449,28 @@ int run(const Args& args) {
         ~Cleanup() {
             for (const auto& a : aliases) drop_alias(stack, a);
         }
-    } cleanup{stack, {index, alone_index, alone_plain_index, alone_before_index}};
+    } cleanup{stack, {index, alone_index}};
 
     // The components first, then the documents written a few times to a throw-away index, so
     // that the search server's JVM is warm (a fresh node writes at about a third of its warm
-    // rate) for both kt-indexer and the loader. Elasticsearch alone is measured right before and
-    // after the end-to-end run, and the faster of the two is the limit.
+    // rate) for both kt-indexer and the loader. Then the loader and kt-indexer alternate, each
+    // kt-indexer run into a fresh index: the faster loader run beside it is its limit.
     Alone kafka_alone;
     Alone pg_alone;
     Alone es_alone;
-    Alone es_plain_before;
-    Alone es_plain_alone;
+    Alone es_plain_first;
+    Alone es_plain_last;
     std::vector<pg::LoadResult> loaded;
+    int loader_runs = 0;
+    const auto loader_alone = [&] {
+        const std::string alias = fmt::format("bench_alone_plain_{}_{}", loader_runs++, suffix);
+        cleanup.aliases.push_back(alias);
+        const Alone plain = run_search_alone(stack, alias, false, loaded, args.batch_size);
+        drop_alias(stack, alias);
+        if (loader_runs == 1) es_plain_first = plain;
+        es_plain_last = plain;
+        return rate(plain);
+    };
     if (!args.skip_components) {
         kafka_alone = run_kafka_alone(stack, index, "bench_consume_" + suffix, total, args);
         config::IndexConfig index_config;
@@ -445,29 +486,37 @@ int run(const Args& args) {
                        rate(warm));
             drop_alias(stack, fmt::format("{}_{}", warm_up_index, round));
         }
-        es_plain_before =
-            run_search_alone(stack, alone_before_index, false, loaded, args.batch_size);
     }
 
-    const EndToEnd e2e =
-        run_end_to_end(stack, args, index, "bench_" + suffix, tables.query(), total, scratch);
-
+    std::vector<Round> rounds(static_cast<std::size_t>(args.rounds));
+    double previous = args.skip_components ? 0 : loader_alone();
+    for (std::size_t r = 0; r < rounds.size(); ++r) {
+        Round& round = rounds[r];
+        if (r > 0) drop_alias(stack, index);  // kt-indexer creates it again, empty
+        round.before = previous;
+        round.e2e = run_end_to_end(stack, args, index, fmt::format("bench_{}_{}", r, suffix),
+                                   tables.query(), total, scratch);
+        if (!args.skip_components) previous = loader_alone();
+        round.after = previous;
+        fmt::print("round {}: kt-indexer {:.0f} docs/s at {:.2f} us/doc; {} alone before "
+                   "{:.0f}, after {:.0f} docs/s; ratio {:.2f}\n",
+                   r + 1, round.steady_rate(), round.cpu_per_message(), stack.search_kind,
+                   round.before, round.after, round.ratio());
+    }
     if (!args.skip_components) {
         es_alone = run_search_alone(stack, alone_index, true, loaded, args.batch_size);
-        es_plain_alone =
-            run_search_alone(stack, alone_plain_index, false, loaded, args.batch_size);
     }
+    const Round& median = median_round(rounds);
+    const EndToEnd& e2e = median.e2e;
 
     // The stack's search server, as the rows name it.
     const std::string search = stack.search_kind == "standin" ? "stand-in" : stack.search_kind;
-    const double e2e_steady_rate =
-        e2e.steady_seconds > 0 ? e2e.steady_messages / e2e.steady_seconds : 0;
+    const double e2e_steady_rate = median.steady_rate();
     const double e2e_total_rate =
         e2e.total_seconds > 0 ? static_cast<double>(total) / e2e.total_seconds : 0;
-    const double cpu_per_message =
-        e2e.steady_messages > 0 ? e2e.steady_cpu * 1e6 / e2e.steady_messages : 0;
+    const double cpu_per_message = median.cpu_per_message();
 
-    fmt::print("\n");
+    fmt::print("\nthe median round ({} of {}):\n", &median - rounds.data() + 1, rounds.size());
     print_row("figure", "docs/s", "CPU us/doc", "target");
     print_row(std::string(44, '-'), std::string(14, '-'), std::string(16, '-'),
               std::string(14, '-'));
@@ -487,12 +536,12 @@ int run(const Args& args) {
                   fmt::format("{:.2f} client", micros_per_doc(pg_alone)), "");
         print_row(search + " alone (BulkClient, gzip)", fmt::format("{:.0f}", rate(es_alone)),
                   fmt::format("{:.2f} client", micros_per_doc(es_alone)), "");
-        print_row(search + " alone (no gzip), before kt",
-                  fmt::format("{:.0f}", rate(es_plain_before)),
-                  fmt::format("{:.2f} client", micros_per_doc(es_plain_before)), "");
-        print_row(search + " alone (no gzip), after kt",
-                  fmt::format("{:.0f}", rate(es_plain_alone)),
-                  fmt::format("{:.2f} client", micros_per_doc(es_plain_alone)), "");
+        print_row(search + " alone (no gzip), first run",
+                  fmt::format("{:.0f}", rate(es_plain_first)),
+                  fmt::format("{:.2f} client", micros_per_doc(es_plain_first)), "");
+        print_row(search + " alone (no gzip), last run",
+                  fmt::format("{:.0f}", rate(es_plain_last)),
+                  fmt::format("{:.2f} client", micros_per_doc(es_plain_last)), "");
     }
     fmt::print("\n");
     fmt::print(
@@ -510,12 +559,15 @@ int run(const Args& args) {
                    slowest.first, slowest.first > 0 ? e2e_steady_rate / slowest.first : 0);
         fmt::print("end to end / postgres-then-{} serial bound ({:.0f} docs/s): {:.2f}\n", search,
                    serial, serial > 0 ? e2e_steady_rate / serial : 0);
-        // kt-indexer writes without gzip unless --gzip: compared with the loader that does the same.
-        const double limit = args.gzip ? rate(es_alone)
-                                       : std::max(rate(es_plain_before), rate(es_plain_alone));
+        // kt-indexer writes without gzip unless --gzip: compared with the loader that does the
+        // same, run right before and right after it.
+        std::string ratios;
+        for (const auto& r : rounds) ratios += fmt::format("{}{:.2f}", ratios.empty() ? "" : ", ",
+                                                           r.ratio());
+        const double limit = args.gzip ? rate(es_alone) : median.limit();
         fmt::print("end to end / {} alone, same documents, bulk size and one writer ({:.0f} "
-                   "docs/s): {:.2f} (target >= 0.90)\n",
-                   search, limit, limit > 0 ? e2e_steady_rate / limit : 0);
+                   "docs/s): {:.2f} (target >= 0.90); per round: {}\n",
+                   search, limit, limit > 0 ? e2e_steady_rate / limit : 0, ratios);
     }
     if (!args.wrap.empty()) {
         fmt::print("note: kt-indexer ran under '{}'; its CPU figures are the wrapper's\n",
@@ -547,6 +599,9 @@ int main(int argc, char** argv) {
                  "only the end-to-end run (for profiling)");
     app.add_flag("--gzip", args.gzip,
                  "kt-indexer with elasticsearch.compression: true (default: false, as shipped)");
+    app.add_option("--rounds", args.rounds,
+                   "kt-indexer runs, alternating with Elasticsearch-alone runs")
+        ->check(CLI::Range(1, 20));
     app.add_option("--timeout", args.timeout_seconds, "seconds allowed for each consuming run");
     app.add_option("--warm-up-rounds", args.warm_up_rounds,
                    "writes of all documents to a throw-away index before the measured runs")
