@@ -5,6 +5,7 @@
 #   scripts/bench.sh delayer [delayer_bench arguments, e.g. --envelopes 1000000]
 #   scripts/bench.sh cascader [cascader_bench arguments, e.g. --children 1000000]
 #   scripts/bench.sh reindex [reindex_bench arguments, e.g. --rows 1000000 --parallel 2]
+#   scripts/bench.sh capture [capture_bench arguments, e.g. --changes 1000000]
 # KT_BUILD_DIR (default build-bench) is the build folder; KT_BENCH_JOBS (default 2) ninja's -j.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,7 +20,8 @@ bench=indexer_bench
 if [[ ${1:-} == delayer ]]; then bench=delayer_bench; shift; fi
 if [[ ${1:-} == cascader ]]; then bench=cascader_bench; shift; fi
 if [[ ${1:-} == reindex ]]; then bench=reindex_bench; shift; fi
-ninja -C "$KT_BUILD_DIR" -j "${KT_BENCH_JOBS:-2}" "$bench" kt kt-indexer kt-delayer kt-cascader kt-devbroker kt-es-standin
+if [[ ${1:-} == capture ]]; then bench=capture_bench; shift; fi
+ninja -C "$KT_BUILD_DIR" -j "${KT_BENCH_JOBS:-2}" "$bench" kt kt-indexer kt-delayer kt-cascader kt-capture kt-devbroker kt-es-standin
 
 bash scripts/stack.sh stop >/dev/null 2>&1 || true
 trap 'bash scripts/stack.sh stop' EXIT

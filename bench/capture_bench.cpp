@@ -1,0 +1,451 @@
+// capture_bench: the real kt-capture reading a pgoutput slot of the development stack's
+// PostgreSQL into its Kafka, next to pg_recvlogical alone reading the same backlog from an
+// identical slot in the same run. A report, not a test: exits 0 whatever the figures are, 1 only
+// when it cannot run.
+//
+//   capture_bench [--changes 1000000] [--transaction-rows 1000] [--live-rate 5000]
+//                 [--live-seconds 20] [--big-transaction 1000000] [--partitions 8]
+//                 [--capture PATH] [--pg-bin DIR] [--timeout 600]
+//
+// 1. Backlog: two slots are created in one statement (so both start at the same WAL position),
+//    then --changes rows are inserted in transactions of --transaction-rows. kt-capture drains
+//    its slot into Kafka (done when every id is acknowledged on the topic); then pg_recvlogical
+//    drains the other slot to /dev/null up to the same end position. Both are timed from process
+//    start; kt-capture's CPU is utime + stime of all its threads from /proc/<pid>/stat.
+// 2. Live: rows inserted at --live-rate per second in transactions every 10 ms; a consumer on
+//    the topic times each id from its transaction's commit to its arrival (commit to Kafka
+//    acknowledgement is shorter than that).
+// 3. One transaction of --big-transaction rows; kt-capture's peak resident memory (VmHWM) over
+//    its whole run is read once its ids are all on the topic.
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <CLI/CLI.hpp>
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bench/support.hpp"
+#include "lib/error.hpp"
+#include "lib/kafka/admin.hpp"
+#include "lib/kafka/consumer.hpp"
+#include "lib/kafka/options.hpp"
+#include "lib/log/log.hpp"
+
+namespace kt::bench {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr double kTargetRatio = 0.80;
+constexpr double kTargetCpuMicros = 2.0;
+constexpr double kTargetP99Millis = 200.0;
+constexpr double kTargetPeakMiB = 64.0;
+constexpr milliseconds kPoll{100};
+constexpr milliseconds kLiveTick{10};
+
+struct Args {
+    int changes = 1'000'000;
+    int transaction_rows = 1000;
+    int live_rate = 5000;
+    int live_seconds = 20;
+    int big_transaction = 1'000'000;
+    int partitions = 8;
+    std::string capture = KT_BINARY_DIR "/cmd/kt-capture";
+    std::string pg_bin;  ///< folder of pg_recvlogical; KT_TEST_PG_BIN when empty
+    int timeout = 600;
+};
+
+/// The table, its publication and the two slots, dropped at the end.
+class Source {
+public:
+    Source(const Stack& stack, const std::string& suffix)
+        : conn_(stack.postgres_url),
+          table_("bench_capture_" + suffix),
+          kt_slot_("bench_capture_kt_" + suffix),
+          recv_slot_("bench_capture_recv_" + suffix) {
+        exec(fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, title text NOT NULL, "
+                         "price numeric(10,2) NOT NULL)",
+                         table_));
+        exec(fmt::format("CREATE PUBLICATION {0} FOR TABLE {0}", table_));
+        exec(fmt::format("SELECT pg_create_logical_replication_slot('{}', 'pgoutput'), "
+                         "pg_create_logical_replication_slot('{}', 'pgoutput')",
+                         kt_slot_, recv_slot_));
+    }
+    ~Source() {
+        for (const auto& slot : {kt_slot_, recv_slot_}) {
+            try {
+                exec(fmt::format("SELECT pg_terminate_backend(active_pid) FROM "
+                                 "pg_replication_slots WHERE slot_name = '{}' AND active",
+                                 slot));
+                for (int i = 0; i < 100 && active(slot); ++i) {
+                    std::this_thread::sleep_for(kPoll);  // waiting for the walsender to go
+                }
+                exec(fmt::format("SELECT pg_drop_replication_slot('{}')", slot));
+            } catch (const std::exception& e) {
+                std::cerr << "cleanup of slot " << slot << " failed: " << e.what() << "\n";
+            }
+        }
+        try {
+            exec(fmt::format("DROP PUBLICATION IF EXISTS {}", table_));
+            exec(fmt::format("DROP TABLE IF EXISTS {}", table_));
+        } catch (...) {
+        }
+    }
+    Source(const Source&) = delete;
+    Source& operator=(const Source&) = delete;
+
+    /// Inserts ids [first, first + count) in one transaction.
+    void insert(std::int64_t first, std::int64_t count) {
+        exec(fmt::format("INSERT INTO {} SELECT g, 'Product ' || g, (g % 100000) / 100.0 "
+                         "FROM generate_series({}, {}) g",
+                         table_, first, first + count - 1));
+    }
+    [[nodiscard]] std::string wal_position() {
+        return exec("SELECT pg_current_wal_lsn()::text")[0][0].c_str();
+    }
+    bool active(const std::string& slot) {
+        const auto rows = exec(fmt::format(
+            "SELECT active FROM pg_replication_slots WHERE slot_name = '{}'", slot));
+        return !rows.empty() && rows[0][0].as<bool>();
+    }
+    [[nodiscard]] const std::string& table() const { return table_; }
+    [[nodiscard]] const std::string& kt_slot() const { return kt_slot_; }
+    [[nodiscard]] const std::string& recv_slot() const { return recv_slot_; }
+
+private:
+    pqxx::result exec(const std::string& sql) {
+        pqxx::nontransaction tx(conn_);
+        return tx.exec(sql);
+    }
+
+    pqxx::connection conn_;
+    std::string table_;
+    std::string kt_slot_;
+    std::string recv_slot_;
+};
+
+/// Messages on a topic: the sum of its partitions' high watermarks.
+class TopicCount {
+public:
+    TopicCount(const Stack& stack, std::string topic, int partitions)
+        : admin_(options(stack)), topic_(std::move(topic)), partitions_(partitions) {}
+
+    std::int64_t operator()() {
+        std::int64_t total = 0;
+        for (int p = 0; p < partitions_; ++p) {
+            total += admin_.query_watermarks(topic_, p, seconds(10)).high;
+        }
+        return total;
+    }
+
+private:
+    static kafka::Options options(const Stack& stack) {
+        kafka::Options o;
+        o.brokers = stack.brokers;
+        return o;
+    }
+    kafka::Admin admin_;
+    std::string topic_;
+    int partitions_;
+};
+
+/// Waits until `count()` reaches `target`, `capture` exits or `timeout` passes; true when reached.
+bool wait_for_count(TopicCount& count, std::int64_t target, ChildProcess& capture,
+                    seconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline && capture.running()) {
+        if (count() >= target) return true;
+        std::this_thread::sleep_for(kPoll);  // polling interval, not synchronisation
+    }
+    return false;
+}
+
+void write_config(const std::filesystem::path& path, const Stack& stack, const Source& source) {
+    std::ofstream out(path);
+    out << "kafka:\n  brokers: \"" << stack.brokers << "\"\n"
+        << "postgres:\n  url: \"" << stack.postgres_url << "\"\n"
+        << "elasticsearch:\n  url: \"" << stack.es_url << "\"\n"
+        << "indexes:\n  " << source.table() << ":\n"
+        << "    topic: " << source.table() << "\n"
+        << "    query: |\n"
+        << "      SELECT t.id, jsonb_build_object('title', t.title, 'price', t.price) AS doc\n"
+        << "      FROM " << source.table() << " t WHERE t.id = ANY($1::bigint[])\n"
+        << "capture:\n  slot: " << source.kt_slot() << "\n  publication: " << source.table()
+        << "\n  heartbeat: 1s\n";
+    if (!out) throw Error("cannot write " + path.string());
+}
+
+/// CPU seconds of this process's reaped children so far.
+double children_cpu_seconds() {
+    rusage usage{};
+    ::getrusage(RUSAGE_CHILDREN, &usage);
+    const auto secs = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return secs(usage.ru_utime) + secs(usage.ru_stime);
+}
+
+struct Drain {
+    bool finished = false;
+    double seconds = 0;
+    double cpu_seconds = 0;
+};
+
+/// pg_recvlogical reading `slot` to /dev/null until `end`, from process start to exit.
+Drain run_pg_recvlogical(const Stack& stack, const Args& args, const Source& source,
+                         const std::string& end, const ScratchDir& scratch) {
+    std::string bin = args.pg_bin;
+    if (bin.empty()) {
+        const char* env = std::getenv("KT_TEST_PG_BIN");
+        bin = env != nullptr ? env : "/usr/lib/postgresql/15/bin";
+    }
+    const double cpu0 = children_cpu_seconds();
+    const auto started = Clock::now();
+    ChildProcess recv({bin + "/pg_recvlogical", "-d", stack.postgres_url, "--slot",
+                       source.recv_slot(), "--start", "--no-loop", "--endpos", end, "-o",
+                       "proto_version=1", "-o", "publication_names=" + source.table(), "-f",
+                       "/dev/null"},
+                      (scratch.path() / "pg_recvlogical.log").string());
+    const auto deadline = started + seconds(args.timeout);
+    while (recv.running() && Clock::now() < deadline) {
+        std::this_thread::sleep_for(milliseconds(5));  // polling interval, not synchronisation
+    }
+    Drain out;
+    out.seconds = seconds_between(started, Clock::now());
+    out.finished = !recv.running() && WIFEXITED(recv.exit_status()) &&
+                   WEXITSTATUS(recv.exit_status()) == 0;
+    out.cpu_seconds = children_cpu_seconds() - cpu0;
+    if (!out.finished) {
+        std::ifstream log(scratch.path() / "pg_recvlogical.log");
+        std::cerr << "pg_recvlogical did not finish; its log:\n" << log.rdbuf() << "\n";
+    }
+    return out;
+}
+
+struct Latencies {
+    std::vector<double> millis;
+    std::int64_t expected = 0;
+};
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const auto at = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+    return v[at];
+}
+
+/// Inserts fresh ids from `first` at `rate` per second for `duration` while a consumer on the
+/// topic times each id from its transaction's commit to its arrival.
+Latencies run_live(const Stack& stack, Source& source, const std::string& topic,
+                   std::int64_t first, const Args& args) {
+    kafka::Options options;
+    options.brokers = stack.brokers;
+    options.group_id = "bench_live_" + topic;
+    options.properties["auto.offset.reset"] = "latest";
+    kafka::Consumer consumer(options);
+    consumer.subscribe({topic});
+    std::vector<kafka::Message> polled;
+    const auto join_deadline = Clock::now() + seconds(60);
+    while (consumer.assignment().size() < static_cast<std::size_t>(args.partitions) &&
+           Clock::now() < join_deadline) {
+        (void)consumer.poll_batch(polled, 100, kPoll);
+    }
+    polled.clear();
+
+    std::mutex mutex;
+    std::unordered_map<std::int64_t, Clock::time_point> committed;  // first id -> commit
+    const std::int64_t per_tick = std::max<std::int64_t>(1, args.live_rate / 100);
+    const std::int64_t ticks = static_cast<std::int64_t>(args.live_seconds) * 100;
+    Latencies out;
+    out.expected = per_tick * ticks;
+    std::atomic<bool> writing{true};
+    std::jthread writer([&] {
+        pqxx::connection conn(stack.postgres_url);
+        auto next = Clock::now();
+        for (std::int64_t t = 0; t < ticks; ++t) {
+            const std::int64_t from = first + t * per_tick;
+            pqxx::work tx(conn);
+            tx.exec(fmt::format("INSERT INTO {} SELECT g, 'Product ' || g, 1 FROM "
+                                "generate_series({}, {}) g",
+                                source.table(), from, from + per_tick - 1));
+            tx.commit();
+            {
+                std::lock_guard lock(mutex);
+                committed[from] = Clock::now();
+            }
+            next += kLiveTick;
+            std::this_thread::sleep_until(next);  // the writer's pace
+        }
+        writing = false;
+    });
+    std::int64_t received = 0;
+    const auto deadline = Clock::now() + seconds(args.live_seconds + 60);
+    while (received < out.expected && Clock::now() < deadline) {
+        polled.clear();
+        (void)consumer.poll_batch(polled, 1000, kPoll);
+        const auto now = Clock::now();
+        std::lock_guard lock(mutex);
+        for (const auto& m : polled) {
+            const auto key = m.key();
+            if (!key) continue;
+            const std::int64_t id = std::strtoll(std::string(*key).c_str(), nullptr, 10);
+            if (id < first) continue;
+            const auto at = committed.find(first + (id - first) / per_tick * per_tick);
+            if (at == committed.end()) continue;
+            out.millis.push_back(
+                std::chrono::duration<double, std::milli>(now - at->second).count());
+            ++received;
+        }
+    }
+    writer.join();
+    consumer.close();
+    return out;
+}
+
+std::string mib(std::optional<std::int64_t> bytes) {
+    return bytes ? fmt::format("{:.1f} MiB", static_cast<double>(*bytes) / (1024.0 * 1024.0))
+                 : "unknown";
+}
+
+int run(const Args& args) {
+    const Stack stack = stack_from_env();
+    const std::string suffix = unique_suffix();
+    ScratchDir scratch;
+    fmt::print("capture_bench: {} changes in transactions of {}, live {} changes/s for {} s, "
+               "one transaction of {}; load average before: {}\n",
+               args.changes, args.transaction_rows, args.live_rate, args.live_seconds,
+               args.big_transaction, load_average());
+
+    Source source(stack, suffix);
+    const std::string& topic = source.table();
+    create_topic(stack, topic, args.partitions);
+    const auto setup_started = Clock::now();
+    std::int64_t next_id = 1;
+    while (next_id <= args.changes) {
+        const std::int64_t count =
+            std::min<std::int64_t>(args.transaction_rows, args.changes - next_id + 1);
+        source.insert(next_id, count);
+        next_id += count;
+    }
+    const std::string end = source.wal_position();
+    fmt::print("backlog: {} rows inserted in {:.1f} s, WAL up to {}\n", args.changes,
+               seconds_between(setup_started, Clock::now()), end);
+
+    const auto config_path = scratch.path() / "kt.yaml";
+    write_config(config_path, stack, source);
+    const auto log_path = scratch.path() / "kt-capture.log";
+    TopicCount count(stack, topic, args.partitions);
+
+    // kt-capture first: pg_recvlogical then reads WAL the page cache already holds.
+    const auto started = Clock::now();
+    ChildProcess capture({args.capture, "--config", config_path.string(), "--metrics-port",
+                          std::to_string(free_port())},
+                         log_path.string());
+    Drain kt_drain;
+    kt_drain.finished = wait_for_count(count, args.changes, capture, seconds(args.timeout));
+    kt_drain.seconds = seconds_between(started, Clock::now());
+    kt_drain.cpu_seconds = process_cpu_seconds(capture.pid()).value_or(0);
+    const auto drain_peak = process_peak_rss_bytes(capture.pid());
+    if (!kt_drain.finished) {
+        std::ifstream log(log_path);
+        std::cerr << "kt-capture did not drain the backlog; its log:\n" << log.rdbuf() << "\n";
+        return 1;
+    }
+    const Drain recv = run_pg_recvlogical(stack, args, source, end, scratch);
+
+    const Latencies live = run_live(stack, source, topic, next_id, args);
+    next_id += live.expected;
+
+    const std::int64_t before_big = count();
+    const auto big_started = Clock::now();
+    source.insert(next_id, args.big_transaction);
+    const auto big_committed = Clock::now();
+    const bool big_done =
+        wait_for_count(count, before_big + args.big_transaction, capture, seconds(args.timeout));
+    const auto big_seconds = seconds_between(big_committed, Clock::now());
+    const auto peak = process_peak_rss_bytes(capture.pid());
+    const auto cpu_at_end = process_cpu_seconds(capture.pid());
+    (void)capture.stop(seconds(15));
+
+    const double kt_rate = static_cast<double>(args.changes) / kt_drain.seconds;
+    const double recv_rate = recv.finished ? static_cast<double>(args.changes) / recv.seconds : 0;
+    const double cpu_micros = kt_drain.cpu_seconds * 1e6 / static_cast<double>(args.changes);
+    fmt::print("\n");
+    print_row("figure", "changes/s", "CPU us/change", "target");
+    print_row(std::string(44, '-'), std::string(14, '-'), std::string(16, '-'),
+              std::string(14, '-'));
+    print_row("kt-capture: backlog drained into Kafka", fmt::format("{:.0f}", kt_rate),
+              fmt::format("{:.2f} capture", cpu_micros),
+              fmt::format("<= {:.1f} us", kTargetCpuMicros));
+    print_row("pg_recvlogical alone: backlog to /dev/null",
+              recv.finished ? fmt::format("{:.0f}", recv_rate) : "did not finish",
+              fmt::format("{:.2f} client",
+                          recv.cpu_seconds * 1e6 / static_cast<double>(args.changes)),
+              "");
+    fmt::print("\nkt-capture / pg_recvlogical: {:.2f} (target >= {:.2f}); kt-capture took {:.1f} s "
+               "from process start, pg_recvlogical {:.1f} s\n",
+               recv_rate > 0 ? kt_rate / recv_rate : 0, kTargetRatio, kt_drain.seconds,
+               recv.seconds);
+    fmt::print("live, {} changes/s for {} s: {} of {} ids arrived; commit to arrival p50 {:.1f} "
+               "ms, p99 {:.1f} ms (target < {:.0f} ms), max {:.1f} ms\n",
+               args.live_rate, args.live_seconds, live.millis.size(), live.expected,
+               percentile(live.millis, 0.50), percentile(live.millis, 0.99), kTargetP99Millis,
+               percentile(live.millis, 1.0));
+    fmt::print("one transaction of {} rows: {} in {:.1f} s after its commit (insert took {:.1f} "
+               "s); kt-capture peak resident memory: {} after the backlog, {} at the end "
+               "(target <= {:.0f} MiB); CPU at the end {:.2f} s\n",
+               args.big_transaction, big_done ? "every id on the topic" : "NOT all on the topic",
+               big_seconds, seconds_between(big_started, big_committed), mib(drain_peak),
+               mib(peak), kTargetPeakMiB, cpu_at_end.value_or(0));
+    fmt::print("load average after: {}\n", load_average());
+    return 0;
+}
+
+}  // namespace
+}  // namespace kt::bench
+
+int main(int argc, char** argv) {
+    kt::bench::Args args;
+    CLI::App app{"kt-capture against pg_recvlogical on the development stack"};
+    app.add_option("--changes", args.changes, "rows inserted before kt-capture starts")
+        ->check(CLI::Range(1000, 10'000'000));
+    app.add_option("--transaction-rows", args.transaction_rows, "rows per backlog transaction")
+        ->check(CLI::Range(1, 10'000'000));
+    app.add_option("--live-rate", args.live_rate, "changes per second of the live phase")
+        ->check(CLI::Range(100, 100'000));
+    app.add_option("--live-seconds", args.live_seconds, "length of the live phase")
+        ->check(CLI::Range(1, 600));
+    app.add_option("--big-transaction", args.big_transaction, "rows of the one big transaction")
+        ->check(CLI::Range(1, 10'000'000));
+    app.add_option("--partitions", args.partitions, "partitions of the index topic")
+        ->check(CLI::Range(1, 256));
+    app.add_option("--capture", args.capture, "kt-capture executable");
+    app.add_option("--pg-bin", args.pg_bin, "folder of pg_recvlogical (default KT_TEST_PG_BIN)");
+    app.add_option("--timeout", args.timeout, "seconds allowed for each drain");
+    CLI11_PARSE(app, argc, argv);
+    kt::log::configure(kt::log::Format::kText, kt::log::Level::kWarn);
+    try {
+        return kt::bench::run(args);
+    } catch (const std::exception& e) {
+        std::cerr << "capture_bench: " << e.what() << "\n";
+        return 1;
+    }
+}
