@@ -4,14 +4,15 @@
 // when it cannot run.
 //
 //   capture_bench [--changes 1000000] [--transaction-rows 1000] [--live-rate 5000]
-//                 [--live-seconds 20] [--big-transaction 1000000] [--partitions 8]
+//                 [--live-seconds 20] [--big-transaction 1000000] [--partitions 8] [--rounds 3]
 //                 [--capture PATH] [--pg-bin DIR] [--timeout 600]
 //
-// 1. Backlog: two slots are created in one statement (so both start at the same WAL position),
-//    then --changes rows are inserted in transactions of --transaction-rows. kt-capture drains
-//    its slot into Kafka (done when every id is acknowledged on the topic); then pg_recvlogical
-//    drains the other slot to /dev/null up to the same end position. Both are timed from process
-//    start; kt-capture's CPU is utime + stime of all its threads from /proc/<pid>/stat.
+// 1. Backlog: --rounds pairs of slots are created in one statement (so all start at the same WAL
+//    position), then --changes rows are inserted in transactions of --transaction-rows. In each
+//    round kt-capture drains one slot into Kafka (done when every id is acknowledged on the
+//    topic) and pg_recvlogical drains the other to /dev/null up to the same end position, which
+//    one first alternating. Both are timed from process start; kt-capture's CPU is utime + stime
+//    of all its threads from /proc/<pid>/stat. The ratio is given per round and as the median.
 // 2. Live: rows inserted at --live-rate per second in transactions every 10 ms; a consumer on
 //    the topic times each id from its transaction's commit to its arrival (commit to Kafka
 //    acknowledgement is shorter than that).
@@ -32,6 +33,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -68,29 +70,38 @@ struct Args {
     int live_seconds = 20;
     int big_transaction = 1'000'000;
     int partitions = 8;
+    int rounds = 3;  ///< kt-capture and pg_recvlogical drains, alternating which goes first
     std::string capture = KT_BINARY_DIR "/cmd/kt-capture";
     std::string pg_bin;  ///< folder of pg_recvlogical; KT_TEST_PG_BIN when empty
     int timeout = 600;
 };
 
-/// The table, its publication and the two slots, dropped at the end.
+/// The table, its publication and `rounds` pairs of slots (one for kt-capture, one for
+/// pg_recvlogical, all created in one statement so that each starts at the same WAL position),
+/// dropped at the end.
 class Source {
 public:
-    Source(const Stack& stack, const std::string& suffix)
-        : conn_(stack.postgres_url),
-          table_("bench_capture_" + suffix),
-          kt_slot_("bench_capture_kt_" + suffix),
-          recv_slot_("bench_capture_recv_" + suffix) {
+    Source(const Stack& stack, const std::string& suffix, int rounds)
+        : conn_(stack.postgres_url), table_("bench_capture_" + suffix) {
         exec(fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, title text NOT NULL, "
                          "price numeric(10,2) NOT NULL)",
                          table_));
         exec(fmt::format("CREATE PUBLICATION {0} FOR TABLE {0}", table_));
-        exec(fmt::format("SELECT pg_create_logical_replication_slot('{}', 'pgoutput'), "
-                         "pg_create_logical_replication_slot('{}', 'pgoutput')",
-                         kt_slot_, recv_slot_));
+        std::string create;
+        for (int r = 0; r < rounds; ++r) {
+            kt_slots_.push_back(fmt::format("bench_capture_kt{}_{}", r, suffix));
+            recv_slots_.push_back(fmt::format("bench_capture_recv{}_{}", r, suffix));
+            for (const auto* slot : {&kt_slots_.back(), &recv_slots_.back()}) {
+                create += fmt::format("{}pg_create_logical_replication_slot('{}', 'pgoutput')",
+                                      create.empty() ? "SELECT " : ", ", *slot);
+            }
+        }
+        exec(create);
     }
     ~Source() {
-        for (const auto& slot : {kt_slot_, recv_slot_}) {
+        std::vector<std::string> slots = kt_slots_;
+        slots.insert(slots.end(), recv_slots_.begin(), recv_slots_.end());
+        for (const auto& slot : slots) {
             try {
                 exec(fmt::format("SELECT pg_terminate_backend(active_pid) FROM "
                                  "pg_replication_slots WHERE slot_name = '{}' AND active",
@@ -127,8 +138,12 @@ public:
         return !rows.empty() && rows[0][0].as<bool>();
     }
     [[nodiscard]] const std::string& table() const { return table_; }
-    [[nodiscard]] const std::string& kt_slot() const { return kt_slot_; }
-    [[nodiscard]] const std::string& recv_slot() const { return recv_slot_; }
+    [[nodiscard]] const std::string& kt_slot(std::size_t round) const {
+        return kt_slots_.at(round);
+    }
+    [[nodiscard]] const std::string& recv_slot(std::size_t round) const {
+        return recv_slots_.at(round);
+    }
 
 private:
     pqxx::result exec(const std::string& sql) {
@@ -138,8 +153,8 @@ private:
 
     pqxx::connection conn_;
     std::string table_;
-    std::string kt_slot_;
-    std::string recv_slot_;
+    std::vector<std::string> kt_slots_;
+    std::vector<std::string> recv_slots_;
 };
 
 /// Messages on a topic: the sum of its partitions' high watermarks.
@@ -150,10 +165,16 @@ public:
 
     std::int64_t operator()() {
         std::int64_t total = 0;
-        for (int p = 0; p < partitions_; ++p) {
-            total += admin_.query_watermarks(topic_, p, seconds(10)).high;
-        }
+        for (const auto& end : ends()) total += end.offset;
         return total;
+    }
+    /// Each partition at its high watermark.
+    std::vector<kafka::TopicPartition> ends() {
+        std::vector<kafka::TopicPartition> out;
+        for (int p = 0; p < partitions_; ++p) {
+            out.push_back({topic_, p, admin_.query_watermarks(topic_, p, seconds(10)).high});
+        }
+        return out;
     }
 
 private:
@@ -178,7 +199,8 @@ bool wait_for_count(TopicCount& count, std::int64_t target, ChildProcess& captur
     return false;
 }
 
-void write_config(const std::filesystem::path& path, const Stack& stack, const Source& source) {
+void write_config(const std::filesystem::path& path, const Stack& stack, const Source& source,
+                  const std::string& slot) {
     std::ofstream out(path);
     out << "kafka:\n  brokers: \"" << stack.brokers << "\"\n"
         << "postgres:\n  url: \"" << stack.postgres_url << "\"\n"
@@ -188,7 +210,7 @@ void write_config(const std::filesystem::path& path, const Stack& stack, const S
         << "    query: |\n"
         << "      SELECT t.id, jsonb_build_object('title', t.title, 'price', t.price) AS doc\n"
         << "      FROM " << source.table() << " t WHERE t.id = ANY($1::bigint[])\n"
-        << "capture:\n  slot: " << source.kt_slot() << "\n  publication: " << source.table()
+        << "capture:\n  slot: " << slot << "\n  publication: " << source.table()
         << "\n  heartbeat: 1s\n";
     if (!out) throw Error("cannot write " + path.string());
 }
@@ -211,7 +233,8 @@ struct Drain {
 
 /// pg_recvlogical reading `slot` to /dev/null until `end`, from process start to exit.
 Drain run_pg_recvlogical(const Stack& stack, const Args& args, const Source& source,
-                         const std::string& end, const ScratchDir& scratch) {
+                         const std::string& slot, const std::string& end,
+                         const ScratchDir& scratch) {
     std::string bin = args.pg_bin;
     if (bin.empty()) {
         const char* env = std::getenv("KT_TEST_PG_BIN");
@@ -220,7 +243,7 @@ Drain run_pg_recvlogical(const Stack& stack, const Args& args, const Source& sou
     const double cpu0 = children_cpu_seconds();
     const auto started = Clock::now();
     ChildProcess recv({bin + "/pg_recvlogical", "-d", stack.postgres_url, "--slot",
-                       source.recv_slot(), "--start", "--no-loop", "--endpos", end, "-o",
+                       slot, "--start", "--no-loop", "--endpos", end, "-o",
                        "proto_version=1", "-o", "publication_names=" + source.table(), "-f",
                        "/dev/null"},
                       (scratch.path() / "pg_recvlogical.log").string());
@@ -254,12 +277,11 @@ double percentile(std::vector<double> v, double p) {
 
 /// Inserts fresh ids from `first` at `rate` per second for `duration` while a consumer on the
 /// topic times each id from its transaction's commit to its arrival.
-Latencies run_live(const Stack& stack, Source& source, const std::string& topic,
-                   std::int64_t first, const Args& args) {
+Latencies run_live(const Stack& stack, Source& source, TopicCount& count,
+                   const std::string& topic, std::int64_t first, const Args& args) {
     kafka::Options options;
     options.brokers = stack.brokers;
     options.group_id = "bench_live_" + topic;
-    options.properties["auto.offset.reset"] = "latest";
     kafka::Consumer consumer(options);
     consumer.subscribe({topic});
     std::vector<kafka::Message> polled;
@@ -268,6 +290,7 @@ Latencies run_live(const Stack& stack, Source& source, const std::string& topic,
            Clock::now() < join_deadline) {
         (void)consumer.poll_batch(polled, 100, kPoll);
     }
+    consumer.seek(count.ends(), seconds(10));  // from here on: nothing written yet is skipped
     polled.clear();
 
     std::mutex mutex;
@@ -325,16 +348,55 @@ std::string mib(std::optional<std::int64_t> bytes) {
                  : "unknown";
 }
 
+/// One kt-capture process on its own slot.
+struct KtRun {
+    Drain drain;
+    std::unique_ptr<ChildProcess> process;
+};
+
+/// Starts kt-capture on `slot` and waits until `target` messages are on the topic.
+KtRun run_kt_capture(const Stack& stack, const Args& args, const Source& source,
+                     const std::string& slot, TopicCount& count, std::int64_t target,
+                     const ScratchDir& scratch) {
+    const auto config_path = scratch.path() / (slot + ".yaml");
+    write_config(config_path, stack, source, slot);
+    const auto log_path = scratch.path() / (slot + ".log");
+    KtRun run;
+    const auto started = Clock::now();
+    run.process = std::make_unique<ChildProcess>(
+        std::vector<std::string>{args.capture, "--config", config_path.string(),
+                                 "--metrics-port", std::to_string(free_port())},
+        log_path.string());
+    run.drain.finished = wait_for_count(count, target, *run.process, seconds(args.timeout));
+    run.drain.seconds = seconds_between(started, Clock::now());
+    run.drain.cpu_seconds = process_cpu_seconds(run.process->pid()).value_or(0);
+    if (!run.drain.finished) {
+        std::ifstream log(log_path);
+        std::cerr << "kt-capture did not drain the backlog; its log:\n" << log.rdbuf() << "\n";
+    }
+    return run;
+}
+
+/// The figures of one round: kt-capture and pg_recvlogical on the same backlog.
+struct Round {
+    Drain kt;
+    Drain recv;
+    bool kt_first = true;
+    [[nodiscard]] double ratio() const {
+        return kt.seconds > 0 && recv.finished ? recv.seconds / kt.seconds : 0;
+    }
+};
+
 int run(const Args& args) {
     const Stack stack = stack_from_env();
     const std::string suffix = unique_suffix();
     ScratchDir scratch;
-    fmt::print("capture_bench: {} changes in transactions of {}, live {} changes/s for {} s, "
-               "one transaction of {}; load average before: {}\n",
-               args.changes, args.transaction_rows, args.live_rate, args.live_seconds,
-               args.big_transaction, load_average());
+    fmt::print("capture_bench: {} changes in transactions of {}, {} round(s), live {} changes/s "
+               "for {} s, one transaction of {}; load average before: {}\n",
+               args.changes, args.transaction_rows, args.rounds, args.live_rate,
+               args.live_seconds, args.big_transaction, load_average());
 
-    Source source(stack, suffix);
+    Source source(stack, suffix, args.rounds);
     const std::string& topic = source.table();
     create_topic(stack, topic, args.partitions);
     const auto setup_started = Clock::now();
@@ -348,30 +410,44 @@ int run(const Args& args) {
     const std::string end = source.wal_position();
     fmt::print("backlog: {} rows inserted in {:.1f} s, WAL up to {}\n", args.changes,
                seconds_between(setup_started, Clock::now()), end);
-
-    const auto config_path = scratch.path() / "kt.yaml";
-    write_config(config_path, stack, source);
-    const auto log_path = scratch.path() / "kt-capture.log";
     TopicCount count(stack, topic, args.partitions);
 
-    // kt-capture first: pg_recvlogical then reads WAL the page cache already holds.
-    const auto started = Clock::now();
-    ChildProcess capture({args.capture, "--config", config_path.string(), "--metrics-port",
-                          std::to_string(free_port())},
-                         log_path.string());
-    Drain kt_drain;
-    kt_drain.finished = wait_for_count(count, args.changes, capture, seconds(args.timeout));
-    kt_drain.seconds = seconds_between(started, Clock::now());
-    kt_drain.cpu_seconds = process_cpu_seconds(capture.pid()).value_or(0);
-    const auto drain_peak = process_peak_rss_bytes(capture.pid());
-    if (!kt_drain.finished) {
-        std::ifstream log(log_path);
-        std::cerr << "kt-capture did not drain the backlog; its log:\n" << log.rdbuf() << "\n";
-        return 1;
+    // Each round drains its own pair of slots; which of the two goes first alternates, so that
+    // neither always reads WAL the other has just brought into the page cache. The last round's
+    // kt-capture stays for the live phase and the large transaction.
+    std::vector<Round> rounds(static_cast<std::size_t>(args.rounds));
+    std::unique_ptr<ChildProcess> capture;
+    std::optional<std::int64_t> drain_peak;
+    for (std::size_t r = 0; r < rounds.size(); ++r) {
+        Round& round = rounds[r];
+        round.kt_first = r % 2 == 0;
+        if (!round.kt_first) {
+            round.recv = run_pg_recvlogical(stack, args, source, source.recv_slot(r), end, scratch);
+        }
+        const auto target = static_cast<std::int64_t>(r + 1) * args.changes;
+        KtRun kt = run_kt_capture(stack, args, source, source.kt_slot(r), count, target, scratch);
+        if (!kt.drain.finished) return 1;
+        round.kt = kt.drain;
+        drain_peak = process_peak_rss_bytes(kt.process->pid());
+        if (round.kt_first) {
+            round.recv = run_pg_recvlogical(stack, args, source, source.recv_slot(r), end, scratch);
+        }
+        if (r + 1 < rounds.size()) {
+            (void)kt.process->stop(seconds(15));
+        } else {
+            capture = std::move(kt.process);
+        }
+        fmt::print("round {} ({} first): kt-capture {:.0f} changes/s at {:.2f} us/change, "
+                   "pg_recvlogical {:.0f} changes/s: {:.2f}\n",
+                   r + 1, round.kt_first ? "kt-capture" : "pg_recvlogical",
+                   static_cast<double>(args.changes) / round.kt.seconds,
+                   round.kt.cpu_seconds * 1e6 / static_cast<double>(args.changes),
+                   round.recv.finished ? static_cast<double>(args.changes) / round.recv.seconds
+                                       : 0,
+                   round.ratio());
     }
-    const Drain recv = run_pg_recvlogical(stack, args, source, end, scratch);
 
-    const Latencies live = run_live(stack, source, topic, next_id, args);
+    const Latencies live = run_live(stack, source, count, topic, next_id, args);
     next_id += live.expected;
 
     const std::int64_t before_big = count();
@@ -379,31 +455,36 @@ int run(const Args& args) {
     source.insert(next_id, args.big_transaction);
     const auto big_committed = Clock::now();
     const bool big_done =
-        wait_for_count(count, before_big + args.big_transaction, capture, seconds(args.timeout));
+        wait_for_count(count, before_big + args.big_transaction, *capture, seconds(args.timeout));
     const auto big_seconds = seconds_between(big_committed, Clock::now());
-    const auto peak = process_peak_rss_bytes(capture.pid());
-    const auto cpu_at_end = process_cpu_seconds(capture.pid());
-    (void)capture.stop(seconds(15));
+    const auto peak = process_peak_rss_bytes(capture->pid());
+    (void)capture->stop(seconds(15));
 
-    const double kt_rate = static_cast<double>(args.changes) / kt_drain.seconds;
-    const double recv_rate = recv.finished ? static_cast<double>(args.changes) / recv.seconds : 0;
-    const double cpu_micros = kt_drain.cpu_seconds * 1e6 / static_cast<double>(args.changes);
-    fmt::print("\n");
+    std::vector<const Round*> sorted;
+    for (const auto& r : rounds) sorted.push_back(&r);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const Round* a, const Round* b) { return a->ratio() < b->ratio(); });
+    const Round& median = *sorted[sorted.size() / 2];
+    const double changes = static_cast<double>(args.changes);
+    fmt::print("\nthe median round ({} of {}):\n", &median - rounds.data() + 1, rounds.size());
     print_row("figure", "changes/s", "CPU us/change", "target");
     print_row(std::string(44, '-'), std::string(14, '-'), std::string(16, '-'),
               std::string(14, '-'));
-    print_row("kt-capture: backlog drained into Kafka", fmt::format("{:.0f}", kt_rate),
-              fmt::format("{:.2f} capture", cpu_micros),
+    print_row("kt-capture: backlog drained into Kafka",
+              fmt::format("{:.0f}", changes / median.kt.seconds),
+              fmt::format("{:.2f} capture", median.kt.cpu_seconds * 1e6 / changes),
               fmt::format("<= {:.1f} us", kTargetCpuMicros));
     print_row("pg_recvlogical alone: backlog to /dev/null",
-              recv.finished ? fmt::format("{:.0f}", recv_rate) : "did not finish",
-              fmt::format("{:.2f} client",
-                          recv.cpu_seconds * 1e6 / static_cast<double>(args.changes)),
-              "");
-    fmt::print("\nkt-capture / pg_recvlogical: {:.2f} (target >= {:.2f}); kt-capture took {:.1f} s "
-               "from process start, pg_recvlogical {:.1f} s\n",
-               recv_rate > 0 ? kt_rate / recv_rate : 0, kTargetRatio, kt_drain.seconds,
-               recv.seconds);
+              median.recv.finished ? fmt::format("{:.0f}", changes / median.recv.seconds)
+                                   : "did not finish",
+              fmt::format("{:.2f} client", median.recv.cpu_seconds * 1e6 / changes), "");
+    std::string ratios;
+    for (const auto& r : rounds) {
+        ratios += fmt::format("{}{:.2f}", ratios.empty() ? "" : ", ", r.ratio());
+    }
+    fmt::print("\nkt-capture / pg_recvlogical (each timed from process start): {:.2f} (target >= "
+               "{:.2f}); per round: {}\n",
+               median.ratio(), kTargetRatio, ratios);
     fmt::print("live, {} changes/s for {} s: {} of {} ids arrived; commit to arrival p50 {:.1f} "
                "ms, p99 {:.1f} ms (target < {:.0f} ms), max {:.1f} ms\n",
                args.live_rate, args.live_seconds, live.millis.size(), live.expected,
@@ -411,10 +492,10 @@ int run(const Args& args) {
                percentile(live.millis, 1.0));
     fmt::print("one transaction of {} rows: {} in {:.1f} s after its commit (insert took {:.1f} "
                "s); kt-capture peak resident memory: {} after the backlog, {} at the end "
-               "(target <= {:.0f} MiB); CPU at the end {:.2f} s\n",
+               "(target <= {:.0f} MiB)\n",
                args.big_transaction, big_done ? "every id on the topic" : "NOT all on the topic",
                big_seconds, seconds_between(big_started, big_committed), mib(drain_peak),
-               mib(peak), kTargetPeakMiB, cpu_at_end.value_or(0));
+               mib(peak), kTargetPeakMiB);
     fmt::print("load average after: {}\n", load_average());
     return 0;
 }
@@ -437,6 +518,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 10'000'000));
     app.add_option("--partitions", args.partitions, "partitions of the index topic")
         ->check(CLI::Range(1, 256));
+    app.add_option("--rounds", args.rounds, "drains of the backlog by each reader")
+        ->check(CLI::Range(1, 9));
     app.add_option("--capture", args.capture, "kt-capture executable");
     app.add_option("--pg-bin", args.pg_bin, "folder of pg_recvlogical (default KT_TEST_PG_BIN)");
     app.add_option("--timeout", args.timeout, "seconds allowed for each drain");

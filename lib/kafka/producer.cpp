@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 #include "lib/kafka/detail/conf.hpp"
@@ -70,7 +71,7 @@ void Producer::produce(const Record& record, std::chrono::milliseconds timestamp
 bool Producer::enqueue(const Record& record, const std::stop_token& stop,
                        std::optional<std::chrono::milliseconds> timestamp) {
     rd_kafka_topic_t* rkt = topic_handle(record.topic);
-    const auto deadline = std::chrono::steady_clock::now() + queue_full_timeout_;
+    std::optional<std::chrono::steady_clock::time_point> deadline;  // from the first full queue
     while (true) {
         detail::HeadersPtr headers;
         if (!record.headers.empty()) {
@@ -114,12 +115,15 @@ bool Producer::enqueue(const Record& record, const std::stop_token& stop,
             ++unreported_;
             return true;
         }
-        if (rd_kafka_error_code(error.get()) == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
-            std::chrono::steady_clock::now() < deadline) {
-            if (stop.stop_requested()) return false;
-            rd_kafka_poll(handle_.get(), 100);
-            rethrow_callback_error();
-            continue;
+        if (rd_kafka_error_code(error.get()) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            const auto now = std::chrono::steady_clock::now();
+            if (!deadline) deadline = now + queue_full_timeout_;
+            if (now < *deadline) {
+                if (stop.stop_requested()) return false;
+                rd_kafka_poll(handle_.get(), 100);
+                rethrow_callback_error();
+                continue;
+            }
         }
         throw detail::error_of(fmt::format("cannot produce to {}", record.topic), error.get());
     }

@@ -35,6 +35,32 @@ TEST(CaptureConfirm, ALaterTransactionWaitsForAnEarlierOne) {
     EXPECT_EQ(t.confirmed(), Lsn{20});
 }
 
+TEST(CaptureConfirm, AcknowledgementsOutOfOrderAndTwiceCountEachMessageOnce) {
+    // Messages of different partitions are acknowledged in any order, and a report may repeat.
+    ConfirmTracker t;
+    t.begin();
+    const auto a = t.queued();
+    const auto b = t.queued();
+    const auto c = t.queued();
+    t.committed(Lsn{10});
+    t.begin();
+    const auto d = t.queued();
+    t.committed(Lsn{20});
+    t.acknowledged(c);
+    t.acknowledged(c);
+    t.acknowledged(d);
+    EXPECT_EQ(t.unacknowledged(), 2U);
+    EXPECT_EQ(t.confirmed(), Lsn{});
+    t.acknowledged(a);
+    EXPECT_EQ(t.confirmed(), Lsn{}) << "b of the first transaction is still out";
+    t.acknowledged(b);
+    EXPECT_EQ(t.unacknowledged(), 0U);
+    EXPECT_EQ(t.confirmed(), Lsn{20});
+    t.acknowledged(b);
+    t.acknowledged(99);  // never queued
+    EXPECT_EQ(t.unacknowledged(), 0U);
+}
+
 TEST(CaptureConfirm, ATransactionWithNoMessagesIsConfirmedWhenEverythingBeforeIs) {
     ConfirmTracker t;
     t.begin();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "lib/app/options_from_config.hpp"
 #include "lib/config/redact.hpp"
@@ -51,13 +52,27 @@ struct Capture::Metrics {
     metrics::Counter& reconnects;
     metrics::Gauge& slot_lag_bytes;
 
-    metrics::Counter& changes(const std::string& table) {
-        return registry.counter("kt_capture_changes_total", "Row changes read, per table",
-                                {{"table", table}});
+    /// The series of each relation (by oid) and index, found once: a change is counted
+    /// without a registry lookup. A Relation message may rename its table: clear_relations().
+    std::unordered_map<std::uint32_t, metrics::Counter*> changes_of_relation;
+    std::vector<metrics::Counter*> ids_of_index;
+
+    metrics::Counter& changes(std::uint32_t oid, const capture::ChangeMapper& mapper) {
+        auto& counter = changes_of_relation[oid];
+        if (counter == nullptr) {
+            counter = &registry.counter("kt_capture_changes_total", "Row changes read, per table",
+                                        {{"table", mapper.table_name(oid)}});
+        }
+        return *counter;
     }
-    metrics::Counter& ids(const std::string& index) {
-        return registry.counter("kt_capture_ids_total", "Ids produced, per index",
-                                {{"index", index}});
+    metrics::Counter& ids(std::size_t index, const config::Config& config) {
+        if (ids_of_index.empty()) {
+            for (const auto& ix : config.indexes) {
+                ids_of_index.push_back(&registry.counter(
+                    "kt_capture_ids_total", "Ids produced, per index", {{"index", ix.name}}));
+            }
+        }
+        return *ids_of_index[index];
     }
     metrics::Counter& truncates(const std::string& table) {
         return registry.counter("kt_capture_truncates_total",
@@ -88,14 +103,16 @@ Capture::Capture(const config::Config& config, metrics::Registry& registry)
           registry.counter("kt_capture_transactions_total", "Committed transactions read"),
           registry.counter("kt_capture_reconnects_total", "Replication sessions started again"),
           registry.gauge("kt_capture_slot_lag_bytes",
-                         "WAL the slot holds: the server's position minus the confirmed one")})),
+                         "WAL the slot holds: the server's position minus the confirmed one"),
+          {},
+          {}})),
       liveness_(Clock::now(), std::chrono::seconds(30)) {
     for (const auto& ix : config.indexes) topics_.push_back(ix.topic);
     producer_ = std::make_unique<kafka::Producer>(
         app::kafka_options(config.kafka), [this](const kafka::DeliveryReport& report) {
             if (report.ok()) {
                 tracker_.acknowledged(report.tag);
-                last_ack_ = Clock::now().time_since_epoch().count();
+                acked_ = true;  // last_ack_ is stamped once per poll, not per message
             } else {
                 delivery_failed_ = true;
             }
@@ -198,6 +215,10 @@ void Capture::stream(const std::stop_token& stop) {
         liveness_.beat(Clock::now());
         const auto frame = session.stream->next(kFrameWait);
         (void)producer_->poll(milliseconds{0});
+        if (acked_) {
+            acked_ = false;
+            last_ack_ = Clock::now().time_since_epoch().count();
+        }
         if (delivery_failed_) {
             throw TransientError("Kafka did not acknowledge every message; sending again from " +
                                  po::to_string(tracker_.confirmed()));
@@ -236,6 +257,7 @@ void Capture::handle(const std::stop_token& stop, Session& session, std::string_
         metrics_->transactions.inc();
     } else if (const auto* relation = std::get_if<po::Relation>(&message)) {
         mapper_->relation(*relation);
+        metrics_->changes_of_relation.erase(relation->oid);
     } else if (const auto* truncate = std::get_if<po::Truncate>(&message)) {
         for (const auto oid : truncate->relations) {
             metrics_->truncates(mapper_->table_name(oid)).inc();
@@ -253,13 +275,12 @@ void Capture::handle(const std::stop_token& stop, Session& session, std::string_
                 if constexpr (requires { m.relation; }) oid = m.relation;
             },
             message);
-        const std::string table = mapper_->table_name(oid);
-        metrics_->changes(table).inc();
+        metrics_->changes(oid, *mapper_).inc();
         const capture::ChangeIds ids = mapper_->map(message);
         for (const auto& id : ids.ids) produce_id(stop, id.index, id.id);
         for (const auto& l : ids.lookups) lookup(stop, l);
         for (const auto& line : ids.unmapped) {
-            metrics_->unmapped(table).inc();
+            metrics_->unmapped(mapper_->table_name(oid)).inc();
             log::warn("capture: {}", line);
         }
     }
@@ -271,7 +292,7 @@ void Capture::produce_id(const std::stop_token& stop, std::size_t index, const s
     const std::string value = wire::instant_message(id);
     kafka::Record record{topics_[index], id, value, {}, kafka::kAnyPartition, tracker_.queued()};
     if (!producer_->produce(record, stop)) return;  // stopping: never confirmed
-    metrics_->ids(config_.indexes[index].name).inc();
+    metrics_->ids(index, config_).inc();
 }
 
 void Capture::lookup(const std::stop_token& stop, const capture::Lookup& lookup) {

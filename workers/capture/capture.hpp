@@ -69,6 +69,7 @@ private:
     std::map<std::string, std::unique_ptr<pg::ChildQuery>> lookups_;  ///< by query text
     std::unique_ptr<kafka::Producer> producer_;
     bool delivery_failed_ = false;
+    bool acked_ = false;  ///< a delivery report acknowledged a message since the last poll
     std::atomic<bool> streaming_{false};
     std::atomic<bool> standby_{false};  ///< another replica holds the slot: waiting, ready
     std::atomic<std::int64_t> pending_{0};

@@ -4,13 +4,21 @@ namespace kt::workers::capture {
 
 std::uint64_t ConfirmTracker::queued() {
     const std::uint64_t tag = next_tag_++;
-    unacked_.insert(tag);
+    acked_.push_back(false);
+    ++unacked_;
     return tag;
 }
 
 void ConfirmTracker::acknowledged(std::uint64_t tag) {
-    if (tag < epoch_start_) return;
-    unacked_.erase(tag);
+    if (tag < epoch_start_ || tag < first_open_) return;
+    const auto at = static_cast<std::size_t>(tag - first_open_);
+    if (at >= acked_.size() || acked_[at]) return;
+    acked_[at] = true;
+    --unacked_;
+    while (!acked_.empty() && acked_.front()) {
+        acked_.pop_front();
+        ++first_open_;
+    }
     advance();
 }
 
@@ -21,20 +29,22 @@ void ConfirmTracker::committed(Lsn end_lsn) {
 }
 
 void ConfirmTracker::sent_up_to(Lsn lsn) {
-    if (in_transaction_ || !commits_.empty() || !unacked_.empty()) return;
+    if (in_transaction_ || !commits_.empty() || unacked_ > 0) return;
     if (lsn > confirmed_) confirmed_ = lsn;
 }
 
 void ConfirmTracker::reset() {
     in_transaction_ = false;
-    unacked_.clear();
+    acked_.clear();
+    unacked_ = 0;
     commits_.clear();
     epoch_start_ = next_tag_;
+    first_open_ = next_tag_;
 }
 
 void ConfirmTracker::advance() {
     while (!commits_.empty() &&
-           (unacked_.empty() || *unacked_.begin() > commits_.front().last_tag)) {
+           (unacked_ == 0 || first_open_ > commits_.front().last_tag)) {
         if (commits_.front().end > confirmed_) confirmed_ = commits_.front().end;
         commits_.pop_front();
     }

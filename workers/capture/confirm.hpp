@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <deque>
-#include <set>
 
 #include "lib/pg/pgoutput.hpp"
 
@@ -36,7 +35,7 @@ public:
     /// The position to report as flushed.
     [[nodiscard]] Lsn confirmed() const noexcept { return confirmed_; }
     /// Messages queued and not yet acknowledged.
-    [[nodiscard]] std::size_t unacknowledged() const noexcept { return unacked_.size(); }
+    [[nodiscard]] std::size_t unacknowledged() const noexcept { return unacked_; }
     /// Transactions committed but not yet confirmable.
     [[nodiscard]] std::size_t waiting_transactions() const noexcept { return commits_.size(); }
 
@@ -51,7 +50,12 @@ private:
     bool in_transaction_ = false;
     std::uint64_t next_tag_ = 1;
     std::uint64_t epoch_start_ = 1;  ///< tags below belong to an earlier session
-    std::set<std::uint64_t> unacked_;
+    /// Whether Kafka acknowledged each tag from `first_open_` on (tags are queued in order and
+    /// acknowledged mostly in order: the front is dropped as soon as it is acknowledged, so the
+    /// front is always the lowest tag still unacknowledged).
+    std::deque<bool> acked_;
+    std::uint64_t first_open_ = 1;
+    std::size_t unacked_ = 0;
     std::deque<Commit> commits_;
 };
 
