@@ -93,6 +93,36 @@ INSTANTIATE_TEST_SUITE_P(
                    "elasticsearch: expected a map, got a list"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
+/// The example config without the products index's scan_query: (and its comment).
+std::string without_products_scan_query() {
+    std::string text = example();
+    const auto from = text.find("    # Every row's document");
+    const auto to = text.find("    mappings_file: mappings/products.json");
+    EXPECT_NE(from, std::string::npos);
+    EXPECT_NE(to, std::string::npos);
+    if (from != std::string::npos && to != std::string::npos) text.erase(from, to - from);
+    return text;
+}
+
+TEST(KtCheck, AQueryWithoutScanQueryPassesWhenItsScanCanBeDerived) {
+    const auto run = run_kt_check(write_config("derived.yaml", without_products_scan_query()),
+                                 "env -u KT_POSTGRES_URL -u KT_KAFKA_BROKERS");
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("ok"));
+}
+
+TEST(KtCheck, AQueryWithoutScanQueryWhoseScanCannotBeDerivedIsAProblem) {
+    const std::string text =
+        replaced(without_products_scan_query(), "WHERE p.id = ANY($1::bigint[])",
+                 "WHERE p.id = ANY($1::bigint[]) AND cardinality($1::text[]) > 0");
+    const auto run = run_kt_check(write_config("underived.yaml", text),
+                                 "env -u KT_POSTGRES_URL -u KT_KAFKA_BROKERS");
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("index 'products': no scan query can be derived from its "
+                                      "query: (the query uses $1 outside its = ANY($1) "
+                                      "condition); add scan_query:"));
+}
+
 TEST(KtCheck, MissingFileIsAConfigError) {
     const auto run = run_kt_check("/nonexistent/kt.yaml");
     EXPECT_EQ(run.exit_code, 2);
