@@ -161,6 +161,7 @@ int run_reindex(const config::Config& config, const ReindexArgs& args,
         options.batch_size = args.batch_size;
         options.keep_old = args.keep_old;
         options.no_swap = args.no_swap;
+        options.snapshot_id = args.snapshot_id;
         options.progress_every = terminal ? 200ms : 5s;
         options.on_progress = [&](const workers::ProgressSnapshot& p) {
             if (terminal) {
@@ -186,9 +187,10 @@ int run_reindex(const config::Config& config, const ReindexArgs& args,
         const double rate =
             result.load_seconds > 0 ? static_cast<double>(result.rows) / result.load_seconds : 0;
         fmt::print(
-            "reindex {}: {} rows into {} in {:.1f}s ({:.0f} rows/s), {} id(s) caught up "
-            "from {}\n",
-            index->name, result.rows, result.new_index, result.total_seconds, rate,
+            "reindex {}: {} rows into {} from snapshot {} ({}) in {:.1f}s ({:.0f} rows/s), {} "
+            "id(s) caught up from {}\n",
+            index->name, result.rows, result.new_index, result.snapshot_id,
+            result.imported ? "imported" : "its own", result.total_seconds, rate,
             result.caught_up, index->topic);
         if (result.swapped) {
             fmt::print("reindex {}: alias {} now points at {}{}\n", index->name, index->name,
