@@ -30,7 +30,7 @@ std::string example() {
 std::string write_config(const std::string& name, const std::string& text) {
     const fs::path dir = fs::temp_directory_path() / ("kt_check_" + std::to_string(::getpid()));
     fs::create_directories(dir / "mappings");
-    for (const char* m : {"products.json", "brands.json"}) {
+    for (const char* m : {"products.json", "brands.json", "customers.json", "orders.json"}) {
         fs::copy_file(fs::path(KT_SOURCE_DIR) / "config/mappings" / m, dir / "mappings" / m,
                       fs::copy_options::overwrite_existing);
     }
