@@ -9,10 +9,12 @@
 namespace kt::cmd {
 
 /// `kt capture init [INDEX…]`: creates (or updates) the publication for exactly the tables the
-/// indexes read and the slot, then rebuilds the named indexes (default: every one) with
-/// `kt reindex`, from a snapshot taken after the slot began: every change committed since is
-/// in the slot, every one before in the snapshot, so nothing falls between. Returns the exit
-/// code: 0 done, 1 failed, 2 no `capture:` section or an unknown index.
+/// indexes read, then creates the slot with an exported snapshot (pg::SlotSnapshot) and rebuilds
+/// the named indexes (default: every one) with `kt reindex` reading that very snapshot, so that
+/// streaming starts exactly where the snapshot ends. When the slot exists already, each rebuild
+/// reads a new snapshot taken after the slot's position (nothing falls between; changes in
+/// between arrive twice). Returns the exit code: 0 done, 1 failed, 2 no `capture:` section, an
+/// unknown index or an index with no scan query.
 int run_capture_init(const config::Config& config, const std::vector<std::string>& indexes,
                      const GlobalOptions& given = {});
 

@@ -23,6 +23,7 @@
 #include "lib/pg/error.hpp"
 #include "lib/pg/pinger.hpp"
 #include "lib/pg/row_loader.hpp"
+#include "lib/pg/scan_source.hpp"
 #include "workers/capture/plan.hpp"
 
 namespace kt::cmd {
@@ -134,9 +135,19 @@ int run_check(const std::string& config_path, bool offline) {
     const config::Config& cfg = *loaded;
     fmt::print("config {}: ok ({} index(es), {} delayer(s), {} cascade(s))\n", config_path,
                cfg.indexes.size(), cfg.delayers.size(), cfg.cascades.size());
-    if (offline) return 0;
-
+    // kt reindex, kt verify and kt capture init read every row: an index whose rows no query
+    // can read is a problem found without connecting.
     bool ok = true;
+    for (const auto& ix : cfg.indexes) {
+        const pg::IndexSource source = app::pg_source(ix);
+        if (const pg::ScanChoice scan = pg::choose_scan(source);
+            scan.origin == pg::ScanOrigin::kRefused) {
+            print_problem(pg::scan_refusal_message(source, scan));
+            ok = false;
+        }
+    }
+    if (offline) return ok ? 0 : 1;
+
     ok &= probe("kafka " + cfg.kafka.brokers, [&] {
         kafka::Options options = app::kafka_options(cfg.kafka);
         options.quiet = true;  // a failure is reported once, below, with librdkafka's last error

@@ -10,7 +10,9 @@
 #include <stop_token>
 #include <thread>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/error.hpp"
+#include "lib/pg/scan_source.hpp"
 #include "workers/reindex/ids.hpp"
 #include "workers/reindex/plan.hpp"
 #include "workers/reindex/reindexer.hpp"
@@ -147,11 +149,10 @@ int run_reindex(const config::Config& config, const ReindexArgs& args,
         if (args.ids || args.ids_file) {
             return reindex_ids_in_place(config, *index, args, given);
         }
-        if (index->table.empty() && index->scan_query.empty()) {
-            fmt::print(stderr,
-                       "kt reindex: index '{}' has a query: but no scan_query: (a query returning "
-                       "id and doc for every row), so its rows cannot be read\n",
-                       index->name);
+        const pg::IndexSource source = app::pg_source(*index);
+        if (const pg::ScanChoice scan = pg::choose_scan(source);
+            scan.origin == pg::ScanOrigin::kRefused) {
+            fmt::print(stderr, "kt reindex: {}\n", pg::scan_refusal_message(source, scan));
             return 2;
         }
         const bool terminal = isatty(STDERR_FILENO) == 1;
@@ -160,6 +161,7 @@ int run_reindex(const config::Config& config, const ReindexArgs& args,
         options.batch_size = args.batch_size;
         options.keep_old = args.keep_old;
         options.no_swap = args.no_swap;
+        options.snapshot_id = args.snapshot_id;
         options.progress_every = terminal ? 200ms : 5s;
         options.on_progress = [&](const workers::ProgressSnapshot& p) {
             if (terminal) {
@@ -185,9 +187,10 @@ int run_reindex(const config::Config& config, const ReindexArgs& args,
         const double rate =
             result.load_seconds > 0 ? static_cast<double>(result.rows) / result.load_seconds : 0;
         fmt::print(
-            "reindex {}: {} rows into {} in {:.1f}s ({:.0f} rows/s), {} id(s) caught up "
-            "from {}\n",
-            index->name, result.rows, result.new_index, result.total_seconds, rate,
+            "reindex {}: {} rows into {} from snapshot {} ({}) in {:.1f}s ({:.0f} rows/s), {} "
+            "id(s) caught up from {}\n",
+            index->name, result.rows, result.new_index, result.snapshot_id,
+            result.imported ? "imported" : "its own", result.total_seconds, rate,
             result.caught_up, index->topic);
         if (result.swapped) {
             fmt::print("reindex {}: alias {} now points at {}{}\n", index->name, index->name,

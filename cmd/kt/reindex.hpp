@@ -18,6 +18,9 @@ struct ReindexArgs {
     bool no_swap = false;
     std::optional<std::string> ids;       ///< `--ids 1,2,3`: re-index just these in place
     std::optional<std::string> ids_file;  ///< `--ids-file`: ids separated by commas or line breaks
+    /// Not an option: a snapshot exported by another session for the full rebuild to read
+    /// (`kt capture init` passes its slot's; workers::ReindexOptions::snapshot_id).
+    std::string snapshot_id;
 };
 
 /// Why `args` make no sense together (nullopt when they do): `--ids` or `--ids-file` with an

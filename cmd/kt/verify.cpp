@@ -4,7 +4,9 @@
 
 #include <algorithm>
 
+#include "lib/app/options_from_config.hpp"
 #include "lib/error.hpp"
+#include "lib/pg/scan_source.hpp"
 #include "workers/verify/verifier.hpp"
 
 namespace kt::cmd {
@@ -68,11 +70,10 @@ int run_verify(const config::Config& config, const std::string& index, bool fix,
         fmt::print(stderr, "kt verify: no index '{}' in {}\n", index, config.path);
         return 2;
     }
-    if (entry->table.empty() && entry->scan_query.empty()) {
-        fmt::print(stderr,
-                   "kt verify: index '{}' has a query: but no scan_query: (a query returning id "
-                   "and doc for every row), so its rows cannot be read\n",
-                   index);
+    const pg::IndexSource source = app::pg_source(*entry);
+    if (const pg::ScanChoice scan = pg::choose_scan(source);
+        scan.origin == pg::ScanOrigin::kRefused) {
+        fmt::print(stderr, "kt verify: {}\n", pg::scan_refusal_message(source, scan));
         return 2;
     }
     try {

@@ -73,19 +73,6 @@ std::vector<std::string> ensure_publication(const std::string& url,
     });
 }
 
-bool ensure_slot(const std::string& url, const std::string& slot) {
-    return with_connection(url, "replication slot " + slot, [&](pqxx::connection& conn) {
-        pqxx::nontransaction tx(conn);
-        if (tx.exec_params1("SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1",
-                            slot)[0]
-                .as<int>() > 0) {
-            return false;
-        }
-        tx.exec_params("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", slot);
-        return true;
-    });
-}
-
 std::string wal_level(const std::string& url) {
     return with_connection(url, "wal_level", [&](pqxx::connection& conn) {
         pqxx::nontransaction tx(conn);

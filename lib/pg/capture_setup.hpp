@@ -35,8 +35,6 @@ struct SlotState {
 std::vector<std::string> ensure_publication(const std::string& url,
                                             const std::string& publication,
                                             const std::vector<CaptureTable>& tables);
-/// Creates the pgoutput slot unless it exists; true when it was created.
-[[nodiscard]] bool ensure_slot(const std::string& url, const std::string& slot);
 /// The server's `wal_level` (kt-capture needs `logical`).
 [[nodiscard]] std::string wal_level(const std::string& url);
 /// The slot's state; nullopt when there is no such slot.

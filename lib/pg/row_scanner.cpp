@@ -11,6 +11,7 @@
 #include "lib/pg/detail/failure.hpp"
 #include "lib/pg/detail/table_lookup.hpp"
 #include "lib/pg/error.hpp"
+#include "lib/pg/scan_source.hpp"
 #include "lib/pg/sql.hpp"
 
 namespace kt::pg {
@@ -109,13 +110,9 @@ RowScanner::RowScanner(const IndexSource& index, std::string url,
       url_(std::move(url)),
       conninfo_(
           detail::with_session_options(url_, options.application_name, options.connect_timeout)) {
-    if (index_.table.empty() && index_.scan_query.empty()) {
-        throw QueryError(fmt::format(
-            "index '{}': reading every row needs `scan_query:` (a query returning id and doc for "
-            "all rows) beside `query:`, or the `table:` shorthand",
-            index_.name));
-    }
-    if (index_.table.empty()) sql_ = index_.scan_query;
+    const ScanChoice scan = choose_scan(index_);
+    if (scan.origin == ScanOrigin::kRefused) throw QueryError(scan_refusal_message(index_, scan));
+    sql_ = scan.sql;
 }
 
 RowScanner::~RowScanner() = default;

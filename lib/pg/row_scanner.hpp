@@ -40,8 +40,9 @@ struct ScanResult {
 /// REPEATABLE READ READ ONLY transaction, a chunk at a time, so a table of any size streams in
 /// constant memory. For `table:` the scan is generated (`SELECT <pk>::text AS id,
 /// to_jsonb(t)::text AS doc FROM <table> t`, identifiers quoted); for `query:` it is the index's
-/// `scan_query` (QueryError when unset). Connects on first use and again after a lost
-/// connection. Not thread-safe: one scanner per thread.
+/// `scan_query`, or when unset the one derived from `query:` (choose_scan; QueryError when none
+/// can be). Connects on first use and again after a lost connection. Not thread-safe: one
+/// scanner per thread.
 class RowScanner {
 public:
     /// For `index` on `url`; does not connect yet.
@@ -83,7 +84,8 @@ private:
 };
 
 /// The scan query of `index` on `url` for `COPY (…) TO STDOUT` and tests: the generated one for
-/// `table:`, `scan_query` for `query:`. Connects once; throws what RowScanner throws.
+/// `table:`, `scan_query` (given or derived) for `query:`. Connects once; throws what
+/// RowScanner throws.
 [[nodiscard]] std::string scan_sql(const IndexSource& index, const std::string& url);
 
 }  // namespace kt::pg

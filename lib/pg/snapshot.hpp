@@ -34,4 +34,18 @@ private:
     std::int64_t version_ = 0;
 };
 
+/// Transaction counts (as ExportedSnapshot::version counts them) around a snapshot exported by
+/// another session.
+struct ImportedCounts {
+    std::int64_t imported = 0;  ///< the snapshot's own, read in a transaction that imports it
+    std::int64_t after = 0;     ///< a new snapshot's, taken once the import succeeded
+};
+
+/// Imports `snapshot_id` (exported by another session, still importable) in a REPEATABLE READ
+/// READ ONLY transaction to read its count, then takes a new snapshot's. Throws ConnectionError,
+/// or QueryError when the snapshot cannot be imported.
+[[nodiscard]] ImportedCounts imported_counts(const std::string& url,
+                                             const std::string& snapshot_id,
+                                             const LoaderOptions& options = {});
+
 }  // namespace kt::pg

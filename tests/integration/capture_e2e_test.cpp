@@ -1,5 +1,6 @@
 // kt-capture end to end: the real executable reading a pgoutput slot of the stack's PostgreSQL
 // and producing ids on the stack's Kafka; rows changed with plain SQL, no application message.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -7,18 +8,25 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <set>
 #include <thread>
 #include <atomic>
 #include <map>
 #include <memory>
+#include <random>
+#include <stop_token>
 #include <string>
 #include <vector>
 
+#include "lib/es/curl_transport.hpp"
+#include "lib/es/index_scanner.hpp"
+#include "lib/es/options.hpp"
 #include "tests/support/dev_stack.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
@@ -32,6 +40,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 using test::WorkerProcess;
+using ::testing::HasSubstr;
 
 constexpr auto kDeadline = 60s;
 
@@ -353,6 +362,210 @@ TEST(CaptureE2e, InitBuildsTheIndexAndPlainSqlChangesReachItWithNoApplicationMes
         << drop.output;
     EXPECT_NE(drop.output.find("dropped publication " + shop.prefix()), std::string::npos);
     EXPECT_EQ(shop.kt("capture drop").output, "nothing to drop\n");
+}
+
+/// Changes the shop in one transaction per step until stopped, on its own connection, pausing
+/// 2 ms between steps (a steady writer, not a synchronisation). Mixed: inserts products (some
+/// with a tag), updates their title and brand, renames brands 1..5, deletes products, adds,
+/// moves and deletes tags. `inserts_only`: each step inserts the next product, nothing else.
+class ShopWriter {
+public:
+    ShopWriter(const CapturedShop& shop, bool inserts_only)
+        : thread_([this, &shop, inserts_only](std::stop_token stop) {
+              pqxx::connection conn(test::postgres_url());
+              std::mt19937 random(19);
+              const auto pick = [&](int below) {
+                  return std::uniform_int_distribution<int>(1, std::max(below - 1, 1))(random);
+              };
+              int next_product = 1;
+              int next_tag = 1;
+              for (int step = 1; !stop.stop_requested(); ++step) {
+                  const int kind = inserts_only ? 0 : static_cast<int>(random() % 10);
+                  std::string sql;
+                  if (kind <= 3) {
+                      sql = fmt::format("INSERT INTO {{0}}_products VALUES ({}, 't{}', {}, 1)",
+                                        next_product, step, kind == 3 ? "NULL" : "1");
+                      if (kind == 0 && !inserts_only) {
+                          sql += fmt::format("; INSERT INTO {{0}}_tags VALUES ({}, {}, 'new')",
+                                             next_tag++, next_product);
+                      }
+                      ++next_product;
+                  } else if (kind <= 5) {
+                      sql = fmt::format("UPDATE {{0}}_products SET title = 'u{}', brand_id = {} "
+                                        "WHERE id = {}",
+                                        step, pick(6), pick(next_product));
+                  } else if (kind == 6) {
+                      sql = fmt::format("UPDATE {{0}}_brands SET name = 'b{}' WHERE id = {}",
+                                        step, pick(6));
+                  } else if (kind == 7) {
+                      sql = fmt::format("DELETE FROM {{0}}_products WHERE id = {}",
+                                        pick(next_product));
+                  } else if (kind == 8) {
+                      sql = fmt::format("INSERT INTO {{0}}_tags VALUES ({}, {}, 'tag{}')",
+                                        next_tag++, pick(next_product), step);
+                  } else {
+                      sql = fmt::format("UPDATE {{0}}_tags SET product_id = {} WHERE id = {}; "
+                                        "DELETE FROM {{0}}_tags WHERE id = {}",
+                                        pick(next_product), pick(next_tag), pick(next_tag));
+                  }
+                  pqxx::work tx(conn);
+                  tx.exec(shop.exec_text(sql));
+                  tx.commit();
+                  inserted_ = next_product - 1;
+                  steps_ = step;
+                  std::this_thread::sleep_for(2ms);
+              }
+          }) {}
+    ~ShopWriter() { stop(); }
+    ShopWriter(const ShopWriter&) = delete;
+    ShopWriter& operator=(const ShopWriter&) = delete;
+
+    /// Transactions committed so far.
+    [[nodiscard]] int steps() const { return steps_.load(); }
+    /// Products inserted so far (ids 1..inserted()).
+    [[nodiscard]] int inserted() const { return inserted_.load(); }
+    /// Waits until `more` transactions beyond those committed now are in.
+    [[nodiscard]] bool wait_for_more(int more) {
+        const int at = steps_.load();
+        return test::wait_until([&] { return steps_.load() >= at + more; }, kDeadline);
+    }
+    /// Stops after the transaction in hand and waits for it.
+    void stop() {
+        thread_.request_stop();
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    std::atomic<int> steps_{0};
+    std::atomic<int> inserted_{0};
+    std::jthread thread_;
+};
+
+/// The ids of every document behind `alias`.
+std::set<std::string> document_ids(const std::string& alias) {
+    httplib::Client(test::es_url()).Post("/" + alias + "/_refresh");
+    es::Options options;
+    options.url = test::es_url();
+    es::CurlTransport transport(options);
+    es::IndexScanner scanner(transport);
+    std::set<std::string> ids;
+    (void)scanner.scan(alias, [&](std::span<const es::ScannedDocument> page) {
+        for (const auto& d : page) ids.insert(d.id);
+    });
+    return ids;
+}
+
+TEST(CaptureE2e, InitBuildsTheIndexFromTheSlotsOwnSnapshotSoNothingIsMissedOrSentAgain) {
+    CapturedShop shop(/*set_up_slot=*/false);
+    test::TopicReader reader(shop.topic());
+    ASSERT_TRUE(reader.wait_assigned(kDeadline));
+    // One product per transaction before, during and after the init: each insert committed
+    // before the slot's consistent point must be in the index built by the init, and each one
+    // after it in the slot alone.
+    ShopWriter writer(shop, /*inserts_only=*/true);
+    ASSERT_TRUE(writer.wait_for_more(50));
+    const auto init = shop.kt("capture init");
+    ASSERT_EQ(init.exit_code, 0) << init.output;
+    ASSERT_TRUE(writer.wait_for_more(50));
+    writer.stop();
+    const int rows = writer.inserted();
+    EXPECT_THAT(init.output, ::testing::ContainsRegex(
+                                 "replication slot " + shop.prefix() +
+                                 ": created, streaming from [0-9A-F]+/[0-9A-F]+, with snapshot "
+                                 "[0-9A-F-]+\n"))
+        << init.output;
+    EXPECT_THAT(init.output, ::testing::ContainsRegex(
+                                 "reindex " + shop.prefix() + "_products: [0-9]+ rows into " +
+                                 shop.prefix() + "_products_[^ ]+ from snapshot [0-9A-F-]+ "
+                                 "\\(imported\\)"))
+        << init.output;
+    EXPECT_THAT(init.output,
+                ::testing::ContainsRegex("index " + shop.prefix() +
+                                         "_products: built from the slot's snapshot [0-9A-F-]+ "
+                                         "\\(every transaction committed before "
+                                         "[0-9A-F]+/[0-9A-F]+\\)\n"))
+        << init.output;
+    const std::set<std::string> built = document_ids(shop.topic());
+
+    // The slot streams the rest: exactly the products the snapshot did not have.
+    auto capture = shop.start_capture();
+    std::set<std::string> streamed;
+    const auto all_in = [&] {
+        for (const auto& m : reader.read_for(200ms)) streamed.insert(*m.message.key);
+        for (int id = 1; id <= rows; ++id) {
+            const std::string key = std::to_string(id);
+            if (built.count(key) == 0 && streamed.count(key) == 0) return false;
+        }
+        return true;
+    };
+    EXPECT_TRUE(test::wait_until(all_in, kDeadline)) << capture->log();
+    for (const auto& m : reader.read_for(1s)) streamed.insert(*m.message.key);
+    std::vector<std::string> twice;
+    std::set_intersection(built.begin(), built.end(), streamed.begin(), streamed.end(),
+                          std::back_inserter(twice));
+    EXPECT_TRUE(twice.empty()) << twice.size() << " in both the snapshot and the slot, e.g. "
+                               << twice.front();
+    EXPECT_GT(built.size(), 50U);    // inserted before the slot began
+    EXPECT_GE(streamed.size(), 50U);  // inserted after the init
+    EXPECT_EQ(built.size() + streamed.size(), static_cast<std::size_t>(rows));
+    std::cout << "capture init under an insert writer: " << rows << " rows, " << built.size()
+              << " from the slot's snapshot, " << streamed.size() << " from the slot, "
+              << twice.size() << " in both\n";
+    capture->terminate();
+    EXPECT_EQ(capture->wait_exit(10s), std::optional<int>(0)) << capture->log();
+}
+
+TEST(CaptureE2e, InitWhileTheWriterRunsThenStreamingLeavesTheIndexEqualToTheTables) {
+    CapturedShop shop(/*set_up_slot=*/false);
+    shop.exec("INSERT INTO {0}_brands SELECT i, 'brand' || i, 'DE' FROM generate_series(1, 5) i");
+    // Inserts, updates and deletes on products, brands and tags before, during and after the
+    // init, and while kt-capture and kt-indexer start.
+    ShopWriter writer(shop, /*inserts_only=*/false);
+    ASSERT_TRUE(writer.wait_for_more(100));
+    const auto init = shop.kt("capture init");
+    ASSERT_EQ(init.exit_code, 0) << init.output;
+    EXPECT_THAT(init.output, HasSubstr("built from the slot's snapshot")) << init.output;
+    ASSERT_TRUE(writer.wait_for_more(100));
+    auto capture = shop.start_capture();
+    auto indexer = shop.start("kt-indexer");
+    ASSERT_TRUE(capture->wait_for_log("streaming slot", kDeadline)) << capture->log();
+    ASSERT_TRUE(writer.wait_for_more(200));
+    writer.stop();
+    const auto stopped = std::chrono::steady_clock::now();
+
+    test::CommandResult verify;
+    EXPECT_TRUE(test::wait_until(
+        [&] {
+            verify = shop.kt("verify " + shop.topic());
+            return verify.exit_code == 0;
+        },
+        kDeadline))
+        << verify.output << capture->log() << indexer->log();
+    EXPECT_THAT(verify.output, HasSubstr("missing: 0\nextra: 0\nstale: 0\n"));
+    const double converged =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count();
+    std::cout << "capture init under a mixed writer: " << writer.steps() << " transactions, "
+              << writer.inserted() << " products inserted; kt verify clean " << converged
+              << " s after the writer stopped\n";
+    capture->terminate();
+    indexer->terminate();
+    EXPECT_EQ(capture->wait_exit(10s), std::optional<int>(0)) << capture->log();
+    EXPECT_EQ(indexer->wait_exit(10s), std::optional<int>(0)) << indexer->log();
+}
+
+TEST(CaptureE2e, InitOnAnExistingSlotRebuildsFromANewSnapshotAndSaysSo) {
+    CapturedShop shop(/*set_up_slot=*/true);
+    shop.exec("INSERT INTO {0}_products VALUES (10, 'desk', NULL, 1)");
+    const auto init = shop.kt("capture init");
+    ASSERT_EQ(init.exit_code, 0) << init.output;
+    EXPECT_THAT(init.output, HasSubstr("replication slot " + shop.prefix() +
+                                       ": already there: each index is rebuilt from a new "
+                                       "snapshot"));
+    EXPECT_THAT(init.output, HasSubstr("(its own)"));
+    EXPECT_THAT(init.output, HasSubstr("index " + shop.prefix() +
+                                       "_products: built from a new snapshot, taken after the "
+                                       "slot began\n"));
+    EXPECT_TRUE(shop.document("10").has_value());
 }
 
 }  // namespace

@@ -44,10 +44,11 @@ const std::string kKt = test::binary("kt");
 class ReindexFixture : public test::Fixture {
 public:
     explicit ReindexFixture(std::string es_url = test::es_url(), bool shorthand = false,
-                            bool text_key = false)
+                            bool text_key = false, bool with_scan_query = true)
         : Fixture("reix"),
           es_url_(std::move(es_url)),
-          entry_(test::title_n_source(name(), shorthand, true, text_key ? "text" : "bigint")) {
+          entry_(test::title_n_source(name(), shorthand, with_scan_query,
+                                      text_key ? "text" : "bigint")) {
         create_tables(fmt::format("CREATE TABLE {} (id {} PRIMARY KEY, title text NOT NULL, "
                                   "n bigint)",
                                   name(), text_key ? "text" : "bigint"),
@@ -252,6 +253,20 @@ TEST(ReindexE2e, BuildsANewIndexAndMovesTheAlias) {
     const json built_flat = json::parse(built_settings->body)[built]["settings"];
     EXPECT_EQ(built_flat.value("index.refresh_interval", ""), "1s");
     EXPECT_EQ(built_flat.value("index.number_of_replicas", ""), "1");
+}
+
+TEST(ReindexE2e, AQueryWithoutScanQueryIsReadThroughItsDerivedScan) {
+    ReindexFixture f(test::es_url(), /*shorthand=*/false, /*text_key=*/false,
+                     /*with_scan_query=*/false);
+    f.insert_rows(1, 1200);
+    auto run = f.kt("reindex " + f.name() + " --parallel 2");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("1200 rows into " + f.name() + "_"));
+    const auto documents = f.documents();
+    EXPECT_EQ(documents.size(), 1200U);
+    EXPECT_EQ(documents.at("7"), (json{{"title", "t-7"}, {"n", 7}}));
+    run = f.kt("verify " + f.name());
+    EXPECT_EQ(run.exit_code, 0) << run.output;
 }
 
 TEST(ReindexE2e, IdsAreReindexedInPlace) {

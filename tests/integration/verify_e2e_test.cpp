@@ -24,7 +24,8 @@ using ::testing::Not;
 
 const std::string kKt = test::binary("kt");
 
-/// A table, its index entry (query + scan_query, or the table: shorthand) and a config file.
+/// A table, its index entry (query with or without scan_query, or the table: shorthand) and a
+/// config file.
 class VerifyFixture : public test::Fixture {
 public:
     explicit VerifyFixture(bool shorthand, bool with_scan_query = true) : Fixture("verify") {
@@ -32,11 +33,15 @@ public:
                           " (id bigint PRIMARY KEY, title text NOT NULL, n bigint)",
                       {name()});
         delete_indexes_at_end(test::es_url(), name() + "_*");
+        write_entry(test::title_n_source(name(), shorthand, with_scan_query));
+    }
+
+    /// The index entry's source lines (`    query: …`) replaced by `source`.
+    void write_entry(const std::string& source) {
         auto config = this->config();
         config.group_prefix.clear();
         config.properties.clear();
-        config.sections = fmt::format("indexes:\n  {}:\n{}    batch_size: 7\n", name(),
-                                      test::title_n_source(name(), shorthand, with_scan_query));
+        config.sections = fmt::format("indexes:\n  {}:\n{}    batch_size: 7\n", name(), source);
         write_config(config);
     }
 
@@ -177,11 +182,38 @@ TEST(VerifyE2e, TableShorthandScanIsGenerated) {
 }
 
 TEST(VerifyE2e, QueryWithoutScanQueryIsAConfigError) {
+    // A query whose scan cannot be derived: $1 is read outside its = ANY($1) condition.
     VerifyFixture f(/*shorthand=*/false, /*with_scan_query=*/false);
+    f.write_entry(fmt::format(
+        "    query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc FROM {} "
+        "WHERE id = ANY($1::bigint[]) AND cardinality($1::text[]) > 0\n",
+        f.name()));
     const auto run = f.kt("verify " + f.name());
     EXPECT_EQ(run.exit_code, 2) << run.output;
-    EXPECT_THAT(run.output, HasSubstr("scan_query"));
+    EXPECT_THAT(run.output, HasSubstr("kt verify: index '" + f.name() +
+                                      "': no scan query can be derived from its query: (the "
+                                      "query uses $1 outside its = ANY($1) condition); add "
+                                      "scan_query:"));
     EXPECT_THAT(f.kt("verify no_such_index").exit_code, 2);
+}
+
+TEST(VerifyE2e, QueryWithoutScanQueryIsReadThroughItsDerivedScan) {
+    VerifyFixture f(/*shorthand=*/false, /*with_scan_query=*/false);
+    f.exec(fmt::format("INSERT INTO {} SELECT i, 't-' || i, i FROM generate_series(1, 30) i",
+                       f.name()));
+    auto run = f.kt("verify " + f.name());
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("30 row(s) in PostgreSQL, 0 document(s)"));
+    EXPECT_THAT(run.output, HasSubstr("missing: 30 (e.g. 1 2 3 4 5 …)"));
+    run = f.kt("verify " + f.name() + " --fix");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    f.exec(fmt::format("UPDATE {} SET title = 'changed' WHERE id = 7", f.name()));
+    run = f.kt("verify " + f.name());
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("stale: 1 (e.g. 7)"));
+    run = f.kt("verify " + f.name() + " --fix");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(f.document("7"), (json{{"title", "changed"}, {"n", 7}}));
 }
 
 }  // namespace

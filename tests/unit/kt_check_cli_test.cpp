@@ -30,7 +30,7 @@ std::string example() {
 std::string write_config(const std::string& name, const std::string& text) {
     const fs::path dir = fs::temp_directory_path() / ("kt_check_" + std::to_string(::getpid()));
     fs::create_directories(dir / "mappings");
-    for (const char* m : {"products.json", "brands.json"}) {
+    for (const char* m : {"products.json", "brands.json", "customers.json", "orders.json"}) {
         fs::copy_file(fs::path(KT_SOURCE_DIR) / "config/mappings" / m, dir / "mappings" / m,
                       fs::copy_options::overwrite_existing);
     }
@@ -92,6 +92,36 @@ INSTANTIATE_TEST_SUITE_P(
                    "  - ${KT_ELASTICSEARCH_URL:-http://localhost:9200}\n  - 30s",
                    "elasticsearch: expected a map, got a list"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
+
+/// The example config without the products index's scan_query: (and its comment).
+std::string without_products_scan_query() {
+    std::string text = example();
+    const auto from = text.find("    # Every row's document");
+    const auto to = text.find("    mappings_file: mappings/products.json");
+    EXPECT_NE(from, std::string::npos);
+    EXPECT_NE(to, std::string::npos);
+    if (from != std::string::npos && to != std::string::npos) text.erase(from, to - from);
+    return text;
+}
+
+TEST(KtCheck, AQueryWithoutScanQueryPassesWhenItsScanCanBeDerived) {
+    const auto run = run_kt_check(write_config("derived.yaml", without_products_scan_query()),
+                                 "env -u KT_POSTGRES_URL -u KT_KAFKA_BROKERS");
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("ok"));
+}
+
+TEST(KtCheck, AQueryWithoutScanQueryWhoseScanCannotBeDerivedIsAProblem) {
+    const std::string text =
+        replaced(without_products_scan_query(), "WHERE p.id = ANY($1::bigint[])",
+                 "WHERE p.id = ANY($1::bigint[]) AND cardinality($1::text[]) > 0");
+    const auto run = run_kt_check(write_config("underived.yaml", text),
+                                 "env -u KT_POSTGRES_URL -u KT_KAFKA_BROKERS");
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("index 'products': no scan query can be derived from its "
+                                      "query: (the query uses $1 outside its = ANY($1) "
+                                      "condition); add scan_query:"));
+}
 
 TEST(KtCheck, MissingFileIsAConfigError) {
     const auto run = run_kt_check("/nonexistent/kt.yaml");

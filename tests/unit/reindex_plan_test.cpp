@@ -61,6 +61,14 @@ TEST(ReindexPlan, SwapRemovesEveryOldIndexAndAddsTheNewAsWriteIndex) {
     EXPECT_EQ(swap_actions("p", {}, "p_3").size(), 1U);
 }
 
+TEST(ReindexPlan, AnImportedSnapshotIsWrittenWithTheLargerOfItsCountAndALaterOne) {
+    // A slot's snapshot counts aborted transactions of its range as in progress: a later
+    // ordinary snapshot's count is the one no older snapshot can exceed.
+    EXPECT_EQ(imported_snapshot_count(1000, 1004), 1004);
+    EXPECT_EQ(imported_snapshot_count(1000, 1000), 1000);
+    EXPECT_EQ(imported_snapshot_count(1004, 1000), 1004);
+}
+
 TEST(ReindexPlan, IdListsSplitOnCommasAndLineBreaksOnceEach) {
     EXPECT_THAT(parse_id_list("1,2,3"), ElementsAre("1", "2", "3"));
     EXPECT_THAT(parse_id_list("7\n8\r\n 7 ,sku-1,,\n"), ElementsAre("7", "8", "sku-1"));

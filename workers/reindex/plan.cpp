@@ -51,6 +51,10 @@ std::string duration_text(double seconds) {
 
 }  // namespace
 
+std::int64_t imported_snapshot_count(std::int64_t imported, std::int64_t after) {
+    return std::max(imported, after);
+}
+
 LoadSettings load_settings(std::string_view mappings_json) {
     json body = mappings_json.empty() ? json::object() : json::parse(mappings_json, nullptr, false);
     if (!body.is_object()) throw Error("the mappings file is not a JSON object");

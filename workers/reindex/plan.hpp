@@ -29,6 +29,15 @@ struct LoadSettings {
                                                         const std::vector<std::string>& old_indices,
                                                         const std::string& new_index);
 
+/// The transaction count to write the documents of an imported snapshot with, from its own
+/// count (`imported`) and that of a new snapshot taken once it was imported (`after`): the
+/// larger. A slot's exported snapshot lists as in progress every transaction of its range it
+/// did not see commit (aborted ones too), so its own count can fall below that of an older
+/// snapshot, whose documents must not win over it; a snapshot taken later never does. Changes
+/// committed between the two are in the slot (or on the index's topic), so they are written
+/// again with a larger count.
+[[nodiscard]] std::int64_t imported_snapshot_count(std::int64_t imported, std::int64_t after);
+
 /// Ids given as `1,2,3` or one per line (commas, blanks and line breaks separate), in order,
 /// each once.
 [[nodiscard]] std::vector<std::string> parse_id_list(std::string_view text);

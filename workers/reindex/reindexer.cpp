@@ -166,13 +166,19 @@ Reindexer::Reindexer(const config::Config& config, const config::IndexConfig& in
     if (options_.batch_size <= 0) options_.batch_size = index_.batch_size;
 }
 
+/// The snapshot one rebuild reads: exported by the rebuild, or by another session.
+struct Reindexer::Snapshot {
+    std::string id;
+    std::int64_t count = 0;               ///< the transaction count documents are written with
+    pg::ExportedSnapshot* own = nullptr;  ///< the rebuild's own export, else null
+};
+
 /// What the threads of one load share.
 struct Reindexer::Load {
-    Load(const std::string& index, pg::ExportedSnapshot& exported, std::size_t parallel)
+    Load(const std::string& index, const Snapshot& read, std::size_t parallel)
         : new_index(index),
-          snapshot(exported),
-          snapshot_id(exported.id()),
-          version(external_version(exported.version())),
+          snapshot(read),
+          version(external_version(read.count)),
           importing(parallel),
           queue((parallel + 1) * 2) {}
 
@@ -197,11 +203,10 @@ struct Reindexer::Load {
     }
 
     const std::string& new_index;
-    pg::ExportedSnapshot& snapshot;
-    const std::string snapshot_id;
+    const Snapshot& snapshot;
     const std::int64_t version;
-    /// Readers yet to import the snapshot: the last one to do so ends the exporting
-    /// transaction, which need not stay open (holding back vacuum) for the whole load.
+    /// Readers yet to import the snapshot: the last one to do so ends the rebuild's own
+    /// exporting transaction, which need not stay open (holding back vacuum) for the whole load.
     std::atomic<std::size_t> importing;
     ChunkQueue queue;
     FirstError first_error;
@@ -240,11 +245,13 @@ void Reindexer::scan_slice(Load& load, std::size_t slice) const {
         pg::RowScanner scanner(app::pg_source(index_), config_.postgres.url);
         pg::ScanRequest request;
         request.chunk_size = static_cast<std::size_t>(options_.batch_size);
-        request.snapshot_id = load.snapshot_id;
+        request.snapshot_id = load.snapshot.id;
         request.slice = static_cast<int>(slice);
         request.slices = options_.parallel;
         request.on_snapshot = [&] {
-            if (load.importing.fetch_sub(1) == 1) load.snapshot.release();
+            if (load.importing.fetch_sub(1) == 1 && load.snapshot.own != nullptr) {
+                load.snapshot.own->release();
+            }
         };
         (void)scanner.scan(request, [&](std::span<const pg::Row> rows) {
             if (!load.queue.push(std::vector<pg::Row>(rows.begin(), rows.end()))) {
@@ -281,7 +288,7 @@ void Reindexer::await_load(std::vector<std::jthread>& threads, const Load& load,
     }
 }
 
-std::uint64_t Reindexer::load(const std::string& new_index, pg::ExportedSnapshot& snapshot,
+std::uint64_t Reindexer::load(const std::string& new_index, const Snapshot& snapshot,
                               std::int64_t estimate, std::stop_token stop) {
     const auto parallel = static_cast<std::size_t>(options_.parallel);
     Load shared(new_index, snapshot, parallel);
@@ -374,8 +381,23 @@ ReindexResult Reindexer::run(std::stop_token stop) {
         }
         const auto load_started = Clock::now();
         {
-            pg::ExportedSnapshot snapshot(config_.postgres.url);
-            result.version = snapshot.version();
+            std::optional<pg::ExportedSnapshot> own;
+            Snapshot snapshot;
+            if (options_.snapshot_id.empty()) {
+                own.emplace(config_.postgres.url);
+                snapshot = {own->id(), own->version(), &*own};
+            } else {
+                const pg::ImportedCounts counts =
+                    pg::imported_counts(config_.postgres.url, options_.snapshot_id);
+                const std::int64_t count = imported_snapshot_count(counts.imported, counts.after);
+                snapshot = {options_.snapshot_id, count, nullptr};
+                log::info("reindex {}: reading the imported snapshot {} (transaction count {}; "
+                          "{} just after it, written as the version)",
+                          index_.name, snapshot.id, counts.imported, count);
+            }
+            result.version = snapshot.count;
+            result.snapshot_id = snapshot.id;
+            result.imported = !own.has_value();
             result.rows = load(result.new_index, snapshot, estimate, stop);
         }
         result.load_seconds = seconds_since(load_started);

@@ -20,10 +20,6 @@ class IndexAdmin;
 namespace kt::kafka {
 class RangeReader;
 }  // namespace kt::kafka
-namespace kt::pg {
-class ExportedSnapshot;
-}  // namespace kt::pg
-
 namespace kt::workers {
 
 /// The reindex was stopped (Ctrl-C) before the alias moved.
@@ -52,6 +48,10 @@ struct ReindexOptions {
     int batch_size = 0;     ///< rows per bulk request; 0: the index's batch_size
     bool keep_old = false;  ///< keep the old physical index after the swap
     bool no_swap = false;   ///< build and catch up, but leave the alias where it is
+    /// A snapshot exported by another session (the replication slot's, for `kt capture init`)
+    /// to read instead of exporting one; it must stay importable until run() returns. Empty:
+    /// the rebuild exports its own.
+    std::string snapshot_id;
     /// Called every `progress_every` during the load (from a background thread).
     std::function<void(const ProgressSnapshot&)> on_progress;
     std::chrono::milliseconds progress_every{5000};
@@ -64,19 +64,22 @@ struct ReindexResult {
     std::uint64_t rows = 0;                ///< rows loaded from the snapshot
     std::uint64_t caught_up = 0;           ///< ids re-loaded from the topic after the snapshot
     std::int64_t version = 0;              ///< the snapshot's transaction count (written scaled)
+    std::string snapshot_id;               ///< the snapshot read (exported here or imported)
+    bool imported = false;                 ///< true: ReindexOptions::snapshot_id was read
     bool swapped = false;
     double load_seconds = 0;
     double total_seconds = 0;
 };
 
 /// `kt reindex INDEX`: builds `<alias>_<UTC timestamp>` from one exported PostgreSQL snapshot
-/// read by `parallel` sessions, writes with the snapshot's version (external_gte, as the
-/// indexer), re-loads every id that arrived on the index's topic since just before the snapshot
-/// (before and again after the swap), restores refresh and replicas, moves the alias in one
-/// `_aliases` call and drops the old index. Any failure before the swap (a failed creation
-/// included: Elasticsearch may have made the index anyway) or a stop request deletes the new
-/// index and leaves the alias untouched (ReindexInterrupted when stopped); a failure after the
-/// swap throws SwapNotFinished.
+/// (its own, or ReindexOptions::snapshot_id) read by `parallel` sessions, writes with the
+/// snapshot's version (external_gte, as the indexer; imported_snapshot_count for an imported
+/// one), re-loads every id that arrived on the index's topic since just before the rebuild
+/// began (its own snapshot is taken after that; before and again after the swap), restores
+/// refresh and replicas, moves the alias in one `_aliases` call and drops the old index. Any
+/// failure before the swap (a failed creation included: Elasticsearch may have made the index
+/// anyway) or a stop request deletes the new index and leaves the alias untouched
+/// (ReindexInterrupted when stopped); a failure after the swap throws SwapNotFinished.
 class Reindexer {
 public:
     Reindexer(const config::Config& config, const config::IndexConfig& index,
@@ -86,9 +89,10 @@ public:
     ReindexResult run(std::stop_token stop);
 
 private:
-    /// Loads every row of `snapshot` into `new_index`; ends the exporting transaction as soon
-    /// as every reader has imported the snapshot.
-    std::uint64_t load(const std::string& new_index, pg::ExportedSnapshot& snapshot,
+    struct Snapshot;
+    /// Loads every row of `snapshot` into `new_index`; ends the exporting transaction (when the
+    /// rebuild exported it) as soon as every reader has imported the snapshot.
+    std::uint64_t load(const std::string& new_index, const Snapshot& snapshot,
                        std::int64_t estimate, std::stop_token stop);
 
     /// After the alias moved: catches up what kt-indexer wrote into the old index meanwhile
