@@ -61,14 +61,14 @@ inline constexpr retry::BackoffOptions kDelayerBackoff{std::chrono::milliseconds
 
 /// What a Delayer reads from and writes to; delayer_io() builds the real ones.
 struct DelayerIo {
-    /// Releases, forwards and dead letters.
-    std::unique_ptr<TaggedSink> producer;
-    /// The delay topic, in the delayer's group; last, so that it is closed first.
-    std::unique_ptr<PartitionConsumer> consumer;
     /// Due times, timeouts, liveness.
     std::unique_ptr<TimeSource> clock;
     /// Waits out the backoff between retries.
     Sleeper sleep = sleep_for;
+    /// Releases, forwards and dead letters.
+    std::unique_ptr<TaggedSink> producer;
+    /// The delay topic, in the delayer's group; last, so that it is closed first.
+    std::unique_ptr<PartitionConsumer> consumer;
 };
 
 /// The real DelayerIo of `delayer`: Kafka (the consumer joins
