@@ -16,7 +16,9 @@ int main(int argc, char** argv) {
     };
     spec.make = [](const kt::config::Config& config, const std::string& name,
                    kt::metrics::Registry& registry) {
-        return std::make_unique<kt::workers::Delayer>(config, *config.find_delayer(name), registry);
+        const auto& delayer = *config.find_delayer(name);
+        return std::make_unique<kt::workers::Delayer>(config, delayer, registry,
+                                                      kt::workers::delayer_io(config, delayer));
     };
     // Only Kafka: the delayer never touches PostgreSQL or Elasticsearch.
     spec.dependencies = [](const kt::config::Config& config,

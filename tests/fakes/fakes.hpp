@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "lib/error.hpp"
+#include "lib/kafka/error.hpp"
+#include "lib/kafka/topic_partition.hpp"
 #include "lib/pg/error.hpp"
 #include "workers/common/batch_plan.hpp"
 #include "workers/common/ports.hpp"
@@ -357,6 +359,408 @@ public:
 private:
     mutable std::mutex mutex_;
     std::vector<std::chrono::milliseconds> delays_;
+};
+
+/// A TimeSource whose time moves only when the test says: steady and wall time advance together.
+class ManualClock final : public workers::TimeSource {
+public:
+    /// Starts at `wall` (a fixed unix time by default).
+    explicit ManualClock(std::chrono::system_clock::time_point wall =
+                             std::chrono::system_clock::time_point(std::chrono::hours(472222)))
+        : wall_(wall) {}
+
+    /// Moves both clocks forward by `by`.
+    void advance(std::chrono::milliseconds by) {
+        std::lock_guard lock(mutex_);
+        steady_ += by;
+        wall_ += by;
+    }
+    /// The wall time in unix seconds, as envelopes write it.
+    [[nodiscard]] double unix_seconds() const {
+        return std::chrono::duration<double>(wall().time_since_epoch()).count();
+    }
+
+    [[nodiscard]] std::chrono::steady_clock::time_point steady() const override {
+        std::lock_guard lock(mutex_);
+        return steady_;
+    }
+    [[nodiscard]] std::chrono::system_clock::time_point wall() const override {
+        std::lock_guard lock(mutex_);
+        return wall_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::chrono::steady_clock::time_point steady_{std::chrono::hours(1)};
+    std::chrono::system_clock::time_point wall_;
+};
+
+/// A topic in memory with a group of one: partitions are logs the test appends to; the member
+/// is assigned `partitions` when it opens, is revoked or assigned more when the test says (in
+/// its next poll, as Kafka does), and keeps a fetch position per partition that pause, resume
+/// and seek steer. Records commits, pauses and resumes.
+class FakePartitionConsumer final : public workers::PartitionConsumer {
+public:
+    explicit FakePartitionConsumer(std::vector<std::int32_t> partitions)
+        : partitions_(std::move(partitions)) {}
+
+    /// Appends a message to `partition`; returns its offset.
+    std::int64_t append(std::int32_t partition, std::string value,
+                        std::optional<std::string> key = std::nullopt,
+                        std::optional<std::int64_t> timestamp_ms = std::nullopt) {
+        std::lock_guard lock(mutex_);
+        auto& log = logs_[partition];
+        log.push_back({std::move(value), std::move(key), timestamp_ms});
+        cv_.notify_all();
+        return static_cast<std::int64_t>(log.size()) - 1;
+    }
+    /// `partitions` are revoked in the next poll.
+    void revoke(std::vector<std::int32_t> partitions) {
+        std::lock_guard lock(mutex_);
+        to_revoke_.insert(to_revoke_.end(), partitions.begin(), partitions.end());
+    }
+    /// Next offset committed per partition.
+    [[nodiscard]] std::map<std::int32_t, std::int64_t> committed() const {
+        std::lock_guard lock(mutex_);
+        return committed_;
+    }
+    /// True while `partition` is paused.
+    [[nodiscard]] bool paused(std::int32_t partition) const {
+        std::lock_guard lock(mutex_);
+        return paused_.count(partition) != 0;
+    }
+    /// How often `partition` was paused and resumed (resuming an unpaused one counts not).
+    [[nodiscard]] std::pair<int, int> pauses(std::int32_t partition) const {
+        std::lock_guard lock(mutex_);
+        const auto p = pause_count_.find(partition);
+        const auto r = resume_count_.find(partition);
+        return {p == pause_count_.end() ? 0 : p->second, r == resume_count_.end() ? 0 : r->second};
+    }
+    /// Polls so far.
+    [[nodiscard]] int polls() const {
+        std::lock_guard lock(mutex_);
+        return polls_;
+    }
+    /// True while the member is in the group.
+    [[nodiscard]] bool in_group() const {
+        std::lock_guard lock(mutex_);
+        return open_;
+    }
+
+    void open(workers::PartitionHooks hooks) override {
+        std::lock_guard lock(mutex_);
+        hooks_ = std::move(hooks);
+        open_ = true;
+        to_assign_ = partitions_;
+    }
+
+    void poll(std::vector<workers::PolledMessage>& out, std::size_t max,
+              std::chrono::milliseconds timeout) override {
+        const bool assigned = run_hooks();
+        std::unique_lock lock(mutex_);
+        ++polls_;
+        // As in Kafka, fetching starts after the poll that brought the assignment.
+        if (assigned) return;
+        // Waits a little for a message (real time: the loop's clock is the test's), then
+        // returns what the unpaused partitions hold past their positions.
+        if (timeout.count() > 0 && !fetchable()) {
+            cv_.wait_for(lock, std::chrono::milliseconds(2), [&] { return fetchable(); });
+        }
+        for (auto& [partition, position] : positions_) {
+            if (paused_.count(partition) != 0) continue;
+            const auto& log = logs_[partition];
+            while (out.size() < max && position < static_cast<std::int64_t>(log.size())) {
+                const Stored& m = log[static_cast<std::size_t>(position)];
+                std::optional<std::string_view> key;
+                if (m.key) key = *m.key;
+                out.push_back({partition, position, m.value, key, m.timestamp_ms});
+                ++position;
+            }
+        }
+    }
+
+    void commit(const std::vector<kafka::TopicPartition>& offsets) override {
+        std::lock_guard lock(mutex_);
+        for (const auto& c : offsets) committed_[c.partition] = c.offset;
+    }
+    std::vector<kafka::TopicPartition> committed(
+        const std::vector<kafka::TopicPartition>& partitions,
+        std::chrono::milliseconds) override {
+        std::lock_guard lock(mutex_);
+        std::vector<kafka::TopicPartition> out;
+        for (const auto& p : partitions) {
+            const auto it = committed_.find(p.partition);
+            out.push_back({p.topic, p.partition,
+                           it == committed_.end() ? kafka::kNoOffset : it->second});
+        }
+        return out;
+    }
+    void pause(const std::vector<kafka::TopicPartition>& partitions) override {
+        std::lock_guard lock(mutex_);
+        for (const auto& p : partitions) {
+            if (paused_.insert(p.partition).second) ++pause_count_[p.partition];
+        }
+    }
+    void resume(const std::vector<kafka::TopicPartition>& partitions) override {
+        std::lock_guard lock(mutex_);
+        for (const auto& p : partitions) {
+            if (paused_.erase(p.partition) != 0) ++resume_count_[p.partition];
+        }
+        cv_.notify_all();
+    }
+    void seek(const std::vector<kafka::TopicPartition>& partitions,
+              std::chrono::milliseconds) override {
+        std::lock_guard lock(mutex_);
+        for (const auto& p : partitions) {
+            const auto it = positions_.find(p.partition);
+            if (it != positions_.end()) it->second = p.offset;
+        }
+    }
+    [[nodiscard]] std::optional<kafka::Watermarks> watermarks(
+        std::int32_t partition) const override {
+        std::lock_guard lock(mutex_);
+        const auto it = logs_.find(partition);
+        const auto size = it == logs_.end() ? 0 : static_cast<std::int64_t>(it->second.size());
+        return kafka::Watermarks{0, size};
+    }
+
+    void close() override {
+        std::vector<kafka::TopicPartition> parts;
+        workers::PartitionHooks hooks;
+        {
+            std::lock_guard lock(mutex_);
+            if (!open_) return;
+            for (const auto& [partition, position] : positions_) {
+                parts.push_back({"topic", partition, kafka::kNoOffset});
+            }
+            hooks = hooks_;
+        }
+        if (!parts.empty() && hooks.on_revoked) hooks.on_revoked(parts);
+        std::lock_guard lock(mutex_);
+        positions_.clear();
+        paused_.clear();
+        to_assign_.clear();
+        to_revoke_.clear();
+        open_ = false;
+    }
+
+private:
+    struct Stored {
+        std::string value;
+        std::optional<std::string> key;
+        std::optional<std::int64_t> timestamp_ms;
+    };
+
+    /// Runs the assignment changes the test asked for, outside the lock (the hooks commit);
+    /// true when partitions were assigned.
+    bool run_hooks() {
+        std::vector<kafka::TopicPartition> revoked;
+        std::vector<kafka::TopicPartition> assigned;
+        workers::PartitionHooks hooks;
+        {
+            std::lock_guard lock(mutex_);
+            for (const auto p : to_revoke_) {
+                if (positions_.count(p) != 0) revoked.push_back({"topic", p, kafka::kNoOffset});
+            }
+            for (const auto p : to_assign_) assigned.push_back({"topic", p, kafka::kNoOffset});
+            to_revoke_.clear();
+            to_assign_.clear();
+            hooks = hooks_;
+        }
+        if (!revoked.empty()) {
+            if (hooks.on_revoked) hooks.on_revoked(revoked);
+            std::lock_guard lock(mutex_);
+            for (const auto& p : revoked) {
+                positions_.erase(p.partition);
+                paused_.erase(p.partition);
+            }
+        }
+        if (!assigned.empty()) {
+            {
+                // A new assignment starts at the committed offset.
+                std::lock_guard lock(mutex_);
+                for (const auto& p : assigned) {
+                    const auto it = committed_.find(p.partition);
+                    positions_[p.partition] = it == committed_.end() ? 0 : it->second;
+                }
+            }
+            if (hooks.on_assigned) hooks.on_assigned(assigned);
+        }
+        return !assigned.empty();
+    }
+    [[nodiscard]] bool fetchable() const {
+        for (const auto& [partition, position] : positions_) {
+            const auto it = logs_.find(partition);
+            if (paused_.count(partition) == 0 && it != logs_.end() &&
+                position < static_cast<std::int64_t>(it->second.size())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    std::vector<std::int32_t> partitions_;
+    /// Logs per partition; a deque, so the views poll() hands out stay valid as tests append.
+    std::map<std::int32_t, std::deque<Stored>> logs_;
+    std::map<std::int32_t, std::int64_t> positions_;  ///< assigned partitions: next offset
+    std::set<std::int32_t> paused_;
+    std::map<std::int32_t, int> pause_count_;
+    std::map<std::int32_t, int> resume_count_;
+    std::map<std::int32_t, std::int64_t> committed_;
+    std::vector<std::int32_t> to_assign_;
+    std::vector<std::int32_t> to_revoke_;
+    workers::PartitionHooks hooks_;
+    bool open_ = false;
+    int polls_ = 0;
+};
+
+/// One message a FakeTaggedSink took.
+struct SentRecord {
+    std::string topic;
+    std::optional<std::string> key;
+    std::string value;
+    std::map<std::string, std::string> headers;
+};
+
+/// A producer in memory. Per topic, it can refuse messages at once (produce() throws), report
+/// them refused (retryably or for good), or hold their acknowledgements until the test lets
+/// them go; otherwise a flush acknowledges everything queued.
+class FakeTaggedSink final : public workers::TaggedSink {
+public:
+    /// produce() to `topic` throws KafkaError `code` (0: stops refusing).
+    void refuse(const std::string& topic, kafka::ErrorCode code) {
+        std::lock_guard lock(mutex_);
+        refuse_[topic] = code;
+    }
+    /// The next `n` messages to `topic` are reported failed with `code`; -1: every one.
+    void fail(const std::string& topic, kafka::ErrorCode code, int n = -1) {
+        std::lock_guard lock(mutex_);
+        fail_[topic] = {code, n};
+    }
+    /// Messages to `topic` wait for release() before they are acknowledged.
+    void hold(const std::string& topic) {
+        std::lock_guard lock(mutex_);
+        held_.insert(topic);
+    }
+    /// Acknowledges held messages from now on.
+    void release(const std::string& topic) {
+        std::lock_guard lock(mutex_);
+        held_.erase(topic);
+        cv_.notify_all();
+    }
+    /// The next produce() throws a fatal KafkaError.
+    void fail_fatally() {
+        std::lock_guard lock(mutex_);
+        fatal_ = true;
+    }
+    /// Messages acknowledged so far, in order.
+    [[nodiscard]] std::vector<SentRecord> acknowledged() const {
+        std::lock_guard lock(mutex_);
+        return acknowledged_;
+    }
+    /// Values of the acknowledged messages to `topic`, in order.
+    [[nodiscard]] std::vector<std::string> acknowledged(const std::string& topic) const {
+        std::lock_guard lock(mutex_);
+        std::vector<std::string> out;
+        for (const auto& r : acknowledged_) {
+            if (r.topic == topic) out.push_back(r.value);
+        }
+        return out;
+    }
+    /// How many messages to `topic` produce() took (attempts, acknowledged or not).
+    [[nodiscard]] int produced(const std::string& topic) const {
+        std::lock_guard lock(mutex_);
+        const auto it = produced_.find(topic);
+        return it == produced_.end() ? 0 : it->second;
+    }
+    /// Flushes tried so far.
+    [[nodiscard]] int flushes() const {
+        std::lock_guard lock(mutex_);
+        return flushes_;
+    }
+    /// How often the producer was replaced.
+    [[nodiscard]] int resets() const {
+        std::lock_guard lock(mutex_);
+        return resets_;
+    }
+
+    void produce(const workers::OutRecord& record) override {
+        std::lock_guard lock(mutex_);
+        const std::string topic(record.topic);
+        if (fatal_) {
+            fatal_ = false;
+            throw kafka::KafkaError("produce", kafka::ErrorCode::kFatal, false, true);
+        }
+        const auto refused = refuse_.find(topic);
+        if (refused != refuse_.end() && refused->second != kafka::ErrorCode::kNoError) {
+            throw kafka::KafkaError("produce to " + topic, refused->second);
+        }
+        ++produced_[topic];
+        SentRecord sent{topic, std::nullopt, std::string(record.value), {}};
+        if (record.key) sent.key.emplace(*record.key);
+        for (const auto& h : record.headers) sent.headers[std::string(h.name)] = h.value;
+        queued_.push_back({record.tag, std::move(sent)});
+    }
+    bool flush(std::chrono::milliseconds timeout) override {
+        std::unique_lock lock(mutex_);
+        ++flushes_;
+        settle();
+        if (queued_.empty()) return true;
+        // Waits a little (real time) for a release, as a flush waits for the broker.
+        if (timeout.count() > 0) cv_.wait_for(lock, std::chrono::milliseconds(2));
+        settle();
+        return queued_.empty();
+    }
+    void poll(std::vector<workers::TaggedReport>& out) override {
+        std::lock_guard lock(mutex_);
+        out.insert(out.end(), reports_.begin(), reports_.end());
+        reports_.clear();
+    }
+    [[nodiscard]] std::size_t in_flight() const override {
+        std::lock_guard lock(mutex_);
+        return queued_.size();
+    }
+    void reset() override {
+        std::lock_guard lock(mutex_);
+        ++resets_;
+        queued_.clear();  // a replaced producer's messages get no report
+    }
+
+private:
+    /// Reports every queued message whose topic is not held.
+    void settle() {
+        std::deque<std::pair<std::uint64_t, SentRecord>> waiting;
+        for (auto& [tag, sent] : queued_) {
+            if (held_.count(sent.topic) != 0) {
+                waiting.emplace_back(tag, std::move(sent));
+                continue;
+            }
+            auto failing = fail_.find(sent.topic);
+            if (failing != fail_.end() && failing->second.second != 0) {
+                if (failing->second.second > 0) --failing->second.second;
+                reports_.push_back({tag, failing->second.first});
+                continue;
+            }
+            reports_.push_back({tag, kafka::ErrorCode::kNoError});
+            acknowledged_.push_back(std::move(sent));
+        }
+        queued_ = std::move(waiting);
+    }
+
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<std::pair<std::uint64_t, SentRecord>> queued_;
+    std::vector<workers::TaggedReport> reports_;
+    std::vector<SentRecord> acknowledged_;
+    std::map<std::string, kafka::ErrorCode> refuse_;
+    std::map<std::string, std::pair<kafka::ErrorCode, int>> fail_;
+    std::set<std::string> held_;
+    std::map<std::string, int> produced_;
+    bool fatal_ = false;
+    int flushes_ = 0;
+    int resets_ = 0;
 };
 
 }  // namespace kt::fakes

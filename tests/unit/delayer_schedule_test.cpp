@@ -300,14 +300,6 @@ TEST(DelaySchedule, PollWaitsUntilTheNextDueTimeAtMostTheMaximum) {
     EXPECT_EQ(poll_timeout(WallTime::min(), kT0, 100ms), 0ms);
 }
 
-TEST(DelaySchedule, RetryDelayDoublesUpToFiveSeconds) {
-    EXPECT_EQ(retry_delay(0), 100ms);
-    EXPECT_EQ(retry_delay(1), 200ms);
-    EXPECT_EQ(retry_delay(5), 3200ms);
-    EXPECT_EQ(retry_delay(6), 5000ms);
-    EXPECT_EQ(retry_delay(1000), 5000ms);
-}
-
 TEST(DelaySchedule, OnlyUnfixableDeliveryErrorsTurnIntoDeadLetters) {
     EXPECT_TRUE(is_permanent_delivery_error(kafka::ErrorCode::kMsgSizeTooLarge));
     EXPECT_TRUE(is_permanent_delivery_error(kafka::ErrorCode::kUnknownTopic));

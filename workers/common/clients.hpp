@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <span>
 #include <stop_token>
@@ -43,6 +44,17 @@ public:
 
 private:
     std::unique_ptr<es::BulkClient> client_;
+};
+
+/// TimeSource on the system's clocks.
+class SystemTimeSource final : public TimeSource {
+public:
+    [[nodiscard]] std::chrono::steady_clock::time_point steady() const override {
+        return std::chrono::steady_clock::now();
+    }
+    [[nodiscard]] std::chrono::system_clock::time_point wall() const override {
+        return std::chrono::system_clock::now();
+    }
 };
 
 }  // namespace kt::workers

@@ -15,6 +15,8 @@
 #include "lib/es/bulk_body.hpp"
 #include "lib/es/bulk_client.hpp"
 #include "lib/http/status_report.hpp"
+#include "lib/kafka/error.hpp"
+#include "lib/kafka/topic_partition.hpp"
 #include "lib/pg/row_loader.hpp"
 
 // The narrow interfaces through which the worker loops reach Kafka, PostgreSQL and
@@ -134,5 +136,108 @@ public:
 
 /// Waits `delay` unless `stop` fires first; false when stopped.
 using Sleeper = std::function<bool(std::chrono::milliseconds delay, const std::stop_token& stop)>;
+
+/// The time as a loop reads it: steady time for intervals, wall time for what messages carry
+/// (due times). Thread-safe.
+class TimeSource {
+public:
+    virtual ~TimeSource() = default;
+    /// Now, on a clock that never goes back.
+    [[nodiscard]] virtual std::chrono::steady_clock::time_point steady() const = 0;
+    /// Now, as unix time.
+    [[nodiscard]] virtual std::chrono::system_clock::time_point wall() const = 0;
+};
+
+/// One consumed message of a PartitionConsumer: views valid until its next poll() or close().
+struct PolledMessage {
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+    std::string_view payload;
+    std::optional<std::string_view> key;
+    std::optional<std::int64_t> timestamp_ms;  ///< Kafka timestamp, ms since the epoch
+};
+
+/// Assignment changes, run inside PartitionConsumer::poll() and close() before the assignment
+/// changes: on_revoked is the last chance to commit for those partitions. Offsets meaningless.
+struct PartitionHooks {
+    std::function<void(const std::vector<kafka::TopicPartition>&)> on_assigned;
+    std::function<void(const std::vector<kafka::TopicPartition>&)> on_revoked;
+};
+
+/// A consumer-group member on one topic whose loop steers each partition itself: explicit
+/// commits, pause and resume, seek (kafka::Consumer). Used from the loop's thread only.
+class PartitionConsumer {
+public:
+    virtual ~PartitionConsumer() = default;
+    /// Joins the group with `hooks` (again after close(): from the committed offsets). Throws
+    /// kt::Error.
+    virtual void open(PartitionHooks hooks) = 0;
+    /// Appends up to `max` messages of unpaused partitions to `out`, waiting up to `timeout` for
+    /// the first; runs the hooks. Throws kt::Error when the member must close and open again.
+    virtual void poll(std::vector<PolledMessage>& out, std::size_t max,
+                      std::chrono::milliseconds timeout) = 0;
+    /// Commits `offsets` (each the next offset to read); throws kt::Error.
+    virtual void commit(const std::vector<kafka::TopicPartition>& offsets) = 0;
+    /// The group's committed offsets of `partitions` (kafka::kNoOffset when none); throws
+    /// kt::Error.
+    [[nodiscard]] virtual std::vector<kafka::TopicPartition> committed(
+        const std::vector<kafka::TopicPartition>& partitions, std::chrono::milliseconds timeout) = 0;
+    /// Stops fetching from `partitions`.
+    virtual void pause(const std::vector<kafka::TopicPartition>& partitions) = 0;
+    /// Fetches from `partitions` again where their position is.
+    virtual void resume(const std::vector<kafka::TopicPartition>& partitions) = 0;
+    /// Moves each partition's fetch position to its offset (paused ones stay paused), waiting up
+    /// to `timeout` until nothing fetched from the old position can be returned; throws
+    /// kt::Error.
+    virtual void seek(const std::vector<kafka::TopicPartition>& partitions,
+                      std::chrono::milliseconds timeout) = 0;
+    /// Watermarks of `partition` as last seen while fetching; nullopt until known.
+    [[nodiscard]] virtual std::optional<kafka::Watermarks> watermarks(
+        std::int32_t partition) const = 0;
+    /// Revokes the assignment (on_revoked runs) and leaves the group; nothing when not open.
+    /// Throws kt::Error, closed all the same.
+    virtual void close() = 0;
+};
+
+/// One header of an OutRecord.
+struct OutHeader {
+    std::string_view name;
+    std::string_view value;
+};
+
+/// One message for a TaggedSink; produce() copies the bytes.
+struct OutRecord {
+    std::string_view topic;
+    std::optional<std::string_view> key;  ///< partitioned by key
+    std::string_view value;
+    std::span<const OutHeader> headers;
+    std::uint64_t tag = 0;  ///< handed back in the message's TaggedReport
+};
+
+/// The outcome of one message of a TaggedSink: acknowledged (kNoError) or refused.
+struct TaggedReport {
+    std::uint64_t tag = 0;
+    kafka::ErrorCode error = kafka::ErrorCode::kNoError;
+};
+
+/// A producer whose caller matches delivery reports to its messages by tag (kafka::Producer).
+/// Used from the loop's thread only.
+class TaggedSink {
+public:
+    virtual ~TaggedSink() = default;
+    /// Queues `record`. Throws kafka::KafkaError when it is refused at once: code() says why;
+    /// fatal() that this producer cannot go on (reset() it).
+    virtual void produce(const OutRecord& record) = 0;
+    /// Waits up to `timeout` until every queued message has its report; false when some are
+    /// still outstanding then. Throws kafka::KafkaError (fatal() as for produce()).
+    [[nodiscard]] virtual bool flush(std::chrono::milliseconds timeout) = 0;
+    /// Appends the reports that arrived since the last call to `out`, without waiting.
+    virtual void poll(std::vector<TaggedReport>& out) = 0;
+    /// Messages queued or in flight, not yet reported.
+    [[nodiscard]] virtual std::size_t in_flight() const = 0;
+    /// Replaces a producer that failed fatally; what it had in flight may never be reported.
+    /// Throws kt::Error.
+    virtual void reset() = 0;
+};
 
 }  // namespace kt::workers

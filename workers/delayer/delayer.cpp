@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <utility>
+
 #include "lib/app/options_from_config.hpp"
 #include "lib/config/redact.hpp"
 #include "lib/kafka/error.hpp"
-#include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
 #include "lib/wire/messages.hpp"
 #include "workers/common/batch_plan.hpp"
@@ -17,7 +19,7 @@ namespace kt::workers {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyTime = std::chrono::steady_clock::time_point;
 using std::chrono::milliseconds;
 
 /// How long seek() may take to settle a paused partition's position.
@@ -75,14 +77,15 @@ DelayerMetrics DelayerMetrics::create(metrics::Registry& registry, const std::st
 }
 
 Delayer::Delayer(const config::Config& config, const config::DelayerConfig& delayer,
-                 metrics::Registry& registry, DelayerOptions options)
+                 metrics::Registry& registry, DelayerIo io, DelayerOptions options)
     : config_(config),
       delayer_(delayer),
       options_(options),
       metrics_(DelayerMetrics::create(registry, delayer.name)),
-      liveness_(Clock::now(), std::chrono::seconds(60)),
+      liveness_(io.clock->steady(), std::chrono::seconds(60)),
       error_("delayer " + delayer.name),
-      schedule_(options.window) {
+      schedule_(options.window),
+      io_(std::move(io)) {
     if (!delayer.next.empty()) {
         const auto* next = config.find_delayer(delayer.next);
         if (next == nullptr) {
@@ -91,84 +94,76 @@ Delayer::Delayer(const config::Config& config, const config::DelayerConfig& dela
         }
         next_topic_ = next->topic;
     }
-    producer_ = make_producer();
     connect();
 }
 
 Delayer::~Delayer() {
     // Leave the group while every member is alive: on_revoked still commits.
     try {
-        if (consumer_) consumer_->close();
+        io_.consumer->close();
     } catch (const std::exception& e) {
         log::warn("delayer {}: leaving the group failed: {}", delayer_.name, e.what());
     }
 }
 
-std::unique_ptr<kafka::Producer> Delayer::make_producer() {
-    return std::make_unique<kafka::Producer>(
-        app::kafka_options(config_.kafka), [this](const kafka::DeliveryReport& report) {
-            if (batch_ == nullptr || (report.tag >> 32) != batch_number_) return;
-            batch_->report(static_cast<std::size_t>(report.tag & 0xffffffffU), report.error);
-        });
-}
-
 void Delayer::connect() {
-    kafka::Options options = app::kafka_options(
-        config_.kafka, app::group_id(config_.kafka, "delayer", delayer_.name));
-    // Bounded prefetch: a paused partition holds nothing in librdkafka's queue, the others at
-    // most this much together (users may override each through kafka.properties).
-    options.properties.try_emplace("queued.max.messages.kbytes", "4096");
-    options.properties.try_emplace("queued.min.messages", "50000");
-    options.properties.try_emplace("fetch.message.max.bytes", "65536");
-
-    kafka::RebalanceHooks hooks;
+    PartitionHooks hooks;
     hooks.on_assigned = [this](const std::vector<kafka::TopicPartition>& parts) {
-        std::lock_guard lock(status_mutex_);
-        for (const auto& p : parts) {
-            schedule_.assign(p.partition);
-            newly_assigned_.insert(p.partition);
-            status_[p.partition] = PartitionStatus{};
-        }
-        log::info("delayer {}: assigned {} partition(s) of {}", delayer_.name, parts.size(),
-                  delayer_.topic);
+        on_assigned(parts);
     };
     hooks.on_revoked = [this](const std::vector<kafka::TopicPartition>& parts) {
-        // Last chance to commit what was acknowledged for these partitions; envelopes still in
-        // their windows are dropped, never committed: the new owner reads them again.
-        std::vector<kafka::TopicPartition> commits;
-        for (const auto& p : parts) {
-            const auto it = pending_commits_.find(p.partition);
-            if (it != pending_commits_.end()) {
-                commits.push_back({delayer_.topic, p.partition, it->second});
-            }
-        }
-        try {
-            if (consumer_) consumer_->commit(commits);
-        } catch (const kt::Error& e) {
-            log::warn("delayer {}: commit on revocation failed: {}", delayer_.name, e.what());
-        }
-        std::lock_guard lock(status_mutex_);
-        for (const auto& p : parts) {
-            revoked_in_batch_.insert(p.partition);
-            schedule_.revoke(p.partition);
-            pending_commits_.erase(p.partition);
-            newly_assigned_.erase(p.partition);
-            status_.erase(p.partition);
-        }
-        log::info("delayer {}: revoked {} partition(s)", delayer_.name, parts.size());
+        on_revoked(parts);
     };
-    consumer_ = std::make_unique<kafka::Consumer>(options, std::move(hooks));
-    consumer_->subscribe({delayer_.topic});
+    io_.consumer->open(std::move(hooks));
+    connected_ = true;
+}
+
+void Delayer::on_assigned(const std::vector<kafka::TopicPartition>& parts) {
+    std::lock_guard lock(status_mutex_);
+    for (const auto& p : parts) {
+        schedule_.assign(p.partition);
+        newly_assigned_.insert(p.partition);
+        status_.insert_or_assign(p.partition, PartitionStatus(now()));
+    }
+    log::info("delayer {}: assigned {} partition(s) of {}", delayer_.name, parts.size(),
+              delayer_.topic);
+}
+
+void Delayer::on_revoked(const std::vector<kafka::TopicPartition>& parts) {
+    // Last chance to commit what was acknowledged for these partitions; envelopes still in
+    // their windows are dropped, never committed: the new owner reads them again.
+    std::vector<kafka::TopicPartition> commits;
+    for (const auto& p : parts) {
+        const auto it = pending_commits_.find(p.partition);
+        if (it != pending_commits_.end()) {
+            commits.push_back({delayer_.topic, p.partition, it->second});
+        }
+    }
+    try {
+        io_.consumer->commit(commits);
+    } catch (const kt::Error& e) {
+        log::warn("delayer {}: commit on revocation failed: {}", delayer_.name, e.what());
+    }
+    std::lock_guard lock(status_mutex_);
+    for (const auto& p : parts) {
+        revoked_in_batch_.insert(p.partition);
+        schedule_.revoke(p.partition);
+        pending_commits_.erase(p.partition);
+        newly_assigned_.erase(p.partition);
+        status_.erase(p.partition);
+    }
+    log::info("delayer {}: revoked {} partition(s)", delayer_.name, parts.size());
 }
 
 void Delayer::reconnect() {
-    if (consumer_) {
+    polled_.clear();  // views into the consumer's messages
+    if (connected_) {
+        connected_ = false;
         try {
-            consumer_->close();  // leaves the group; on_revoked commits what was acknowledged
+            io_.consumer->close();  // leaves the group; on_revoked commits what was acknowledged
         } catch (const kt::Error& e) {
             log::warn("delayer {}: leaving the group failed: {}", delayer_.name, e.what());
         }
-        consumer_.reset();
     }
     {
         std::lock_guard lock(status_mutex_);
@@ -198,7 +193,7 @@ http::Check Delayer::health(std::chrono::milliseconds stall_timeout) {
             if (!s.holding && s.lag > 0) due_lag += s.lag;
         }
     }
-    return liveness_.check(Clock::now(), due_lag, stall_timeout);
+    return liveness_.check(now(), due_lag, stall_timeout);
 }
 
 http::Check Delayer::readiness() const {
@@ -206,7 +201,7 @@ http::Check Delayer::readiness() const {
 }
 
 http::GroupStatus Delayer::status() const {
-    const auto now = Clock::now();
+    const SteadyTime at = now();
     std::int64_t held = 0;
     std::vector<http::PartitionStatus> partitions;
     std::lock_guard lock(status_mutex_);
@@ -216,7 +211,7 @@ http::GroupStatus Delayer::status() const {
         p.committed = ps.committed >= 0 ? ps.committed : http::kUnknownOffset;
         p.end = ps.end >= 0 ? ps.end : http::kUnknownOffset;
         p.lag = ps.lag >= 0 ? ps.lag : http::kUnknownOffset;
-        p.rate = ps.rate.per_second(now);
+        p.rate = ps.rate.per_second(at);
         if (ps.lag > 0) held += ps.lag;
         partitions.push_back(p);
     }
@@ -226,7 +221,7 @@ http::GroupStatus Delayer::status() const {
         std::move(partitions), error_, metrics_.dead_letters.value());
     s.held = held;
     if (next_due_) {
-        const double in = std::chrono::duration<double>(*next_due_ - WallClock::now()).count();
+        const double in = std::chrono::duration<double>(*next_due_ - io_.clock->wall()).count();
         s.next_release_in = std::max(0.0, in);
     }
     return s;
@@ -239,7 +234,7 @@ void Delayer::publish_status(WallTime now) {
         for (auto& [partition, s] : status_) {
             s.holding = schedule_.holding(partition, now);
             // Cached values from fetch responses: no broker round trip.
-            const auto marks = consumer_->cached_watermarks(delayer_.topic, partition);
+            const auto marks = io_.consumer->watermarks(partition);
             if (!marks) continue;
             s.end = marks->high;
             s.lag = http::consumer_lag(s.committed, marks->low, marks->high);
@@ -258,9 +253,9 @@ void Delayer::apply_assignment() {
     for (const auto p : newly_assigned_) parts.push_back({delayer_.topic, p, kafka::kNoOffset});
     newly_assigned_.clear();
     // librdkafka keeps a partition paused by the application across a rebalance.
-    consumer_->resume(parts);
+    io_.consumer->resume(parts);
     try {
-        const auto committed = consumer_->committed(parts, std::chrono::seconds(5));
+        const auto committed = io_.consumer->committed(parts, std::chrono::seconds(5));
         std::lock_guard lock(status_mutex_);
         for (const auto& c : committed) {
             const auto it = status_.find(c.partition);
@@ -271,21 +266,19 @@ void Delayer::apply_assignment() {
     }
 }
 
-void Delayer::intake(const kafka::Message& message, WallTime now, std::vector<ReadyEntry>& ready) {
-    const std::int32_t partition = message.partition();
-    if (!schedule_.admits(partition, message.offset())) return;
+void Delayer::intake(const PolledMessage& message, WallTime now, std::vector<ReadyEntry>& ready) {
+    const std::int32_t partition = message.partition;
+    if (!schedule_.admits(partition, message.offset)) return;
     WindowEntry entry;
-    entry.offset = message.offset();
-    entry.value.assign(message.payload());
-    if (const auto key = message.key()) entry.key.emplace(*key);
-    ParsedEnvelope parsed = parser_.parse(message.payload());
+    entry.offset = message.offset;
+    entry.value.assign(message.payload);
+    if (message.key) entry.key.emplace(*message.key);
+    ParsedEnvelope parsed = parser_.parse(message.payload);
     if (!parsed.ok) {
         entry.dead_reason = std::move(parsed.reason);
         entry.due = WallTime::min();
     } else {
-        std::optional<std::int64_t> timestamp;
-        if (const auto ts = message.timestamp()) timestamp = ts->count();
-        const DueTime due = due_time(parsed.created_at, timestamp, delayer_.delay, now);
+        const DueTime due = due_time(parsed.created_at, message.timestamp_ms, delayer_.delay, now);
         if (due.from_future) {
             metrics_.future_envelopes.inc();
             log::debug("delayer {}: {}:{}@{} was created in the future; held until {:.3f}",
@@ -309,16 +302,16 @@ void Delayer::apply_flow(const FlowPlan& plan) {
     if (!plan.pause.empty()) {
         std::vector<kafka::TopicPartition> parts;
         for (const auto& p : plan.pause) parts.push_back({delayer_.topic, p.partition, p.offset});
-        consumer_->pause(parts);
+        io_.consumer->pause(parts);
         // Messages after the window were fetched (and dropped): read them again on resume.
-        consumer_->seek(parts, kSeekTimeout);
+        io_.consumer->seek(parts, kSeekTimeout);
         log::debug("delayer {}: paused {} partition(s) with full windows", delayer_.name,
                    parts.size());
     }
     if (!plan.resume.empty()) {
         std::vector<kafka::TopicPartition> parts;
         for (const auto p : plan.resume) parts.push_back({delayer_.topic, p, kafka::kNoOffset});
-        consumer_->resume(parts);
+        io_.consumer->resume(parts);
     }
 }
 
@@ -328,15 +321,13 @@ void Delayer::produce_one(const std::vector<ReadyEntry>& ready, const Outgoing& 
     const std::string_view payload = std::string_view(e.value).substr(e.payload_pos, e.payload_len);
     switch (out.kind) {
         case Outgoing::Kind::kRelease:
-            producer_->produce(kafka::Record{
-                e.topic, std::string_view(e.id), payload, {}, kafka::kAnyPartition, tag});
+            io_.producer->produce(OutRecord{e.topic, std::string_view(e.id), payload, {}, tag});
             return;
         case Outgoing::Kind::kForward: {
             // The next stage counts its delay from now.
             const std::string forward =
-                wire::delay_envelope(payload, e.topic, unix_seconds(WallClock::now()));
-            producer_->produce(kafka::Record{
-                next_topic_, std::string_view(e.id), forward, {}, kafka::kAnyPartition, tag});
+                wire::delay_envelope(payload, e.topic, unix_seconds(io_.clock->wall()));
+            io_.producer->produce(OutRecord{next_topic_, std::string_view(e.id), forward, {}, tag});
             return;
         }
         case Outgoing::Kind::kDead: {
@@ -344,7 +335,7 @@ void Delayer::produce_one(const std::vector<ReadyEntry>& ready, const Outgoing& 
             const std::string offset_text = std::to_string(e.offset);
             const std::string size_text = std::to_string(e.value.size());
             const bool truncated = e.value.size() > kMaxDeadLetterBytes;
-            const kafka::Header headers[] = {
+            const OutHeader headers[] = {
                 {"kt.error", out.reason},         {"kt.topic", delayer_.topic},
                 {"kt.partition", partition_text}, {"kt.offset", offset_text},
                 {"kt.delayer", delayer_.name},    {"kt.original_bytes", size_text},
@@ -352,28 +343,34 @@ void Delayer::produce_one(const std::vector<ReadyEntry>& ready, const Outgoing& 
             std::optional<std::string_view> key;
             if (e.key) key = *e.key;
             const std::string_view value = std::string_view(e.value);
-            producer_->produce(
-                kafka::Record{delayer_.dead_letter_topic, key,
-                              truncated ? value.substr(0, kMaxDeadLetterBytes) : value,
-                              std::span(headers, truncated ? 6 : 5), kafka::kAnyPartition, tag});
+            io_.producer->produce(OutRecord{delayer_.dead_letter_topic, key,
+                                            truncated ? value.substr(0, kMaxDeadLetterBytes) : value,
+                                            std::span(headers, truncated ? 6 : 5), tag});
             return;
         }
     }
 }
 
+void Delayer::take_reports(DeliveryBatch& batch) {
+    reports_.clear();
+    io_.producer->poll(reports_);
+    for (const auto& r : reports_) {
+        // A late report of an earlier batch is not taken for this one.
+        if ((r.tag >> 32) != batch_number_) continue;
+        batch.report(static_cast<std::size_t>(r.tag & 0xffffffffU), r.error);
+    }
+}
+
 bool Delayer::flush(const std::stop_token& stop, DeliveryBatch& batch,
                     const std::vector<ReadyEntry>& ready) {
-    const auto started = Clock::now();
+    const SteadyTime started = now();
     while (true) {
-        try {
-            (void)producer_->flush(kFlushSlice);
-            return true;
-        } catch (const kafka::KafkaError& e) {
-            if (e.code() != kafka::ErrorCode::kTimedOut) throw;
-        }
-        if (stop.stop_requested() || Clock::now() - started >= kFlushTimeout) return false;
-        liveness_.beat(Clock::now());
-        if (Clock::now() - started < kHoldAfter) continue;
+        const bool flushed = io_.producer->flush(kFlushSlice);
+        take_reports(batch);
+        if (flushed) return true;
+        if (stop.stop_requested() || now() - started >= kFlushTimeout) return false;
+        liveness_.beat(now());
+        if (now() - started < kHoldAfter) continue;
         poll_held(milliseconds(0));
         batch.drop(ready, revoked_in_batch_);
         // What was dropped may stay in flight: wait only for the reports still of use.
@@ -386,32 +383,34 @@ void Delayer::poll_held(milliseconds timeout) {
     for (const auto p : schedule_.pause_all()) {
         parts.push_back({delayer_.topic, p, kafka::kNoOffset});
     }
-    std::vector<kafka::Message> polled;
+    polled_.clear();
     try {
         if (!parts.empty()) {
-            consumer_->pause(parts);
+            io_.consumer->pause(parts);
             log::info("delayer {}: {} partition(s) paused until the batch in hand is acknowledged",
                       delayer_.name, parts.size());
         }
         // Polling keeps the group membership and runs the rebalance hooks; what was fetched
         // before the pause is dropped and read again once resumed.
-        consumer_->poll_batch(polled, options_.max_batch, timeout);
+        io_.consumer->poll(polled_, options_.max_batch, timeout);
     } catch (const kafka::KafkaError& e) {
         // Not a producer error for process() to retry: the loop reconnects the consumer.
         throw Error(fmt::format("consumer: {}", e.what()));
     }
-    for (const auto& m : polled) schedule_.dropped(m.partition(), m.offset());
+    for (const auto& m : polled_) schedule_.dropped(m.partition, m.offset);
+    polled_.clear();
 }
 
 bool Delayer::wait_held(milliseconds delay, const std::stop_token& stop) {
-    const auto until = Clock::now() + delay;
-    while (!stop.stop_requested()) {
-        liveness_.beat(Clock::now());
-        const auto left = std::chrono::ceil<milliseconds>(until - Clock::now());
-        if (left.count() <= 0) return true;
-        poll_held(std::min(left, options_.max_poll_wait));
-    }
-    return false;
+    milliseconds left = delay;
+    do {
+        liveness_.beat(now());
+        poll_held(milliseconds(0));
+        const milliseconds slice = std::min(left, options_.max_poll_wait);
+        if (!io_.sleep(slice, stop)) return false;
+        left -= slice;
+    } while (left.count() > 0);
+    return !stop.stop_requested();
 }
 
 void Delayer::end_hold() {
@@ -420,16 +419,16 @@ void Delayer::end_hold() {
     if (!plan.seek.empty()) {
         std::vector<kafka::TopicPartition> parts;
         for (const auto& p : plan.seek) parts.push_back({delayer_.topic, p.partition, p.offset});
-        consumer_->seek(parts, kSeekTimeout);
+        io_.consumer->seek(parts, kSeekTimeout);
     }
     std::vector<kafka::TopicPartition> parts;
     for (const auto p : plan.resume) parts.push_back({delayer_.topic, p, kafka::kNoOffset});
-    consumer_->resume(parts);
+    io_.consumer->resume(parts);
     log::info("delayer {}: {} partition(s) resumed", delayer_.name, parts.size());
 }
 
-bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
-    const auto started = Clock::now();
+bool Delayer::process(const std::stop_token& stop, std::vector<ReadyEntry>& ready) {
+    const SteadyTime started = now();
     // A release or forward that can never succeed becomes a dead letter of its envelope.
     DeliveryBatch batch(ready, !next_topic_.empty(), [&](const Outgoing& out, DeliveryError e) {
         const std::string& topic =
@@ -439,15 +438,7 @@ bool Delayer::process(std::stop_token stop, std::vector<ReadyEntry>& ready) {
     });
     ++batch_number_;
     revoked_in_batch_.clear();
-    {
-        // Delivery reports go to this batch while it is in hand, and nowhere once it is not.
-        struct InHand {
-            DeliveryBatch*& slot;
-            ~InHand() { slot = nullptr; }
-        } in_hand{batch_};
-        batch_ = &batch;
-        if (!deliver(stop, batch, ready)) return false;
-    }
+    if (!deliver(stop, batch, ready)) return false;
     end_hold();
     account(batch.outgoing(), ready, started);
     return true;
@@ -465,27 +456,35 @@ void Delayer::send_unsent(DeliveryBatch& batch, const std::vector<ReadyEntry>& r
     }
 }
 
+std::optional<std::string> Delayer::attempt(const std::stop_token& stop, DeliveryBatch& batch,
+                                            const std::vector<ReadyEntry>& ready) {
+    try {
+        send_unsent(batch, ready);
+        if (flush(stop, batch, ready)) return std::string();
+        if (stop.stop_requested()) return std::nullopt;
+        return fmt::format("{} message(s) not acknowledged within {} s", io_.producer->in_flight(),
+                           kFlushTimeout.count() / 1000);
+    } catch (const kafka::KafkaError& e) {
+        if (e.fatal()) {
+            // The idempotent producer cannot go on: a new one sends everything again.
+            log::warn("delayer {}: producer failed fatally, recreating it: {}", delayer_.name,
+                      e.what());
+            io_.producer->reset();
+            batch.resend_in_flight();
+        }
+        return std::string(e.what());
+    }
+}
+
 bool Delayer::deliver(const std::stop_token& stop, DeliveryBatch& batch,
                       const std::vector<ReadyEntry>& ready) {
-    for (int attempt = 0;; ++attempt) {
-        std::string problem;
-        try {
-            send_unsent(batch, ready);
-            if (!flush(stop, batch, ready)) {
-                if (stop.stop_requested()) return false;
-                problem = fmt::format("{} message(s) not acknowledged within {} s",
-                                      producer_->in_flight(), kFlushTimeout.count() / 1000);
-            }
-        } catch (const kafka::KafkaError& e) {
-            problem = e.what();
-            if (e.fatal()) {
-                // The idempotent producer cannot go on: a new one sends everything again.
-                log::warn("delayer {}: producer failed fatally, recreating it: {}", delayer_.name,
-                          e.what());
-                producer_ = make_producer();
-                batch.resend_in_flight();
-            }
-        }
+    // Seeded once per thread: std::random_device costs a system call, and this runs per batch.
+    thread_local const retry::RandomSource random = retry::default_random_source();
+    retry::Backoff backoff(kDelayerBackoff, random);
+    while (true) {
+        const std::optional<std::string> outcome = attempt(stop, batch, ready);
+        if (!outcome) return false;
+        std::string problem = *outcome;
         const DeliveryError first_error = batch.settle();
         if (batch.done()) return true;
         // Only dead letters replacing undeliverable envelopes are new: send them right away.
@@ -497,7 +496,7 @@ bool Delayer::deliver(const std::stop_token& stop, DeliveryBatch& batch,
         // Nothing of this batch is committed: send what is missing again.
         metrics_.batches_failed.inc();
         error_.set(problem);
-        const auto delay = retry_delay(attempt);
+        const milliseconds delay = backoff.next();
         log::warn("delayer {}: batch of {} envelope(s) not acknowledged, retrying in {} ms: {}",
                   delayer_.name, ready.size(), delay.count(), config::redact(problem));
         // Kafka may refuse for long: keep the group (every partition paused) meanwhile.
@@ -507,8 +506,8 @@ bool Delayer::deliver(const std::stop_token& stop, DeliveryBatch& batch,
 }
 
 void Delayer::account(const std::vector<Outgoing>& outs, const std::vector<ReadyEntry>& ready,
-                      Clock::time_point started) {
-    const WallTime acked = WallClock::now();
+                      SteadyTime started) {
+    const WallTime acked = io_.clock->wall();
     std::size_t released = 0;
     std::size_t forwarded = 0;
     std::size_t dead = 0;
@@ -541,7 +540,7 @@ void Delayer::account(const std::vector<Outgoing>& outs, const std::vector<Ready
     metrics_.forwarded.inc(forwarded);
     metrics_.dead_letters.inc(dead);
     commit_batch(ready);
-    const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    const auto took = std::chrono::duration_cast<milliseconds>(now() - started);
     log::info(
         "delayer {}: batch of {} envelope(s): {} released, {} forwarded, {} dead in {} ms "
         "(latest release {} ms after due){}",
@@ -558,11 +557,11 @@ void Delayer::commit_batch(const std::vector<ReadyEntry>& ready) {
         for (const auto& r : ready) {
             if (revoked_in_batch_.count(r.partition) == 0) ++done[r.partition];
         }
-        const auto now = Clock::now();
+        const SteadyTime at = now();
         std::lock_guard lock(status_mutex_);
         for (const auto& [partition, n] : done) {
             const auto it = status_.find(partition);
-            if (it != status_.end()) it->second.rate.add(now, n);
+            if (it != status_.end()) it->second.rate.add(at, n);
         }
     }
     std::vector<std::int32_t> partitions;
@@ -591,7 +590,7 @@ void Delayer::commit_pending() {
         if (schedule_.assigned(partition)) commits.push_back({delayer_.topic, partition, offset});
     }
     try {
-        consumer_->commit(commits);
+        io_.consumer->commit(commits);
     } catch (const kt::Error& e) {
         // Kept: committed with the next batch, or on revocation.
         if (!commit_failing_) {
@@ -611,48 +610,51 @@ void Delayer::commit_pending() {
             if (it != status_.end()) it->second.committed = c.offset;
         }
     }
-    liveness_.progress(Clock::now());
+    liveness_.progress(now());
+}
+
+bool Delayer::turn(const std::stop_token& stop, std::vector<ReadyEntry>& ready) {
+    if (!connected_) connect();
+    apply_assignment();
+    commit_pending();
+    WallTime wall = io_.clock->wall();
+    ready.clear();
+    schedule_.take_due(wall, ready, options_.max_batch);
+    // The timer: poll no longer than until the earliest window front falls due.
+    const milliseconds timeout = ready.empty()
+                                     ? poll_timeout(schedule_.next_due(), wall, options_.max_poll_wait)
+                                     : milliseconds(0);
+    polled_.clear();
+    io_.consumer->poll(polled_, options_.max_batch, timeout);
+    // Entries of partitions revoked while polling belong to their new owner now.
+    std::erase_if(ready, [this](const ReadyEntry& r) { return !schedule_.assigned(r.partition); });
+    wall = io_.clock->wall();
+    for (const auto& m : polled_) intake(m, wall, ready);
+    polled_.clear();
+    apply_flow(schedule_.plan_flow());
+    if (!ready.empty() && !process(stop, ready)) return false;
+    publish_status(io_.clock->wall());
+    return true;
 }
 
 void Delayer::run(std::stop_token stop) {
-    std::vector<kafka::Message> messages;
     std::vector<ReadyEntry> ready;
-    int failures = 0;
+    retry::Backoff backoff(kDelayerBackoff);
     while (!stop.stop_requested()) {
-        liveness_.beat(Clock::now());
+        liveness_.beat(now());
         try {
-            if (!consumer_) connect();
-            apply_assignment();
-            commit_pending();
-            WallTime now = WallClock::now();
-            ready.clear();
-            schedule_.take_due(now, ready, options_.max_batch);
-            // The timer: poll no longer than until the earliest window front falls due.
-            const milliseconds timeout =
-                ready.empty() ? poll_timeout(schedule_.next_due(), now, options_.max_poll_wait)
-                              : milliseconds(0);
-            messages.clear();
-            consumer_->poll_batch(messages, options_.max_batch, timeout);
-            // Entries of partitions revoked while polling belong to their new owner now.
-            std::erase_if(ready,
-                          [this](const ReadyEntry& r) { return !schedule_.assigned(r.partition); });
-            now = WallClock::now();
-            for (const auto& m : messages) intake(m, now, ready);
-            messages.clear();
-            apply_flow(schedule_.plan_flow());
-            if (!ready.empty() && !process(stop, ready)) break;
-            publish_status(WallClock::now());
-            failures = 0;
+            if (!turn(stop, ready)) break;
+            backoff.reset();
         } catch (const kt::Error& e) {
             // The consumer's positions may be unknown now: rejoin from the committed offsets,
             // which never pass an envelope that was not released.
-            messages.clear();  // a Message must not outlive its Consumer
+            polled_.clear();  // views into the consumer's messages
             metrics_.batches_failed.inc();
             error_.set(e.what());
-            const auto delay = retry_delay(failures++);
+            const milliseconds delay = backoff.next();
             log::warn("delayer {}: {}; reconnecting in {} ms", delayer_.name,
                       config::redact(e.what()), delay.count());
-            if (!sleep_for(delay, stop)) break;
+            if (!io_.sleep(delay, stop)) break;
             try {
                 reconnect();
             } catch (const kt::Error& again) {
@@ -662,8 +664,9 @@ void Delayer::run(std::stop_token stop) {
         }
     }
     log::info("delayer {}: stopping", delayer_.name);
+    polled_.clear();
     try {
-        if (consumer_) consumer_->close();
+        io_.consumer->close();
     } catch (const std::exception& e) {
         log::warn("delayer {}: leaving the group failed: {}", delayer_.name, e.what());
     }

@@ -15,10 +15,11 @@
 #include "lib/config/config.hpp"
 #include "lib/http/check.hpp"
 #include "lib/http/liveness.hpp"
-#include "lib/kafka/consumer.hpp"
-#include "lib/kafka/producer.hpp"
 #include "lib/metrics/registry.hpp"
+#include "lib/retry/backoff.hpp"
+#include "workers/common/batch_retry.hpp"
 #include "workers/common/last_error.hpp"
+#include "workers/common/ports.hpp"
 #include "workers/common/worker_loop.hpp"
 #include "workers/delayer/delivery.hpp"
 #include "workers/delayer/envelope.hpp"
@@ -53,6 +54,29 @@ struct DelayerOptions {
     std::chrono::milliseconds max_poll_wait{100};
 };
 
+/// The delayer's retry backoff, for a batch Kafka did not acknowledge and for reconnecting:
+/// 100 ms doubling to 5 s, with full jitter.
+inline constexpr retry::BackoffOptions kDelayerBackoff{std::chrono::milliseconds(100),
+                                                       std::chrono::seconds(5)};
+
+/// What a Delayer reads from and writes to; delayer_io() builds the real ones.
+struct DelayerIo {
+    /// Due times, timeouts, liveness.
+    std::unique_ptr<TimeSource> clock;
+    /// Waits out the backoff between retries.
+    Sleeper sleep = sleep_for;
+    /// Releases, forwards and dead letters.
+    std::unique_ptr<TaggedSink> producer;
+    /// The delay topic, in the delayer's group; last, so that it is closed first.
+    std::unique_ptr<PartitionConsumer> consumer;
+};
+
+/// The real DelayerIo of `delayer`: Kafka (the consumer joins
+/// `<group_prefix>.delayer.<name>` when the Delayer opens it, with a bounded prefetch) and the
+/// system's clocks. Throws kt::Error when a client cannot be created.
+[[nodiscard]] DelayerIo delayer_io(const config::Config& config,
+                                   const config::DelayerConfig& delayer);
+
 /// The kt-delayer loop for one delay stage: poll → hold each envelope in its partition's
 /// window until `created_at + delay` → produce the due payloads (and forwards to the next
 /// stage, and dead letters) → wait for Kafka's acknowledgement → commit. A partition whose
@@ -64,10 +88,10 @@ struct DelayerOptions {
 /// partitions is dropped, uncommitted) and a stop is honoured. Runs on one thread.
 class Delayer final : public WorkerLoop {
 public:
-    /// Connects to Kafka (joins `<group_prefix>.delayer.<name>`); throws kt::Error when that
-    /// fails. `config`, `delayer` and `registry` must outlive the Delayer.
+    /// A delay stage's loop on `io`; opens its consumer (throws kt::Error when that fails).
+    /// `config`, `delayer` and `registry` must outlive the Delayer.
     Delayer(const config::Config& config, const config::DelayerConfig& delayer,
-            metrics::Registry& registry, DelayerOptions options = {});
+            metrics::Registry& registry, DelayerIo io, DelayerOptions options = {});
     ~Delayer() override;
     Delayer(const Delayer&) = delete;
     Delayer& operator=(const Delayer&) = delete;
@@ -89,17 +113,23 @@ public:
     [[nodiscard]] http::GroupStatus status() const override;
 
 private:
-    std::unique_ptr<kafka::Producer> make_producer();
     void connect();
     void reconnect();
+    void on_assigned(const std::vector<kafka::TopicPartition>& parts);
+    void on_revoked(const std::vector<kafka::TopicPartition>& parts);
     void apply_assignment();
-    void intake(const kafka::Message& message, WallTime now, std::vector<ReadyEntry>& ready);
+    /// One turn of the loop: takes what fell due, polls, takes in what arrived and releases
+    /// what is due. False when stopped during a batch.
+    bool turn(const std::stop_token& stop, std::vector<ReadyEntry>& ready);
+    void intake(const PolledMessage& message, WallTime now, std::vector<ReadyEntry>& ready);
     void apply_flow(const FlowPlan& plan);
-    bool process(std::stop_token stop, std::vector<ReadyEntry>& ready);
+    bool process(const std::stop_token& stop, std::vector<ReadyEntry>& ready);
     void produce_one(const std::vector<ReadyEntry>& ready, const Outgoing& out, std::uint64_t tag);
     /// Produces the batch's unsent messages; a permanently refused release or forward is
     /// given up. Throws KafkaError for what the whole batch must retry.
     void send_unsent(DeliveryBatch& batch, const std::vector<ReadyEntry>& ready);
+    /// Hands the delivery reports that arrived to `batch`; those of earlier batches are dropped.
+    void take_reports(DeliveryBatch& batch);
     /// Waits for the delivery reports of the batch in hand; false when stopped or after
     /// kFlushTimeout. Past kHoldAfter, every partition is paused and polled meanwhile.
     bool flush(const std::stop_token& stop, DeliveryBatch& batch,
@@ -107,16 +137,25 @@ private:
     /// Sends the batch until every message is done, retrying with backoff; false when stopped.
     bool deliver(const std::stop_token& stop, DeliveryBatch& batch,
                  const std::vector<ReadyEntry>& ready);
+    /// Produces what is unsent and waits for the reports: the problem that calls for a retry
+    /// (empty when none); nullopt when stopped while waiting. A producer that failed fatally is
+    /// replaced.
+    std::optional<std::string> attempt(const std::stop_token& stop, DeliveryBatch& batch,
+                        const std::vector<ReadyEntry>& ready);
     /// Counts, logs and commits a delivered batch.
     void account(const std::vector<Outgoing>& outs, const std::vector<ReadyEntry>& ready,
                  std::chrono::steady_clock::time_point started);
     /// Samples the rates and commits the batch's offsets (not those of revoked partitions).
     void commit_batch(const std::vector<ReadyEntry>& ready);
     void poll_held(std::chrono::milliseconds timeout);
+    /// Waits `delay` through the sleeper in slices, polling between them (every partition
+    /// paused); false when stopped.
     bool wait_held(std::chrono::milliseconds delay, const std::stop_token& stop);
     void end_hold();
     void commit_pending();
     void publish_status(WallTime now);
+    /// Steady now, from the TimeSource.
+    [[nodiscard]] std::chrono::steady_clock::time_point now() const { return io_.clock->steady(); }
 
     const config::Config& config_;
     const config::DelayerConfig& delayer_;
@@ -132,7 +171,9 @@ private:
         std::int64_t lag = -1;           ///< -1 until the first fetch reported watermarks
         bool holding = false;            ///< its window front is not due yet
         std::int64_t end = -1;           ///< high watermark; -1 until the first fetch
-        http::RateMeter rate{std::chrono::steady_clock::now()};  ///< envelopes handled
+        http::RateMeter rate;            ///< envelopes handled
+
+        explicit PartitionStatus(std::chrono::steady_clock::time_point start) : rate(start) {}
     };
     mutable std::mutex status_mutex_;
     std::map<std::int32_t, PartitionStatus> status_;
@@ -148,10 +189,10 @@ private:
     /// Number of the batch in hand, in the high half of its delivery tags: a late report of an
     /// earlier batch is not taken for this one.
     std::uint32_t batch_number_ = 0;
-    /// The batch in hand, which its delivery reports update; none between batches.
-    DeliveryBatch* batch_ = nullptr;
-    std::unique_ptr<kafka::Producer> producer_;
-    std::unique_ptr<kafka::Consumer> consumer_;
+    bool connected_ = false;            ///< the consumer is open
+    std::vector<PolledMessage> polled_;  ///< views into the consumer, until its next poll
+    std::vector<TaggedReport> reports_;
+    DelayerIo io_;  ///< last: the consumer's hooks use the members above
 };
 
 }  // namespace kt::workers

@@ -181,13 +181,6 @@ milliseconds poll_timeout(std::optional<WallTime> next_due, WallTime now, millis
     return std::min(left, max);
 }
 
-milliseconds retry_delay(int attempt) {
-    constexpr milliseconds kFirst{100};
-    constexpr milliseconds kMax{5000};
-    if (attempt >= 6) return kMax;
-    return std::min(kFirst * (1 << std::max(attempt, 0)), kMax);
-}
-
 bool is_permanent_delivery_error(kafka::ErrorCode error) noexcept {
     return kafka::is_permanent_delivery_code(error);
 }

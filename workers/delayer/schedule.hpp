@@ -165,9 +165,6 @@ private:
 [[nodiscard]] std::chrono::milliseconds poll_timeout(std::optional<WallTime> next_due, WallTime now,
                                                      std::chrono::milliseconds max);
 
-/// Wait before retry number `attempt` (0-based) of a failed batch: 100 ms doubling up to 5 s.
-[[nodiscard]] std::chrono::milliseconds retry_delay(int attempt);
-
 /// True for a delivery error that retrying cannot fix for this one message (too large, topic
 /// unknown or forbidden): the envelope becomes a dead letter instead.
 [[nodiscard]] bool is_permanent_delivery_error(kafka::ErrorCode error) noexcept;
