@@ -200,6 +200,26 @@ TEST(CaptureCases, ACompanyRenameTwoJoinsAwayReindexesItsProducts) {
                      {"INSERT INTO {0}_companies VALUES (3, 'Nil', 'Rome')", {}},
                  },
                  marker, "999");
+    // Changes and ids per table.
+    const auto port = test::wait_status_port(capture, kDeadline);
+    ASSERT_TRUE(port.has_value()) << capture.log();
+    const auto metrics = test::http_get(*port, "/metrics").second;
+    const auto series = [&](const std::string& name, const std::string& table) {
+        return test::metric_value(metrics, fmt::format("{}{{table=\"public.{}_{}\"}}", name,
+                                                       c->prefix(), table));
+    };
+    // Two inserted at the start, then four steps.
+    EXPECT_EQ(series("kt_capture_changes_total", "companies"), std::optional<double>(6))
+        << metrics;
+    // The renames' four at least (the start's inserts found theirs too), and every id comes
+    // from some table's change.
+    const double companies = series("kt_capture_table_ids_total", "companies").value_or(0);
+    EXPECT_GE(companies, 4) << metrics;
+    EXPECT_EQ(companies + series("kt_capture_table_ids_total", "brands").value_or(0) +
+                  series("kt_capture_table_ids_total", "products").value_or(0),
+              test::metric_value(metrics, fmt::format("kt_capture_ids_total{{index=\"{}_ix\"}}",
+                                                      c->prefix())))
+        << metrics;
 
     // And through kt-indexer into the index: the rename reaches the documents.
     auto init = c->kt("reindex " + c->topic());

@@ -83,6 +83,11 @@ struct Capture::Metrics {
         return registry.counter("kt_capture_ids_total", "Ids produced, per index",
                                 {{"index", index}});
     }
+    metrics::Counter& table_ids(const std::string& table) {
+        return registry.counter("kt_capture_table_ids_total",
+                                "Ids produced, per table whose change they come from",
+                                {{"table", table}});
+    }
     metrics::Counter& truncates(const std::string& table) {
         return registry.counter("kt_capture_truncates_total",
                                 "TRUNCATEs of a table an index reads (the index needs kt reindex)",
@@ -296,8 +301,10 @@ void Capture::handle(const std::stop_token& stop, Session& session, std::string_
         const std::string table = mapper_->table_name(oid);
         metrics_->changes(table).inc();
         const capture::ChangeIds ids = mapper_->map(message);
+        const std::uint64_t before = produced_;
         for (const auto& id : ids.ids) produce_id(stop, id.index, id.id);
         for (const auto& l : ids.lookups) lookup(stop, l);
+        if (produced_ > before) metrics_->table_ids(table).inc(produced_ - before);
         for (const auto& line : ids.unmapped) {
             metrics_->unmapped(table).inc();
             log::warn("capture: {}", line);
@@ -328,6 +335,7 @@ void Capture::produce_id(const std::stop_token& stop, std::size_t index, const s
     kafka::Record record{topics_[index], id, value, {}, kafka::kAnyPartition, tracker_.queued()};
     if (!producer_->produce(record, stop)) return;  // stopping: never confirmed
     metrics_->ids(config_.indexes[index].name).inc();
+    ++produced_;
 }
 
 void Capture::lookup(const std::stop_token& stop, const capture::Lookup& lookup) {

@@ -81,6 +81,7 @@ private:
     std::atomic<bool> streaming_{false};
     std::atomic<bool> standby_{false};  ///< another replica holds the slot: waiting, ready
     std::atomic<std::int64_t> pending_{0};
+    std::uint64_t produced_ = 0;  ///< ids handed to Kafka since start
     /// When Kafka last acknowledged a message (steady clock ticks).
     std::atomic<std::chrono::steady_clock::rep> last_ack_{
         std::chrono::steady_clock::now().time_since_epoch().count()};
