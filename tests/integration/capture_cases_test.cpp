@@ -220,6 +220,14 @@ TEST(CaptureCases, ACompanyRenameTwoJoinsAwayReindexesItsProducts) {
               test::metric_value(metrics, fmt::format("kt_capture_ids_total{{index=\"{}_ix\"}}",
                                                       c->prefix())))
         << metrics;
+    // Commit to Kafka's acknowledgement: set, and far below the test's own deadline.
+    const auto lag = test::metric_value(metrics, "kt_capture_lag_seconds");
+    ASSERT_TRUE(lag.has_value()) << metrics;
+    EXPECT_GE(*lag, 0.0);
+    EXPECT_LT(*lag, 10.0) << metrics;
+    EXPECT_GE(test::metric_value(metrics, "kt_capture_lag_distribution_seconds_count").value_or(0),
+              6.0)
+        << metrics;
 
     // And through kt-indexer into the index: the rename reaches the documents.
     auto init = c->kt("reindex " + c->topic());
