@@ -37,6 +37,8 @@ constexpr milliseconds kStopFlush{5000};
 /// Messages Kafka has not acknowledged for this long make /readyz false (the slot then holds
 /// WAL, which kt_capture_slot_lag_bytes shows).
 constexpr milliseconds kAckStall{10000};
+/// On stop, with nothing in flight: how long to wait for the server's position.
+constexpr milliseconds kStopCatchUp{1000};
 /// kt_capture_slot_lag_bytes is read from the server this often.
 constexpr milliseconds kProbeEvery{1000};
 /// A standby replica asks for the slot this often while another replica holds it.
@@ -272,8 +274,31 @@ void Capture::stream(const std::stop_token& stop) {
     while (tracker_.unacknowledged() > 0 && Clock::now() < deadline) {
         (void)producer_->poll(milliseconds{100});
     }
+    catch_up_on_stop(session);
     report_position(session, true);
     streaming_ = false;
+}
+
+void Capture::catch_up_on_stop(Session& session) {
+    if (tracker_.unacknowledged() > 0 || tracker_.waiting_transactions() > 0) return;
+    // Nothing in flight: ask where the server stands and confirm that too, so that the slot
+    // a stopped replica leaves holds no WAL that other tables wrote meanwhile.
+    try {
+        session.stream->send_status(session.received, tracker_.confirmed(), true);
+        const auto until = Clock::now() + kStopCatchUp;
+        while (Clock::now() < until) {
+            const auto frame = session.stream->next(kFrameWait);
+            if (!frame) continue;
+            const auto parsed = pg::replication::parse_server_frame(*frame);
+            const auto* keepalive = std::get_if<pg::replication::Keepalive>(&parsed);
+            if (keepalive == nullptr) return;  // a change: whoever streams next sends it
+            tracker_.sent_up_to(keepalive->wal_end);
+            return;
+        }
+    } catch (const Error& e) {
+        log::debug("capture: slot {}: no position from the server on stop: {}", capture_.slot,
+                   config::redact(e.what()));
+    }
 }
 
 void Capture::handle(const std::stop_token& stop, Session& session, std::string_view payload) {

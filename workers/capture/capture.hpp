@@ -61,6 +61,9 @@ private:
     void lookup(const std::stop_token& stop, const capture::Lookup& lookup);
     /// Sets kt_capture_lag_seconds when a transaction was confirmed since the last call.
     void observe_lag();
+    /// On stop with nothing in flight: confirms the server's position too (a keepalive asked
+    /// for, waited for a moment).
+    void catch_up_on_stop(Session& session);
     /// Reads the slot's lag from the server (kt_capture_slot_lag_bytes) once a second.
     void probe_slot(Session& session);
     /// Sends a status update when one is due (or `now_please`).
