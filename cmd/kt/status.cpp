@@ -81,7 +81,7 @@ std::string render_status_table(const http::StatusReport& report) {
     std::vector<std::string> notes;
     for (const auto& g : report.groups) {
         const std::string dead = g.dead_letters ? std::to_string(*g.dead_letters) : "-";
-        if (g.partitions.empty()) {
+        if (g.partitions.empty() && g.worker != "capture") {  // a slot has no partitions
             rows.push_back({g.group, g.topic, "-", "-", "-", "-", "-", dead});
         }
         bool first = true;
@@ -124,6 +124,14 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
         fmt::print(stderr, "status: the config has no indexes, delayers or cascades\n");
         return 2;
     }
+    // kt-capture's slot, read again with each report: who streams it, or that nobody does.
+    std::string slot_line;
+    const auto add_slot = [&](http::StatusReport& report) {
+        if (!config.capture) return;
+        const workers::SlotStatus slot = workers::capture_slot_status(config);
+        slot_line = workers::slot_reader_line(slot);
+        report.groups.push_back(workers::slot_group(slot));
+    };
     kafka::Admin admin(app::kafka_options(config.kafka));
     auto look = [&] {
         try {
@@ -140,8 +148,10 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
             if (!workers::sleep_for(*interval, stop)) return 1;
             const OffsetsSample after = look();
             http::StatusReport report = build_status_report(targets, before, after, unix_seconds());
+            add_slot(report);
             const auto problems = workers::merge_workers(report, args.workers);
             fmt::print("{}", render_status_table(report));
+            if (!slot_line.empty()) fmt::print("{}\n", slot_line);
             for (const auto& p : problems) fmt::print(stderr, "{}\n", p);
             return problems.empty() ? 0 : 1;
         } catch (const Error& e) {
@@ -158,6 +168,7 @@ int run_status(const config::Config& config, const StatusArgs& args, std::stop_t
         OffsetsSample now = look();
         if (stop.stop_requested()) return;
         http::StatusReport report = build_status_report(targets, previous, now, unix_seconds());
+        add_slot(report);
         const auto problems = workers::merge_workers(report, args.workers, stop);
         if (stop.stop_requested()) return;
         for (const auto& p : problems) log::warn("{}", p);

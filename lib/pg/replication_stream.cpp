@@ -56,11 +56,13 @@ ReplicationStream::ReplicationStream(const ReplicationOptions& options, pgoutput
     session_->url = options.url;
     session_->slot = options.slot;
     const std::string conninfo = detail::with_logical_replication(
-        detail::with_session_options(options.url, "kt-capture", options.connect_timeout));
+        detail::with_session_options(options.url, options.application_name,
+                                     options.connect_timeout));
     session_->conn.reset(PQconnectdb(conninfo.c_str()));
     if (PQstatus(session_->conn.get()) != CONNECTION_OK) {
-        throw ConnectionError(fmt::format("could not connect to PostgreSQL for replication at {}: {}",
-                                          detail::redact_url(options.url), session_->error()));
+        throw ConnectionError(fmt::format(
+            "could not connect to PostgreSQL for replication at {}: {}",
+            detail::redact_url(options.url), session_->error()));
     }
     const std::string command = fmt::format(
         "START_REPLICATION SLOT {} LOGICAL {} (proto_version '{}', publication_names {}, "
@@ -94,8 +96,9 @@ std::optional<std::string> ReplicationStream::next(std::chrono::milliseconds tim
         }
         if (n == -1) {
             const Result end(PQgetResult(conn));
-            throw ConnectionError(fmt::format("replication slot {}: the server ended the stream: {}",
-                                              session_->slot, session_->error()));
+            throw ConnectionError(fmt::format(
+                "replication slot {}: the server ended the stream: {}", session_->slot,
+                session_->error()));
         }
         if (n < -1) {
             throw ConnectionError(

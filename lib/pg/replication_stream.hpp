@@ -24,13 +24,16 @@ struct ReplicationOptions {
     int protocol_version = 1;
     bool messages = false;  ///< also stream pg_logical_emit_message() messages
     std::chrono::seconds connect_timeout{10};
+    /// The session's application_name (pg_stat_replication shows it) unless `url` sets one.
+    std::string application_name = "kt-capture";
 };
 
 /// One logical replication session (libpq, `replication=database`): START_REPLICATION on a
 /// pgoutput slot, then CopyData frames in (replication::parse_server_frame reads them) and
 /// standby status updates out. The constructor connects and starts or throws:
 /// ConnectionError when the server cannot be reached or the connection drops, SlotInUse when
-/// another session reads the slot (both retryable), QueryError when the slot or publication does not exist.
+/// another session reads the slot (both retryable), QueryError when the slot or publication
+/// does not exist.
 /// One thread at a time.
 class ReplicationStream {
 public:

@@ -112,7 +112,7 @@ void PrivatePostgres::start() {
     run_or_throw(fmt::format(
         "{}'{}/pg_ctl' -D '{}/data' -l '{}/server.log' -w -t 60 start -o \"-c "
         "listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} -c fsync=off "
-        "-c max_connections=100\"",
+        "-c max_connections=100 -c wal_level=logical\"",
         as_postgres(), pg_bin(), dir_.string(), dir_.string(), port_, dir_.string()));
     running_ = true;
 }
@@ -223,6 +223,17 @@ Scenario::Scenario(ScenarioOptions options)
         " DECLARE ms int; BEGIN SELECT pause_ms INTO ms FROM {0}_fault;"
         " IF ms > 0 THEN PERFORM pg_sleep(ms / 1000.0); END IF; RETURN true; END $$",
         p_));
+    if (options_.capture) {
+        fixture_.drop_at_end(p_ + "_notes");
+        exec(fmt::format(
+            "CREATE TABLE {0}_notes (id bigint PRIMARY KEY, item_id bigint NOT NULL,"
+            "  body text NOT NULL);"
+            "ALTER TABLE {0}_notes REPLICA IDENTITY FULL;"
+            "CREATE PUBLICATION {0} FOR TABLE {0}_items, {0}_parents, {0}_notes",
+            p_));
+        // A statement of its own: a slot is not made in a transaction that wrote.
+        exec(fmt::format("SELECT pg_create_logical_replication_slot('{}', 'pgoutput')", p_));
+    }
     for (const auto& t : {topic(), parents_topic(), delay_topic()}) {
         fixture_.create_topic_with_dead_letters(t, options_.partitions);
     }
@@ -233,6 +244,27 @@ Scenario::~Scenario() {
     stop_writer_ = true;
     if (writer_.joinable()) writer_.join();
     workers_.clear();
+    if (!options_.capture) return;
+    // The slot goes (an abandoned one holds WAL), then the publication, before the tables.
+    try {
+        pqxx::connection db(options_.postgres_url);
+        pqxx::nontransaction tx(db);
+        const std::string slot = tx.quote(p_);
+        tx.exec("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+                "WHERE slot_name = " + slot + " AND active_pid IS NOT NULL");
+        (void)test::wait_until(
+            [&] {
+                return tx.exec("SELECT 1 FROM pg_replication_slots WHERE active AND "
+                               "slot_name = " + slot)
+                    .empty();
+            },
+            10s, 100ms);
+        tx.exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                "WHERE slot_name = " + slot);
+        tx.exec("DROP PUBLICATION IF EXISTS " + p_);
+    } catch (const std::exception& e) {
+        std::cerr << "slot " << p_ << " left behind: " << e.what() << std::endl;
+    }
 }
 
 void Scenario::exec(const std::string& sql) {
@@ -247,10 +279,20 @@ void Scenario::write_config() {
         worker_url += (worker_url.find('?') == std::string::npos ? "?" : "&");
         worker_url += options_.worker_pg_params;
     }
+    const std::string notes =
+        options_.capture
+            ? fmt::format(",\n        'notes', (SELECT count(*) FROM {}_notes nt WHERE "
+                          "nt.item_id = i.id)",
+                          p_)
+            : "";
     const std::string doc = fmt::format(
-        "jsonb_build_object('title', i.title, 'n', i.n, 'parent', pa.name) AS doc\n"
+        "jsonb_build_object('title', i.title, 'n', i.n, 'parent', pa.name{1}) AS doc\n"
         "      FROM {0}_items i LEFT JOIN {0}_parents pa ON pa.id = i.parent_id",
-        p_);
+        p_, notes);
+    const std::string capture =
+        options_.capture
+            ? fmt::format("capture:\n  slot: {0}\n  publication: {0}\n  heartbeat: 1s\n", p_)
+            : "";
     // A sub-select runs once per query (a plain call in WHERE would sleep once per row).
     const std::string pause =
         options_.pausable_query ? fmt::format(" AND (SELECT {}_pause())", p_) : "";
@@ -278,9 +320,9 @@ cascades:
     target: {p}_items
     batch_size: {batch}
     batch_wait: 100ms
-)",
+{capture})",
         fmt::arg("p", p_), fmt::arg("doc", doc), fmt::arg("pause", pause),
-        fmt::arg("batch", options_.batch_size));
+        fmt::arg("batch", options_.batch_size), fmt::arg("capture", capture));
     fixture_.write_config(config);
 }
 
@@ -333,6 +375,8 @@ void Scenario::seed_rows() {
         "INSERT INTO {0}_items SELECT g, 'item-' || g, 0, (g - 1) / {2} + 1 "
         "FROM generate_series(1, {3}) g",
         p_, parents, options_.children_per_parent, options_.rows));
+    updates_ += options_.rows;
+    if (options_.capture) return;  // kt-capture reads the inserts from the slot
     std::vector<std::string> ids;
     for (std::int64_t i = 1; i <= options_.rows; ++i) ids.push_back(std::to_string(i));
     app::PublisherOptions publisher_options;
@@ -340,7 +384,6 @@ void Scenario::seed_rows() {
     app::Publisher publisher(std::move(publisher_options));
     publisher.queue(topic(), ids);
     if (publisher.flush() != ids.size()) throw std::runtime_error("seed: not every id was sent");
-    updates_ += options_.rows;
 }
 
 void Scenario::start_writer(WriterMode mode, std::uint64_t seed) {
@@ -353,7 +396,71 @@ void Scenario::stop_writer() {
     if (writer_.joinable()) writer_.join();
 }
 
+void Scenario::captured_writer_loop(std::uint64_t seed) {
+    // Like an application that sends nothing: one transaction per round updates 10 rows,
+    // renames a parent (its children's documents change), adds a note to a row and removes
+    // the oldest note (the child table), about 250 document changes a second.
+    const std::int64_t parents =
+        (options_.rows + options_.children_per_parent - 1) / options_.children_per_parent;
+    std::vector<std::int64_t> order(static_cast<std::size_t>(options_.rows));
+    std::iota(order.begin(), order.end(), 1);
+    std::mt19937_64 rng(seed);
+    std::shuffle(order.begin(), order.end(), rng);
+    std::size_t cursor = 0;
+    std::int64_t round = 0;
+    std::int64_t next_note = 1;
+    std::unique_ptr<pqxx::connection> db;
+    while (!stop_writer_) {
+        std::string keys = "{";
+        for (std::size_t i = 0; i < 10; ++i) {
+            keys += (i > 0 ? "," : "") + std::to_string(order[cursor]);
+            cursor = (cursor + 1) % order.size();
+        }
+        keys += "}";
+        ++round;
+        try {
+            if (!db) db = std::make_unique<pqxx::connection>(options_.postgres_url);
+            pqxx::work tx(*db);
+            std::int64_t changed =
+                tx.exec_params(fmt::format("UPDATE {0}_items SET n = n + 1, title = 'item-' || "
+                                           "id || '-r' || $2 WHERE id = ANY($1::bigint[])",
+                                           p_),
+                               keys, round)
+                    .affected_rows();
+            changed += tx.exec_params(fmt::format("UPDATE {0}_parents SET name = 'parent-' || "
+                                                  "id || '-r' || $2 WHERE id = $1",
+                                                  p_),
+                                      round % parents + 1, round)
+                           .affected_rows() *
+                       options_.children_per_parent;
+            changed += tx.exec_params(fmt::format("INSERT INTO {0}_notes VALUES ($1, $2, "
+                                                  "'note')",
+                                                  p_),
+                                      next_note, order[cursor])
+                           .affected_rows();
+            changed += tx.exec(fmt::format("DELETE FROM {0}_notes WHERE id = (SELECT min(id) "
+                                           "FROM {0}_notes) AND (SELECT count(*) FROM "
+                                           "{0}_notes) > 50",
+                                           p_))
+                           .affected_rows();
+            tx.commit();
+            ++next_note;
+            updates_ += changed;
+        } catch (const std::exception&) {
+            // A commit whose outcome is unknown: the note's id may be taken, so a fresh one.
+            ++next_note;
+            ++writer_retries_;
+            db.reset();
+        }
+        std::this_thread::sleep_for(40ms);  // pace
+    }
+}
+
 void Scenario::writer_loop(WriterMode mode, std::uint64_t seed) {
+    if (mode == WriterMode::kCaptured) {
+        captured_writer_loop(seed);
+        return;
+    }
     // Like an application: a transaction changes a few rows; after COMMIT their ids are sent
     // (delay envelopes instead, or the parents' ids, by mode). Rows are taken in a shuffled
     // round-robin so that one id rarely changes twice within an indexer batch, which keeps the

@@ -112,6 +112,10 @@ struct ScenarioOptions {
     /// The index query calls `<prefix>_pause()`, which sleeps for the milliseconds in
     /// `<prefix>_fault` (set_query_pause), so that a test can make it slow.
     bool pausable_query = false;
+    /// kt-capture announces the changes: the index also reads a child table `<prefix>_notes`,
+    /// a publication and a slot named `<prefix>` cover the three tables, the config has a
+    /// `capture:` section, and neither seed_rows() nor the writer sends a message.
+    bool capture = false;
 };
 
 /// What the writer does each round.
@@ -119,6 +123,9 @@ enum class WriterMode {
     kInstant,  ///< update rows, then instant messages to the model topic
     kDelayed,  ///< update rows, then only delay envelopes (the delayer must release each)
     kParents,  ///< update parent rows, then instant messages to the parent topic (cascade)
+    /// plain SQL only (kt-capture reads the WAL): each transaction updates rows, renames a
+    /// parent, adds a note to a row and removes an older one
+    kCaptured,
 };
 
 /// One fault run's figures, printed and appended to `reliability-report.txt` in the build dir.
@@ -154,6 +161,8 @@ public:
     [[nodiscard]] std::string topic() const { return fixture_.name("items"); }
     [[nodiscard]] std::string parents_topic() const { return fixture_.name("parents"); }
     [[nodiscard]] std::string delay_topic() const { return fixture_.name("delay"); }
+    /// The slot and publication of a capture scenario.
+    [[nodiscard]] const std::string& slot() const { return fixture_.name(); }
     [[nodiscard]] std::string config_path() const { return fixture_.config_path(); }
     [[nodiscard]] const ScenarioOptions& options() const { return options_; }
 
@@ -208,6 +217,7 @@ public:
 private:
     void write_config();
     void writer_loop(WriterMode mode, std::uint64_t seed);
+    void captured_writer_loop(std::uint64_t seed);
 
     ScenarioOptions options_;
     test::Fixture fixture_;

@@ -107,8 +107,68 @@ TEST(CaptureConfirm, AResetForgetsWhatWasPendingAndIgnoresLateAcknowledgements) 
     t.committed(Lsn{10});
     t.acknowledged(old);
     EXPECT_EQ(t.confirmed(), Lsn{5}) << "an acknowledgement from the old session";
+    EXPECT_FALSE(t.current(old));
+    EXPECT_TRUE(t.current(again));
     t.acknowledged(again);
     EXPECT_EQ(t.confirmed(), Lsn{10});
+}
+
+TEST(CaptureConfirm, TheLagIsTakenFromTheNewestTransactionConfirmedByAnAcknowledgement) {
+    ConfirmTracker t;
+    t.begin();
+    const auto first = t.queued();
+    t.committed(Lsn{10}, 1'000'000);
+    t.begin();
+    const auto second = t.queued();
+    t.committed(Lsn{20}, 3'000'000);
+    EXPECT_EQ(t.take_confirmed_commit_time(), std::nullopt) << "nothing acknowledged yet";
+    t.acknowledged(second);
+    EXPECT_EQ(t.take_confirmed_commit_time(), std::nullopt) << "the first still waits";
+    t.acknowledged(first);
+    EXPECT_EQ(t.take_confirmed_commit_time(), std::optional<std::int64_t>(3'000'000))
+        << "both confirmed at once: the newest one's commit time";
+    EXPECT_EQ(t.take_confirmed_commit_time(), std::nullopt) << "taken once";
+    // A transaction with no messages is confirmed at its commit.
+    t.begin();
+    t.committed(Lsn{30}, 4'000'000);
+    EXPECT_EQ(t.take_confirmed_commit_time(), std::optional<std::int64_t>(4'000'000));
+}
+
+TEST(CaptureConfirm, TheLagIsCommitToAcknowledgementInSecondsAndNeverNegative) {
+    EXPECT_DOUBLE_EQ(capture_lag_seconds(1'000'000, 1'250'000), 0.25);
+    EXPECT_DOUBLE_EQ(capture_lag_seconds(5'000'000, 4'000'000), 0.0) << "clocks a bit apart";
+}
+
+TEST(CaptureStatusUpdate, AnIdleStreamFollowsTheServerEveryTenthOfASecond) {
+    using std::chrono::milliseconds;
+    StatusMoment m;
+    m.heartbeat = milliseconds(10000);
+    m.idle = true;
+    m.since_last = milliseconds(50);
+    EXPECT_FALSE(status_update(m).send);
+    m.since_last = kIdleFollow;
+    EXPECT_TRUE(status_update(m).send);
+    EXPECT_TRUE(status_update(m).ask_reply) << "the server's position comes back to confirm";
+    // Changes in flight: only a moved position each second, or the heartbeat.
+    m.idle = false;
+    EXPECT_FALSE(status_update(m).send);
+    m.moved = true;
+    m.since_last = kReportEvery;
+    EXPECT_TRUE(status_update(m).send);
+    EXPECT_FALSE(status_update(m).ask_reply);
+    m.moved = false;
+    m.since_last = m.heartbeat;
+    EXPECT_TRUE(status_update(m).send);
+    EXPECT_TRUE(status_update(m).ask_reply);
+}
+
+TEST(CaptureStatusUpdate, TheServersRequestIsAnsweredAtOnceWithoutAskingBack) {
+    StatusMoment m;
+    m.server_asked = true;
+    m.idle = true;
+    m.since_last = std::chrono::milliseconds(5000);
+    EXPECT_TRUE(status_update(m).send);
+    EXPECT_FALSE(status_update(m).ask_reply);
 }
 
 }  // namespace

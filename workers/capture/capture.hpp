@@ -15,6 +15,7 @@
 #include "lib/metrics/registry.hpp"
 #include "lib/pg/child_query.hpp"
 #include "lib/pg/replication_stream.hpp"
+#include "lib/pg/slot_readers.hpp"
 #include "workers/capture/change_ids.hpp"
 #include "workers/capture/confirm.hpp"
 #include "workers/common/worker_loop.hpp"
@@ -53,8 +54,18 @@ private:
     /// an undelivered message (the latter two throw).
     void stream(const std::stop_token& stop);
     void handle(const std::stop_token& stop, Session& session, std::string_view payload);
+    /// A TRUNCATE of relation `oid`: counted, logged and kept for status() for every index
+    /// that reads the table.
+    void truncated(const pg::pgoutput::Truncate& truncate, std::uint32_t oid);
     void produce_id(const std::stop_token& stop, std::size_t index, const std::string& id);
     void lookup(const std::stop_token& stop, const capture::Lookup& lookup);
+    /// Sets kt_capture_lag_seconds when a transaction was confirmed since the last call.
+    void observe_lag();
+    /// On stop with nothing in flight: confirms the server's position too (a keepalive asked
+    /// for, waited for a moment).
+    void catch_up_on_stop(Session& session);
+    /// Reads the slot's lag from the server (kt_capture_slot_lag_bytes) once a second.
+    void probe_slot(Session& session);
     /// Sends a status update when one is due (or `now_please`).
     void report_position(Session& session, bool now_please);
     void fail(const std::string& error);
@@ -63,6 +74,7 @@ private:
     config::CaptureConfig capture_;
     std::unique_ptr<Metrics> metrics_;
     http::Liveness liveness_;
+    std::unique_ptr<pg::SlotProbe> probe_;
     capture::ConfirmTracker tracker_;
     std::unique_ptr<capture::ChangeMapper> mapper_;
     std::vector<std::string> topics_;  ///< per index position
@@ -73,12 +85,16 @@ private:
     std::atomic<bool> streaming_{false};
     std::atomic<bool> standby_{false};  ///< another replica holds the slot: waiting, ready
     std::atomic<std::int64_t> pending_{0};
+    std::uint64_t produced_ = 0;  ///< ids handed to Kafka since start
     /// When Kafka last acknowledged a message (steady clock ticks).
     std::atomic<std::chrono::steady_clock::rep> last_ack_{
         std::chrono::steady_clock::now().time_since_epoch().count()};
     mutable std::mutex mutex_;
     std::string last_error_;
     std::optional<double> last_error_at_;
+    /// `table T was truncated at …: index I needs `kt reindex I``, by table and index (the
+    /// latest), since start.
+    std::map<std::string, std::string> needs_reindex_;
 };
 
 }  // namespace kt::workers

@@ -108,7 +108,8 @@ void ChangeMapper::map_feed(std::size_t index, const pg::TableFeed& feed, const 
     std::optional<std::size_t> column;
     if (feed.column.empty()) {
         const auto& cols = known.relation.columns;
-        const auto key = std::find_if(cols.begin(), cols.end(), [](const auto& c) { return c.key; });
+        const auto key =
+            std::find_if(cols.begin(), cols.end(), [](const auto& c) { return c.key; });
         if (key != cols.end()) column = static_cast<std::size_t>(key - cols.begin());
     } else {
         column = column_index(known.relation, feed.column);
@@ -128,7 +129,8 @@ void ChangeMapper::map_feed(std::size_t index, const pg::TableFeed& feed, const 
             "index {}: a delete from {}.{} carries no {} (its replica identity sends the key "
             "only: ALTER TABLE {}.{} REPLICA IDENTITY FULL)",
             indexes_[index].index, known.relation.schema, known.relation.name, feed.column,
-            pg::quote_identifier(known.relation.schema), pg::quote_identifier(known.relation.name)));
+            pg::quote_identifier(known.relation.schema),
+            pg::quote_identifier(known.relation.name)));
         return;
     }
     if (values.empty()) return;

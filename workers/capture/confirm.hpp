@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
+#include <optional>
 
 #include "lib/pg/pgoutput.hpp"
 
@@ -24,8 +26,11 @@ public:
     [[nodiscard]] std::uint64_t queued();
     /// Kafka acknowledged the message `tag` (a tag from before the last reset() is ignored).
     void acknowledged(std::uint64_t tag);
-    /// The current transaction's Commit: it ends at `end_lsn`.
-    void committed(Lsn end_lsn);
+    /// Whether `tag` was queued since the last reset().
+    [[nodiscard]] bool current(std::uint64_t tag) const noexcept { return tag >= epoch_start_; }
+    /// The current transaction's Commit: it ends at `end_lsn`; `commit_time` is the server's
+    /// commit timestamp (microseconds since 2000-01-01 UTC, as pgoutput sends it).
+    void committed(Lsn end_lsn, std::int64_t commit_time = 0);
     /// The server has sent everything before `lsn` (a keepalive): with nothing pending, that
     /// position is confirmed too, so the slot moves while the watched tables are idle.
     void sent_up_to(Lsn lsn);
@@ -38,11 +43,15 @@ public:
     [[nodiscard]] std::size_t unacknowledged() const noexcept { return unacked_; }
     /// Transactions committed but not yet confirmable.
     [[nodiscard]] std::size_t waiting_transactions() const noexcept { return commits_.size(); }
+    /// The commit time of the newest transaction confirmed since the last call (its messages,
+    /// and every earlier one's, are acknowledged); nullopt when none was.
+    [[nodiscard]] std::optional<std::int64_t> take_confirmed_commit_time();
 
 private:
     struct Commit {
         Lsn end;
         std::uint64_t last_tag;  ///< the highest tag queued up to this commit
+        std::int64_t commit_time;
     };
     void advance();
 
@@ -57,6 +66,38 @@ private:
     std::uint64_t first_open_ = 1;
     std::size_t unacked_ = 0;
     std::deque<Commit> commits_;
+    std::optional<std::int64_t> newly_confirmed_;
 };
+
+/// What the loop knows when it may send a standby status update.
+struct StatusMoment {
+    std::chrono::milliseconds since_last{0};  ///< since the last update sent
+    bool moved = false;          ///< the confirmed position moved since then
+    bool idle = false;           ///< nothing queued or waiting: the position may follow the server
+    bool server_asked = false;   ///< the server's keepalive asked for a reply
+    std::chrono::milliseconds heartbeat{10000};  ///< capture.heartbeat
+};
+
+/// Whether to send a standby status update now, and whether to ask for a keepalive back.
+struct StatusUpdate {
+    bool send = false;
+    bool ask_reply = false;
+};
+
+/// How often a moved position is reported while changes flow.
+inline constexpr std::chrono::milliseconds kReportEvery{1000};
+/// How often an idle stream asks the server for its position (and confirms the last one it
+/// gave): other tables' WAL then never piles up in the slot for more than this long.
+inline constexpr std::chrono::milliseconds kIdleFollow{100};
+
+/// The status update plan: when the server asks; a moved position at most every kReportEvery;
+/// every heartbeat, asking for a keepalive back; and, when idle, every kIdleFollow, asking for
+/// the server's position too, so that the slot follows WAL other tables write. Pure.
+[[nodiscard]] StatusUpdate status_update(const StatusMoment& moment) noexcept;
+
+/// kt_capture_lag_seconds: from a transaction's commit on the server (`commit_time`, pgoutput's
+/// microseconds since 2000-01-01 UTC) to `now` (the same clock), when Kafka acknowledged its
+/// last message; never negative (the clocks of two hosts may disagree a little).
+[[nodiscard]] double capture_lag_seconds(std::int64_t commit_time, std::int64_t now) noexcept;
 
 }  // namespace kt::workers::capture

@@ -1,6 +1,7 @@
 #include "workers/status/status.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -140,6 +141,7 @@ std::vector<std::string> merge_workers(http::StatusReport& report,
         if (!url.ends_with("/status.json")) url += "/status.json";
         try {
             const auto live = http::parse_status_report(http::get_text(url, kWorkerTimeout));
+            merge_capture_problems(report, live);
             if (http::merge_live(report, live) == 0) {
                 problems.push_back(
                     fmt::format("worker {}: serves no group of this config ({} group(s) there)",
@@ -150,6 +152,82 @@ std::vector<std::string> merge_workers(http::StatusReport& report,
         }
     }
     return problems;
+}
+
+SlotStatus capture_slot_status(const config::Config& config) {
+    SlotStatus out;
+    out.slot = config.capture->slot;
+    out.publication = config.capture->publication;
+    try {
+        out.reader = pg::slot_reader(config.postgres.url, out.slot);
+    } catch (const Error& e) {
+        out.error = config::redact(e.what());
+    }
+    return out;
+}
+
+namespace {
+
+std::string mib(std::int64_t bytes) {
+    return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+}
+
+/// The slot's problem: inactive, missing or unreadable; empty when a reader streams it.
+std::string slot_problem(const SlotStatus& status) {
+    if (!status.error.empty()) return status.error;
+    if (!status.reader) return "the slot does not exist: kt capture init creates it";
+    if (!status.reader->active) {
+        return fmt::format("the slot is inactive: nothing reads it and it holds {} of WAL: start "
+                           "kt-capture, or remove it with kt capture drop",
+                           mib(status.reader->lag_bytes));
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string slot_reader_line(const SlotStatus& status) {
+    if (!slot_problem(status).empty()) return {};
+    const pg::SlotReader& r = *status.reader;
+    std::string reader = r.application_name.empty() ? "an unnamed reader" : r.application_name;
+    std::vector<std::string> details;
+    if (!r.client_addr.empty()) details.push_back("from " + r.client_addr);
+    if (r.active_pid) details.push_back(fmt::format("WAL sender pid {}", *r.active_pid));
+    if (!details.empty()) reader += fmt::format(" ({})", fmt::join(details, ", "));
+    return fmt::format("capture {}: slot streamed by {}; {} behind the server, confirmed up to {}",
+                       status.slot, reader, mib(r.lag_bytes),
+                       r.confirmed_flush.empty() ? "-" : r.confirmed_flush);
+}
+
+http::GroupStatus slot_group(const SlotStatus& status) {
+    http::GroupStatus g;
+    g.worker = "capture";
+    g.name = status.slot;
+    g.group = status.slot;
+    g.topic = status.publication;
+    g.problem = slot_problem(status);
+    return g;
+}
+
+void merge_capture_problems(http::StatusReport& report, const http::StatusReport& live) {
+    for (auto& group : report.groups) {
+        if (group.worker != "capture") continue;
+        for (const auto& l : live.groups) {
+            if (l.worker != "capture" || l.group != group.group) continue;
+            std::size_t from = 0;
+            while (from < l.problem.size()) {
+                std::size_t to = l.problem.find("; ", from);
+                if (to == std::string::npos) to = l.problem.size();
+                const std::string part = l.problem.substr(from, to - from);
+                from = to + 2;
+                // What only one replica's state is (standby, between sessions) is not the
+                // slot's; a truncated table is, whichever replica saw it.
+                if (part.find("needs `kt reindex") == std::string::npos) continue;
+                if (group.problem.find(part) != std::string::npos) continue;
+                group.problem += (group.problem.empty() ? "" : "; ") + part;
+            }
+        }
+    }
 }
 
 }  // namespace kt::workers

@@ -9,6 +9,7 @@
 #include "lib/config/config.hpp"
 #include "lib/http/status_report.hpp"
 #include "lib/kafka/admin.hpp"
+#include "lib/pg/slot_readers.hpp"
 
 // What `kt status` reports: the consumer groups of a config, their offsets as Kafka has them,
 // and the live rows of running workers merged in.
@@ -68,5 +69,30 @@ struct OffsetsSample {
 [[nodiscard]] std::vector<std::string> merge_workers(http::StatusReport& report,
                                                      const std::vector<std::string>& workers,
                                                      std::stop_token stop = {});
+
+/// kt-capture's slot (the config's `capture.slot`) as one look at PostgreSQL found it.
+struct SlotStatus {
+    std::string slot;
+    std::string publication;
+    std::string error;                    ///< why it could not be read; empty when fine
+    std::optional<pg::SlotReader> reader;  ///< nullopt: no such slot (or an error)
+};
+
+/// Reads the slot of `config.capture` (which must be set); never throws (the error is kept).
+[[nodiscard]] SlotStatus capture_slot_status(const config::Config& config);
+
+/// Who streams the slot and how far behind it is, one line; empty when nobody does
+/// (slot_group's problem says why). Pure.
+[[nodiscard]] std::string slot_reader_line(const SlotStatus& status);
+
+/// The slot as a group of the report (worker `capture`, group = the slot, no partitions), so
+/// that the running kt-capture replicas' status merges in; its problem says when the slot is
+/// inactive, missing or unreadable. Pure.
+[[nodiscard]] http::GroupStatus slot_group(const SlotStatus& status);
+
+/// Adds what running kt-capture replicas report beyond their errors (tables truncated, whose
+/// indexes need kt reindex) to the capture groups of `report`; a standby's own state is left
+/// out. Pure.
+void merge_capture_problems(http::StatusReport& report, const http::StatusReport& live);
 
 }  // namespace kt::workers
