@@ -343,6 +343,28 @@ void Reindexer::finish_swap(es::IndexAdmin& admin, kafka::RangeReader& reader,
     }
 }
 
+std::uint64_t Reindexer::load_from_snapshot(ReindexResult& result, std::int64_t estimate,
+                                            std::stop_token stop) {
+    std::optional<pg::ExportedSnapshot> own;
+    Snapshot snapshot;
+    if (options_.snapshot_id.empty()) {
+        own.emplace(config_.postgres.url);
+        snapshot = {own->id(), own->version(), &*own};
+    } else {
+        const pg::ImportedCounts counts =
+            pg::imported_counts(config_.postgres.url, options_.snapshot_id);
+        const std::int64_t count = imported_snapshot_count(counts.imported, counts.after);
+        snapshot = {options_.snapshot_id, count, nullptr};
+        log::info("reindex {}: reading the imported snapshot {} (transaction count {}; "
+                  "{} just after it, written as the version)",
+                  index_.name, snapshot.id, counts.imported, count);
+    }
+    result.version = snapshot.count;
+    result.snapshot_id = snapshot.id;
+    result.imported = !own.has_value();
+    return load(result.new_index, snapshot, estimate, stop);
+}
+
 ReindexResult Reindexer::run(std::stop_token stop) {
     const auto started = Clock::now();
     ReindexResult result;
@@ -380,26 +402,7 @@ ReindexResult Reindexer::run(std::stop_token stop) {
             estimate = probe.estimate_rows();
         }
         const auto load_started = Clock::now();
-        {
-            std::optional<pg::ExportedSnapshot> own;
-            Snapshot snapshot;
-            if (options_.snapshot_id.empty()) {
-                own.emplace(config_.postgres.url);
-                snapshot = {own->id(), own->version(), &*own};
-            } else {
-                const pg::ImportedCounts counts =
-                    pg::imported_counts(config_.postgres.url, options_.snapshot_id);
-                const std::int64_t count = imported_snapshot_count(counts.imported, counts.after);
-                snapshot = {options_.snapshot_id, count, nullptr};
-                log::info("reindex {}: reading the imported snapshot {} (transaction count {}; "
-                          "{} just after it, written as the version)",
-                          index_.name, snapshot.id, counts.imported, count);
-            }
-            result.version = snapshot.count;
-            result.snapshot_id = snapshot.id;
-            result.imported = !own.has_value();
-            result.rows = load(result.new_index, snapshot, estimate, stop);
-        }
+        result.rows = load_from_snapshot(result, estimate, stop);
         result.load_seconds = seconds_since(load_started);
         if (!start.empty()) {
             loaded_to = reader.end_offsets(index_.topic, kKafkaTimeout);

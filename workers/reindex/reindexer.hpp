@@ -90,6 +90,10 @@ public:
 
 private:
     struct Snapshot;
+    /// Loads every row into `result.new_index` from the snapshot options_.snapshot_id names
+    /// (imported) or from one exported now; records which, and its version, in `result`.
+    std::uint64_t load_from_snapshot(ReindexResult& result, std::int64_t estimate,
+                                     std::stop_token stop);
     /// Loads every row of `snapshot` into `new_index`; ends the exporting transaction (when the
     /// rebuild exported it) as soon as every reader has imported the snapshot.
     std::uint64_t load(const std::string& new_index, const Snapshot& snapshot,
