@@ -88,7 +88,7 @@ public:
     }
 
     bool fill(const std::stop_token& stop, workers::InBatch& out, std::size_t,
-              std::chrono::milliseconds) override {
+              std::chrono::milliseconds, const std::function<bool()>&) override {
         std::unique_lock lock(mutex_);
         // Like a poll that finds nothing: wait a little (or for a push), then come back.
         cv_.wait_for(lock, stop, std::chrono::milliseconds(20), [&] { return !batches_.empty(); });

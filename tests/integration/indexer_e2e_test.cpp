@@ -70,6 +70,11 @@ public:
     [[nodiscard]] const std::string& topic() const { return name(); }
     [[nodiscard]] const std::string& alias() const { return name(); }
     [[nodiscard]] std::string dead_letter_topic() const { return name() + ".dlq"; }
+    /// Sets the index's batch_wait in the config file (for indexers started afterwards).
+    void set_batch_wait(const std::string& wait) {
+        batch_wait_ = wait;
+        write_config(fmt_config());
+    }
     /// Adds a librdkafka property to the config file (for indexers started afterwards).
     void set_kafka_property(const std::string& key, const std::string& value) {
         extra_properties_[key] = value;
@@ -266,14 +271,15 @@ private:
       FROM {0} WHERE id = ANY($1::bigint[])
     scan_query: SELECT id, jsonb_build_object('title', title, 'n', n) AS doc FROM {0}
     batch_size: {1}
-    batch_wait: 100ms
+    batch_wait: {2}
 )",
-                              name(), batch_size_);
+                              name(), batch_size_, batch_wait_);
         return config.yaml();
     }
 
     std::string es_url_;
     int batch_size_;
+    std::string batch_wait_ = "100ms";
     std::map<std::string, std::string> extra_properties_;
     std::map<std::string, json> expected_;
 };
@@ -313,6 +319,18 @@ TEST(IndexerE2e, InsertsUpdatesAndDeletesReachTheIndex) {
     EXPECT_FALSE(p.document("5000").has_value());
     EXPECT_EQ(p.mismatches(Pipeline::ids(1, 50)), std::vector<std::string>{});
 
+    EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
+}
+
+TEST(IndexerE2e, WhatArrivedDuringAWriteIsWrittenWhenItEndsNotAfterBatchWait) {
+    // 1,500 ids: a full batch of 1,000 is written first; the other 500 arrive meanwhile and are
+    // written as soon as that write ends, not once batch_wait (a minute here) has passed.
+    Pipeline p;
+    p.set_batch_wait("60s");
+    p.upsert_range(1, 1500, "row", 1);
+    p.produce_range(1, 1500);
+    auto indexer = p.start_indexer();
+    ASSERT_TRUE(p.converges(Pipeline::ids(1, 1500), 30s)) << indexer->log();
     EXPECT_TRUE(test::stop_cleanly({indexer.get()}, kExitDeadline));
 }
 

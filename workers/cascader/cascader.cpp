@@ -170,7 +170,7 @@ void Cascader::run(std::stop_token stop) {
     while (!stop.stop_requested()) {
         liveness_.beat(Clock::now());
         Pending batch;
-        if (!io_.source->fill(stop, batch.polled, max, cascade_.batch_wait)) continue;
+        if (!io_.source->fill(stop, batch.polled, max, cascade_.batch_wait, {})) continue;
         (void)retry_.run(stop, [&] { return process(stop, batch); });
     }
     log::info("cascade {}: stopping", cascade_.name);

@@ -9,8 +9,17 @@
 
 namespace kt::workers {
 
+namespace {
+
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+
+/// How long fill() waits for a first message.
+constexpr milliseconds kFirstWait{100};
+/// How often fill() asks its caller whether to stop waiting.
+constexpr milliseconds kAskEvery{5};
+
+}  // namespace
 
 BatchConsumer::BatchConsumer(const kafka::Options& options, std::string topic, std::string who)
     : topic_(std::move(topic)), who_(std::move(who)) {
@@ -40,24 +49,23 @@ BatchConsumer::BatchConsumer(const kafka::Options& options, std::string topic, s
 }
 
 bool BatchConsumer::fill(const std::stop_token& stop, InBatch& batch, std::size_t max,
-                         milliseconds wait) {
+                         milliseconds wait, const std::function<bool()>& stop_waiting) {
     auto polled = std::make_shared<std::vector<kafka::Message>>();
     polled->reserve(max);
     std::vector<kafka::Message>& out = *polled;
     learn_committed();
+    // Nothing yet: up to kFirstWait for a first message; then until `wait` has passed since it.
+    const Clock::time_point nothing_until = Clock::now() + kFirstWait;
     Clock::time_point deadline{};
-    const std::size_t start = out.size();
-    while (!stop.stop_requested() && out.size() - start < max) {
-        milliseconds timeout{100};
-        const bool was_empty = out.size() == start;
-        if (!was_empty) {
-            const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-            if (left.count() <= 0) break;
-            timeout = std::min(timeout, left);
-        }
-        const auto n = consumer_->poll_batch(out, max - (out.size() - start), timeout);
-        if (n == 0 && was_empty) break;
+    const milliseconds slice = stop_waiting ? kAskEvery : kFirstWait;
+    while (!stop.stop_requested() && out.size() < max) {
+        const bool was_empty = out.empty();
+        const auto left = std::chrono::duration_cast<milliseconds>(
+            (was_empty ? nothing_until : deadline) - Clock::now());
+        if (left.count() <= 0) break;
+        const auto n = consumer_->poll_batch(out, max - out.size(), std::min(slice, left));
         if (was_empty && n > 0) deadline = Clock::now() + wait;
+        if (stop_waiting && stop_waiting()) break;
     }
     batch.messages.reserve(out.size());
     for (const auto& m : out) {

@@ -31,9 +31,11 @@ public:
     BatchConsumer(const kafka::Options& options, std::string topic, std::string who);
 
     /// Fills `out` with up to `max` messages: waits up to 100 ms for the first, then until
-    /// `wait` has passed since it or `max` is reached. Returns false when nothing arrived.
+    /// `wait` has passed since it or `max` is reached, or `stop_waiting` answers true (asked
+    /// every few milliseconds). Returns false when nothing arrived.
     bool fill(const std::stop_token& stop, InBatch& out, std::size_t max,
-              std::chrono::milliseconds wait) override;
+              std::chrono::milliseconds wait,
+              const std::function<bool()>& stop_waiting) override;
     /// Commits one past the highest offset of `messages` per partition. Returns false, having
     /// committed nothing, when this member lost its place in the group (e.g. a batch retried for
     /// longer than max.poll.interval.ms): the batch is then abandoned, the next fill() rejoins and

@@ -45,9 +45,12 @@ public:
     virtual ~MessageSource() = default;
     /// Fills the empty `out` with up to `max` messages of the partitions this member still owns:
     /// waits a while for the first, then until `wait` has passed since it or `max` is reached.
-    /// Returns false when nothing arrived.
+    /// Stops waiting, with what it has, as soon as `stop_waiting` (when given) answers true: the
+    /// caller has something to do (its write in flight finished). Returns false when nothing
+    /// arrived.
     virtual bool fill(const std::stop_token& stop, InBatch& out, std::size_t max,
-                      std::chrono::milliseconds wait) = 0;
+                      std::chrono::milliseconds wait,
+                      const std::function<bool()>& stop_waiting) = 0;
     /// Commits one past the highest offset of `messages` per partition. Returns false, having
     /// committed nothing, when this member lost its place in the group (the batch is then
     /// abandoned: its partitions' owner reads it again). Throws kt::Error otherwise.

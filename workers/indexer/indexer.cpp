@@ -217,7 +217,7 @@ void Indexer::run(std::stop_token stop) {
     while (!stop.stop_requested()) {
         liveness_.beat(Clock::now());
         auto next = std::make_unique<Pending>();
-        const bool got = fill_batch(stop, *next);
+        const bool got = fill_batch(stop, *next, flying.get());
         if (got) try_prepare(*next);
         std::unique_ptr<Pending> written;
         if (flying && write_settled(stop, *flying)) written = std::move(flying);
@@ -233,9 +233,18 @@ void Indexer::run(std::stop_token stop) {
     io_.source->close();
 }
 
-bool Indexer::fill_batch(std::stop_token stop, Pending& batch) {
+bool Indexer::fill_batch(std::stop_token stop, Pending& batch, const Pending* flying) {
     const auto max = static_cast<std::size_t>(index_.batch_size);
-    const bool got = io_.source->fill(stop, batch.polled, max, index_.batch_wait);
+    // batch_wait gathers messages while Elasticsearch is busy with the batch before; once that
+    // write is done, what has arrived is written at once rather than after batch_wait.
+    std::function<bool()> written;
+    if (flying != nullptr) {
+        written = [flying] {
+            return !flying->write.valid() ||
+                   flying->write.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+        };
+    }
+    const bool got = io_.source->fill(stop, batch.polled, max, index_.batch_wait, written);
     batch.filled = Clock::now();
     return got;
 }

@@ -103,7 +103,9 @@ private:
     };
     struct Pending;
 
-    bool fill_batch(std::stop_token stop, Pending& batch);
+    /// Polls the next batch into `batch`; stops waiting for more messages once the write of
+    /// `flying` (when there is one) has finished, so that what arrived is written at once.
+    bool fill_batch(std::stop_token stop, Pending& batch, const Pending* flying);
     /// Parses the batch (once) and loads its rows, planning the bulk actions; throws kt::Error
     /// when PostgreSQL fails.
     void prepare(Pending& batch);
