@@ -54,6 +54,9 @@ figure() {  # name side pattern command...
 }
 
 bench=$KT_BUILD_DIR/bench
+# A fresh search node writes at a fraction of its warm rate: one discarded run warms it first.
+figure warm-up new 'end to end, steady \(first batch to last\)' \
+  "$bench/indexer_bench" --indexer "$new/cmd/kt-indexer" --skip-components --rounds 1
 for ((r = 1; r <= rounds; r++)); do
   for side in old new; do
     dir=$old
@@ -67,13 +70,16 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 
+# The median of sorted numbers, one a line (the mean of the middle two of an even count).
+median() {
+  awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+
 echo
 echo "medians over $rounds round(s) (old: $old, new: $new):"
 for name in indexer delayer cascader; do
-  o=$(awk -v n=$name '$1 == n && $2 == "old" {print $3}' "$results" | sort -g |
-    awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  n=$(awk -v n=$name '$1 == n && $2 == "new" {print $3}' "$results" | sort -g |
-    awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+  o=$(awk -v n=$name '$1 == n && $2 == "old" {print $3}' "$results" | sort -g | median)
+  n=$(awk -v n=$name '$1 == n && $2 == "new" {print $3}' "$results" | sort -g | median)
   awk -v name=$name -v o="$o" -v n="$n" \
     'BEGIN { printf "%-9s old %10.0f/s  new %10.0f/s  new/old %.3f\n", name, o, n, n / o }'
 done
