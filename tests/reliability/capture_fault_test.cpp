@@ -4,6 +4,7 @@
 // cluster), the WAL sender is terminated again and again, or the stack's real Kafka is paused
 // for 10 s. Afterwards the index must equal its tables: nothing lost.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>
@@ -86,6 +87,27 @@ void terminated_walsender(FaultRun& run) {
     };
 }
 
+/// kt-capture SIGKILLed at random moments (0.3 to 3 s apart) for 20 s and started again at once.
+void killed_repeatedly(FaultRun& run) {
+    Scenario& s = run.scenario;
+    ASSERT_TRUE(s.worker("capture").wait_for_log("streaming slot", kStartDeadline)) << s.logs();
+    std::uniform_int_distribution<int> pause_ms(300, 3000);
+    int kills = 0;
+    int streamed_again = 0;
+    const auto until = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(run.rng)));  // moment
+        auto& victim = s.worker("capture");
+        victim.kill();
+        EXPECT_EQ(victim.wait_exit(kExitDeadline), 128 + SIGKILL);
+        ++kills;
+        auto& restarted = s.start_worker("capture", "kt-capture");
+        if (restarted.wait_for_log("streaming slot", 20s)) ++streamed_again;
+    }
+    run.note = fmt::format("kills={} streamed again={}", kills, streamed_again);
+    run.after = [kills, streamed_again] { EXPECT_EQ(streamed_again, kills); };
+}
+
 INSTANTIATE_TEST_SUITE_P(
     CaptureFaults, Faults,
     ::testing::Values(
@@ -97,6 +119,10 @@ INSTANTIATE_TEST_SUITE_P(
                       "kt-capture: PostgreSQL restart (immediate), writer on 3 tables",
                       Double::kPostgres, {}, captured, capture_and_indexer(), {"indexer-1"},
                       WriterMode::kCaptured, restarts("immediate")},
+        FaultScenario{"CaptureKilledAndRestarted",
+                      "kt-capture: SIGKILL and restart for 20 s, writer on 3 tables",
+                      Double::kNone, {}, captured, capture_and_indexer(), {"indexer-1"},
+                      WriterMode::kCaptured, killed_repeatedly},
         FaultScenario{"WalSenderTerminated",
                       "kt-capture: WAL sender terminated for 20 s, writer on 3 tables",
                       Double::kNone, {}, captured, capture_and_indexer(), {"indexer-1"},
