@@ -296,7 +296,7 @@ TEST(CaptureCases, HostileTableAndColumnNamesOnRootParentAndChild) {
             {R"(UPDATE "{0} Shop"."order" SET "Id" = 3 WHERE "Id" = 1)", {"1", "3"}},
         },
         marker, "999");
-    EXPECT_EQ(capture.count_in_log(" warn "), 0U) << capture.log();
+    EXPECT_EQ(capture.count_warnings(), 0U) << capture.log();
 }
 
 TEST(CaptureCases, ATruncateIsLoggedCountedAndShownByKtStatusAsNeedingAReindex) {
@@ -386,11 +386,16 @@ TEST(CaptureCases, KtStatusNamesTheReplicaThatStreamsTheSlotAndAnInactiveSlot) {
 /// A megabyte figure for the test's output.
 double mib(double bytes) { return bytes / (1024.0 * 1024.0); }
 
-TEST(CaptureCases, AnIdleWatchedTableKeepsTheSlotLagUnder16MiBWhileAnotherTableWritesWal) {
+// Beside other tests (CTest -j2 on 2 cores) the WAL sender, not kt-capture, fell 21 MiB behind
+// the writer: the test runs alone.
+TEST(CaptureRunAlone, AnIdleWatchedTableKeepsTheSlotLagUnder16MiBWhileAnotherTableWritesWal) {
     // The issue asks for 1 GiB of WAL from another table; the test writes until 1 GiB or 60 s,
-    // whichever comes first, and prints how much it wrote.
+    // whichever comes first, and prints how much it wrote. A machine too busy to write 256 MiB
+    // in 60 s (CTest runs other tests beside this one) goes on until it has, for up to 180 s.
     constexpr double kWalGoal = 1024.0 * 1024 * 1024;
+    constexpr double kWalEnough = 256.0 * 1024 * 1024;
     constexpr auto kWriteFor = 60s;
+    constexpr auto kWriteAtMost = 180s;
     constexpr double kLimit = 16.0 * 1024 * 1024;
     // The default heartbeat (10 s): the slot must follow the server between heartbeats.
     auto c = three_levels("capidle", "10s");
@@ -437,7 +442,9 @@ TEST(CaptureCases, AnIdleWatchedTableKeepsTheSlotLagUnder16MiBWhileAnotherTableW
     const auto began = std::chrono::steady_clock::now();
     double written = 0;
     int statements = 0;
-    while (written < kWalGoal && std::chrono::steady_clock::now() - began < kWriteFor) {
+    const auto writing_for = [&] { return std::chrono::steady_clock::now() - began; };
+    while (written < kWalGoal && (writing_for() < kWriteFor ||
+                                  (written < kWalEnough && writing_for() < kWriteAtMost))) {
         // About 8 MiB of WAL a statement; the table is emptied now and then (not published,
         // so its TRUNCATE is nobody's business).
         c->exec("INSERT INTO {0}_bulk SELECT g, repeat('x', 2000) FROM generate_series(1, 4000) g");
@@ -466,7 +473,7 @@ TEST(CaptureCases, AnIdleWatchedTableKeepsTheSlotLagUnder16MiBWhileAnotherTableW
                              mib(written), seconds, mib(written) / seconds, samples.load(),
                              mib(max_metric), mib(max_server), mib(max_unconfirmed));
     EXPECT_GT(samples.load(), 10);
-    EXPECT_GT(written, 256.0 * 1024 * 1024) << "too little WAL to prove anything";
+    EXPECT_GT(written, kWalEnough) << "too little WAL to prove anything";
     EXPECT_LT(max_metric.load(), kLimit);
     EXPECT_LT(max_unconfirmed.load(), kLimit);
     // Stricter, as the rate this machine manages is far below the issue's: kt-capture leaves
@@ -475,7 +482,7 @@ TEST(CaptureCases, AnIdleWatchedTableKeepsTheSlotLagUnder16MiBWhileAnotherTableW
     const double half_second = written / seconds / 2 + 2.0 * 1024 * 1024;
     EXPECT_LT(max_unconfirmed.load(), half_second) << mib(half_second) << " MiB";
     EXPECT_TRUE(caught_up);
-    EXPECT_EQ(capture.count_in_log(" warn "), 0U) << capture.log();
+    EXPECT_EQ(capture.count_warnings(), 0U) << capture.log();
 }
 
 }  // namespace

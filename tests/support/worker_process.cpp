@@ -131,6 +131,22 @@ std::size_t WorkerProcess::count_in_log(std::string_view needle) const {
     return count_occurrences(log(), needle);
 }
 
+std::size_t WorkerProcess::count_warnings() const {
+    const std::string text = log();
+    std::size_t count = 0;
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+        std::size_t end = text.find('\n', begin);
+        if (end == std::string::npos) end = text.size();
+        const std::string_view line(text.data() + begin, end - begin);
+        const bool retried = line.find("component=librdkafka") != std::string_view::npos &&
+                             line.find(": retrying") != std::string_view::npos;
+        if (line.find(" warn ") != std::string_view::npos && !retried) ++count;
+        begin = end + 1;
+    }
+    return count;
+}
+
 bool WorkerProcess::wait_for_log(std::string_view needle, milliseconds timeout, std::size_t times) {
     return wait_until(
         [&] {

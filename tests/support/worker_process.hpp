@@ -45,6 +45,9 @@ public:
     [[nodiscard]] std::string log() const;
     /// How many times `needle` occurs in the log so far.
     [[nodiscard]] std::size_t count_in_log(std::string_view needle) const;
+    /// How many warnings the log holds, leaving out librdkafka's own notes of a request it
+    /// retries (a real broker answers "Coordinator load in progress" while it starts up).
+    [[nodiscard]] std::size_t count_warnings() const;
     /// Waits until `needle` occurs at least `times` times in the log; false when the deadline
     /// passes or the process exits first (its log is then final).
     bool wait_for_log(std::string_view needle, std::chrono::milliseconds timeout,
