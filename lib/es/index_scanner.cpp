@@ -25,6 +25,29 @@ json parse_or_throw(const Response& response, std::string_view what) {
     return parsed;
 }
 
+/// Runs `read`, then `release` (of a point in time or a scroll, which would otherwise stay open
+/// until its keep_alive ends): quietly when `read` threw, before rethrowing; otherwise a
+/// failure of `releasing` is logged as a warning, as the scan itself succeeded.
+template <class Read, class Release>
+void read_then_release(const Read& read, const Release& release, std::string_view releasing,
+                       std::string_view index) {
+    try {
+        read();
+    } catch (...) {
+        try {
+            release();
+        } catch (...) {
+            // It expires by itself after keep_alive.
+        }
+        throw;
+    }
+    try {
+        release();
+    } catch (const std::exception& e) {
+        log::warn("{} on {} failed (it expires by itself): {}", releasing, index, e.what());
+    }
+}
+
 }  // namespace
 
 IndexScanner::IndexScanner(Transport& transport, ScanOptions options)
@@ -111,7 +134,7 @@ std::size_t IndexScanner::scan_with_pit(std::string_view index, const Response& 
             Request{Method::kDelete, "/_pit", json{{"id", pit_id}}.dump(), "application/json", {}});
     };
     std::size_t total = 0;
-    try {
+    const auto read = [&] {
         json after;  // null: first page
         json answer;
         while (true) {
@@ -129,20 +152,8 @@ std::size_t IndexScanner::scan_with_pit(std::string_view index, const Response& 
             total += n;
             if (n < options_.page_size) break;
         }
-    } catch (...) {
-        try {
-            (void)close();
-        } catch (...) {
-            // The point in time expires by itself after keep_alive.
-        }
-        throw;
-    }
-    try {
-        (void)close();
-    } catch (const std::exception& e) {
-        log::warn("closing the point in time on {} failed (it expires by itself): {}", index,
-                  e.what());
-    }
+    };
+    read_then_release(read, close, "closing the point in time", index);
     return total;
 }
 
@@ -164,7 +175,7 @@ std::size_t IndexScanner::scan_with_scroll(std::string_view index, const ScanPag
                                           "application/json", {}});
     };
     std::size_t total = 0;
-    try {
+    const auto read = [&] {
         json answer;
         while (true) {
             const std::size_t n = read_page(response, on_page, answer, nullptr);
@@ -181,24 +192,13 @@ std::size_t IndexScanner::scan_with_scroll(std::string_view index, const ScanPag
                 Method::kPost, "/_search/scroll",
                 json{{"scroll", options_.keep_alive}, {"scroll_id", scroll_id}}.dump());
         }
-    } catch (...) {
-        if (!scroll_id.empty()) {
-            try {
-                (void)clear();
-            } catch (...) {
-                // The scroll expires by itself after keep_alive.
-            }
-        }
-        throw;
-    }
-    if (!scroll_id.empty()) {
-        try {
-            (void)clear();
-        } catch (const std::exception& e) {
-            log::warn("clearing the scroll on {} failed (it expires by itself): {}", index,
-                      e.what());
-        }
-    }
+    };
+    read_then_release(
+        read,
+        [&] {
+            if (!scroll_id.empty()) (void)clear();
+        },
+        "clearing the scroll", index);
     return total;
 }
 

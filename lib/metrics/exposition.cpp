@@ -6,28 +6,16 @@
 
 namespace kt::metrics {
 
-std::string escape_help(std::string_view help) {
-    std::string out;
-    out.reserve(help.size());
-    for (const char c : help) {
-        if (c == '\\') {
-            out += "\\\\";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
+namespace {
 
-std::string escape_label_value(std::string_view value) {
+/// Escapes backslash and newline, and the double quote too when `quote` is set.
+std::string escape(std::string_view text, bool quote) {
     std::string out;
-    out.reserve(value.size());
-    for (const char c : value) {
+    out.reserve(text.size());
+    for (const char c : text) {
         if (c == '\\') {
             out += "\\\\";
-        } else if (c == '"') {
+        } else if (c == '"' && quote) {
             out += "\\\"";
         } else if (c == '\n') {
             out += "\\n";
@@ -37,6 +25,12 @@ std::string escape_label_value(std::string_view value) {
     }
     return out;
 }
+
+}  // namespace
+
+std::string escape_help(std::string_view help) { return escape(help, false); }
+
+std::string escape_label_value(std::string_view value) { return escape(value, true); }
 
 std::string format_value(double value) {
     if (std::isnan(value)) return "NaN";

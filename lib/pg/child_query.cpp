@@ -5,22 +5,21 @@
 
 #include "lib/pg/detail/conninfo.hpp"
 #include "lib/pg/detail/failure.hpp"
+#include "lib/pg/detail/session.hpp"
 #include "lib/pg/error.hpp"
 #include "lib/pg/sql.hpp"
 
 namespace kt::pg {
 
-struct ChildQuery::Session {
-    explicit Session(const std::string& conninfo) : conn(conninfo) {}
-    pqxx::connection conn;
+struct ChildQuery::Session : detail::LoaderSession {
+    using LoaderSession::LoaderSession;
 };
 
 ChildQuery::ChildQuery(const CascadeSource& cascade, std::string url,
                        const LoaderOptions& options)
     : cascade_(cascade),
       url_(std::move(url)),
-      conninfo_(
-          detail::with_session_options(url_, options.application_name, options.connect_timeout)) {}
+      conninfo_(detail::loader_conninfo(url_, options)) {}
 
 ChildQuery::~ChildQuery() = default;
 
@@ -99,14 +98,7 @@ bool ChildQuery::in_flight_is_pg_error() {
 }
 
 void ChildQuery::rollback_or_drop() noexcept {
-    if (!session_) return;
-    try {
-        pqxx::nontransaction tx(session_->conn);
-        tx.exec("ROLLBACK");
-        tx.commit();
-    } catch (...) {
-        session_.reset();
-    }
+    if (session_ && !detail::rolled_back(*session_)) session_.reset();
 }
 
 void ChildQuery::check() {

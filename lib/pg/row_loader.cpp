@@ -8,6 +8,7 @@
 #include "lib/log/log.hpp"
 #include "lib/pg/detail/conninfo.hpp"
 #include "lib/pg/detail/failure.hpp"
+#include "lib/pg/detail/session.hpp"
 #include "lib/pg/detail/table_lookup.hpp"
 #include "lib/pg/sql.hpp"
 
@@ -31,17 +32,15 @@ constexpr pqxx::oid kJsonbOid = 3802;
 
 }  // namespace
 
-struct RowLoader::Session {
-    explicit Session(const std::string& conninfo) : conn(conninfo) {}
-    pqxx::connection conn;
+struct RowLoader::Session : detail::LoaderSession {
+    using LoaderSession::LoaderSession;
 };
 
 RowLoader::RowLoader(const IndexSource& index, std::string url,
                      const LoaderOptions& options)
     : index_(index),
       url_(std::move(url)),
-      conninfo_(
-          detail::with_session_options(url_, options.application_name, options.connect_timeout)) {
+      conninfo_(detail::loader_conninfo(url_, options)) {
     if (index_.query.empty() == index_.table.empty()) {
         throw QueryError(
             fmt::format("index '{}': exactly one of query and table must be set", index_.name));
@@ -230,16 +229,7 @@ void RowLoader::advance() {
 }
 
 void RowLoader::rollback_or_drop() noexcept {
-    if (!session_) return;
-    bool drop = false;
-    try {
-        pqxx::nontransaction tx(session_->conn);
-        tx.exec("ROLLBACK");
-        tx.commit();
-    } catch (...) {
-        drop = true;
-    }
-    if (drop) {
+    if (session_ && !detail::rolled_back(*session_)) {
         session_.reset();
         lost_connection_ = true;
     }

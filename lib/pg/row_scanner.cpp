@@ -9,6 +9,7 @@
 #include "lib/log/log.hpp"
 #include "lib/pg/detail/conninfo.hpp"
 #include "lib/pg/detail/failure.hpp"
+#include "lib/pg/detail/session.hpp"
 #include "lib/pg/detail/table_lookup.hpp"
 #include "lib/pg/error.hpp"
 #include "lib/pg/scan_source.hpp"
@@ -98,9 +99,8 @@ std::size_t copy_rows(const pqxx::result& rows, std::vector<Row>& chunk) {
 
 }  // namespace
 
-struct RowScanner::Session {
-    explicit Session(const std::string& conninfo) : conn(conninfo) {}
-    pqxx::connection conn;
+struct RowScanner::Session : detail::LoaderSession {
+    using LoaderSession::LoaderSession;
     detail::ResolvedTable table;
 };
 
@@ -108,8 +108,7 @@ RowScanner::RowScanner(const IndexSource& index, std::string url,
                        const LoaderOptions& options)
     : index_(index),
       url_(std::move(url)),
-      conninfo_(
-          detail::with_session_options(url_, options.application_name, options.connect_timeout)) {
+      conninfo_(detail::loader_conninfo(url_, options)) {
     const ScanChoice scan = choose_scan(index_);
     if (scan.origin == ScanOrigin::kRefused) throw QueryError(scan_refusal_message(index_, scan));
     sql_ = scan.sql;
@@ -239,14 +238,7 @@ std::int64_t RowScanner::estimate_rows() {
 }
 
 void RowScanner::rollback_or_drop() noexcept {
-    if (!session_) return;
-    try {
-        pqxx::nontransaction tx(session_->conn);
-        tx.exec("ROLLBACK");
-        tx.commit();
-    } catch (...) {
-        session_.reset();
-    }
+    if (session_ && !detail::rolled_back(*session_)) session_.reset();
 }
 
 void RowScanner::rethrow_as_pg_error(const std::string& doing) {

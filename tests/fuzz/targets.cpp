@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <set>
@@ -145,12 +147,10 @@ std::string describe(const workers::ParsedMessage& m) {
     return m.ok ? fmt::format("ok id '{}'", shown(m.id)) : fmt::format("poison ({})", m.reason);
 }
 
-}  // namespace
-
-std::optional<std::string> check_message(std::string_view input) {
-    thread_local workers::MessageParser parser;
-    workers::ParsedMessage first;
-    workers::ParsedMessage again;
+/// Parses `input` into `first` and again into `again`; returns what was thrown, or nullopt.
+template <class Parser, class Parsed>
+std::optional<std::string> parse_twice(Parser& parser, std::string_view input, Parsed& first,
+                                       Parsed& again) {
     try {
         first = parser.parse(input);
         again = parser.parse(input);
@@ -159,6 +159,26 @@ std::optional<std::string> check_message(std::string_view input) {
     } catch (...) {
         return std::string("parse threw a non-standard exception");
     }
+    return std::nullopt;
+}
+
+}  // namespace
+
+int fuzz_one(const std::uint8_t* data, std::size_t size,
+             std::optional<std::string> (*check)(std::string_view)) {
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
+    if (const auto broken = check(input)) {
+        std::fprintf(stderr, "invariant broken: %s\n", broken->c_str());
+        std::abort();
+    }
+    return 0;
+}
+
+std::optional<std::string> check_message(std::string_view input) {
+    thread_local workers::MessageParser parser;
+    workers::ParsedMessage first;
+    workers::ParsedMessage again;
+    if (auto threw = parse_twice(parser, input, first, again)) return threw;
     if (first.ok != again.ok || first.id != again.id || first.reason != again.reason) {
         return fmt::format("a second parse differs: {} then {}", describe(first), describe(again));
     }
@@ -189,14 +209,7 @@ std::optional<std::string> check_envelope(std::string_view input) {
     thread_local workers::MessageParser message_parser;
     workers::ParsedEnvelope env;
     workers::ParsedEnvelope again;
-    try {
-        env = parser.parse(input);
-        again = parser.parse(input);
-    } catch (const std::exception& e) {
-        return fmt::format("parse threw: {}", e.what());
-    } catch (...) {
-        return std::string("parse threw a non-standard exception");
-    }
+    if (auto threw = parse_twice(parser, input, env, again)) return threw;
     if (env.ok != again.ok || env.id != again.id || env.reason != again.reason ||
         env.payload_pos != again.payload_pos || env.payload_len != again.payload_len ||
         env.topic != again.topic || env.created_at.has_value() != again.created_at.has_value()) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +25,11 @@ namespace kt::fuzz {
 /// config keeps the loader's promises (unique names, valid topics, known references, sizes in
 /// range); loading twice gives the same answer. Returns what broke, or nullopt.
 [[nodiscard]] std::optional<std::string> check_config(std::string_view input);
+
+/// The body of a libFuzzer entry point: runs `check` on the input and aborts, printing what
+/// broke, when an invariant does not hold (libFuzzer then keeps the input). Returns 0.
+int fuzz_one(const std::uint8_t* data, std::size_t size,
+             std::optional<std::string> (*check)(std::string_view));
 
 /// The folder relative `mappings_file` paths of fuzzed configs resolve against.
 void set_config_base_dir(std::string dir);

@@ -771,6 +771,14 @@ TEST(IndexerE2e, AnIndexWrittenWithUnscaledVersionsIsUpdatedWithoutAReindex) {
 // stop the pipeline (not ready, logged with the fix, retried, nothing committed) instead of
 // dead-lettering every message, and it resumes by itself once the target is fixed.
 
+/// Sets `physical` to the one index behind the pipeline's alias; a fatal failure when there is
+/// not exactly one.
+void only_physical_index(Pipeline& p, std::string& physical) {
+    const auto indices = p.physical_indices();
+    ASSERT_EQ(indices.size(), 1U);
+    physical = indices[0];
+}
+
 /// Runs one "broken target" scenario: 60 rows indexed, the target broken by `brk`, the rows
 /// changed and their ids sent, then the indexer must log `cause` with the fix, go not ready
 /// and dead-letter nothing; after `fix` every document must equal its row.
@@ -819,9 +827,7 @@ TEST(IndexerE2e, AnAliasRemadeByHandOverTwoIndicesStopsThePipelineUntilOneIsRemo
     expect_stops_until_fixed(
         p,
         [&] {
-            const auto indices = p.physical_indices();
-            ASSERT_EQ(indices.size(), 1U);
-            physical = indices[0];
+            ASSERT_NO_FATAL_FAILURE(only_physical_index(p, physical));
             ASSERT_EQ(p.search_request("PUT", "/" + extra, json::object()).first, 200);
             const json remake = {
                 {"actions",
@@ -848,9 +854,7 @@ TEST(IndexerE2e, AWriteBlockOnARealServerStopsThePipelineUntilLifted) {
     expect_stops_until_fixed(
         p,
         [&] {
-            const auto indices = p.physical_indices();
-            ASSERT_EQ(indices.size(), 1U);
-            physical = indices[0];
+            ASSERT_NO_FATAL_FAILURE(only_physical_index(p, physical));
             ASSERT_EQ(p.search_request("PUT", "/" + physical + "/_settings",
                                        json{{"index.blocks.write", true}})
                           .first,
@@ -882,9 +886,9 @@ TEST(IndexerE2e, ADeletedIndexWithoutAutoCreateOnARealServerStopsThePipelineUnti
         p,
         [&] {
             ASSERT_EQ(auto_create("-" + p.alias() + "*,+*"), 200);
-            const auto indices = p.physical_indices();
-            ASSERT_EQ(indices.size(), 1U);
-            ASSERT_EQ(p.search_request("DELETE", "/" + indices[0]).first, 200);
+            std::string physical;
+            ASSERT_NO_FATAL_FAILURE(only_physical_index(p, physical));
+            ASSERT_EQ(p.search_request("DELETE", "/" + physical).first, 200);
         },
         "index_not_found_exception",
         [&] {

@@ -41,15 +41,8 @@ std::function<void(FaultRun&)> restarts(const std::string& mode) {
         Scenario& s = run.scenario;
         ASSERT_TRUE(s.worker("capture").wait_for_log("streaming slot", kStartDeadline))
             << s.logs();
-        std::uniform_int_distribution<int> up_ms(1500, 5000);
-        std::uniform_int_distribution<int> down_ms(500, 3000);
         constexpr int kRestarts = 3;
-        for (int i = 0; i < kRestarts; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(up_ms(run.rng)));  // moment
-            run.doubles.postgres->stop(mode);
-            std::this_thread::sleep_for(std::chrono::milliseconds(down_ms(run.rng)));  // outage
-            run.doubles.postgres->start();
-        }
+        restart_postgres(run, mode, kRestarts);
         // kt-capture streams again before the writer stops (the rest is convergence).
         const bool again = test::wait_until(
             [&] { return sessions_again(s) >= 1 && s.worker("capture").running(); }, 60s, 100ms);

@@ -83,4 +83,8 @@ inline std::string scenario_name(const ::testing::TestParamInfo<FaultScenario>& 
 /// lands (or how long it lasts), drawn from the scenario's seed.
 void fault_moment(std::mt19937_64& rng, int from_ms, int to_ms);
 
+/// Restarts the private PostgreSQL `times` times with pg_ctl's `mode` (`fast` or `immediate`),
+/// at random moments 1.5 to 5 s apart, each time down for 0.5 to 3 s.
+void restart_postgres(FaultRun& run, const std::string& mode, int times);
+
 }  // namespace kt::reliability

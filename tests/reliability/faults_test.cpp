@@ -23,6 +23,17 @@ void fault_moment(std::mt19937_64& rng, int from_ms, int to_ms) {
         std::chrono::milliseconds(std::uniform_int_distribution<int>(from_ms, to_ms)(rng)));
 }
 
+void restart_postgres(FaultRun& run, const std::string& mode, int times) {
+    std::uniform_int_distribution<int> up_ms(1500, 5000);
+    std::uniform_int_distribution<int> down_ms(500, 3000);
+    for (int i = 0; i < times; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(up_ms(run.rng)));  // moment
+        run.doubles.postgres->stop(mode);
+        std::this_thread::sleep_for(std::chrono::milliseconds(down_ms(run.rng)));  // outage
+        run.doubles.postgres->start();
+    }
+}
+
 TEST_P(Faults, NothingIsLost) {
     const FaultScenario& fault = GetParam();
     if (!fault.real_server.empty()) {

@@ -23,15 +23,8 @@ using namespace std::chrono_literals;
 std::function<void(FaultRun&)> restarts(const std::string& mode) {
     return [mode](FaultRun& run) {
         Scenario& s = run.scenario;
-        std::uniform_int_distribution<int> up_ms(1500, 5000);
-        std::uniform_int_distribution<int> down_ms(500, 3000);
         constexpr int kRestarts = 3;
-        for (int i = 0; i < kRestarts; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(up_ms(run.rng)));  // moment
-            run.doubles.postgres->stop(mode);
-            std::this_thread::sleep_for(std::chrono::milliseconds(down_ms(run.rng)));  // outage
-            run.doubles.postgres->start();
-        }
+        restart_postgres(run, mode, kRestarts);
         run.note = fmt::format("restarts={} writer_retries={}", kRestarts, s.writer_retries());
         run.after = [&s] {
             EXPECT_GT(s.writer_retries(), 0)

@@ -2,10 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 namespace kt::workers::capture {
 namespace {
 
 using Lsn = pg::pgoutput::Lsn;
+
+/// A transaction of one message committed at `end` (at `commit_time`); returns the message's tag.
+std::uint64_t one_message_transaction(ConfirmTracker& t, Lsn end, std::int64_t commit_time = 0) {
+    t.begin();
+    const auto tag = t.queued();
+    t.committed(end, commit_time);
+    return tag;
+}
 
 TEST(CaptureConfirm, ATransactionIsConfirmedOnlyWhenAllItsMessagesAreAcknowledged) {
     ConfirmTracker t(Lsn{100});
@@ -23,12 +33,8 @@ TEST(CaptureConfirm, ATransactionIsConfirmedOnlyWhenAllItsMessagesAreAcknowledge
 
 TEST(CaptureConfirm, ALaterTransactionWaitsForAnEarlierOne) {
     ConfirmTracker t;
-    t.begin();
-    const auto first = t.queued();
-    t.committed(Lsn{10});
-    t.begin();
-    const auto second = t.queued();
-    t.committed(Lsn{20});
+    const auto first = one_message_transaction(t, Lsn{10});
+    const auto second = one_message_transaction(t, Lsn{20});
     t.acknowledged(second);
     EXPECT_EQ(t.confirmed(), Lsn{}) << "the earlier transaction is not acknowledged yet";
     t.acknowledged(first);
@@ -43,9 +49,7 @@ TEST(CaptureConfirm, AcknowledgementsOutOfOrderAndTwiceCountEachMessageOnce) {
     const auto b = t.queued();
     const auto c = t.queued();
     t.committed(Lsn{10});
-    t.begin();
-    const auto d = t.queued();
-    t.committed(Lsn{20});
+    const auto d = one_message_transaction(t, Lsn{20});
     t.acknowledged(c);
     t.acknowledged(c);
     t.acknowledged(d);
@@ -63,9 +67,7 @@ TEST(CaptureConfirm, AcknowledgementsOutOfOrderAndTwiceCountEachMessageOnce) {
 
 TEST(CaptureConfirm, ATransactionWithNoMessagesIsConfirmedWhenEverythingBeforeIs) {
     ConfirmTracker t;
-    t.begin();
-    const auto tag = t.queued();
-    t.committed(Lsn{10});
+    const auto tag = one_message_transaction(t, Lsn{10});
     t.begin();
     t.committed(Lsn{20});  // changed only tables no index reads
     EXPECT_EQ(t.confirmed(), Lsn{});
@@ -96,15 +98,11 @@ TEST(CaptureConfirm, AKeepalivePositionIsConfirmedOnlyWithNothingPending) {
 
 TEST(CaptureConfirm, AResetForgetsWhatWasPendingAndIgnoresLateAcknowledgements) {
     ConfirmTracker t(Lsn{5});
-    t.begin();
-    const auto old = t.queued();
-    t.committed(Lsn{10});
+    const auto old = one_message_transaction(t, Lsn{10});
     t.reset();
     EXPECT_EQ(t.unacknowledged(), 0U);
     EXPECT_EQ(t.waiting_transactions(), 0U);
-    t.begin();
-    const auto again = t.queued();
-    t.committed(Lsn{10});
+    const auto again = one_message_transaction(t, Lsn{10});
     t.acknowledged(old);
     EXPECT_EQ(t.confirmed(), Lsn{5}) << "an acknowledgement from the old session";
     EXPECT_FALSE(t.current(old));
@@ -115,12 +113,8 @@ TEST(CaptureConfirm, AResetForgetsWhatWasPendingAndIgnoresLateAcknowledgements) 
 
 TEST(CaptureConfirm, TheLagIsTakenFromTheNewestTransactionConfirmedByAnAcknowledgement) {
     ConfirmTracker t;
-    t.begin();
-    const auto first = t.queued();
-    t.committed(Lsn{10}, 1'000'000);
-    t.begin();
-    const auto second = t.queued();
-    t.committed(Lsn{20}, 3'000'000);
+    const auto first = one_message_transaction(t, Lsn{10}, 1'000'000);
+    const auto second = one_message_transaction(t, Lsn{20}, 3'000'000);
     EXPECT_EQ(t.take_confirmed_commit_time(), std::nullopt) << "nothing acknowledged yet";
     t.acknowledged(second);
     EXPECT_EQ(t.take_confirmed_commit_time(), std::nullopt) << "the first still waits";

@@ -12,6 +12,7 @@
 #include "lib/config/config.hpp"
 #include "lib/metrics/registry.hpp"
 #include "tests/fakes/fakes.hpp"
+#include "tests/unit/worker_loop_fixture.hpp"
 #include "workers/cascader/cascader.hpp"
 
 // The kt-cascader loop on in-memory collaborators: each test is one of its commit decisions.
@@ -23,8 +24,8 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-/// A Cascader on fakes, running on its own thread from run() until the fixture ends.
-class CascaderLoop : public ::testing::Test {
+/// A Cascader on fakes, running on its own thread from start() until the fixture ends.
+class CascaderLoop : public BatchLoopTest<Cascader> {
 protected:
     CascaderLoop() {
         cascade_.name = "brands";
@@ -34,42 +35,23 @@ protected:
         cascade_.batch_size = 100;
         config_.cascades.push_back(cascade_);
     }
-    ~CascaderLoop() override {
-        if (thread_.joinable()) {
-            thread_.request_stop();
-            thread_.join();
-        }
-    }
 
     void start(std::set<std::string> rejected = {}) {
         CascaderIo io;
-        auto source = std::make_unique<fakes::FakeSource>();
-        auto dead = std::make_unique<fakes::FakeDeadLetters>();
+        give_batch_fakes(io);
         auto target = std::make_unique<fakes::FakeTarget>();
-        source_ = source.get();
-        dead_ = dead.get();
         target_ = target.get();
         io.children = std::make_unique<fakes::FakeChildren>(
             std::map<std::string, std::vector<std::string>>{{"1", {"11", "12"}}, {"2", {"21"}}},
             std::move(rejected));
         io.target = std::move(target);
-        io.dead_letters = std::move(dead);
-        io.source = std::move(source);
-        io.sleep = sleeper_.sleeper();
-        cascader_ = std::make_unique<Cascader>(config_, config_.cascades.front(), registry_,
-                                               std::move(io));
-        thread_ = std::jthread([this](std::stop_token stop) { cascader_->run(stop); });
+        loop_ = std::make_unique<Cascader>(config_, config_.cascades.front(), registry_,
+                                           std::move(io));
+        run();
     }
 
-    config::Config config_;
     config::CascadeConfig cascade_;
-    metrics::Registry registry_;
-    fakes::ManualSleeper sleeper_;
-    fakes::FakeSource* source_ = nullptr;
-    fakes::FakeDeadLetters* dead_ = nullptr;
     fakes::FakeTarget* target_ = nullptr;
-    std::unique_ptr<Cascader> cascader_;
-    std::jthread thread_;
 };
 
 TEST_F(CascaderLoop, CommitsOnceEveryChildIsAcknowledged) {
@@ -85,10 +67,9 @@ TEST_F(CascaderLoop, ChildrenKafkaRefusedAreNeverCommitted) {
     target_->refuse_flushes(-1);
     source_->push({{0, 0, R"({"id": 1})"}});
     ASSERT_TRUE(wait_until([&] { return target_->flushes() >= 3; }));
-    thread_.request_stop();
-    thread_.join();
+    stop();
     EXPECT_THAT(source_->committed(), IsEmpty());
-    EXPECT_FALSE(cascader_->readiness().ok);
+    EXPECT_FALSE(loop_->readiness().ok);
 }
 
 TEST_F(CascaderLoop, ABatchRetriedAfterRefusedChildrenIsCommittedOnceAcknowledged) {

@@ -7,19 +7,12 @@
 #include "lib/config/interpolate.hpp"
 #include "lib/config/loader.hpp"
 #include "lib/config/redact.hpp"
+#include "tests/unit/config_test_support.hpp"
 
 namespace kt::config {
 namespace {
 
 using ::testing::HasSubstr;
-
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-        auto it = vars.find(name);
-        if (it == vars.end()) return std::nullopt;
-        return it->second;
-    };
-}
 
 const char* kValid = R"(kafka:
   brokers: ${BROKERS:-localhost:9092}
@@ -57,9 +50,7 @@ std::string load_error(const std::string& yaml, std::map<std::string, std::strin
     try {
         (void)load_string(yaml, "test.yaml", "", env_of(std::move(vars)));
     } catch (const ConfigError& e) {
-        std::string all;
-        for (const auto& line : e.lines()) all += line + "\n";
-        return all;
+        return problem_lines(e);
     }
     ADD_FAILURE() << "expected a ConfigError for:\n" << yaml;
     return "";

@@ -14,6 +14,7 @@
 #include "lib/metrics/registry.hpp"
 #include "lib/retry/backoff.hpp"
 #include "tests/fakes/fakes.hpp"
+#include "tests/unit/worker_loop_fixture.hpp"
 #include "workers/delayer/delayer.hpp"
 
 // The kt-delayer loop on in-memory collaborators and a manual clock: each test is one of its
@@ -33,7 +34,7 @@ constexpr kafka::ErrorCode kTooLarge = kafka::ErrorCode::kMsgSizeTooLarge;  // n
 
 /// A Delayer with a 5 minute delay on fakes, running on its own thread from start() until the
 /// fixture ends.
-class DelayerLoop : public ::testing::Test {
+class DelayerLoop : public WorkerLoopTest<Delayer> {
 protected:
     DelayerLoop() {
         delayer_.name = "delay_5m";
@@ -43,7 +44,6 @@ protected:
         delayer_.dead_letter_topic = "delay_5m.dlq";
         config_.delayers.push_back(delayer_);
     }
-    ~DelayerLoop() override { stop(); }
 
     /// Builds the Delayer on fakes; its consumer is assigned `partitions`.
     void build(std::vector<std::int32_t> partitions = {0}, DelayerOptions options = {}) {
@@ -58,17 +58,8 @@ protected:
         io.producer = std::move(producer);
         io.clock = std::move(clock);
         io.sleep = sleeper_.sleeper();
-        delayer_loop_ = std::make_unique<Delayer>(config_, config_.delayers.front(), registry_,
-                                                  std::move(io), options);
-    }
-    void run() {
-        thread_ = std::jthread([this](std::stop_token stop) { delayer_loop_->run(stop); });
-    }
-    /// Stops the loop and waits for it: nothing more is committed after this.
-    void stop() {
-        if (!thread_.joinable()) return;
-        thread_.request_stop();
-        thread_.join();
+        loop_ = std::make_unique<Delayer>(config_, config_.delayers.front(), registry_,
+                                          std::move(io), options);
     }
 
     /// An envelope for id `id` created at the manual clock's now (minus `age`), for `topic`.
@@ -89,15 +80,10 @@ protected:
         return it == c.end() ? -1 : it->second;
     }
 
-    config::Config config_;
     config::DelayerConfig delayer_;
-    metrics::Registry registry_;
-    fakes::ManualSleeper sleeper_;
     fakes::FakePartitionConsumer* consumer_ = nullptr;
     fakes::FakeTaggedSink* producer_ = nullptr;
     fakes::ManualClock* clock_ = nullptr;
-    std::unique_ptr<Delayer> delayer_loop_;
-    std::jthread thread_;
 };
 
 TEST_F(DelayerLoop, ReleasesAnEnvelopeOnlyOnceItIsDue) {
@@ -122,12 +108,12 @@ TEST_F(DelayerLoop, AnUnacknowledgedBatchIsRetriedWithBackoffAndCommittedOnceAck
     run();
     ASSERT_TRUE(wait_until([&] { return producer_->produced("products") >= 4; }));
     EXPECT_EQ(committed(0), -1) << "a batch Kafka did not acknowledge is never committed";
-    EXPECT_FALSE(delayer_loop_->readiness().ok);
+    EXPECT_FALSE(loop_->readiness().ok);
 
     producer_->fail("products", kafka::ErrorCode::kNoError, 0);
     ASSERT_TRUE(wait_until([&] { return committed(0) == 1; }));
     EXPECT_THAT(producer_->acknowledged("products"), ElementsAre(R"({"id": 1})"));
-    EXPECT_TRUE(delayer_loop_->readiness().ok);
+    EXPECT_TRUE(loop_->readiness().ok);
 
     // A backoff wait before each retry (slept in slices of at most the poll wait, polling in
     // between), the waits together under their ceilings: 100 ms doubling to 5 s.
@@ -159,7 +145,7 @@ TEST_F(DelayerLoop, ABatchNotAcknowledgedInTimeIsAwaitedWithEveryPartitionPaused
     ASSERT_TRUE(wait_until([&] { return !sleeper_.delays().empty(); })) << "no backoff wait";
     EXPECT_TRUE(consumer_->paused(0));
     EXPECT_TRUE(consumer_->paused(1)) << "every partition waits for the batch in hand";
-    EXPECT_FALSE(delayer_loop_->readiness().ok);
+    EXPECT_FALSE(loop_->readiness().ok);
     EXPECT_EQ(committed(0), -1);
 
     producer_->release("products");

@@ -107,11 +107,10 @@ TEST(DocVersion, ReadsTheCurrentVersionOutOfEveryConflictReason) {
 }
 
 TEST(DocVersion, AConflictReasonWithoutAReadableVersionNamesNone) {
-    EXPECT_EQ(conflict_current_version(""), std::nullopt);
-    EXPECT_EQ(conflict_current_version("version conflict"), std::nullopt);
-    EXPECT_EQ(conflict_current_version("current version [abc]"), std::nullopt);
-    EXPECT_EQ(conflict_current_version("current version [12"), std::nullopt);
-    EXPECT_EQ(conflict_current_version("current version [99999999999999999999]"), std::nullopt);
+    for (const char* reason : {"", "version conflict", "current version [abc]",
+                               "current version [12", "current version [99999999999999999999]"}) {
+        EXPECT_EQ(conflict_current_version(reason), std::nullopt) << reason;
+    }
 }
 
 TEST(DocVersion, OnlyAConflictWithForeignLowBitsOrNoVersionNeedsARepair) {

@@ -302,6 +302,13 @@ TEST(DockerEntrypoint, RunsTheNamedKtSubcommand) {
     EXPECT_THAT(kt.output, HasSubstr("ok"));
 }
 
+/// Expects the entrypoint to refuse `args`: exit code 2 and `message` in its output.
+void expect_refused(const std::string& args, const std::string& message) {
+    const auto run = entrypoint(args);
+    EXPECT_EQ(run.exit_code, 2) << args << ": " << run.output;
+    EXPECT_THAT(run.output, HasSubstr(message)) << args;
+}
+
 TEST(DockerEntrypoint, RunsTheNamedWorker) {
     for (const auto& [worker, option] : std::map<std::string, std::string>{
              {"indexer", "--index"}, {"delayer", "--delayer"}, {"cascader", "--cascade"}}) {
@@ -311,27 +318,17 @@ TEST(DockerEntrypoint, RunsTheNamedWorker) {
         EXPECT_THAT(run.output, HasSubstr("--metrics-port")) << worker;
     }
     // The worker's own exit code comes through: a config error is 2.
-    const auto bad = entrypoint("indexer --config config/no-such-file.yaml");
-    EXPECT_EQ(bad.exit_code, 2) << bad.output;
-    EXPECT_THAT(bad.output, HasSubstr("no-such-file.yaml"));
+    expect_refused("indexer --config config/no-such-file.yaml", "no-such-file.yaml");
 }
 
 TEST(DockerEntrypoint, RejectsAnUnknownNameNamingIt) {
-    const auto run = entrypoint("indexr --config /etc/kt/kt.yaml");
-    EXPECT_EQ(run.exit_code, 2);
-    EXPECT_THAT(run.output, HasSubstr("unknown worker or command 'indexr'"));
-    const auto none = entrypoint("");
-    EXPECT_EQ(none.exit_code, 2);
-    EXPECT_THAT(none.output, HasSubstr("usage:"));
+    expect_refused("indexr --config /etc/kt/kt.yaml", "unknown worker or command 'indexr'");
+    expect_refused("", "usage:");
 }
 
 TEST(DockerEntrypoint, ProbeRejectsABadPathOrPort) {
-    const auto path = entrypoint("probe readyz");
-    EXPECT_EQ(path.exit_code, 2);
-    EXPECT_THAT(path.output, HasSubstr("expected a path such as /readyz, got 'readyz'"));
-    const auto port = entrypoint("probe /readyz metrics");
-    EXPECT_EQ(port.exit_code, 2);
-    EXPECT_THAT(port.output, HasSubstr("port 'metrics' is not a number"));
+    expect_refused("probe readyz", "expected a path such as /readyz, got 'readyz'");
+    expect_refused("probe /readyz metrics", "port 'metrics' is not a number");
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <string_view>
+
 #include "lib/es/engine_version.hpp"
 
 namespace kt::es {
@@ -9,23 +12,22 @@ bool supported(std::string_view distribution, std::string_view number) {
     return judge_engine(distribution, number).supported;
 }
 
+/// Expects every one of `numbers` of `distribution` to be supported, or every one not to be.
+void expect_supported(std::string_view distribution,
+                      std::initializer_list<std::string_view> numbers, bool want) {
+    for (const auto number : numbers) {
+        EXPECT_EQ(supported(distribution, number), want) << distribution << " " << number;
+    }
+}
+
 TEST(EngineVersion, ElasticsearchIsSupportedThroughEvery8) {
-    EXPECT_FALSE(supported("", "6.8.23"));
-    EXPECT_FALSE(supported("", "7.17.25"));
-    EXPECT_TRUE(supported("", "8.0.0"));
-    EXPECT_TRUE(supported("", "8.14.3"));
-    EXPECT_TRUE(supported("", "8.99.0"));
-    EXPECT_FALSE(supported("", "9.0.0"));
-    EXPECT_FALSE(supported("", "9.1.0"));
-    EXPECT_FALSE(supported("", "10.0.0"));
+    expect_supported("", {"8.0.0", "8.14.3", "8.99.0"}, true);
+    expect_supported("", {"6.8.23", "7.17.25", "9.0.0", "9.1.0", "10.0.0"}, false);
 }
 
 TEST(EngineVersion, OpenSearchIsSupportedThroughEvery2) {
-    EXPECT_FALSE(supported("opensearch", "1.3.20"));
-    EXPECT_TRUE(supported("opensearch", "2.0.0"));
-    EXPECT_TRUE(supported("opensearch", "2.19.6"));
-    EXPECT_FALSE(supported("opensearch", "3.0.0"));
-    EXPECT_FALSE(supported("opensearch", "3.1.0"));
+    expect_supported("opensearch", {"2.0.0", "2.19.6"}, true);
+    expect_supported("opensearch", {"1.3.20", "3.0.0", "3.1.0"}, false);
 }
 
 TEST(EngineVersion, OpenSearchIsJudgedByItsOwnNumbersNotElasticsearchs) {
@@ -44,11 +46,9 @@ TEST(EngineVersion, NamesTheDistributionAsPeopleWriteIt) {
 }
 
 TEST(EngineVersion, PreReleasesCountAsTheirRelease) {
-    EXPECT_TRUE(supported("", "8.0.0-rc2"));
-    EXPECT_TRUE(supported("", "8.15.0-SNAPSHOT"));
-    EXPECT_TRUE(supported("", "8.14"));
-    EXPECT_FALSE(supported("", "9.0.0-beta1"));
-    EXPECT_FALSE(supported("opensearch", "3.0.0-alpha1"));
+    expect_supported("", {"8.0.0-rc2", "8.15.0-SNAPSHOT", "8.14"}, true);
+    expect_supported("", {"9.0.0-beta1"}, false);
+    expect_supported("opensearch", {"3.0.0-alpha1"}, false);
 }
 
 TEST(EngineVersion, AnUnknownDistributionIsNotSupportedAndKeepsItsName) {
@@ -58,15 +58,9 @@ TEST(EngineVersion, AnUnknownDistributionIsNotSupportedAndKeepsItsName) {
 }
 
 TEST(EngineVersion, AnUnparsableVersionIsNotSupported) {
-    EXPECT_FALSE(supported("", ""));
-    EXPECT_FALSE(supported("", "8"));
-    EXPECT_FALSE(supported("", "8."));
-    EXPECT_FALSE(supported("", "v8.14.3"));
-    EXPECT_FALSE(supported("", " 8.14.3"));
-    EXPECT_FALSE(supported("", "-8.14"));
-    EXPECT_FALSE(supported("", "8.-1"));
-    EXPECT_FALSE(supported("", "99999999999999999999.1"));
-    EXPECT_FALSE(supported("opensearch", "two.nineteen"));
+    expect_supported("", {"", "8", "8.", "v8.14.3", " 8.14.3", "-8.14", "8.-1"}, false);
+    expect_supported("", {"99999999999999999999.1"}, false);
+    expect_supported("opensearch", {"two.nineteen"}, false);
     EXPECT_EQ(judge_engine("", "").product, "Elasticsearch of unknown version");
 }
 

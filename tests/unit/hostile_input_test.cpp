@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "lib/config/loader.hpp"
 #include "lib/wire/json_scan.hpp"
 #include "lib/wire/messages.hpp"
+#include "tests/unit/config_test_support.hpp"
 #include "workers/delayer/envelope.hpp"
 #include "workers/common/message_parser.hpp"
 
@@ -33,11 +35,17 @@ void expect_id(const std::string& payload, const std::string& id) {
     EXPECT_EQ(m.id, id) << payload.substr(0, 200);
 }
 
+/// Expects `input` to be poison to a fresh `Parser`, with a reason containing `reason_part`.
+template <class Parser>
+void expect_poison_to(const std::string& input, const std::string& reason_part) {
+    Parser parser;
+    const auto parsed = parser.parse(input);
+    EXPECT_FALSE(parsed.ok) << input.substr(0, 200) << " parsed as id " << parsed.id;
+    EXPECT_THAT(parsed.reason, HasSubstr(reason_part)) << input.substr(0, 200);
+}
+
 void expect_poison(const std::string& payload, const std::string& reason_part) {
-    MessageParser parser;
-    const ParsedMessage m = parser.parse(payload);
-    EXPECT_FALSE(m.ok) << payload.substr(0, 200) << " parsed as id " << m.id;
-    EXPECT_THAT(m.reason, HasSubstr(reason_part)) << payload.substr(0, 200);
+    expect_poison_to<MessageParser>(payload, reason_part);
 }
 
 TEST(HostileMessage, NotUtf8IsPoisonWherever) {
@@ -144,10 +152,7 @@ TEST(HostileMessage, AcceptedIdsRoundTripThroughTheMessagesKtProduces) {
 }
 
 void expect_envelope_poison(const std::string& value, const std::string& reason_part) {
-    EnvelopeParser parser;
-    const ParsedEnvelope e = parser.parse(value);
-    EXPECT_FALSE(e.ok) << value.substr(0, 200) << " parsed as id " << e.id;
-    EXPECT_THAT(e.reason, HasSubstr(reason_part)) << value.substr(0, 200);
+    expect_poison_to<EnvelopeParser>(value, reason_part);
 }
 
 TEST(HostileEnvelope, BrokenJsonAnywhereIsPoison) {
@@ -220,14 +225,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-        auto it = vars.find(name);
-        if (it == vars.end()) return std::nullopt;
-        return it->second;
-    };
-}
-
 const std::string kHead = R"(kafka:
   brokers: localhost:9092
 postgres:
@@ -243,9 +240,7 @@ std::string load_error(const std::string& yaml) {
                           env_of({{"PG_URL", "postgresql://kt:pg-secret@db/kt"},
                                   {"ES_PASSWORD", "es-secret"}}));
     } catch (const ConfigError& e) {
-        std::string all;
-        for (const auto& line : e.lines()) all += line + "\n";
-        return all + e.what();
+        return problem_lines(e) + e.what();
     }
     ADD_FAILURE() << "loaded: " << yaml.substr(0, 200);
     return {};
@@ -297,6 +292,15 @@ TEST(HostileConfig, AliasesAndAnchorsDoNotExplode) {
     EXPECT_THAT(load_error(kHead + "indexes:\n  products: *nowhere\n"), HasSubstr("not valid YAML"));
 }
 
+/// Expects `error` to name every one of `problems` and neither secret of load_error's
+/// environment.
+void expect_problems_without_secrets(const std::string& error,
+                                     std::initializer_list<std::string> problems) {
+    EXPECT_THAT(error, Not(HasSubstr("es-secret")));
+    EXPECT_THAT(error, Not(HasSubstr("pg-secret")));
+    for (const auto& problem : problems) EXPECT_THAT(error, HasSubstr(problem));
+}
+
 TEST(HostileConfig, SecretsFromVariablesAreNotEchoedInErrors) {
     const std::string error = load_error(kHead +
                                          "indexes:\n"
@@ -304,19 +308,16 @@ TEST(HostileConfig, SecretsFromVariablesAreNotEchoedInErrors) {
                                          "    table: products\n"
                                          "    batch_size: ${ES_PASSWORD}\n"
                                          "    batch_wait: ${PG_URL}\n");
-    EXPECT_THAT(error, Not(HasSubstr("es-secret")));
-    EXPECT_THAT(error, Not(HasSubstr("pg-secret")));
-    EXPECT_THAT(error, HasSubstr("indexes.products.batch_size: expected an integer, got '${ES_PASSWORD}'"));
-    EXPECT_THAT(error, HasSubstr("indexes.products.batch_wait: bad duration '${PG_URL}'"));
+    expect_problems_without_secrets(
+        error, {"indexes.products.batch_size: expected an integer, got '${ES_PASSWORD}'",
+                "indexes.products.batch_wait: bad duration '${PG_URL}'"});
     // Wherever the value ends up: here a password where a URL belongs, and a URL in a topic.
     const std::string elsewhere = load_error(
         "kafka:\n  brokers: localhost:9092\npostgres:\n  url: ${PG_URL}\nelasticsearch:\n"
         "  url: ${ES_PASSWORD}\nindexes:\n  products:\n    table: products\n"
         "    topic: ${PG_URL}\n");
-    EXPECT_THAT(elsewhere, Not(HasSubstr("es-secret")));
-    EXPECT_THAT(elsewhere, Not(HasSubstr("pg-secret")));
-    EXPECT_THAT(elsewhere, HasSubstr("got '${ES_PASSWORD}'"));
-    EXPECT_THAT(elsewhere, HasSubstr("'${PG_URL}' is not a valid Kafka topic name"));
+    expect_problems_without_secrets(
+        elsewhere, {"got '${ES_PASSWORD}'", "'${PG_URL}' is not a valid Kafka topic name"});
 }
 
 TEST(HostileConfig, NullQueryAndTableAreMissing) {

@@ -11,6 +11,7 @@
 #include "lib/config/config.hpp"
 #include "lib/metrics/registry.hpp"
 #include "tests/fakes/fakes.hpp"
+#include "tests/unit/worker_loop_fixture.hpp"
 #include "workers/indexer/indexer.hpp"
 
 // The kt-indexer loop on in-memory collaborators: each test is one of its commit decisions.
@@ -23,7 +24,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 /// An Indexer on fakes, running on its own thread from start() until the fixture ends.
-class IndexerLoop : public ::testing::Test {
+class IndexerLoop : public BatchLoopTest<Indexer> {
 protected:
     IndexerLoop() {
         index_.name = "products";
@@ -32,48 +33,21 @@ protected:
         index_.batch_size = 100;
         config_.indexes.push_back(index_);
     }
-    ~IndexerLoop() override {
-        if (thread_.joinable()) {
-            thread_.request_stop();
-            thread_.join();
-        }
-    }
 
     void start(std::map<std::string, std::string> docs = {{"1", R"({"name":"one"})"}}) {
         IndexerIo io;
-        auto source = std::make_unique<fakes::FakeSource>();
-        auto dead = std::make_unique<fakes::FakeDeadLetters>();
+        give_batch_fakes(io);
         auto bulk = std::make_unique<fakes::FakeBulk>();
-        source_ = source.get();
-        dead_ = dead.get();
         bulk_ = bulk.get();
-        io.source = std::move(source);
-        io.dead_letters = std::move(dead);
         io.bulk = std::move(bulk);
         io.connect_rows = [docs] { return std::make_unique<fakes::FakeRows>(docs); };
         io.ensure_alias = [] {};
-        io.sleep = sleeper_.sleeper();
-        indexer_ = std::make_unique<Indexer>(config_, config_.indexes.front(), registry_,
-                                             std::move(io));
-    }
-    void run() {
-        thread_ = std::jthread([this](std::stop_token stop) { indexer_->run(stop); });
-    }
-    /// Stops the loop and waits for it: nothing more is committed after this.
-    void stop() {
-        thread_.request_stop();
-        thread_.join();
+        loop_ = std::make_unique<Indexer>(config_, config_.indexes.front(), registry_,
+                                          std::move(io));
     }
 
-    config::Config config_;
     config::IndexConfig index_;
-    metrics::Registry registry_;
-    fakes::ManualSleeper sleeper_;
-    fakes::FakeSource* source_ = nullptr;
-    fakes::FakeDeadLetters* dead_ = nullptr;
     fakes::FakeBulk* bulk_ = nullptr;
-    std::unique_ptr<Indexer> indexer_;
-    std::jthread thread_;
 };
 
 TEST_F(IndexerLoop, CommitsABatchOnceItIsWritten) {
@@ -92,7 +66,7 @@ TEST_F(IndexerLoop, AFailedWriteIsNeverCommitted) {
     ASSERT_TRUE(wait_until([&] { return bulk_->writes() >= 3; }));
     stop();
     EXPECT_THAT(source_->committed(), IsEmpty());
-    EXPECT_FALSE(indexer_->readiness().ok) << "a failing batch makes the indexer not ready";
+    EXPECT_FALSE(loop_->readiness().ok) << "a failing batch makes the indexer not ready";
 }
 
 TEST_F(IndexerLoop, AWriteThatSucceedsOnRetryIsCommittedThen) {
@@ -103,7 +77,7 @@ TEST_F(IndexerLoop, AWriteThatSucceedsOnRetryIsCommittedThen) {
     ASSERT_TRUE(wait_until([&] { return source_->committed()[0] == 1; }));
     EXPECT_EQ(bulk_->writes(), 3);
     EXPECT_EQ(sleeper_.delays().size(), 2U) << "one backoff wait per failed attempt";
-    EXPECT_TRUE(indexer_->readiness().ok);
+    EXPECT_TRUE(loop_->readiness().ok);
 }
 
 TEST_F(IndexerLoop, ADeadLetterThatFailsBlocksTheCommit) {

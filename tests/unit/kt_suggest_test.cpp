@@ -2,25 +2,25 @@
 // options.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "cmd/kt/suggest.hpp"
 
 namespace kt::cmd {
 namespace {
 
 TEST(ShellQuote, LeavesPlainWordsAsTheyAre) {
-    EXPECT_EQ(shell_quote("products"), "products");
-    EXPECT_EQ(shell_quote("config/kt.yaml"), "config/kt.yaml");
-    EXPECT_EQ(shell_quote("--fix"), "--fix");
-    EXPECT_EQ(shell_quote("a_b-c.d:e,f@g%h+i=j"), "a_b-c.d:e,f@g%h+i=j");
+    for (const std::string word : {"products", "config/kt.yaml", "--fix", "a_b-c.d:e,f@g%h+i=j"}) {
+        EXPECT_EQ(shell_quote(word), word);
+    }
 }
 
 TEST(ShellQuote, QuotesWordsTheShellWouldChange) {
+    for (const std::string word :
+         {"my config.yaml", "$HOME/kt.yaml", "~/kt.yaml", "a*b", "a;rm -rf x"}) {
+        EXPECT_EQ(shell_quote(word), "'" + word + "'");
+    }
     EXPECT_EQ(shell_quote(""), "''");
-    EXPECT_EQ(shell_quote("my config.yaml"), "'my config.yaml'");
-    EXPECT_EQ(shell_quote("$HOME/kt.yaml"), "'$HOME/kt.yaml'");
-    EXPECT_EQ(shell_quote("~/kt.yaml"), "'~/kt.yaml'");
-    EXPECT_EQ(shell_quote("a*b"), "'a*b'");
-    EXPECT_EQ(shell_quote("a;rm -rf x"), "'a;rm -rf x'");
     EXPECT_EQ(shell_quote("it's.yaml"), "'it'\\''s.yaml'");
 }
 

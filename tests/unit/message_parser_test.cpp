@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
 
 #include "workers/common/message_parser.hpp"
@@ -9,6 +10,8 @@ namespace kt::workers {
 namespace {
 
 using ::testing::HasSubstr;
+
+constexpr const char* kNotIntegerOrString = "\"id\" must be an integer or a string";
 
 /// Parses `payload` with a fresh parser and expects it to be accepted with `id`.
 void expect_id(MessageParser& parser, const std::string& payload, const std::string& id) {
@@ -25,6 +28,12 @@ void expect_poison(MessageParser& parser, const std::string& payload,
     EXPECT_FALSE(parsed.ok) << payload << " parsed as id " << parsed.id;
     EXPECT_TRUE(parsed.id.empty());
     EXPECT_THAT(parsed.reason, HasSubstr(reason_part)) << payload;
+}
+
+/// Expects every one of `payloads` to be poison with a reason containing `reason_part`.
+void expect_all_poison(MessageParser& parser, std::initializer_list<std::string> payloads,
+                       const std::string& reason_part) {
+    for (const auto& payload : payloads) expect_poison(parser, payload, reason_part);
 }
 
 TEST(MessageParser, AcceptsIntegerIds) {
@@ -69,56 +78,48 @@ TEST(MessageParser, IgnoresHugeNumbersInOtherMembers) {
 
 TEST(MessageParser, RejectsMalformedNumbers) {
     MessageParser parser;
-    expect_poison(parser, R"({"id": 01})", "not JSON");
-    expect_poison(parser, R"({"id": 0123456789012345678901})", "not JSON");
-    expect_poison(parser, R"({"id": -})", "not JSON");
-    expect_poison(parser, R"({"id": 1.2.3})", "not JSON");
+    expect_all_poison(parser,
+                      {R"({"id": 01})", R"({"id": 0123456789012345678901})", R"({"id": -})",
+                       R"({"id": 1.2.3})"},
+                      "not JSON");
     expect_poison(parser, R"({"id": 99999999999999999999.5})", "");
 }
 
 TEST(MessageParser, RejectsFractionAndFloatIds) {
     MessageParser parser;
-    expect_poison(parser, R"({"id": 1.5})", "\"id\" must be an integer or a string");
-    expect_poison(parser, R"({"id": 2.0})", "\"id\" must be an integer or a string");
-    expect_poison(parser, R"({"id": 1e3})", "\"id\" must be an integer or a string");
-    expect_poison(parser, R"({"id": -0.25})", "\"id\" must be an integer or a string");
+    expect_all_poison(parser,
+                      {R"({"id": 1.5})", R"({"id": 2.0})", R"({"id": 1e3})", R"({"id": -0.25})"},
+                      kNotIntegerOrString);
 }
 
 TEST(MessageParser, RejectsIdsOfOtherTypes) {
     MessageParser parser;
-    expect_poison(parser, R"({"id": null})", "\"id\" must be an integer or a string");
-    expect_poison(parser, R"({"id": true})", "\"id\" must be an integer or a string");
-    expect_poison(parser, R"({"id": [1]})", "\"id\" must be an integer or a string");
-    expect_poison(parser, R"({"id": {"id": 1}})", "\"id\" must be an integer or a string");
+    expect_all_poison(
+        parser, {R"({"id": null})", R"({"id": true})", R"({"id": [1]})", R"({"id": {"id": 1}})"},
+        kNotIntegerOrString);
 }
 
 TEST(MessageParser, RejectsMissingId) {
     MessageParser parser;
-    expect_poison(parser, R"({})", "no \"id\" member");
-    expect_poison(parser, R"({"ID": 1, "payload": {"id": 2}})", "no \"id\" member");
+    expect_all_poison(parser, {R"({})", R"({"ID": 1, "payload": {"id": 2}})"}, "no \"id\" member");
 }
 
 TEST(MessageParser, RejectsValuesThatAreNotObjects) {
     MessageParser parser;
-    expect_poison(parser, R"([{"id": 1}])", "not a JSON object");
-    expect_poison(parser, "42", "not a JSON object");
-    expect_poison(parser, R"("id")", "not a JSON object");
-    expect_poison(parser, "null", "not a JSON object");
+    expect_all_poison(parser, {R"([{"id": 1}])", "42", R"("id")", "null"}, "not a JSON object");
 }
 
 TEST(MessageParser, RejectsTextThatIsNotJson) {
     MessageParser parser;
-    expect_poison(parser, "{id: 1}", "not JSON");
-    expect_poison(parser, R"({"id": 1)", "not JSON");
-    expect_poison(parser, "hello", "not JSON");
-    expect_poison(parser, R"({"id": 1} trailing)", "not JSON");
+    expect_all_poison(parser, {"{id: 1}", R"({"id": 1)", "hello", R"({"id": 1} trailing)"},
+                      "not JSON");
     expect_poison(parser, "", "empty message");
 }
 
 TEST(MessageParser, RejectsInvalidUtf8) {
     MessageParser parser;
-    expect_poison(parser, "{\"id\": \"\xff\xfe\"}", "UTF-8");
-    expect_poison(parser, "{\"id\": 1, \"note\": \"\xc3\x28\"}", "UTF-8");
+    expect_all_poison(parser, {"{\"id\": \"\xff\xfe\"}", "{\"id\": 1, \"note\": \"\xc3\x28\"}"},
+                      "UTF-8");
 }
 
 TEST(MessageParser, RejectsMessagesOverOneMebibyte) {

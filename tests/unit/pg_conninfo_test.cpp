@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "lib/pg/detail/conninfo.hpp"
 
 namespace kt::pg::detail {
@@ -11,15 +13,19 @@ TEST(PgRedactUrl, MasksUrlPasswords) {
     EXPECT_EQ(redact_url("postgresql://kt:s3cret@db:5432/kt"), "postgresql://kt:***@db:5432/kt");
     EXPECT_EQ(redact_url("postgres://kt:p%40ss@db/kt?sslmode=require&password=x2"),
               "postgres://kt:***@db/kt?sslmode=require&password=***");
-    EXPECT_EQ(redact_url("postgresql://kt@127.0.0.1:5432/kt"), "postgresql://kt@127.0.0.1:5432/kt");
-    EXPECT_EQ(redact_url("postgresql://db/kt"), "postgresql://db/kt");
 }
 
 TEST(PgRedactUrl, MasksKeywordPasswords) {
     EXPECT_EQ(redact_url("host=db password=s3cret user=kt"), "host=db password=*** user=kt");
     EXPECT_EQ(redact_url("host=db password = 'se cr\\'et' user=kt"),
               "host=db password = *** user=kt");
-    EXPECT_EQ(redact_url("host=db user=kt"), "host=db user=kt");
+}
+
+TEST(PgRedactUrl, LeavesStringsWithoutAPasswordAsTheyAre) {
+    for (const std::string conninfo :
+         {"postgresql://kt@127.0.0.1:5432/kt", "postgresql://db/kt", "host=db user=kt"}) {
+        EXPECT_EQ(redact_url(conninfo), conninfo);
+    }
 }
 
 TEST(PgPasswordOf, DecodesThePassword) {

@@ -20,6 +20,15 @@ using workers::StatusTarget;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+/// Expects `target` to be `worker`'s `group` on `topic`, with its dead letters on `dead_letters`.
+void expect_target(const StatusTarget& target, const std::string& worker, const std::string& group,
+                   const std::string& topic, const std::string& dead_letters) {
+    EXPECT_EQ(target.worker, worker) << group;
+    EXPECT_EQ(target.group, group);
+    EXPECT_EQ(target.topic, topic) << group;
+    EXPECT_EQ(target.dead_letter_topic, dead_letters) << group;
+}
+
 TEST(StatusTargets, DerivesEveryGroupFromThePrefixWorkerAndName) {
     const auto config = config::load_string(R"(
 kafka:
@@ -47,18 +56,10 @@ cascades:
                                             "kt.yaml", "");
     const auto targets = status_targets(config);
     ASSERT_EQ(targets.size(), 4U);
-    EXPECT_EQ(targets[0].group, "shop.indexer.products");
-    EXPECT_EQ(targets[0].topic, "products");
-    EXPECT_EQ(targets[0].dead_letter_topic, "products.dlq");
-    EXPECT_EQ(targets[1].group, "shop.indexer.orders");
-    EXPECT_EQ(targets[1].topic, "order_events");
-    EXPECT_EQ(targets[1].dead_letter_topic, "orders_dead");
-    EXPECT_EQ(targets[2].worker, "delayer");
-    EXPECT_EQ(targets[2].group, "shop.delayer.delay_5m");
-    EXPECT_EQ(targets[2].topic, "delay_5m");
-    EXPECT_EQ(targets[3].worker, "cascader");
-    EXPECT_EQ(targets[3].group, "shop.cascader.brand_products");
-    EXPECT_EQ(targets[3].topic, "brands");
+    expect_target(targets[0], "indexer", "shop.indexer.products", "products", "products.dlq");
+    expect_target(targets[1], "indexer", "shop.indexer.orders", "order_events", "orders_dead");
+    expect_target(targets[2], "delayer", "shop.delayer.delay_5m", "delay_5m", "delay_5m.dlq");
+    expect_target(targets[3], "cascader", "shop.cascader.brand_products", "brands", "brands.dlq");
 }
 
 std::vector<StatusTarget> two_targets() {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -140,22 +141,26 @@ TEST(StatusReportJson, NamesWhatIsWrong) {
         HasSubstr("groups[0].partitions[0].partition has the wrong type (string)"));
 }
 
+/// What one worker's /status.json says of `group`: its last error and next release.
+GroupStatus live_group(const std::string& group, const std::string& last_error,
+                       std::optional<double> last_error_at = std::nullopt,
+                       std::optional<double> next_release_in = std::nullopt) {
+    GroupStatus g;
+    g.group = group;
+    g.last_error = last_error;
+    g.last_error_at = last_error_at;
+    g.next_release_in = next_release_in;
+    return g;
+}
+
 TEST(MergeLive, TakesTheLastErrorAndNextReleaseOfTheSameGroup) {
     StatusReport kafka = sample_report();
     kafka.groups[0].last_error.clear();
     kafka.groups[0].last_error_at.reset();
     kafka.groups[0].next_release_in.reset();
     StatusReport live;
-    GroupStatus g;
-    g.group = "kt.delayer.delay_5m";
-    g.last_error = "commit failed";
-    g.last_error_at = 100;
-    g.next_release_in = 3;
-    live.groups.push_back(g);
-    GroupStatus other;
-    other.group = "kt.indexer.other";
-    other.last_error = "not ours";
-    live.groups.push_back(other);
+    live.groups.push_back(live_group("kt.delayer.delay_5m", "commit failed", 100, 3));
+    live.groups.push_back(live_group("kt.indexer.other", "not ours"));
 
     EXPECT_EQ(merge_live(kafka, live), 1U);
     EXPECT_EQ(kafka.groups[0].last_error, "commit failed");
@@ -167,12 +172,7 @@ TEST(MergeLive, TakesTheLastErrorAndNextReleaseOfTheSameGroup) {
 TEST(MergeLive, KeepsTheNewestErrorAndTheEarliestReleaseAcrossMembers) {
     StatusReport kafka = sample_report();  // error at 1764655790.25, next release in 12.5 s
     StatusReport older;
-    GroupStatus g;
-    g.group = "kt.delayer.delay_5m";
-    g.last_error = "older";
-    g.last_error_at = 1000;
-    g.next_release_in = 1;
-    older.groups.push_back(g);
+    older.groups.push_back(live_group("kt.delayer.delay_5m", "older", 1000, 1));
     merge_live(kafka, older);
     EXPECT_EQ(kafka.groups[0].last_error, "delivery failed: \"broker down\"");
     EXPECT_EQ(kafka.groups[0].next_release_in, 1);

@@ -55,6 +55,31 @@ std::string percent_encode(std::string_view text) {
     return out;
 }
 
+/// One parameter of a URL's query string.
+struct QueryParam {
+    std::string name;  ///< percent-decoded: what stands before its '=', or all of it
+    bool has_value;    ///< it has an '='
+    Span value;        ///< the raw value after the '='
+};
+
+/// The query parameters of `url`, whose query starts at the first '?' at or after `from`.
+std::vector<QueryParam> url_query_params(std::string_view url, std::size_t from) {
+    std::vector<QueryParam> params;
+    const std::size_t query = url.find('?', from);
+    if (query == std::string_view::npos) return params;
+    std::size_t begin = query + 1;
+    while (begin < url.size()) {
+        std::size_t end = url.find('&', begin);
+        if (end == std::string_view::npos) end = url.size();
+        const std::string_view item = url.substr(begin, end - begin);
+        const std::size_t eq = item.find('=');
+        params.push_back({percent_decode(item.substr(0, eq)), eq != std::string_view::npos,
+                          {eq == std::string_view::npos ? end : begin + eq + 1, end}});
+        begin = end + 1;
+    }
+    return params;
+}
+
 /// Password spans of a URL: the userinfo's `:secret` part and every `password=` query value.
 std::vector<Span> url_password_spans(std::string_view url) {
     std::vector<Span> spans;
@@ -68,18 +93,8 @@ std::vector<Span> url_password_spans(std::string_view url) {
         const std::size_t colon = url.find(':', start);
         if (colon != std::string_view::npos && colon < pos) spans.push_back({colon + 1, pos});
     }
-    const std::size_t query = url.find('?', start);
-    if (query == std::string_view::npos) return spans;
-    std::size_t param = query + 1;
-    while (param < url.size()) {
-        std::size_t param_end = url.find('&', param);
-        if (param_end == std::string_view::npos) param_end = url.size();
-        const std::string_view item = url.substr(param, param_end - param);
-        const std::size_t eq = item.find('=');
-        if (eq != std::string_view::npos && percent_decode(item.substr(0, eq)) == "password") {
-            spans.push_back({param + eq + 1, param_end});
-        }
-        param = param_end + 1;
+    for (const QueryParam& param : url_query_params(url, start)) {
+        if (param.has_value && param.name == "password") spans.push_back(param.value);
     }
     return spans;
 }
@@ -147,15 +162,8 @@ std::string mask_spans(std::string_view text, const std::vector<Span>& spans) {
 
 bool has_key(std::string_view conninfo, std::string_view key) {
     if (is_url(conninfo)) {
-        const std::size_t query = conninfo.find('?');
-        if (query == std::string_view::npos) return false;
-        std::size_t param = query + 1;
-        while (param < conninfo.size()) {
-            std::size_t param_end = conninfo.find('&', param);
-            if (param_end == std::string_view::npos) param_end = conninfo.size();
-            const std::string_view item = conninfo.substr(param, param_end - param);
-            if (percent_decode(item.substr(0, item.find('='))) == key) return true;
-            param = param_end + 1;
+        for (const QueryParam& param : url_query_params(conninfo, 0)) {
+            if (param.name == key) return true;
         }
         return false;
     }
