@@ -22,7 +22,7 @@ constexpr milliseconds kAskEvery{5};
 }  // namespace
 
 BatchConsumer::BatchConsumer(const kafka::Options& options, std::string topic, std::string who)
-    : topic_(std::move(topic)), who_(std::move(who)) {
+    : topic_(std::move(topic)), who_(std::move(who)), pacer_(topic_, kCommitEvery, Clock::now()) {
     kafka::RebalanceHooks hooks;
     hooks.on_assigned = [this](const std::vector<kafka::TopicPartition>& parts) {
         std::lock_guard lock(mutex_);
@@ -41,6 +41,7 @@ BatchConsumer::BatchConsumer(const kafka::Options& options, std::string topic, s
             committed_.erase(p.partition);
             rates_.erase(p.partition);
             unknown_committed_.erase(p.partition);
+            pacer_.drop(p.partition);
         }
         log::info("{}: revoked {} partition(s)", who_, parts.size());
     };
@@ -72,6 +73,16 @@ bool BatchConsumer::fill(const std::stop_token& stop, InBatch& batch, std::size_
         batch.messages.push_back({m.partition(), m.offset(), m.payload(), m.key()});
     }
     batch.storage = std::move(polled);
+    // Handled batches wait in the pacer only while polls come back full; caught up (or a
+    // period later), they are committed before the next batch is handled.
+    backlog_ = out.size() >= max;
+    if (pacer_.due(Clock::now(), backlog_)) {
+        try {
+            (void)flush();
+        } catch (const kt::Error& e) {
+            log::warn("{}: commit failed, tried again with the next batch: {}", who_, e.what());
+        }
+    }
     // Hooks ran on this thread inside poll_batch, so assigned_ is current.
     std::lock_guard lock(mutex_);
     drop_revoked(batch.messages, assigned_);
@@ -79,27 +90,32 @@ bool BatchConsumer::fill(const std::stop_token& stop, InBatch& batch, std::size_
 }
 
 bool BatchConsumer::commit(std::span<const InMessage> messages) {
-    const auto commits = commit_offsets(topic_, messages);
+    pacer_.add(messages);
+    return !pacer_.due(Clock::now(), backlog_) || flush();
+}
+
+bool BatchConsumer::flush() {
+    const std::vector<kafka::TopicPartition> commits = pacer_.offsets();
     if (commits.empty()) return true;
     try {
         consumer_->commit(commits);
     } catch (const kafka::KafkaError& e) {
         if (!kafka::is_membership_lost_code(e.code())) throw;
+        (void)pacer_.committed(Clock::now());
         log::warn(
-            "{}: not committed, this member left the group ({}); the batch is abandoned "
-            "and read again after rejoining",
+            "{}: not committed, this member left the group ({}); the batches since the last "
+            "commit are abandoned and read again after rejoining",
             who_, kafka::error_name(e.code()));
         return false;
     }
     const auto now = Clock::now();
+    // One rate sample per partition and commit (a sample per message would keep every message
+    // of the rate window in memory).
+    const std::map<std::int32_t, std::int64_t> done = pacer_.committed(now);
     std::lock_guard lock(mutex_);
     for (const auto& c : commits) {
         if (committed_.count(c.partition) != 0) committed_[c.partition] = c.offset;
     }
-    // One rate sample per partition and batch (a sample per message would keep every message
-    // of the rate window in memory).
-    std::map<std::int32_t, std::int64_t> done;
-    for (const auto& m : messages) ++done[m.partition];
     for (const auto& [partition, n] : done) {
         const auto it = rates_.find(partition);
         if (it != rates_.end()) it->second.add(now, n);
@@ -164,6 +180,12 @@ std::vector<http::PartitionStatus> BatchConsumer::partitions() const {
 }
 
 void BatchConsumer::close() noexcept {
+    try {
+        (void)flush();
+    } catch (const std::exception& e) {
+        log::warn("{}: committing the handled batches before leaving failed: {}", who_,
+                  e.what());
+    }
     try {
         consumer_->close();
     } catch (const std::exception& e) {
