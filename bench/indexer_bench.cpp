@@ -142,6 +142,73 @@ private:
     bool created_ = false;
 };
 
+/// CPU seconds used so far by the stack's servers, found through the stack's pid files and
+/// PostgreSQL's postmaster.pid: where the machine's CPU goes beside kt-indexer. A server whose
+/// pid cannot be read counts 0.
+struct ServerCpu {
+    double search = 0;
+    double kafka = 0;
+    double postgres = 0;  ///< the postmaster and its children (backends, WAL writer, ...)
+
+    [[nodiscard]] ServerCpu operator-(const ServerCpu& o) const {
+        return {search - o.search, kafka - o.kafka, postgres - o.postgres};
+    }
+};
+
+/// The first line of `path` as a pid; nullopt when it cannot be read.
+std::optional<pid_t> pid_in(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    long pid = 0;
+    if (!(in >> pid) || pid <= 0) return std::nullopt;
+    return static_cast<pid_t>(pid);
+}
+
+/// The parent pid of `pid` from /proc/<pid>/stat; nullopt when it is gone.
+std::optional<pid_t> parent_of(pid_t pid) {
+    std::ifstream in(fmt::format("/proc/{}/stat", pid));
+    std::string text;
+    if (!std::getline(in, text)) return std::nullopt;
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(text.substr(close + 2));
+    std::string state;
+    long parent = 0;
+    if (!(fields >> state >> parent)) return std::nullopt;
+    return static_cast<pid_t>(parent);
+}
+
+ServerCpu server_cpu(const Stack& stack) {
+    ServerCpu out;
+    const char* dir = std::getenv("KT_TEST_STACK_DIR");
+    const auto cpu_of = [](std::optional<pid_t> pid) {
+        return pid ? process_cpu_seconds(*pid).value_or(0) : 0.0;
+    };
+    if (dir != nullptr) {
+        const std::filesystem::path stack_dir(dir);
+        out.search = cpu_of(pid_in(stack_dir / (stack.search_kind == "standin"
+                                                    ? std::string("es-standin.pid")
+                                                    : stack.search_kind + ".pid")));
+        out.kafka = cpu_of(pid_in(stack_dir / (stack.kafka_kind == "kafka" ? "kafka.pid"
+                                                                           : "devbroker.pid")));
+    }
+    const char* pg_data = std::getenv("KT_TEST_PG_DATA");
+    const std::optional<pid_t> postmaster =
+        pg_data != nullptr ? pid_in(std::filesystem::path(pg_data) / "postmaster.pid")
+                           : std::nullopt;
+    if (postmaster) {
+        out.postgres = cpu_of(postmaster);
+        for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+            const std::string name = entry.path().filename().string();
+            if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
+                continue;
+            }
+            const auto pid = static_cast<pid_t>(std::stol(name));
+            if (parent_of(pid) == postmaster) out.postgres += cpu_of(pid);
+        }
+    }
+    return out;
+}
+
 /// Writes the kt config file for the end-to-end run.
 void write_config(const std::filesystem::path& path, const Stack& stack, const Args& args,
                   const std::string& index, const std::string& group_prefix,
@@ -189,6 +256,7 @@ struct EndToEnd {
     double steady_cpu = 0;           ///< CPU seconds of kt-indexer during steady_seconds
     std::optional<double> exit_cpu;  ///< whole-life CPU seconds from wait4
     double messages = 0;
+    ServerCpu steady_servers;  ///< CPU seconds of the stack's servers during steady_seconds
 };
 
 EndToEnd run_end_to_end(const Stack& stack, const Args& args, const std::string& index,
@@ -217,6 +285,7 @@ EndToEnd run_end_to_end(const Stack& stack, const Args& args, const std::string&
     const auto deadline = started + seconds(args.timeout_seconds);
     std::optional<Clock::time_point> first_at;
     double first_messages = 0;
+    ServerCpu first_servers;
     while (Clock::now() < deadline && indexer.running()) {
         const auto res = metrics.Get("/metrics");
         const auto now = Clock::now();
@@ -229,6 +298,7 @@ EndToEnd run_end_to_end(const Stack& stack, const Args& args, const std::string&
                 first_messages = *count;
                 result.startup_seconds = seconds_between(started, now);
                 result.startup_cpu = cpu;
+                first_servers = server_cpu(stack);
             }
             result.messages = *count;
             if (*count >= static_cast<double>(total)) {
@@ -237,6 +307,7 @@ EndToEnd run_end_to_end(const Stack& stack, const Args& args, const std::string&
                 result.steady_seconds = seconds_between(*first_at, now);
                 result.steady_messages = *count - first_messages;
                 result.steady_cpu = cpu - result.startup_cpu;
+                result.steady_servers = server_cpu(stack) - first_servers;
                 break;
             }
         }
@@ -260,6 +331,7 @@ struct Alone {
     double docs = 0;
     double seconds = 0;
     double cpu = 0;  ///< CPU seconds of this process (client side) during the run
+    ServerCpu servers;  ///< CPU seconds of the stack's servers during the run
 };
 
 /// Consumes the whole topic in a fresh group with commits per batch (no parsing, no writes).
@@ -354,6 +426,7 @@ Alone run_search_alone(const Stack& stack, const std::string& index, bool compre
     std::size_t failed = 0;
     std::vector<es::BulkAction> actions;
     const double cpu0 = own_cpu_seconds();
+    const ServerCpu servers0 = server_cpu(stack);
     const auto started = Clock::now();
     for (const auto& load : loaded) {
         actions.clear();
@@ -366,6 +439,7 @@ Alone run_search_alone(const Stack& stack, const std::string& index, bool compre
     }
     out.seconds = seconds_between(started, Clock::now());
     out.cpu = own_cpu_seconds() - cpu0;
+    out.servers = server_cpu(stack) - servers0;
     if (failed > 0) std::cerr << fmt::format("search: {} document(s) not written\n", failed);
     return out;
 }
@@ -396,6 +470,7 @@ struct Round {
     EndToEnd e2e;
     double before = 0;  ///< the loader's docs/s right before the kt-indexer run
     double after = 0;   ///< and right after it
+    Alone loader_before;  ///< the loader run right before it
 
     [[nodiscard]] double steady_rate() const {
         return e2e.steady_seconds > 0 ? e2e.steady_messages / e2e.steady_seconds : 0;
@@ -407,6 +482,26 @@ struct Round {
     [[nodiscard]] double limit() const { return std::max(before, after); }
     [[nodiscard]] double ratio() const { return limit() > 0 ? steady_rate() / limit() : 0; }
 };
+
+/// Where the CPU went, in us per document: the servers' share beside kt-indexer's, and the
+/// search server's during the loader run before it (2 cores shared by all of them here).
+void print_server_cpu(const Stack& stack, const Round& round) {
+    const double docs = round.e2e.steady_messages;
+    if (docs <= 0) return;
+    const ServerCpu& s = round.e2e.steady_servers;
+    std::string line = fmt::format(
+        "  CPU us/doc with kt-indexer: kt-indexer {:.2f}, {} {:.2f}, kafka {:.2f}, postgres "
+        "{:.2f}",
+        round.cpu_per_message(), stack.search_kind, s.search * 1e6 / docs, s.kafka * 1e6 / docs,
+        s.postgres * 1e6 / docs);
+    const Alone& loader = round.loader_before;
+    if (loader.docs > 0) {
+        line += fmt::format("; with the loader before it: loader {:.2f}, {} {:.2f}",
+                            loader.cpu * 1e6 / loader.docs, stack.search_kind,
+                            loader.servers.search * 1e6 / loader.docs);
+    }
+    fmt::print("{}\n", line);
+}
 
 /// The median of `values` (the mean of the middle two of an even count); 0 when empty.
 double median_of(std::vector<double> values) {
@@ -479,7 +574,7 @@ int run(const Args& args) {
         if (loader_runs == 1) es_plain_first = plain;
         es_plain_last = plain;
         loader_rates.push_back(rate(plain));
-        return rate(plain);
+        return plain;
     };
     if (!args.skip_components) {
         kafka_alone = run_kafka_alone(stack, index, "bench_consume_" + suffix, total, args);
@@ -499,19 +594,21 @@ int run(const Args& args) {
     }
 
     std::vector<Round> rounds(static_cast<std::size_t>(args.rounds));
-    double previous = args.skip_components ? 0 : loader_alone();
+    Alone previous = args.skip_components ? Alone{} : loader_alone();
     for (std::size_t r = 0; r < rounds.size(); ++r) {
         Round& round = rounds[r];
         if (r > 0) drop_alias(stack, index);  // kt-indexer creates it again, empty
-        round.before = previous;
+        round.before = rate(previous);
+        round.loader_before = previous;
         round.e2e = run_end_to_end(stack, args, index, fmt::format("bench_{}_{}", r, suffix),
                                    tables.query(), total, scratch);
         if (!args.skip_components) previous = loader_alone();
-        round.after = previous;
+        round.after = rate(previous);
         fmt::print("round {}: kt-indexer {:.0f} docs/s at {:.2f} us/doc; {} alone before "
                    "{:.0f}, after {:.0f} docs/s; ratio {:.2f}\n",
                    r + 1, round.steady_rate(), round.cpu_per_message(), stack.search_kind,
                    round.before, round.after, round.ratio());
+        print_server_cpu(stack, round);
     }
     if (!args.skip_components) {
         es_alone = run_search_alone(stack, alone_index, true, loaded, args.batch_size);
