@@ -5,7 +5,8 @@
 #   scripts/bench-ab.sh OLD_BUILD_DIR NEW_BUILD_DIR [rounds, default 3]
 # Each build folder must hold cmd/kt-indexer, cmd/kt-delayer and cmd/kt-cascader (ninja -C DIR
 # kt-indexer kt-delayer kt-cascader). The benchmarks themselves come from KT_BUILD_DIR (default
-# build-bench), built here. KT_STACK_DIR (default .stack/bench) is the stack's folder.
+# build-bench), built here. KT_STACK_DIR (default .stack/bench) is the stack's folder;
+# KT_AB_BENCHES (default "indexer delayer cascader") the benchmarks to run.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -16,6 +17,7 @@ fi
 old=$(cd "$1" && pwd)
 new=$(cd "$2" && pwd)
 rounds=${3:-3}
+benches=${KT_AB_BENCHES:-indexer delayer cascader}
 for dir in "$old" "$new"; do
   for worker in kt-indexer kt-delayer kt-cascader; do
     [[ -x $dir/cmd/$worker ]] || { echo "bench-ab: $dir/cmd/$worker is missing" >&2; exit 2; }
@@ -58,15 +60,25 @@ bench=$KT_BUILD_DIR/bench
 figure warm-up new 'end to end, steady \(first batch to last\)' \
   "$bench/indexer_bench" --indexer "$new/cmd/kt-indexer" --skip-components --rounds 1
 for ((r = 1; r <= rounds; r++)); do
-  for side in old new; do
+  # old, new in odd rounds and new, old in even ones: a node that keeps warming up over the
+  # rounds then favours neither side.
+  sides="old new"
+  ((r % 2 == 0)) && sides="new old"
+  for side in $sides; do
     dir=$old
     [[ $side == new ]] && dir=$new
-    figure indexer "$side" 'end to end, steady \(first batch to last\)' \
-      "$bench/indexer_bench" --indexer "$dir/cmd/kt-indexer" --skip-components --rounds 1
-    figure delayer "$side" 'release throughput, steady \(first batch to last\):' \
-      "$bench/delayer_bench" --delayer "$dir/cmd/kt-delayer" --skip-backlog
-    figure cascader "$side" 'kt-cascader end to end \(parent in, children out\)' \
-      "$bench/cascader_bench" --cascader "$dir/cmd/kt-cascader"
+    if [[ " $benches " == *" indexer "* ]]; then
+      figure indexer "$side" 'end to end, steady \(first batch to last\)' \
+        "$bench/indexer_bench" --indexer "$dir/cmd/kt-indexer" --skip-components --rounds 1
+    fi
+    if [[ " $benches " == *" delayer "* ]]; then
+      figure delayer "$side" 'release throughput, steady \(first batch to last\):' \
+        "$bench/delayer_bench" --delayer "$dir/cmd/kt-delayer" --skip-backlog
+    fi
+    if [[ " $benches " == *" cascader "* ]]; then
+      figure cascader "$side" 'kt-cascader end to end \(parent in, children out\)' \
+        "$bench/cascader_bench" --cascader "$dir/cmd/kt-cascader"
+    fi
   done
 done
 
@@ -77,7 +89,7 @@ median() {
 
 echo
 echo "medians over $rounds round(s) (old: $old, new: $new):"
-for name in indexer delayer cascader; do
+for name in $benches; do
   o=$(awk -v n=$name '$1 == n && $2 == "old" {print $3}' "$results" | sort -g | median)
   n=$(awk -v n=$name '$1 == n && $2 == "new" {print $3}' "$results" | sort -g | median)
   awk -v name=$name -v o="$o" -v n="$n" \
