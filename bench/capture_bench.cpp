@@ -49,6 +49,7 @@
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::bench {
 namespace {
@@ -79,7 +80,7 @@ struct Args {
 /// The table, its publication and `rounds` pairs of slots (one for kt-capture, one for
 /// pg_recvlogical, all created in one statement so that each starts at the same WAL position),
 /// dropped at the end.
-class Source {
+class Source : private NonCopyable {
 public:
     Source(const Stack& stack, const std::string& suffix, int rounds)
         : conn_(stack.postgres_url), table_("bench_capture_" + suffix) {
@@ -120,8 +121,6 @@ public:
         } catch (...) {
         }
     }
-    Source(const Source&) = delete;
-    Source& operator=(const Source&) = delete;
 
     /// Inserts ids [first, first + count) in one transaction.
     void insert(std::int64_t first, std::int64_t count) {

@@ -25,6 +25,7 @@
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/log/log.hpp"
+#include "lib/non_copyable.hpp"
 #include "lib/pg/child_query.hpp"
 #include "lib/wire/messages.hpp"
 
@@ -58,7 +59,7 @@ struct Figures {
 };
 
 /// `<name>(id bigint primary key, parent_id bigint)`: `children` rows of parent 1.
-class ChildTable {
+class ChildTable : private NonCopyable {
 public:
     ChildTable(const Stack& stack, std::string name, int children)
         : name_(std::move(name)), conn_(stack.postgres_url) {
@@ -76,8 +77,6 @@ public:
         } catch (...) {
         }
     }
-    ChildTable(const ChildTable&) = delete;
-    ChildTable& operator=(const ChildTable&) = delete;
 
     [[nodiscard]] std::string query() const {
         return "SELECT id FROM " + name_ + " WHERE parent_id = ANY($1::bigint[])";

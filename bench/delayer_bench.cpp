@@ -42,6 +42,7 @@
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/log/log.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::bench {
 namespace {
@@ -84,7 +85,7 @@ std::optional<double> process_memory_mib(pid_t pid, const std::string& field) {
 }
 
 /// Holds the configs and logs of a run; removed at the end unless kept.
-class LogDir {
+class LogDir : private NonCopyable {
 public:
     explicit LogDir(bool keep) : keep_(keep) {
         std::string pattern =
@@ -100,8 +101,6 @@ public:
         std::error_code ignored;
         std::filesystem::remove_all(path_, ignored);
     }
-    LogDir(const LogDir&) = delete;
-    LogDir& operator=(const LogDir&) = delete;
 
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 

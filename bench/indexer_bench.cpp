@@ -56,6 +56,7 @@
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/log/log.hpp"
+#include "lib/non_copyable.hpp"
 #include "lib/pg/row_loader.hpp"
 
 namespace kt::bench {
@@ -86,7 +87,7 @@ struct Args {
 };
 
 /// Tables `<p>` (products) and `<b>` (brands) with `rows` products, dropped at the end.
-class Tables {
+class Tables : private NonCopyable {
 public:
     Tables(const std::string& url, const std::string& suffix, int rows)
         : conn_(url), products_("bench_products_" + suffix), brands_("bench_brands_" + suffix) {
@@ -119,8 +120,6 @@ public:
         } catch (...) {
         }
     }
-    Tables(const Tables&) = delete;
-    Tables& operator=(const Tables&) = delete;
 
     /// The index query over these tables, shaped like config/kt.yaml's products.
     [[nodiscard]] std::string query() const {

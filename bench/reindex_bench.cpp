@@ -25,6 +25,7 @@
 #include "bench/support.hpp"
 #include "lib/error.hpp"
 #include "lib/log/log.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::bench {
 namespace {
@@ -55,7 +56,7 @@ struct Figures {
 };
 
 /// `<name>(id bigint primary key, …)` with `rows` rows of about 150 bytes of JSON each.
-class BenchTable {
+class BenchTable : private NonCopyable {
 public:
     BenchTable(const Stack& stack, std::string name, int rows)
         : stack_(stack), name_(std::move(name)) {
@@ -78,8 +79,6 @@ public:
         } catch (...) {
         }
     }
-    BenchTable(const BenchTable&) = delete;
-    BenchTable& operator=(const BenchTable&) = delete;
 
     [[nodiscard]] const std::string& name() const { return name_; }
     /// The scan kt generates for `table:` (see lib/pg/detail/table_lookup.cpp).

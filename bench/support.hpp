@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
+
 namespace kt::bench {
 
 using Clock = std::chrono::steady_clock;
@@ -45,13 +47,11 @@ struct Stack {
 [[nodiscard]] std::optional<std::int64_t> process_peak_rss_bytes(pid_t pid);
 
 /// Owns a scratch folder and removes it at the end.
-class ScratchDir {
+class ScratchDir : private NonCopyable {
 public:
     /// Creates a fresh folder in the temp directory; throws kt::Error.
     ScratchDir();
     ~ScratchDir();
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
 
     /// The folder.
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
@@ -61,13 +61,11 @@ private:
 };
 
 /// A child process that is stopped (SIGTERM, then SIGKILL) and reaped when this goes away.
-class ChildProcess {
+class ChildProcess : private NonCopyable {
 public:
     /// Starts `argv` with stdout and stderr appended to `log_path`; throws kt::Error.
     ChildProcess(const std::vector<std::string>& argv, const std::string& log_path);
     ~ChildProcess();
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
 
     /// The process id.
     [[nodiscard]] pid_t pid() const noexcept { return pid_; }

@@ -17,6 +17,7 @@
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/producer.hpp"
+#include "lib/non_copyable.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace {
@@ -25,7 +26,7 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 /// A kt-devbroker child process, stopped with SIGTERM on destruction.
-class DevBroker {
+class DevBroker : private kt::NonCopyable {
 public:
     explicit DevBroker(std::vector<std::string> extra_args = {}) {
         dir_ = std::filesystem::temp_directory_path() / kt::test::unique_name("devbroker");
@@ -54,8 +55,6 @@ public:
         std::error_code ignored;
         std::filesystem::remove_all(dir_, ignored);
     }
-    DevBroker(const DevBroker&) = delete;
-    DevBroker& operator=(const DevBroker&) = delete;
 
     /// Waits for the ready file and parses its key=value lines.
     std::map<std::string, std::string> ready() {

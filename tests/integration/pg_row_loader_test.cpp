@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
 #include "lib/pg/error.hpp"
 #include "lib/pg/pinger.hpp"
 #include "lib/pg/row_loader.hpp"
@@ -42,7 +43,7 @@ private:
 };
 
 /// Runs `sql` (a DROP) when the test ends, pass or fail.
-class Cleanup {
+class Cleanup : private NonCopyable {
 public:
     Cleanup(Db& db, std::string sql) : db_(db), sql_(std::move(sql)) {}
     ~Cleanup() {
@@ -51,8 +52,6 @@ public:
         } catch (...) {
         }
     }
-    Cleanup(const Cleanup&) = delete;
-    Cleanup& operator=(const Cleanup&) = delete;
 
 private:
     Db& db_;
