@@ -5,9 +5,14 @@
 
 #include <sys/types.h>
 
+#include <CLI/CLI.hpp>
+
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <functional>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +22,8 @@
 namespace kt::bench {
 
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
 
 /// The development stack, from the variables the test script sets.
 struct Stack {
@@ -36,6 +43,26 @@ struct Stack {
 
 /// Seconds from `from` to `to`.
 [[nodiscard]] double seconds_between(Clock::time_point from, Clock::time_point to);
+
+/// One measured run: how many items (rows, children, ...), how long, how much CPU.
+struct Figures {
+    std::int64_t count = 0;
+    double seconds = 0;
+    double cpu_seconds = 0;
+    std::int64_t peak_rss_bytes = 0;  ///< VmHWM of the measured process; 0 when unknown
+
+    /// Items per second; 0 when nothing was timed.
+    [[nodiscard]] double rate() const {
+        return seconds > 0 ? static_cast<double>(count) / seconds : 0;
+    }
+    /// CPU microseconds per item; 0 without items.
+    [[nodiscard]] double micros() const {
+        return count > 0 ? cpu_seconds * 1e6 / static_cast<double>(count) : 0;
+    }
+};
+
+/// Times `work` in this process (wall clock and this process's CPU); its result is the count.
+[[nodiscard]] Figures measure_here(const std::function<std::int64_t()>& work);
 
 /// CPU seconds (user + system, every thread) of this process so far.
 [[nodiscard]] double own_cpu_seconds();
@@ -100,7 +127,35 @@ void produce_ids(const Stack& stack, const std::string& topic, int rows);
 void print_row(const std::string& what, const std::string& measured, const std::string& cpu,
                const std::string& target);
 
+/// kt's log lines in text, warnings and errors only, so that they do not drown the figures.
+void configure_logging();
+
 /// The first three fields of /proc/loadavg.
 [[nodiscard]] std::string load_average();
+
+/// Prints the load average at the end of a report.
+void print_load_average_after();
+
+/// The main of a benchmark named `name`: parses the command line into the `Args` that `run`
+/// takes (`Args::add_options` declares it; CLI11 answers --help and bad options), keeps kt's
+/// logging to warnings, runs it and prints the load average after a run that returns 0; returns
+/// what `run` returns, or 1 after printing an exception after `name`.
+template <class Args>
+int bench_main(int argc, char** argv, const char* name, const char* description,
+               int (*run)(const Args&)) {
+    Args args;
+    CLI::App app{description};
+    args.add_options(app);
+    CLI11_PARSE(app, argc, argv);
+    configure_logging();
+    try {
+        const int code = run(args);
+        if (code == 0) print_load_average_after();
+        return code;
+    } catch (const std::exception& e) {
+        std::cerr << name << ": " << e.what() << "\n";
+        return 1;
+    }
+}
 
 }  // namespace kt::bench
