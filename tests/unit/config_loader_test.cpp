@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <ostream>
 
 #include "lib/config/duration.hpp"
 #include "lib/config/interpolate.hpp"
@@ -186,6 +187,11 @@ const RejectedEdit kRejectedEdits[] = {
      "    mappings_file: nope.json",
      "indexes.brands.mappings_file: file not found"},
 };
+
+/// Names the case in gtest's output.
+void PrintTo(const RejectedEdit& edit, std::ostream* out) {
+    *out << edit.name;
+}
 
 class ConfigLoaderRejects : public ::testing::TestWithParam<RejectedEdit> {};
 
