@@ -49,12 +49,10 @@
 #include "lib/kafka/consumer.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/log/log.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::bench {
 namespace {
-
-using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 constexpr double kTargetRatio = 0.80;
 constexpr double kTargetCpuMicros = 2.0;
@@ -74,12 +72,32 @@ struct Args {
     std::string capture = KT_BINARY_DIR "/cmd/kt-capture";
     std::string pg_bin;  ///< folder of pg_recvlogical; KT_TEST_PG_BIN when empty
     int timeout = 600;
+
+    void add_options(CLI::App& app) {
+        app.add_option("--changes", changes, "rows inserted before kt-capture starts")
+            ->check(CLI::Range(1000, 10'000'000));
+        app.add_option("--transaction-rows", transaction_rows, "rows per backlog transaction")
+            ->check(CLI::Range(1, 10'000'000));
+        app.add_option("--live-rate", live_rate, "changes per second of the live phase")
+            ->check(CLI::Range(100, 100'000));
+        app.add_option("--live-seconds", live_seconds, "length of the live phase")
+            ->check(CLI::Range(1, 600));
+        app.add_option("--big-transaction", big_transaction, "rows of the one big transaction")
+            ->check(CLI::Range(1, 10'000'000));
+        app.add_option("--partitions", partitions, "partitions of the index topic")
+            ->check(CLI::Range(1, 256));
+        app.add_option("--rounds", rounds, "drains of the backlog by each reader")
+            ->check(CLI::Range(1, 9));
+        app.add_option("--capture", capture, "kt-capture executable");
+        app.add_option("--pg-bin", pg_bin, "folder of pg_recvlogical (default KT_TEST_PG_BIN)");
+        app.add_option("--timeout", timeout, "seconds allowed for each drain");
+    }
 };
 
 /// The table, its publication and `rounds` pairs of slots (one for kt-capture, one for
 /// pg_recvlogical, all created in one statement so that each starts at the same WAL position),
 /// dropped at the end.
-class Source {
+class Source : private NonCopyable {
 public:
     Source(const Stack& stack, const std::string& suffix, int rounds)
         : conn_(stack.postgres_url), table_("bench_capture_" + suffix) {
@@ -120,8 +138,6 @@ public:
         } catch (...) {
         }
     }
-    Source(const Source&) = delete;
-    Source& operator=(const Source&) = delete;
 
     /// Inserts ids [first, first + count) in one transaction.
     void insert(std::int64_t first, std::int64_t count) {
@@ -496,7 +512,6 @@ int run(const Args& args) {
                args.big_transaction, big_done ? "every id on the topic" : "NOT all on the topic",
                big_seconds, seconds_between(big_started, big_committed), mib(drain_peak),
                mib(peak), kTargetPeakMiB);
-    fmt::print("load average after: {}\n", load_average());
     return 0;
 }
 
@@ -504,31 +519,7 @@ int run(const Args& args) {
 }  // namespace kt::bench
 
 int main(int argc, char** argv) {
-    kt::bench::Args args;
-    CLI::App app{"kt-capture against pg_recvlogical on the development stack"};
-    app.add_option("--changes", args.changes, "rows inserted before kt-capture starts")
-        ->check(CLI::Range(1000, 10'000'000));
-    app.add_option("--transaction-rows", args.transaction_rows, "rows per backlog transaction")
-        ->check(CLI::Range(1, 10'000'000));
-    app.add_option("--live-rate", args.live_rate, "changes per second of the live phase")
-        ->check(CLI::Range(100, 100'000));
-    app.add_option("--live-seconds", args.live_seconds, "length of the live phase")
-        ->check(CLI::Range(1, 600));
-    app.add_option("--big-transaction", args.big_transaction, "rows of the one big transaction")
-        ->check(CLI::Range(1, 10'000'000));
-    app.add_option("--partitions", args.partitions, "partitions of the index topic")
-        ->check(CLI::Range(1, 256));
-    app.add_option("--rounds", args.rounds, "drains of the backlog by each reader")
-        ->check(CLI::Range(1, 9));
-    app.add_option("--capture", args.capture, "kt-capture executable");
-    app.add_option("--pg-bin", args.pg_bin, "folder of pg_recvlogical (default KT_TEST_PG_BIN)");
-    app.add_option("--timeout", args.timeout, "seconds allowed for each drain");
-    CLI11_PARSE(app, argc, argv);
-    kt::log::configure(kt::log::Format::kText, kt::log::Level::kWarn);
-    try {
-        return kt::bench::run(args);
-    } catch (const std::exception& e) {
-        std::cerr << "capture_bench: " << e.what() << "\n";
-        return 1;
-    }
+    return kt::bench::bench_main(argc, argv, "capture_bench",
+                                 "kt-capture against pg_recvlogical on the development stack",
+                                 kt::bench::run);
 }

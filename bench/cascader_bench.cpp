@@ -25,14 +25,12 @@
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/log/log.hpp"
+#include "lib/non_copyable.hpp"
 #include "lib/pg/child_query.hpp"
 #include "lib/wire/messages.hpp"
 
 namespace kt::bench {
 namespace {
-
-using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 constexpr double kTargetChildrenPerSecond = 100'000.0;
 
@@ -41,24 +39,18 @@ struct Args {
     int partitions = 32;  ///< of the target topic: the mock broker keeps about 5 MiB each
     std::string cascader = KT_BINARY_DIR "/cmd/kt-cascader";
     int timeout = 600;
-};
 
-/// One measured run: how many children, how long, how much CPU.
-struct Figures {
-    std::int64_t children = 0;
-    double seconds = 0;
-    double cpu_seconds = 0;
-
-    [[nodiscard]] double rate() const {
-        return seconds > 0 ? static_cast<double>(children) / seconds : 0;
-    }
-    [[nodiscard]] double micros() const {
-        return children > 0 ? cpu_seconds * 1e6 / static_cast<double>(children) : 0;
+    void add_options(CLI::App& app) {
+        app.add_option("--children", children, "children of the one parent")
+            ->check(CLI::Range(1000, 5'000'000));
+        app.add_option("--partitions", partitions, "partitions of the target topic");
+        app.add_option("--cascader", cascader, "kt-cascader executable");
+        app.add_option("--timeout", timeout, "seconds allowed for the fan-out");
     }
 };
 
 /// `<name>(id bigint primary key, parent_id bigint)`: `children` rows of parent 1.
-class ChildTable {
+class ChildTable : private NonCopyable {
 public:
     ChildTable(const Stack& stack, std::string name, int children)
         : name_(std::move(name)), conn_(stack.postgres_url) {
@@ -76,8 +68,6 @@ public:
         } catch (...) {
         }
     }
-    ChildTable(const ChildTable&) = delete;
-    ChildTable& operator=(const ChildTable&) = delete;
 
     [[nodiscard]] std::string query() const {
         return "SELECT id FROM " + name_ + " WHERE parent_id = ANY($1::bigint[])";
@@ -135,10 +125,10 @@ cascades:
     }
     Figures f;
     for (const auto until = started + seconds(args.timeout);;) {
-        f.children = topic_end(stack, target, args.partitions);
-        if (f.children >= args.children) break;
+        f.count = topic_end(stack, target, args.partitions);
+        if (f.count >= args.children) break;
         if (Clock::now() > until || !cascader.running()) {
-            throw Error(fmt::format("{} of {} children after {} s; see {}", f.children,
+            throw Error(fmt::format("{} of {} children after {} s; see {}", f.count,
                                     args.children, args.timeout, log_path));
         }
         std::this_thread::sleep_for(milliseconds(20));  // polling the topic's end
@@ -158,14 +148,10 @@ Figures run_postgres_alone(const Stack& stack, const std::string& query) {
     cascade.name = "bench";
     cascade.query = query;
     pg::ChildQuery child_query(app::pg_source(cascade), stack.postgres_url);
-    const double cpu = own_cpu_seconds();
-    const auto started = Clock::now();
-    Figures f;
-    f.children = static_cast<std::int64_t>(
-        child_query.stream({"1"}, 5000, [](std::span<const std::string>) {}));
-    f.seconds = seconds_between(started, Clock::now());
-    f.cpu_seconds = own_cpu_seconds() - cpu;
-    return f;
+    return measure_here([&] {
+        return static_cast<std::int64_t>(
+            child_query.stream({"1"}, 5000, [](std::span<const std::string>) {}));
+    });
 }
 
 /// The same child messages produced from this process, with kt-cascader's producer settings.
@@ -176,18 +162,13 @@ Figures run_kafka_alone(const Stack& stack, const Args& args, const std::string&
     options.properties = {{"queue.buffering.max.kbytes", "16384"},
                           {"queue.buffering.max.messages", "50000"}};
     kafka::Producer producer(options);
-    const double cpu = own_cpu_seconds();
-    const auto started = Clock::now();
-    for (int i = 1; i <= args.children; ++i) {
-        const std::string id = std::to_string(i);
-        producer.produce(topic, std::string_view(id), wire::cascaded_message(id));
-    }
-    const auto flushed = producer.flush(seconds(args.timeout));
-    Figures f;
-    f.children = static_cast<std::int64_t>(flushed.delivered);
-    f.seconds = seconds_between(started, Clock::now());
-    f.cpu_seconds = own_cpu_seconds() - cpu;
-    return f;
+    return measure_here([&] {
+        for (int i = 1; i <= args.children; ++i) {
+            const std::string id = std::to_string(i);
+            producer.produce(topic, std::string_view(id), wire::cascaded_message(id));
+        }
+        return static_cast<std::int64_t>(producer.flush(seconds(args.timeout)).delivered);
+    });
 }
 
 int run(const Args& args) {
@@ -222,7 +203,6 @@ int run(const Args& args) {
                serial, end_to_end.rate() / serial);
     fmt::print("target: {:.0f} children/s {}\n", end_to_end.rate(),
                end_to_end.rate() >= kTargetChildrenPerSecond ? "met" : "MISSED");
-    fmt::print("load average after: {}\n", load_average());
     return 0;
 }
 
@@ -230,19 +210,6 @@ int run(const Args& args) {
 }  // namespace kt::bench
 
 int main(int argc, char** argv) {
-    kt::bench::Args args;
-    CLI::App app{"kt-cascader benchmark on the development stack"};
-    app.add_option("--children", args.children, "children of the one parent")
-        ->check(CLI::Range(1000, 5'000'000));
-    app.add_option("--partitions", args.partitions, "partitions of the target topic");
-    app.add_option("--cascader", args.cascader, "kt-cascader executable");
-    app.add_option("--timeout", args.timeout, "seconds allowed for the fan-out");
-    CLI11_PARSE(app, argc, argv);
-    kt::log::configure(kt::log::Format::kText, kt::log::Level::kWarn);
-    try {
-        return kt::bench::run(args);
-    } catch (const std::exception& e) {
-        std::cerr << "cascader_bench: " << e.what() << "\n";
-        return 1;
-    }
+    return kt::bench::bench_main(argc, argv, "cascader_bench",
+                                 "kt-cascader benchmark on the development stack", kt::bench::run);
 }

@@ -42,12 +42,10 @@
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/log/log.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::bench {
 namespace {
-
-using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 constexpr double kTargetReleasesPerSecond = 50'000.0;
 constexpr double kTargetResidentMiB = 64.0;
@@ -65,6 +63,19 @@ struct Args {
     std::string delayer = KT_BINARY_DIR "/cmd/kt-delayer";
     int timeout_seconds = 900;
     bool keep_logs = false;
+
+    void add_options(CLI::App& app) {
+        app.add_option("--envelopes", envelopes, "envelopes per phase");
+        app.add_option("--partitions", partitions, "partitions of the delay and model topics");
+        app.add_option("--window", window_seconds, "backlog: due times spread over this long");
+        app.add_option("--lead", lead_seconds,
+                       "backlog: seconds from producing to the first due time");
+        app.add_flag("--skip-throughput", skip_throughput, "skip the all-due phase");
+        app.add_flag("--skip-backlog", skip_backlog, "skip the backlog phase");
+        app.add_option("--delayer", delayer, "kt-delayer executable");
+        app.add_option("--timeout", timeout_seconds, "give up on a phase after this many s");
+        app.add_flag("--keep-logs", keep_logs, "keep kt-delayer's configs and logs");
+    }
 };
 
 double unix_now() {
@@ -84,7 +95,7 @@ std::optional<double> process_memory_mib(pid_t pid, const std::string& field) {
 }
 
 /// Holds the configs and logs of a run; removed at the end unless kept.
-class LogDir {
+class LogDir : private NonCopyable {
 public:
     explicit LogDir(bool keep) : keep_(keep) {
         std::string pattern =
@@ -100,8 +111,6 @@ public:
         std::error_code ignored;
         std::filesystem::remove_all(path_, ignored);
     }
-    LogDir(const LogDir&) = delete;
-    LogDir& operator=(const LogDir&) = delete;
 
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
@@ -257,13 +266,20 @@ std::string verdict(bool ok) {
     return ok ? "meets target" : "MISSES target";
 }
 
-/// Phase 1: every envelope already due.
-void run_throughput(const Args& args, const Stack& stack, const LogDir& dir) {
-    const std::string name = fmt::format("bench_delay_all_due_{}", ::getpid());
+/// Creates the delay topic `name` of a phase, its dead-letter topic and its target
+/// `<name>_target`; returns the target.
+std::string create_phase_topics(const Args& args, const Stack& stack, const std::string& name) {
     const std::string target = name + "_target";
     create_topic(stack, name, args.partitions);
     create_topic(stack, name + ".dlq", 1);
     create_topic(stack, target, args.partitions);
+    return target;
+}
+
+/// Phase 1: every envelope already due.
+void run_throughput(const Args& args, const Stack& stack, const LogDir& dir) {
+    const std::string name = fmt::format("bench_delay_all_due_{}", ::getpid());
+    const std::string target = create_phase_topics(args, stack, name);
     const double long_ago = unix_now() - 86400;
     std::cout << fmt::format("throughput: producing {} overdue envelopes to {} partitions ...\n",
                              args.envelopes, args.partitions)
@@ -316,10 +332,7 @@ void run_throughput(const Args& args, const Stack& stack, const LogDir& dir) {
 /// Phase 2: a million envelopes pending, then falling due over the window.
 void run_backlog(const Args& args, const Stack& stack, const LogDir& dir) {
     const std::string name = fmt::format("bench_delay_backlog_{}", ::getpid());
-    const std::string target = name + "_target";
-    create_topic(stack, name, args.partitions);
-    create_topic(stack, name + ".dlq", 1);
-    create_topic(stack, target, args.partitions);
+    const std::string target = create_phase_topics(args, stack, name);
 
     // created_at spreads over the window just before now; the delay makes the first one due
     // `lead` seconds from now and the last one `lead + window` seconds from now.
@@ -434,21 +447,7 @@ void run_backlog(const Args& args, const Stack& stack, const LogDir& dir) {
         late.empty() ? std::nan("") : late.back(), release_rss, peak, exit_code);
 }
 
-int run(int argc, char** argv) {
-    Args args;
-    CLI::App app{"delayer_bench: kt-delayer throughput, memory and lateness on the dev stack"};
-    app.add_option("--envelopes", args.envelopes, "envelopes per phase");
-    app.add_option("--partitions", args.partitions, "partitions of the delay and model topics");
-    app.add_option("--window", args.window_seconds, "backlog: due times spread over this long");
-    app.add_option("--lead", args.lead_seconds,
-                   "backlog: seconds from producing to the first due time");
-    app.add_flag("--skip-throughput", args.skip_throughput, "skip the all-due phase");
-    app.add_flag("--skip-backlog", args.skip_backlog, "skip the backlog phase");
-    app.add_option("--delayer", args.delayer, "kt-delayer executable");
-    app.add_option("--timeout", args.timeout_seconds, "give up on a phase after this many s");
-    app.add_flag("--keep-logs", args.keep_logs, "keep kt-delayer's configs and logs");
-    CLI11_PARSE(app, argc, argv);
-    log::configure(log::Format::kText, log::Level::kWarn);
+int run(const Args& args) {
     const Stack stack = stack_from_env();
     const LogDir dir(args.keep_logs);
     std::cout << fmt::format("kt-delayer bench: {} envelopes, {} partitions, {} cores\n",
@@ -462,10 +461,8 @@ int run(int argc, char** argv) {
 }  // namespace kt::bench
 
 int main(int argc, char** argv) {
-    try {
-        return kt::bench::run(argc, argv);
-    } catch (const std::exception& e) {
-        std::cerr << "delayer_bench: " << e.what() << "\n";
-        return 1;
-    }
+    return kt::bench::bench_main(
+        argc, argv, "delayer_bench",
+        "delayer_bench: kt-delayer throughput, memory and lateness on the dev stack",
+        kt::bench::run);
 }

@@ -56,13 +56,11 @@
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/log/log.hpp"
+#include "lib/non_copyable.hpp"
 #include "lib/pg/row_loader.hpp"
 
 namespace kt::bench {
 namespace {
-
-using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 constexpr double kTargetDocsPerSecond = 30'000.0;
 constexpr double kTargetCpuMicrosPerMessage = 3.0;
@@ -83,10 +81,33 @@ struct Args {
     int timeout_seconds = 600;
     int warm_up_rounds = 6;  ///< writes of every document to a throw-away index first
     int rounds = 3;          ///< kt-indexer runs, each between two Elasticsearch-alone runs
+
+    void add_options(CLI::App& app) {
+        app.add_option("--rows", rows, "rows in the table and messages on the topic")
+            ->check(CLI::Range(1000, 5'000'000));
+        app.add_option("--partitions", partitions, "topic partitions (0: automatic, >= 8)");
+        app.add_option("--batch-size", batch_size, "batch_size of the index")
+            ->check(CLI::Range(1, 100'000));
+        app.add_option("--indexer", indexer, "kt-indexer executable");
+        app.add_option("--wrap", wrap,
+                       "command prefix for kt-indexer, e.g. \"valgrind --tool=callgrind\"");
+        app.add_flag("--skip-components", skip_components,
+                     "only the end-to-end run (for profiling)");
+        app.add_flag(
+            "--gzip", gzip,
+            "kt-indexer with elasticsearch.compression: true (default: false, as shipped)");
+        app.add_option("--rounds", rounds,
+                       "kt-indexer runs, alternating with Elasticsearch-alone runs")
+            ->check(CLI::Range(1, 20));
+        app.add_option("--timeout", timeout_seconds, "seconds allowed for each consuming run");
+        app.add_option("--warm-up-rounds", warm_up_rounds,
+                       "writes of all documents to a throw-away index before the measured runs")
+            ->check(CLI::Range(0, 20));
+    }
 };
 
 /// Tables `<p>` (products) and `<b>` (brands) with `rows` products, dropped at the end.
-class Tables {
+class Tables : private NonCopyable {
 public:
     Tables(const std::string& url, const std::string& suffix, int rows)
         : conn_(url), products_("bench_products_" + suffix), brands_("bench_brands_" + suffix) {
@@ -119,8 +140,6 @@ public:
         } catch (...) {
         }
     }
-    Tables(const Tables&) = delete;
-    Tables& operator=(const Tables&) = delete;
 
     /// The index query over these tables, shaped like config/kt.yaml's products.
     [[nodiscard]] std::string query() const {
@@ -695,7 +714,6 @@ int run(const Args& args) {
                fmt::format("{:.0f}", e2e_steady_rate),
                e2e_steady_rate >= kTargetDocsPerSecond ? "met" : "MISSED", cpu_per_message,
                cpu_per_message <= kTargetCpuMicrosPerMessage ? "met" : "MISSED");
-    fmt::print("load average after: {}\n", load_average());
     return 0;
 }
 
@@ -703,33 +721,7 @@ int run(const Args& args) {
 }  // namespace kt::bench
 
 int main(int argc, char** argv) {
-    kt::bench::Args args;
-    CLI::App app{"kt-indexer end-to-end benchmark on the development stack"};
-    app.add_option("--rows", args.rows, "rows in the table and messages on the topic")
-        ->check(CLI::Range(1000, 5'000'000));
-    app.add_option("--partitions", args.partitions, "topic partitions (0: automatic, >= 8)");
-    app.add_option("--batch-size", args.batch_size, "batch_size of the index")
-        ->check(CLI::Range(1, 100'000));
-    app.add_option("--indexer", args.indexer, "kt-indexer executable");
-    app.add_option("--wrap", args.wrap,
-                   "command prefix for kt-indexer, e.g. \"valgrind --tool=callgrind\"");
-    app.add_flag("--skip-components", args.skip_components,
-                 "only the end-to-end run (for profiling)");
-    app.add_flag("--gzip", args.gzip,
-                 "kt-indexer with elasticsearch.compression: true (default: false, as shipped)");
-    app.add_option("--rounds", args.rounds,
-                   "kt-indexer runs, alternating with Elasticsearch-alone runs")
-        ->check(CLI::Range(1, 20));
-    app.add_option("--timeout", args.timeout_seconds, "seconds allowed for each consuming run");
-    app.add_option("--warm-up-rounds", args.warm_up_rounds,
-                   "writes of all documents to a throw-away index before the measured runs")
-        ->check(CLI::Range(0, 20));
-    CLI11_PARSE(app, argc, argv);
-    kt::log::configure(kt::log::Format::kText, kt::log::Level::kWarn);
-    try {
-        return kt::bench::run(args);
-    } catch (const std::exception& e) {
-        std::cerr << "indexer_bench: " << e.what() << "\n";
-        return 1;
-    }
+    return kt::bench::bench_main(argc, argv, "indexer_bench",
+                                 "kt-indexer end-to-end benchmark on the development stack",
+                                 kt::bench::run);
 }

@@ -25,11 +25,10 @@
 #include "bench/support.hpp"
 #include "lib/error.hpp"
 #include "lib/log/log.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::bench {
 namespace {
-
-using std::chrono::milliseconds;
 
 constexpr double kTargetShareOfPostgres = 0.5;
 
@@ -38,24 +37,17 @@ struct Args {
     int parallel = 2;
     std::string kt = KT_BINARY_DIR "/cmd/kt";
     int timeout = 900;
-};
 
-struct Figures {
-    std::int64_t rows = 0;
-    double seconds = 0;
-    double cpu_seconds = 0;
-    std::int64_t peak_rss_bytes = 0;  ///< VmHWM of the kt process; 0 when unknown
-
-    [[nodiscard]] double rate() const {
-        return seconds > 0 ? static_cast<double>(rows) / seconds : 0;
-    }
-    [[nodiscard]] double micros() const {
-        return rows > 0 ? cpu_seconds * 1e6 / static_cast<double>(rows) : 0;
+    void add_options(CLI::App& app) {
+        app.add_option("--rows", rows, "rows of the table")->check(CLI::Range(1000, 10'000'000));
+        app.add_option("--parallel", parallel, "kt reindex --parallel")->check(CLI::Range(1, 16));
+        app.add_option("--kt", kt, "kt executable");
+        app.add_option("--timeout", timeout, "seconds allowed for the reindex");
     }
 };
 
 /// `<name>(id bigint primary key, …)` with `rows` rows of about 150 bytes of JSON each.
-class BenchTable {
+class BenchTable : private NonCopyable {
 public:
     BenchTable(const Stack& stack, std::string name, int rows)
         : stack_(stack), name_(std::move(name)) {
@@ -78,8 +70,6 @@ public:
         } catch (...) {
         }
     }
-    BenchTable(const BenchTable&) = delete;
-    BenchTable& operator=(const BenchTable&) = delete;
 
     [[nodiscard]] const std::string& name() const { return name_; }
     /// The scan kt generates for `table:` (see lib/pg/detail/table_lookup.cpp).
@@ -101,30 +91,29 @@ Figures run_postgres_alone(const Stack& stack, const BenchTable& table) {
         PQfinish(conn);
         throw Error("postgres: " + error);
     }
-    const double cpu = own_cpu_seconds();
-    const auto started = Clock::now();
-    PGresult* result = PQexec(conn, ("COPY (" + table.scan_query() + ") TO STDOUT").c_str());
-    if (PQresultStatus(result) != PGRES_COPY_OUT) {
-        const std::string error = PQerrorMessage(conn);
-        PQclear(result);
-        PQfinish(conn);
-        throw Error("COPY: " + error);
-    }
-    PQclear(result);
-    Figures f;
     std::uint64_t bytes = 0;
-    char* buffer = nullptr;
-    int n = 0;
-    while ((n = PQgetCopyData(conn, &buffer, 0)) > 0) {
-        bytes += static_cast<std::uint64_t>(n);
-        ++f.rows;
-        PQfreemem(buffer);
-    }
-    while ((result = PQgetResult(conn)) != nullptr) PQclear(result);
-    f.seconds = seconds_between(started, Clock::now());
-    f.cpu_seconds = own_cpu_seconds() - cpu;
+    const Figures f = measure_here([&] {
+        PGresult* result = PQexec(conn, ("COPY (" + table.scan_query() + ") TO STDOUT").c_str());
+        if (PQresultStatus(result) != PGRES_COPY_OUT) {
+            const std::string error = PQerrorMessage(conn);
+            PQclear(result);
+            PQfinish(conn);
+            throw Error("COPY: " + error);
+        }
+        PQclear(result);
+        std::int64_t rows = 0;
+        char* buffer = nullptr;
+        int n = 0;
+        while ((n = PQgetCopyData(conn, &buffer, 0)) > 0) {
+            bytes += static_cast<std::uint64_t>(n);
+            ++rows;
+            PQfreemem(buffer);
+        }
+        while ((result = PQgetResult(conn)) != nullptr) PQclear(result);
+        return rows;
+    });
     PQfinish(conn);
-    fmt::print("postgres alone: {} rows, {:.1f} MiB of documents in {:.2f}s\n", f.rows,
+    fmt::print("postgres alone: {} rows, {:.1f} MiB of documents in {:.2f}s\n", f.count,
                static_cast<double>(bytes) / (1 << 20), f.seconds);
     return f;
 }
@@ -166,7 +155,7 @@ Figures run_reindex(const Stack& stack, const Args& args, const ScratchDir& dir,
     if (kt.exit_status() != 0) throw Error("kt reindex failed:\n" + output);
     std::smatch match;
     if (std::regex_search(output, match, std::regex(R"(: (\d+) rows into)"))) {
-        f.rows = std::stoll(match[1]);
+        f.count = std::stoll(match[1]);
     }
     if (std::regex_search(output, match, std::regex(R"(reindex [^\n]* rows into [^\n]*)"))) {
         summary = match[0];
@@ -203,7 +192,6 @@ int run(const Args& args) {
     const double share = postgres.rate() > 0 ? reindex.rate() / postgres.rate() : 0;
     fmt::print("\nkt reindex / postgres alone: {:.2f} (target {:.2f}: {})\n", share,
                kTargetShareOfPostgres, share >= kTargetShareOfPostgres ? "met" : "MISSED");
-    fmt::print("load average after: {}\n", load_average());
     return 0;
 }
 
@@ -211,18 +199,6 @@ int run(const Args& args) {
 }  // namespace kt::bench
 
 int main(int argc, char** argv) {
-    kt::bench::Args args;
-    CLI::App app{"kt reindex benchmark on the development stack"};
-    app.add_option("--rows", args.rows, "rows of the table")->check(CLI::Range(1000, 10'000'000));
-    app.add_option("--parallel", args.parallel, "kt reindex --parallel")->check(CLI::Range(1, 16));
-    app.add_option("--kt", args.kt, "kt executable");
-    app.add_option("--timeout", args.timeout, "seconds allowed for the reindex");
-    CLI11_PARSE(app, argc, argv);
-    kt::log::configure(kt::log::Format::kText, kt::log::Level::kWarn);
-    try {
-        return kt::bench::run(args);
-    } catch (const std::exception& e) {
-        std::cerr << "reindex_bench: " << e.what() << "\n";
-        return 1;
-    }
+    return kt::bench::bench_main(argc, argv, "reindex_bench",
+                                 "kt reindex benchmark on the development stack", kt::bench::run);
 }

@@ -25,13 +25,11 @@
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
+#include "lib/log/log.hpp"
 
 extern char** environ;
 
 namespace kt::bench {
-
-using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 namespace {
 
@@ -240,6 +238,24 @@ std::int64_t topic_end(const Stack& stack, const std::string& topic, int partiti
 void print_row(const std::string& what, const std::string& measured, const std::string& cpu,
                const std::string& target) {
     fmt::print("{:<44} {:>14} {:>16} {:>14}\n", what, measured, cpu, target);
+}
+
+Figures measure_here(const std::function<std::int64_t()>& work) {
+    const double cpu = own_cpu_seconds();
+    const auto started = Clock::now();
+    Figures f;
+    f.count = work();
+    f.seconds = seconds_between(started, Clock::now());
+    f.cpu_seconds = own_cpu_seconds() - cpu;
+    return f;
+}
+
+void print_load_average_after() {
+    fmt::print("load average after: {}\n", load_average());
+}
+
+void configure_logging() {
+    log::configure(log::Format::kText, log::Level::kWarn);
 }
 
 std::string load_average() {

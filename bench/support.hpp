@@ -5,16 +5,25 @@
 
 #include <sys/types.h>
 
+#include <CLI/CLI.hpp>
+
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <functional>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
+
 namespace kt::bench {
 
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
 
 /// The development stack, from the variables the test script sets.
 struct Stack {
@@ -35,6 +44,26 @@ struct Stack {
 /// Seconds from `from` to `to`.
 [[nodiscard]] double seconds_between(Clock::time_point from, Clock::time_point to);
 
+/// One measured run: how many items (rows, children, ...), how long, how much CPU.
+struct Figures {
+    std::int64_t count = 0;
+    double seconds = 0;
+    double cpu_seconds = 0;
+    std::int64_t peak_rss_bytes = 0;  ///< VmHWM of the measured process; 0 when unknown
+
+    /// Items per second; 0 when nothing was timed.
+    [[nodiscard]] double rate() const {
+        return seconds > 0 ? static_cast<double>(count) / seconds : 0;
+    }
+    /// CPU microseconds per item; 0 without items.
+    [[nodiscard]] double micros() const {
+        return count > 0 ? cpu_seconds * 1e6 / static_cast<double>(count) : 0;
+    }
+};
+
+/// Times `work` in this process (wall clock and this process's CPU); its result is the count.
+[[nodiscard]] Figures measure_here(const std::function<std::int64_t()>& work);
+
 /// CPU seconds (user + system, every thread) of this process so far.
 [[nodiscard]] double own_cpu_seconds();
 
@@ -45,13 +74,11 @@ struct Stack {
 [[nodiscard]] std::optional<std::int64_t> process_peak_rss_bytes(pid_t pid);
 
 /// Owns a scratch folder and removes it at the end.
-class ScratchDir {
+class ScratchDir : private NonCopyable {
 public:
     /// Creates a fresh folder in the temp directory; throws kt::Error.
     ScratchDir();
     ~ScratchDir();
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
 
     /// The folder.
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
@@ -61,13 +88,11 @@ private:
 };
 
 /// A child process that is stopped (SIGTERM, then SIGKILL) and reaped when this goes away.
-class ChildProcess {
+class ChildProcess : private NonCopyable {
 public:
     /// Starts `argv` with stdout and stderr appended to `log_path`; throws kt::Error.
     ChildProcess(const std::vector<std::string>& argv, const std::string& log_path);
     ~ChildProcess();
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
 
     /// The process id.
     [[nodiscard]] pid_t pid() const noexcept { return pid_; }
@@ -102,7 +127,35 @@ void produce_ids(const Stack& stack, const std::string& topic, int rows);
 void print_row(const std::string& what, const std::string& measured, const std::string& cpu,
                const std::string& target);
 
+/// kt's log lines in text, warnings and errors only, so that they do not drown the figures.
+void configure_logging();
+
 /// The first three fields of /proc/loadavg.
 [[nodiscard]] std::string load_average();
+
+/// Prints the load average at the end of a report.
+void print_load_average_after();
+
+/// The main of a benchmark named `name`: parses the command line into the `Args` that `run`
+/// takes (`Args::add_options` declares it; CLI11 answers --help and bad options), keeps kt's
+/// logging to warnings, runs it and prints the load average after a run that returns 0; returns
+/// what `run` returns, or 1 after printing an exception after `name`.
+template <class Args>
+int bench_main(int argc, char** argv, const char* name, const char* description,
+               int (*run)(const Args&)) {
+    Args args;
+    CLI::App app{description};
+    args.add_options(app);
+    CLI11_PARSE(app, argc, argv);
+    configure_logging();
+    try {
+        const int code = run(args);
+        if (code == 0) print_load_average_after();
+        return code;
+    } catch (const std::exception& e) {
+        std::cerr << name << ": " << e.what() << "\n";
+        return 1;
+    }
+}
 
 }  // namespace kt::bench

@@ -12,6 +12,7 @@
 
 #include "lib/app/options_from_config.hpp"
 #include "lib/error.hpp"
+#include "lib/non_copyable.hpp"
 #include "lib/pg/scan_source.hpp"
 #include "workers/reindex/ids.hpp"
 #include "workers/reindex/plan.hpp"
@@ -30,7 +31,7 @@ extern "C" void on_signal(int signal) {
 }
 
 /// SIGINT and SIGTERM request a stop while it lives; the previous handlers come back after.
-class StopOnSignal {
+class StopOnSignal : private NonCopyable {
 public:
     StopOnSignal() {
         g_signal.store(0);
@@ -52,8 +53,6 @@ public:
         sigaction(SIGINT, &old_int_, nullptr);
         sigaction(SIGTERM, &old_term_, nullptr);
     }
-    StopOnSignal(const StopOnSignal&) = delete;
-    StopOnSignal& operator=(const StopOnSignal&) = delete;
 
     [[nodiscard]] std::stop_token token() const { return source_.get_token(); }
 

@@ -11,6 +11,7 @@
 
 #include "lib/error.hpp"
 #include "lib/kafka/options.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::kafka {
 class Producer;
@@ -61,13 +62,11 @@ private:
 ///
 /// Sending is asynchronous; flush() waits. The destructor flushes too, logging (never
 /// throwing) what failed. Not thread-safe: one Publisher per thread, or a lock around it.
-class Publisher {
+class Publisher : private NonCopyable {
 public:
     /// Creates the Kafka producer; throws kt::Error on bad Kafka properties.
     explicit Publisher(PublisherOptions options);
     ~Publisher();
-    Publisher(const Publisher&) = delete;
-    Publisher& operator=(const Publisher&) = delete;
 
     /// Drops what Kafka has not acknowledged yet and skips the destructor's flush: for a caller
     /// whose flush() failed and that gives up (e.g. `kt produce` after its timeout).

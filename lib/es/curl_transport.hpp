@@ -6,6 +6,7 @@
 #include "lib/es/detail/curl_handles.hpp"
 #include "lib/es/options.hpp"
 #include "lib/es/transport.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::es {
 
@@ -16,12 +17,10 @@ inline constexpr std::size_t kCompressThreshold = 1024;
 /// timeout, gzip request bodies, `Accept-Encoding: gzip`.
 /// Not thread-safe: use one object per thread. Connection errors and timeouts throw
 /// kt::TransientError and leave the object usable; a bad URL or CA file throws kt::Error.
-class CurlTransport final : public Transport {
+class CurlTransport final : public Transport, private NonCopyable {
 public:
     /// Prepares the handle; connects lazily on the first request.
     explicit CurlTransport(Options options);
-    CurlTransport(const CurlTransport&) = delete;
-    CurlTransport& operator=(const CurlTransport&) = delete;
 
     /// Sends `request` to `<url><request.target>` and returns any HTTP answer.
     Response perform(const Request& request) override;

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "lib/http/check.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::http {
 
@@ -16,14 +17,12 @@ namespace kt::http {
 /// lag but nothing was committed for longer than `stall_timeout`. The stall clock starts at
 /// the later of the last commit and the first check() that saw lag after seeing none, so a
 /// burst of messages after a long idle period does not count as a stall.
-class Liveness {
+class Liveness : private NonCopyable {
 public:
     using Clock = std::chrono::steady_clock;
 
     /// Counts `start` as both the last beat and the last progress.
     Liveness(Clock::time_point start, Clock::duration beat_timeout);
-    Liveness(const Liveness&) = delete;
-    Liveness& operator=(const Liveness&) = delete;
 
     /// The loop ran one iteration.
     void beat(Clock::time_point now) noexcept;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lib/http/check.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::http {
 
@@ -23,13 +24,11 @@ struct Probe {
 /// latest outcome, so /readyz answers at once from the cache however slow a dependency is.
 /// check() is thread-safe. The destructor stops the thread, waiting for a probe in progress,
 /// so each probe should bound its own time (a few seconds).
-class ReadinessProber {
+class ReadinessProber : private NonCopyable {
 public:
     /// Starts probing `probes`.
     ReadinessProber(std::vector<Probe> probes, std::chrono::milliseconds interval);
     ~ReadinessProber();
-    ReadinessProber(const ReadinessProber&) = delete;
-    ReadinessProber& operator=(const ReadinessProber&) = delete;
 
     /// Not ok until every probe passed once, and while any failed in the latest round; the
     /// detail names each failing dependency.

@@ -6,6 +6,7 @@
 
 #include "lib/http/check.hpp"
 #include "lib/metrics/registry.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::http {
 
@@ -27,15 +28,13 @@ using StatusFn = std::function<std::string()>;
 /// `registry` must outlive the server; the checks run on server threads (an empty CheckFn
 /// always passes; one that throws answers 503; a StatusFn that throws answers 500). Neither
 /// copied nor moved.
-class StatusServer {
+class StatusServer : private NonCopyable {
 public:
     /// Binds `options.host:options.port` and starts the serving thread.
     StatusServer(StatusServerOptions options, const metrics::Registry& registry, CheckFn healthz,
                  CheckFn readyz, StatusFn status = {});
     /// Stops like stop(); never throws.
     ~StatusServer();
-    StatusServer(const StatusServer&) = delete;
-    StatusServer& operator=(const StatusServer&) = delete;
 
     /// The bound port (the chosen one when the options asked for 0).
     [[nodiscard]] int port() const noexcept;

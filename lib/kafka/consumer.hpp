@@ -14,6 +14,7 @@
 #include "lib/kafka/metadata.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/topic_partition.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::kafka {
 
@@ -33,16 +34,12 @@ struct RebalanceHooks {
 /// COOPERATIVE rebalance protocols (partition.assignment.strategy). Not thread-safe: use one
 /// Consumer from one thread. Registered with librdkafka as opaque, so neither copied nor moved.
 /// Every Message it returned must be destroyed before it: librdkafka's destroy waits for them.
-class Consumer {
+class Consumer : private NonCopyable {
 public:
     /// Creates the client; throws kt::Error when group_id is empty or a property is rejected.
     explicit Consumer(const Options& options, RebalanceHooks hooks = {});
     /// Leaves the group (close()) unless already closed; never throws.
     ~Consumer();
-    Consumer(const Consumer&) = delete;
-    Consumer& operator=(const Consumer&) = delete;
-    Consumer(Consumer&&) = delete;
-    Consumer& operator=(Consumer&&) = delete;
 
     /// Joins the group for `topics` (replaces an earlier subscription); throws KafkaError.
     void subscribe(const std::vector<std::string>& topics);

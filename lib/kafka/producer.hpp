@@ -19,6 +19,7 @@
 #include "lib/kafka/metadata.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/topic_partition.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::kafka {
 
@@ -63,7 +64,7 @@ struct FlushResult {
 /// enable.idempotence=true, partitioner=murmur2_random. Delivery reports are served on the
 /// caller's thread inside produce()/poll()/flush(). Not thread-safe. Registered with librdkafka
 /// as opaque, so neither copied nor moved.
-class Producer {
+class Producer : private NonCopyable {
 public:
     /// Called once per produced message with its outcome; `report.topic` lives only during the
     /// call.
@@ -73,10 +74,6 @@ public:
     explicit Producer(const Options& options, DeliveryCallback on_delivery = {});
     /// Destroys the client; messages not yet acknowledged are abandoned (flush() first).
     ~Producer();
-    Producer(const Producer&) = delete;
-    Producer& operator=(const Producer&) = delete;
-    Producer(Producer&&) = delete;
-    Producer& operator=(Producer&&) = delete;
 
     /// Queues `record`; when the local queue is full, serves delivery reports and retries up to
     /// Options::queue_full_timeout. Throws KafkaError (e.g. unknown partition, queue still full).

@@ -9,6 +9,7 @@
 
 #include "lib/kafka/detail/handles.hpp"
 #include "lib/kafka/options.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::kafka {
 
@@ -17,13 +18,11 @@ using PartitionOffsets = std::map<std::int32_t, std::int64_t>;
 
 /// Reads fixed offset ranges of a topic with no consumer group (partitions assigned directly,
 /// nothing committed), e.g. "every message since the reindex started". Not thread-safe.
-class RangeReader {
+class RangeReader : private NonCopyable {
 public:
     /// Creates the client (connections are made lazily); throws kt::Error on bad properties.
     explicit RangeReader(const Options& options);
     ~RangeReader();
-    RangeReader(const RangeReader&) = delete;
-    RangeReader& operator=(const RangeReader&) = delete;
 
     /// High watermark (the next offset to be written) of every partition of `topic`; empty when
     /// the cluster does not have the topic. Throws KafkaError when it does not answer.

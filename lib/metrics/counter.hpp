@@ -3,15 +3,15 @@
 #include <atomic>
 #include <cstdint>
 
+#include "lib/non_copyable.hpp"
+
 namespace kt::metrics {
 
 /// A monotonic counter. Lock-free and safe to update from any thread; obtain it from
 /// Registry::counter and keep the reference (it lives as long as the registry).
-class Counter {
+class Counter : private NonCopyable {
 public:
     Counter() = default;
-    Counter(const Counter&) = delete;
-    Counter& operator=(const Counter&) = delete;
 
     /// Adds `n` (one atomic add).
     void inc(std::uint64_t n = 1) noexcept { whole_.fetch_add(n, std::memory_order_relaxed); }

@@ -2,15 +2,15 @@
 
 #include <atomic>
 
+#include "lib/non_copyable.hpp"
+
 namespace kt::metrics {
 
 /// A value that goes up and down. Lock-free and safe to update from any thread; obtain it
 /// from Registry::gauge and keep the reference (it lives as long as the registry).
-class Gauge {
+class Gauge : private NonCopyable {
 public:
     Gauge() = default;
-    Gauge(const Gauge&) = delete;
-    Gauge& operator=(const Gauge&) = delete;
 
     /// Replaces the value.
     void set(double value) noexcept { value_.store(value, std::memory_order_relaxed); }

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
+
 namespace kt::metrics {
 
 /// Upper bounds suited to latencies in seconds, 5 ms to 10 s.
@@ -24,12 +26,10 @@ struct HistogramSnapshot {
 
 /// Observations counted in fixed buckets (`le` upper bounds, +Inf implicit). observe() is
 /// lock-free and safe from any thread; obtain it from Registry::histogram and keep the reference.
-class Histogram {
+class Histogram : private NonCopyable {
 public:
     /// `bounds` must be finite and strictly increasing; throws kt::Error naming `metric`.
     Histogram(std::string_view metric, std::vector<double> bounds);
-    Histogram(const Histogram&) = delete;
-    Histogram& operator=(const Histogram&) = delete;
 
     /// Counts `value` in the first bucket whose bound is >= value (NaN goes to +Inf).
     void observe(double value) noexcept;

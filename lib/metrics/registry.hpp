@@ -13,6 +13,7 @@
 #include "lib/metrics/gauge.hpp"
 #include "lib/metrics/histogram.hpp"
 #include "lib/metrics/labels.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::metrics {
 
@@ -26,12 +27,10 @@ using GaugeCallback = std::function<std::vector<std::pair<Labels, double>>()>;
 /// Asking again for the same name and labels returns the same series. Names, label names,
 /// a type or help differing from an earlier registration of the name, and bad histogram
 /// bounds throw kt::Error naming the metric.
-class Registry {
+class Registry : private NonCopyable {
 public:
     Registry();
     ~Registry();
-    Registry(const Registry&) = delete;
-    Registry& operator=(const Registry&) = delete;
 
     /// The counter series `name{labels}`; `name` must end in `_total`.
     Counter& counter(std::string_view name, std::string_view help, Labels labels = {});

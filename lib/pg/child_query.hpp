@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
 #include "lib/pg/row_loader.hpp"
 #include "lib/pg/source.hpp"
 
@@ -19,14 +20,12 @@ using ChildChunkFn = std::function<void(std::span<const std::string> child_ids)>
 /// child id) through a server-side cursor in a READ ONLY transaction, handing the child ids
 /// over in chunks, so a fan-out of millions never sits in memory. Connects on first use and
 /// again after a lost connection. Not thread-safe: one per thread.
-class ChildQuery {
+class ChildQuery : private NonCopyable {
 public:
     /// For `cascade` on `url`; does not connect yet.
     ChildQuery(const CascadeSource& cascade, std::string url,
                const LoaderOptions& options = {});
     ~ChildQuery();
-    ChildQuery(const ChildQuery&) = delete;
-    ChildQuery& operator=(const ChildQuery&) = delete;
 
     /// Streams the child ids of `parent_ids`, at most `chunk_size` per call of `on_chunk`;
     /// returns how many were handed over (NULL ids are skipped). Throws ConnectionError or

@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include "lib/non_copyable.hpp"
+
 namespace kt::pg {
 
 /// A libpq server version number as PostgreSQL writes it: 150010 → "15.10", 90624 → "9.6.24".
@@ -12,13 +14,11 @@ namespace kt::pg {
 /// Tells whether PostgreSQL answers: keeps one connection and runs `SELECT 1` on it,
 /// reconnecting when it was lost. Connecting is lazy (the constructor never throws for an
 /// unreachable server). Not thread-safe: use it from one thread.
-class Pinger {
+class Pinger : private NonCopyable {
 public:
     /// For `url`; `timeout` bounds connecting and the statement.
     explicit Pinger(std::string url, std::chrono::seconds timeout = std::chrono::seconds(3));
     ~Pinger();
-    Pinger(const Pinger&) = delete;
-    Pinger& operator=(const Pinger&) = delete;
 
     /// Runs `SELECT 1`; throws ConnectionError (password scrubbed) when the server does not
     /// answer. The next call after a failure connects afresh.

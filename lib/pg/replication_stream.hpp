@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "lib/non_copyable.hpp"
 #include "lib/pg/error.hpp"
 #include "lib/pg/pgoutput.hpp"
 
@@ -35,14 +36,12 @@ struct ReplicationOptions {
 /// another session reads the slot (both retryable), QueryError when the slot or publication
 /// does not exist.
 /// One thread at a time.
-class ReplicationStream {
+class ReplicationStream : private NonCopyable {
 public:
     /// Starts at `start`; the server begins at the slot's confirmed position when that is later
     /// (so 0/0 means "where the slot stands").
     ReplicationStream(const ReplicationOptions& options, pgoutput::Lsn start);
     ~ReplicationStream();
-    ReplicationStream(const ReplicationStream&) = delete;
-    ReplicationStream& operator=(const ReplicationStream&) = delete;
 
     /// The next CopyData payload, waiting at most `timeout`; nullopt when none came in time.
     /// Throws ConnectionError when the connection drops or the server ends the stream.

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "lib/non_copyable.hpp"
 #include "lib/pg/row_loader.hpp"
 #include "lib/pg/source.hpp"
 
@@ -43,14 +44,12 @@ struct ScanResult {
 /// `scan_query`, or when unset the one derived from `query:` (choose_scan; QueryError when none
 /// can be). Connects on first use and again after a lost connection. Not thread-safe: one
 /// scanner per thread.
-class RowScanner {
+class RowScanner : private NonCopyable {
 public:
     /// For `index` on `url`; does not connect yet.
     RowScanner(const IndexSource& index, std::string url,
                const LoaderOptions& options = {});
     ~RowScanner();
-    RowScanner(const RowScanner&) = delete;
-    RowScanner& operator=(const RowScanner&) = delete;
 
     /// Streams the rows of `request` to `on_chunk`. Throws ConnectionError or ServerBusyError
     /// (retry later) and QueryError (the scan or the snapshot is wrong); an exception from

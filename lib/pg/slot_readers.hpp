@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "lib/non_copyable.hpp"
+
 // Who reads a logical replication slot, as `kt status` shows it: the slot's own row joined with
 // the WAL sender that streams it.
 namespace kt::pg {
@@ -29,13 +31,11 @@ struct SlotReader {
 
 /// Reads one slot's row again and again over one connection (made on first use, and again
 /// after a failure): what kt-capture's kt_capture_slot_lag_bytes shows. One thread at a time.
-class SlotProbe {
+class SlotProbe : private NonCopyable {
 public:
     SlotProbe(std::string url, std::string slot,
               std::chrono::seconds connect_timeout = std::chrono::seconds(10));
     ~SlotProbe();
-    SlotProbe(const SlotProbe&) = delete;
-    SlotProbe& operator=(const SlotProbe&) = delete;
 
     /// The slot now; nullopt when there is no such slot. Throws ConnectionError or QueryError
     /// (the connection is made again next time).

@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include "lib/non_copyable.hpp"
+
 // The hand-over of `kt capture init`: a logical replication slot created together with the
 // snapshot it starts after.
 namespace kt::pg {
@@ -17,13 +19,11 @@ namespace kt::pg {
 /// The constructor creates the slot or throws: QueryError (the slot exists, SQLSTATE 42710; no
 /// REPLICATION privilege; wal_level not logical), ConnectionError. It waits, as PostgreSQL does,
 /// for the transactions running when it starts to end. One thread at a time.
-class SlotSnapshot {
+class SlotSnapshot : private NonCopyable {
 public:
     SlotSnapshot(const std::string& url, const std::string& slot,
                  std::chrono::seconds connect_timeout = std::chrono::seconds(10));
     ~SlotSnapshot();
-    SlotSnapshot(const SlotSnapshot&) = delete;
-    SlotSnapshot& operator=(const SlotSnapshot&) = delete;
 
     /// The exported snapshot's name, for `SET TRANSACTION SNAPSHOT`.
     [[nodiscard]] const std::string& snapshot_id() const noexcept { return snapshot_id_; }

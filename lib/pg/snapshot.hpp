@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "lib/non_copyable.hpp"
 #include "lib/pg/row_loader.hpp"
 
 namespace kt::pg {
@@ -12,12 +13,10 @@ namespace kt::pg {
 /// `pg_export_snapshot()` and stays open (so the snapshot stays importable) until release() or
 /// destruction. Other sessions import it with ScanRequest::snapshot_id and then all read the
 /// very same database state. The constructor connects or throws (ConnectionError, QueryError).
-class ExportedSnapshot {
+class ExportedSnapshot : private NonCopyable {
 public:
     explicit ExportedSnapshot(const std::string& url, const LoaderOptions& options = {});
     ~ExportedSnapshot();
-    ExportedSnapshot(const ExportedSnapshot&) = delete;
-    ExportedSnapshot& operator=(const ExportedSnapshot&) = delete;
 
     /// The id to pass to `SET TRANSACTION SNAPSHOT`.
     [[nodiscard]] const std::string& id() const noexcept { return id_; }

@@ -29,6 +29,7 @@
 #include "lib/wire/messages.hpp"
 #include "tests/support/dev_stack.hpp"
 #include "tests/support/fixture.hpp"
+#include "tests/support/group_status.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
@@ -242,32 +243,18 @@ http::StatusReport wide_report() {
     http::StatusReport report;
     report.source = "kt status";
     report.generated_at = now;
-    http::GroupStatus products;
-    products.worker = "indexer";
-    products.name = "products";
-    products.group = "kt.indexer.products";
-    products.topic = "products";
-    products.dead_letter_topic = "products.dlq";
+    http::GroupStatus products = worker_group("indexer", "products", "products");
     products.dead_letters = 12;
     products.partitions = partitions(3, 18234567);
-    http::GroupStatus delayer;
-    delayer.worker = "delayer";
-    delayer.name = "delay_5m";
-    delayer.group = "kt.delayer.delay_5m";
-    delayer.topic = "delay_5m";
-    delayer.dead_letter_topic = "delay_5m.dlq";
+    http::GroupStatus delayer = worker_group("delayer", "delay_5m", "delay_5m");
     delayer.dead_letters = 0;
     delayer.held = 4821;
     delayer.next_release_in = 263;
     delayer.last_error = "kafka: produce to products failed: Local: Message timed out (retrying)";
     delayer.last_error_at = now - 42;
     delayer.partitions = partitions(2, 912345);
-    http::GroupStatus archive;
-    archive.worker = "indexer";
-    archive.name = "customer_order_line_items_archive";
-    archive.group = "kt.indexer.customer_order_line_items_archive";
-    archive.topic = "customer_order_line_items_archive";
-    archive.dead_letter_topic = "customer_order_line_items_archive.dlq";
+    const std::string archive_name = "customer_order_line_items_archive";
+    http::GroupStatus archive = worker_group("indexer", archive_name, archive_name);
     archive.dead_letters = 3;
     archive.last_error =
         "elasticsearch: bulk request to http://search.internal.example:9200/_bulk failed: 429 "
@@ -275,12 +262,7 @@ http::StatusReport wide_report() {
         "operation)";
     archive.last_error_at = now - 5;
     archive.partitions = partitions(1, 5);
-    http::GroupStatus cascade;
-    cascade.worker = "cascader";
-    cascade.name = "brand_products";
-    cascade.group = "kt.cascader.brand_products";
-    cascade.topic = "brands";
-    cascade.dead_letter_topic = "brands.dlq";
+    http::GroupStatus cascade = worker_group("cascader", "brand_products", "brands");
     cascade.problem = "topic brands does not exist";
     report.groups = {products, delayer, archive, cascade};
     return report;

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
 #include "tests/support/dev_stack.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
@@ -37,7 +38,7 @@ constexpr auto kDeadline = 60s;
 /// A captured index on tables the test creates: `{0}` in every SQL and YAML text is the
 /// fixture's unique name. The slot and publication (for `published`) are made here and go
 /// before the tables.
-class CaptureCase {
+class CaptureCase : private NonCopyable {
 public:
     /// `tables_sql` creates the tables (dropped with `drop_sql`), `published` lists them for the
     /// publication, `index_yaml` is the index entry under `indexes:` (named `{0}_ix`);
@@ -77,8 +78,6 @@ public:
         } catch (...) {
         }
     }
-    CaptureCase(const CaptureCase&) = delete;
-    CaptureCase& operator=(const CaptureCase&) = delete;
 
     [[nodiscard]] std::string topic() const { return f_.name("ix"); }
     [[nodiscard]] const std::string& prefix() const { return f_.name(); }

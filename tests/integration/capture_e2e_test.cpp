@@ -27,6 +27,7 @@
 #include "lib/es/curl_transport.hpp"
 #include "lib/es/index_scanner.hpp"
 #include "lib/es/options.hpp"
+#include "lib/non_copyable.hpp"
 #include "tests/support/dev_stack.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
@@ -46,7 +47,7 @@ constexpr auto kDeadline = 60s;
 
 /// brands ← products → tags under unique names, a products index whose query reads all three,
 /// its topic, and (unless `kt capture init` is to make them) a publication and slot.
-class CapturedShop {
+class CapturedShop : private NonCopyable {
 public:
     explicit CapturedShop(bool set_up_slot = true) : f_("capt") {
         f_.create_tables(
@@ -95,8 +96,6 @@ capture:
         } catch (...) {
         }
     }
-    CapturedShop(const CapturedShop&) = delete;
-    CapturedShop& operator=(const CapturedShop&) = delete;
 
     [[nodiscard]] std::string topic() const { return f_.name("products"); }
     [[nodiscard]] const std::string& prefix() const { return f_.name(); }
@@ -137,7 +136,7 @@ private:
 
 /// Inserts products 1..`rows`, one per transaction, on its own connection, pausing 5 ms after
 /// every `pace` rows (a steady writer, not a synchronisation).
-class ProductWriter {
+class ProductWriter : private NonCopyable {
 public:
     ProductWriter(const CapturedShop& shop, int rows, int pace)
         : thread_([this, sql = shop.exec_text("INSERT INTO {0}_products VALUES ({{}}, 't', "
@@ -152,8 +151,6 @@ public:
               }
           }) {}
     ~ProductWriter() { join(); }
-    ProductWriter(const ProductWriter&) = delete;
-    ProductWriter& operator=(const ProductWriter&) = delete;
 
     /// Waits until `more` rows beyond those written now are in (or all of them are).
     [[nodiscard]] bool wait_for_more(int more, int rows) {
@@ -399,7 +396,7 @@ TEST(CaptureE2e, InitBuildsTheIndexAndPlainSqlChangesReachItWithNoApplicationMes
 /// 2 ms between steps (a steady writer, not a synchronisation). Mixed: inserts products (some
 /// with a tag), updates their title and brand, renames brands 1..5, deletes products, adds,
 /// moves and deletes tags. `inserts_only`: each step inserts the next product, nothing else.
-class ShopWriter {
+class ShopWriter : private NonCopyable {
 public:
     ShopWriter(const CapturedShop& shop, bool inserts_only)
         : thread_([this, &shop, inserts_only](std::stop_token stop) {
@@ -448,8 +445,6 @@ public:
               }
           }) {}
     ~ShopWriter() { stop(); }
-    ShopWriter(const ShopWriter&) = delete;
-    ShopWriter& operator=(const ShopWriter&) = delete;
 
     /// Transactions committed so far.
     [[nodiscard]] int steps() const { return steps_.load(); }

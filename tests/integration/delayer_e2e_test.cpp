@@ -26,6 +26,7 @@
 
 #include "lib/kafka/admin.hpp"
 #include "lib/kafka/producer.hpp"
+#include "lib/non_copyable.hpp"
 #include "lib/wire/messages.hpp"
 #include "tests/support/dev_stack.hpp"
 #include "tests/support/fixture.hpp"
@@ -54,7 +55,7 @@ const std::string kKtBinary = KT_BINARY_DIR "/cmd/kt";
 /// and config below then uses it, topic creation included), so that refusing its produce
 /// requests disturbs no other test. Kafka refusing produce requests is a fault only kt-devbroker
 /// makes: the tests that use this run on it also when the stack runs Apache Kafka.
-class BrokerForThisTest {
+class BrokerForThisTest : private NonCopyable {
 public:
     BrokerForThisTest() {
         replace_env("KT_TEST_STACK_KAFKA", "devbroker");
@@ -70,8 +71,6 @@ public:
             }
         }
     }
-    BrokerForThisTest(const BrokerForThisTest&) = delete;
-    BrokerForThisTest& operator=(const BrokerForThisTest&) = delete;
 
     /// Every produce request fails with a retriable error until accept_produce().
     void refuse_produce() {

@@ -17,6 +17,7 @@
 #include "lib/es/bulk_client.hpp"
 #include "lib/es/curl_transport.hpp"
 #include "lib/es/index_admin.hpp"
+#include "lib/non_copyable.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace kt::es {
@@ -233,7 +234,7 @@ TEST(EsBulk, GzipAndPlainBodiesAreBothAccepted) {
 }
 
 /// A private kt-es-standin process, so fault injection never disturbs other tests.
-class PrivateStandin {
+class PrivateStandin : private NonCopyable {
 public:
     PrivateStandin() {
         const char* from_env = std::getenv("KT_TEST_ES_STANDIN_BIN");
@@ -262,8 +263,6 @@ public:
         }
         std::remove(ready_file_.c_str());
     }
-    PrivateStandin(const PrivateStandin&) = delete;
-    PrivateStandin& operator=(const PrivateStandin&) = delete;
 
     [[nodiscard]] const std::string& url() const { return url_; }
 

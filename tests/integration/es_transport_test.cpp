@@ -13,6 +13,7 @@
 
 #include "lib/error.hpp"
 #include "lib/es/curl_transport.hpp"
+#include "lib/non_copyable.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace kt::es {
@@ -33,7 +34,7 @@ struct Seen {
 };
 
 /// A loopback HTTP server on a free port, run on its own thread for one test.
-class LocalServer {
+class LocalServer : private NonCopyable {
 public:
     LocalServer() {
         const auto record = [this](const httplib::Request& req, httplib::Response& res) {
@@ -80,8 +81,6 @@ public:
         server_.stop();
         thread_.join();
     }
-    LocalServer(const LocalServer&) = delete;
-    LocalServer& operator=(const LocalServer&) = delete;
 
     [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
     [[nodiscard]] Seen seen() {

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "lib/non_copyable.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/test_env.hpp"
@@ -14,7 +15,7 @@ namespace kt::cmd {
 namespace {
 
 /// products ← tags, and regions joined by a range: a config whose capture needs a mapping.
-class CheckedCapture {
+class CheckedCapture : private NonCopyable {
 public:
     explicit CheckedCapture(const std::string& extra_capture = "") : f_("ckcap") {
         f_.create_tables(text("CREATE TABLE {0}_products (id bigint PRIMARY KEY, zip int);"
@@ -44,8 +45,6 @@ capture:
         } catch (...) {
         }
     }
-    CheckedCapture(const CheckedCapture&) = delete;
-    CheckedCapture& operator=(const CheckedCapture&) = delete;
 
     [[nodiscard]] std::string text(const std::string& sql) const {
         return fmt::format(fmt::runtime(sql), f_.name());

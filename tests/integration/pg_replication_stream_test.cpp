@@ -1,4 +1,5 @@
 // kt-capture's replication session against the stack's PostgreSQL (wal_level=logical).
+#include "lib/non_copyable.hpp"
 #include "lib/pg/replication_stream.hpp"
 
 #include <gtest/gtest.h>
@@ -20,7 +21,7 @@ using namespace std::chrono_literals;
 namespace po = pgoutput;
 
 /// A table, a publication for it and a pgoutput slot, dropped at the end.
-class Captured {
+class Captured : private NonCopyable {
 public:
     Captured()
         : conn_(test::postgres_url()),
@@ -42,8 +43,6 @@ public:
         } catch (...) {
         }
     }
-    Captured(const Captured&) = delete;
-    Captured& operator=(const Captured&) = delete;
 
     pqxx::result exec(const std::string& sql) {
         pqxx::nontransaction tx(conn_);

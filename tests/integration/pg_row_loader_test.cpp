@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
 #include "lib/pg/error.hpp"
 #include "lib/pg/pinger.hpp"
 #include "lib/pg/row_loader.hpp"
@@ -42,7 +43,7 @@ private:
 };
 
 /// Runs `sql` (a DROP) when the test ends, pass or fail.
-class Cleanup {
+class Cleanup : private NonCopyable {
 public:
     Cleanup(Db& db, std::string sql) : db_(db), sql_(std::move(sql)) {}
     ~Cleanup() {
@@ -51,8 +52,6 @@ public:
         } catch (...) {
         }
     }
-    Cleanup(const Cleanup&) = delete;
-    Cleanup& operator=(const Cleanup&) = delete;
 
 private:
     Db& db_;
@@ -93,16 +92,30 @@ void create_titles(Db& db, const std::string& name, int n) {
             std::to_string(n) + ") g");
 }
 
+/// A table made by create_titles under a fresh name starting with `prefix`, dropped when the
+/// test ends.
+class TitlesTable {
+public:
+    TitlesTable(Db& db, const std::string& prefix, int n)
+        : name_(test::unique_name(prefix)), drop_(db, "DROP TABLE " + db.quote(name_)) {
+        create_titles(db, name_, n);
+    }
+
+    [[nodiscard]] const std::string& name() const { return name_; }
+
+private:
+    std::string name_;
+    Cleanup drop_;
+};
+
 TEST(PgRowLoader, CustomQueryReturnsJsonbDocsAndOmitsMissingIds) {
     Db db;
-    const std::string table = test::unique_name("pg_items");
-    create_titles(db, table, 3);
-    Cleanup drop(db, "DROP TABLE " + db.quote(table));
+    const TitlesTable titles(db, "pg_items", 3);
 
     RowLoader loader(query_index("items",
                                  "SELECT id, jsonb_build_object('title', title) AS doc "
                                  "FROM " +
-                                     db.quote(table) + " WHERE id = ANY($1::bigint[])"),
+                                     db.quote(titles.name()) + " WHERE id = ANY($1::bigint[])"),
                      test::postgres_url());
     const LoadResult result = loader.load({"1", "3", "99", "3"});
     const auto rows = by_id(result);
@@ -135,11 +148,9 @@ TEST(PgRowLoader, CustomQueryPassesJsonTextVerbatim) {
 
 TEST(PgRowLoader, TableShorthandLoadsWholeRows) {
     Db db;
-    const std::string table = test::unique_name("pg_whole");
-    create_titles(db, table, 2);
-    Cleanup drop(db, "DROP TABLE " + db.quote(table));
+    const TitlesTable titles(db, "pg_whole", 2);
 
-    RowLoader loader(table_index("whole", table), test::postgres_url());
+    RowLoader loader(table_index("whole", titles.name()), test::postgres_url());
     EXPECT_THAT(loader.sql(), HasSubstr("ANY($1::bigint[])"));
     const auto rows = by_id(loader.load({"2", "5"}));
     ASSERT_EQ(rows.size(), 1u);
@@ -185,9 +196,8 @@ TEST(PgRowLoader, TableShorthandFindsUnqualifiedHostileName) {
 
 TEST(PgRowLoader, TableShorthandUsesPrimaryKeyIndex) {
     Db db;
-    const std::string table = test::unique_name("pg_explain");
-    create_titles(db, table, 5000);
-    Cleanup drop(db, "DROP TABLE " + db.quote(table));
+    const TitlesTable titles(db, "pg_explain", 5000);
+    const std::string& table = titles.name();
     db.exec("ANALYZE " + db.quote(table));
 
     RowLoader loader(table_index("explain", table), test::postgres_url());
@@ -209,13 +219,11 @@ TEST(PgRowLoader, TableShorthandUsesPrimaryKeyIndex) {
 
 TEST(PgRowLoader, VersionGrowsAcrossCommittedUpdate) {
     Db db;
-    const std::string table = test::unique_name("pg_version");
-    create_titles(db, table, 1);
-    Cleanup drop(db, "DROP TABLE " + db.quote(table));
+    const TitlesTable titles(db, "pg_version", 1);
 
-    RowLoader loader(table_index("version", table), test::postgres_url());
+    RowLoader loader(table_index("version", titles.name()), test::postgres_url());
     const LoadResult before = loader.load({"1"});
-    db.exec("UPDATE " + db.quote(table) + " SET title = 'changed' WHERE id = 1");
+    db.exec("UPDATE " + db.quote(titles.name()) + " SET title = 'changed' WHERE id = 1");
     const LoadResult after = loader.load({"1"});
     EXPECT_GT(after.version, before.version);
     EXPECT_THAT(before.rows.at(0).doc, HasSubstr("t1"));
@@ -224,11 +232,9 @@ TEST(PgRowLoader, VersionGrowsAcrossCommittedUpdate) {
 
 TEST(PgRowLoader, EachAdvanceRaisesTheNextLoadsVersionByAtLeastOne) {
     Db db;
-    const std::string table = test::unique_name("pg_advance");
-    create_titles(db, table, 1);
-    Cleanup drop(db, "DROP TABLE " + db.quote(table));
+    const TitlesTable titles(db, "pg_advance", 1);
 
-    RowLoader loader(table_index("advance", table), test::postgres_url());
+    RowLoader loader(table_index("advance", titles.name()), test::postgres_url());
     // Other sessions' commits can only raise the count further: each advance alone must raise
     // it by at least one (on a quiet database, by exactly one).
     const LoadResult before = loader.load({"1"});
@@ -243,9 +249,8 @@ TEST(PgRowLoader, EachAdvanceRaisesTheNextLoadsVersionByAtLeastOne) {
 
 TEST(PgRowLoader, VersionFollowsSnapshotNotFinishingOrder) {
     Db db;
-    const std::string table = test::unique_name("pg_order");
-    create_titles(db, table, 1);
-    Cleanup drop(db, "DROP TABLE " + db.quote(table));
+    const TitlesTable titles(db, "pg_order", 1);
+    const std::string& table = titles.name();
     const auto lock_key = static_cast<std::int64_t>(std::hash<std::string>{}(table) >> 2);
 
     // Load A takes its snapshot, then waits on an advisory lock that the test holds.
@@ -285,12 +290,10 @@ TEST(PgRowLoader, VersionFollowsSnapshotNotFinishingOrder) {
 
 TEST(PgRowLoader, BadIdIsRejectedWithSqlstate) {
     Db db;
-    const std::string table = test::unique_name("pg_badid");
-    create_titles(db, table, 2);
-    Cleanup drop(db, "DROP TABLE " + db.quote(table));
+    const TitlesTable titles(db, "pg_badid", 2);
 
     RowLoader loader(
-        query_index("bad_ids", "SELECT id, to_jsonb(t) AS doc FROM " + db.quote(table) +
+        query_index("bad_ids", "SELECT id, to_jsonb(t) AS doc FROM " + db.quote(titles.name()) +
                                    " t WHERE id = ANY($1::bigint[])"),
         test::postgres_url());
     try {
@@ -335,6 +338,19 @@ TEST(PgRowLoader, MissingTableIsAClearError) {
     }
 }
 
+/// Expects a RowLoader of index `index` on `table` to throw a QueryError naming the table and
+/// saying `why`.
+void expect_table_rejected(const std::string& index, const std::string& table,
+                           const std::string& why) {
+    try {
+        RowLoader loader(table_index(index, table), test::postgres_url());
+        FAIL() << "expected QueryError";
+    } catch (const QueryError& e) {
+        EXPECT_THAT(e.what(), HasSubstr(table));
+        EXPECT_THAT(e.what(), HasSubstr(why));
+    }
+}
+
 TEST(PgRowLoader, TableWithoutSingleKeyIsRejected) {
     Db db;
     const std::string no_key = test::unique_name("pg_nokey");
@@ -344,20 +360,8 @@ TEST(PgRowLoader, TableWithoutSingleKeyIsRejected) {
     db.exec("CREATE TABLE " + two_keys + " (a int, b int, PRIMARY KEY (a, b))");
     Cleanup drop_two_keys(db, "DROP TABLE " + two_keys);
 
-    try {
-        RowLoader loader(table_index("nokey", no_key), test::postgres_url());
-        FAIL() << "expected QueryError";
-    } catch (const QueryError& e) {
-        EXPECT_THAT(e.what(), HasSubstr(no_key));
-        EXPECT_THAT(e.what(), HasSubstr("no primary key"));
-    }
-    try {
-        RowLoader loader(table_index("twokeys", two_keys), test::postgres_url());
-        FAIL() << "expected QueryError";
-    } catch (const QueryError& e) {
-        EXPECT_THAT(e.what(), HasSubstr(two_keys));
-        EXPECT_THAT(e.what(), HasSubstr("composite"));
-    }
+    ASSERT_NO_FATAL_FAILURE(expect_table_rejected("nokey", no_key, "no primary key"));
+    ASSERT_NO_FATAL_FAILURE(expect_table_rejected("twokeys", two_keys, "composite"));
 }
 
 TEST(PgRowLoader, WrongResultColumnsAreQueryErrors) {
@@ -394,14 +398,13 @@ TEST(PgRowLoader, CheckReportsTableDroppedLater) {
 
 TEST(PgRowLoader, ReconnectsAfterBackendIsTerminated) {
     Db db;
-    const std::string table = test::unique_name("pg_reconnect");
-    create_titles(db, table, 2);
-    Cleanup drop(db, "DROP TABLE " + db.quote(table));
+    const TitlesTable titles(db, "pg_reconnect", 2);
     const std::string app = test::unique_name("kt_reconnect");
     const std::string backend_of_app =
         "SELECT pid FROM pg_stat_activity WHERE application_name = " + db.literal(app);
 
-    RowLoader loader(table_index("reconnect", table), test::postgres_url(), options_named(app));
+    RowLoader loader(table_index("reconnect", titles.name()), test::postgres_url(),
+                     options_named(app));
     ASSERT_EQ(loader.load({"1"}).rows.size(), 1u);
     const pqxx::result before = db.exec(backend_of_app);
     ASSERT_EQ(before.size(), 1u);

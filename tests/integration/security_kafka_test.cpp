@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
 #include "tests/support/dev_stack.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/run_command.hpp"
@@ -36,7 +37,7 @@ constexpr const char* kPassword = "Sasl-6d0b2e";
 constexpr int kRows = 10;
 
 /// A private kt-devbroker with a secure front; stopped with the object.
-class SecureBroker {
+class SecureBroker : private NonCopyable {
 public:
     explicit SecureBroker(const std::vector<std::string>& args)
         : ready_file_((std::filesystem::temp_directory_path() / (unique_name("broker") + ".ready"))
@@ -55,8 +56,6 @@ public:
         std::error_code ignored;
         std::filesystem::remove(ready_file_, ignored);
     }
-    SecureBroker(const SecureBroker&) = delete;
-    SecureBroker& operator=(const SecureBroker&) = delete;
 
     [[nodiscard]] const std::string& bootstrap() const { return bootstrap_; }
     void create_topic(const std::string& topic, int partitions) {

@@ -25,6 +25,7 @@
 
 #include "lib/http/status_server.hpp"
 #include "lib/metrics/registry.hpp"
+#include "lib/non_copyable.hpp"
 #include "tests/support/dev_stack.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/test_env.hpp"
@@ -41,7 +42,7 @@ constexpr auto kStartDeadline = 90s;
 constexpr auto kExitDeadline = 1500ms;
 
 /// A TCP connection to 127.0.0.1:`port`, closed with the object.
-class Connection {
+class Connection : private NonCopyable {
 public:
     explicit Connection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
         if (fd_ < 0) throw std::runtime_error("socket() failed");
@@ -55,8 +56,6 @@ public:
         }
     }
     ~Connection() { ::close(fd_); }
-    Connection(const Connection&) = delete;
-    Connection& operator=(const Connection&) = delete;
 
     void send(std::string_view bytes) {
         while (!bytes.empty()) {

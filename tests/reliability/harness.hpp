@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "lib/non_copyable.hpp"
 #include "tests/support/dev_stack.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/worker_process.hpp"
@@ -36,13 +37,11 @@ using test::PrivateBroker;
 /// A throw-away PostgreSQL cluster (Debian's server binaries, KT_TEST_PG_BIN) on a free port, so
 /// a test can stop and restart the server without disturbing the shared one. Runs as the
 /// postgres user when the tests run as root. Removed with the object.
-class PrivatePostgres {
+class PrivatePostgres : private NonCopyable {
 public:
     /// initdb and start; throws std::runtime_error with the server's output on failure.
     PrivatePostgres();
     ~PrivatePostgres();
-    PrivatePostgres(const PrivatePostgres&) = delete;
-    PrivatePostgres& operator=(const PrivatePostgres&) = delete;
 
     /// libpq URL of database `postgres` as user `kt`.
     [[nodiscard]] std::string url() const;
@@ -62,13 +61,11 @@ private:
 /// of KT_TEST_STACK_DIR. The destructor resumes a paused server and restarts a killed one, so
 /// that the tests after a failed one find the stack whole. Every call throws
 /// std::runtime_error with the script's output when it fails.
-class StackServer {
+class StackServer : private NonCopyable {
 public:
     /// `which` is `kafka` or `search`.
     explicit StackServer(std::string which);
     ~StackServer();
-    StackServer(const StackServer&) = delete;
-    StackServer& operator=(const StackServer&) = delete;
 
     /// SIGKILL; returns once the process is gone (its data stays).
     void kill();
@@ -149,12 +146,10 @@ void record(const ReportRow& row);
 /// the index, a delay stage (1 s) and a cascade, a config file, worker processes by slot, a
 /// continuous writer and the final comparison (workers/verify's code). Unique names; the tables
 /// and files go away with it.
-class Scenario {
+class Scenario : private NonCopyable {
 public:
     explicit Scenario(ScenarioOptions options);
     ~Scenario();
-    Scenario(const Scenario&) = delete;
-    Scenario& operator=(const Scenario&) = delete;
 
     [[nodiscard]] const std::string& prefix() const { return fixture_.name(); }
     [[nodiscard]] std::string index() const { return fixture_.name("items"); }

@@ -13,6 +13,7 @@
 
 #include "lib/kafka/message.hpp"
 #include "lib/kafka/options.hpp"
+#include "lib/non_copyable.hpp"
 #include "tests/support/worker_process.hpp"
 
 namespace kt::test {
@@ -79,13 +80,11 @@ std::map<std::string, std::string> wait_ready_file(const std::string& path,
 
 /// A private kt-devbroker process (one mock broker), so that injected Kafka faults never
 /// disturb other tests. Stopped with the object.
-class PrivateBroker {
+class PrivateBroker : private NonCopyable {
 public:
     /// Starts it on free ports; throws std::runtime_error when it does not become ready.
     PrivateBroker();
     ~PrivateBroker();
-    PrivateBroker(const PrivateBroker&) = delete;
-    PrivateBroker& operator=(const PrivateBroker&) = delete;
 
     /// Bootstrap servers for clients.
     [[nodiscard]] const std::string& brokers() const { return brokers_; }
@@ -109,13 +108,11 @@ private:
 /// A private kt-es-standin process (KT_TEST_ES_STANDIN_BIN, else the one built here), so that
 /// injected faults never disturb other tests; `args` adds options (`--tls-cert`,
 /// `--basic-auth`, ...), `port` 0 picks a free one. Stopped with the object.
-class PrivateStandin {
+class PrivateStandin : private NonCopyable {
 public:
     /// Starts it; throws std::runtime_error (with its log) when it does not become ready.
     explicit PrivateStandin(const std::vector<std::string>& args = {}, int port = 0);
     ~PrivateStandin();
-    PrivateStandin(const PrivateStandin&) = delete;
-    PrivateStandin& operator=(const PrivateStandin&) = delete;
 
     /// Base URL from its ready file, e.g. http://127.0.0.1:PORT (https with --tls-cert).
     [[nodiscard]] const std::string& url() const { return url_; }

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "lib/non_copyable.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/worker_process.hpp"
 
@@ -72,14 +73,12 @@ struct KtConfig {
 /// PostgreSQL connection, and the teardown: tables dropped, indexes deleted and the folder
 /// removed when the object goes (topics stay, as the stack is thrown away whole). Not
 /// thread-safe.
-class Fixture {
+class Fixture : private NonCopyable {
 public:
     /// `prefix` starts the unique name; tables live in the database at `postgres_url`.
     explicit Fixture(const std::string& prefix, std::string postgres_url = {});
     /// Drops the tables and functions, deletes the indexes and removes the folder; never throws.
     ~Fixture();
-    Fixture(const Fixture&) = delete;
-    Fixture& operator=(const Fixture&) = delete;
 
     /// The unique name, e.g. `ixe2e_123_0_4567`.
     [[nodiscard]] const std::string& name() const { return name_; }

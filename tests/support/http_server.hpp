@@ -6,19 +6,19 @@
 #include <string>
 #include <thread>
 
+#include "lib/non_copyable.hpp"
+
 namespace kt::test {
 
 /// An HTTP server on a free loopback port, served by a thread of its own until the object goes:
 /// a fake search engine, a proxy, a page. Neither copied nor moved.
-class LocalHttpServer {
+class LocalHttpServer : private NonCopyable {
 public:
     /// `routes` registers the handlers (and socket options) before the server listens; throws
     /// std::runtime_error when it does not run within 5 s.
     explicit LocalHttpServer(const std::function<void(httplib::Server&)>& routes);
     /// Stops the server and joins its thread.
     ~LocalHttpServer();
-    LocalHttpServer(const LocalHttpServer&) = delete;
-    LocalHttpServer& operator=(const LocalHttpServer&) = delete;
 
     /// The port it listens on.
     [[nodiscard]] int port() const { return port_; }

@@ -8,19 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
+
 
 namespace kt::test {
 
 /// A throw-away certificate authority, a server certificate it signed for 127.0.0.1 and
 /// localhost, and a second CA that signed nothing here; made with the openssl command in a
 /// fresh temp folder that goes away with the object.
-class TestCertificates {
+class TestCertificates : private NonCopyable {
 public:
     /// Generates the files; throws std::runtime_error with openssl's output when it fails.
     TestCertificates();
     ~TestCertificates();
-    TestCertificates(const TestCertificates&) = delete;
-    TestCertificates& operator=(const TestCertificates&) = delete;
 
     /// PEM certificate of the CA that signed the server certificate.
     [[nodiscard]] std::string ca_file() const { return (dir_ / "ca.pem").string(); }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
 #include "tests/support/dev_stack.hpp"
 
 namespace kt::kafka {
@@ -23,13 +24,11 @@ struct ReceivedMessage {
 /// Reads a topic from its start with a fresh consumer group for as long as the test runs, so a
 /// test can wait for messages that workers produce later. Join it before the worker starts: a
 /// group join on the development broker takes about 3 s. Not thread-safe.
-class TopicReader {
+class TopicReader : private NonCopyable {
 public:
     /// Subscribes with a unique group; messages are read by read_until().
     explicit TopicReader(const std::string& topic);
     ~TopicReader();
-    TopicReader(const TopicReader&) = delete;
-    TopicReader& operator=(const TopicReader&) = delete;
 
     /// Polls until at least `count` messages were read in total or `timeout` passes; returns
     /// everything read so far, in arrival order.

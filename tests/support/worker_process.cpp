@@ -1,3 +1,4 @@
+#include "lib/non_copyable.hpp"
 #include "tests/support/worker_process.hpp"
 
 #include <fcntl.h>
@@ -24,7 +25,7 @@ namespace {
 using std::chrono::milliseconds;
 
 /// posix_spawn attributes and file actions, released on every path.
-struct SpawnSetup {
+struct SpawnSetup : private NonCopyable {
     posix_spawnattr_t attr{};
     posix_spawn_file_actions_t actions{};
 
@@ -36,8 +37,6 @@ struct SpawnSetup {
         posix_spawn_file_actions_destroy(&actions);
         posix_spawnattr_destroy(&attr);
     }
-    SpawnSetup(const SpawnSetup&) = delete;
-    SpawnSetup& operator=(const SpawnSetup&) = delete;
 };
 
 /// This process's environment with `extra` set on top.

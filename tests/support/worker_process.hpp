@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
+
 namespace kt::test {
 
 /// How to start a WorkerProcess.
@@ -26,16 +28,12 @@ struct WorkerProcessOptions {
 /// A child process (a worker executable) started for a test: its stdout and stderr go to a
 /// file that the test reads for log lines. The destructor SIGKILLs and reaps it when it still
 /// runs. Not thread-safe; neither copied nor moved.
-class WorkerProcess {
+class WorkerProcess : private NonCopyable {
 public:
     /// Spawns the process; throws std::runtime_error when it cannot be started.
     explicit WorkerProcess(WorkerProcessOptions options);
     /// Kills (SIGKILL) and reaps the process when still running; never throws.
     ~WorkerProcess();
-    WorkerProcess(const WorkerProcess&) = delete;
-    WorkerProcess& operator=(const WorkerProcess&) = delete;
-    WorkerProcess(WorkerProcess&&) = delete;
-    WorkerProcess& operator=(WorkerProcess&&) = delete;
 
     /// Process id.
     [[nodiscard]] pid_t pid() const noexcept { return pid_; }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <ostream>
 
 #include "lib/config/duration.hpp"
 #include "lib/config/interpolate.hpp"
@@ -113,58 +114,99 @@ TEST(ConfigLoader, UnsetVariableWithoutDefaultNamesKeyAndVariable) {
     EXPECT_THAT(msg, HasSubstr("PG_URL is not set"));
 }
 
-TEST(ConfigLoader, UnknownKeyIsAnErrorWithPathAndLine) {
-    const auto msg = load_error(replace(kValid, "    batch_size: 500", "    batch_sise: 500"));
-    EXPECT_THAT(msg, HasSubstr("test.yaml:12: indexes.products.batch_sise: unknown key"));
+/// A change to kValid that the loader must refuse, and what its message says.
+struct RejectedEdit {
+    const char* name;
+    const char* from;
+    const char* to;
+    const char* message;
+};
+
+const RejectedEdit kRejectedEdits[] = {
+    {"UnknownKeyIsAnErrorWithPathAndLine", "    batch_size: 500", "    batch_sise: 500",
+     "test.yaml:12: indexes.products.batch_sise: unknown key"},
+    {"WrongTypeNamesKey_List", "batch_size: 500", "batch_size: [1, 2]",
+     "indexes.products.batch_size: expected a string, got a list"},
+    {"WrongTypeNamesKey_NotAnInteger", "batch_size: 500", "batch_size: lots",
+     "indexes.products.batch_size: expected an integer, got 'lots'"},
+    {"WrongTypeNamesKey_Zero", "batch_size: 500", "batch_size: 0",
+     "indexes.products.batch_size: must be between 1 and 100000"},
+    {"MissingSectionIsNamed", "postgres:\n  url: ${PG_URL}\n", "",
+     "postgres: missing required section"},
+    {"BadDurationNamesKey_NoUnit", "batch_wait: 250ms", "batch_wait: 250",
+     "indexes.products.batch_wait: bad duration '250'"},
+    {"BadDurationNamesKey_UnknownUnit", "delay: 5m,", "delay: 5 minutes,",
+     "delayers.delay_5m.delay: bad duration"},
+    {"BadDurationNamesKey_Zero", "delay: 5m,", "delay: 0s,",
+     "delayers.delay_5m.delay: must be greater than zero"},
+    {"DelayerWithoutDelay", "{ delay: 1h, target: products }", "{ target: products }",
+     "delayers.delay_1h.delay: missing required key"},
+    {"CascadeWithoutTarget", "    target: products\n", "",
+     "cascades.brand_products.target: missing required key"},
+    {"ListWhereAMapBelongs_Elasticsearch",
+     "elasticsearch:\n"
+     "  url: http://localhost:9200",
+     "elasticsearch:\n"
+     "  - http://localhost:9200",
+     "elasticsearch: expected a map, got a list"},
+    {"ListWhereAMapBelongs_Delayers",
+     "  delay_5m: { delay: 5m, target: products, next: delay_1h }\n"
+     "  delay_1h: { delay: 1h, target: products }",
+     "  - { delay: 5m, target: products }",
+     "delayers: expected a map, got a list"},
+    {"QueryAndTableAreExclusiveAndOneIsRequired_Both",
+     "    table: brands",
+     "    table: brands\n"
+     "    query: SELECT $1",
+     "indexes.brands.table: set either query or table"},
+    {"QueryAndTableAreExclusiveAndOneIsRequired_Neither", "    table: brands", "    batch_size: 5",
+     "indexes.brands.query: missing required key"},
+    {"QueryAndTableAreExclusiveAndOneIsRequired_QueryWithoutParameter",
+     "WHERE id = ANY($1::bigint[])",
+     "WHERE true",
+     "indexes.products.query: must use $1"},
+    {"CrossReferencesMustExist_DelayerTarget",
+     "{ delay: 1h, target: products }",
+     "{ delay: 1h, target: prodcuts }",
+     "delayers.delay_1h.target: 'prodcuts' is not the topic of any index"},
+    {"CrossReferencesMustExist_DelayerNext", "next: delay_1h", "next: delay_2h",
+     "delayers.delay_5m.next: 'delay_2h' is not a delayer"},
+    {"CrossReferencesMustExist_CascadeTarget", "    target: products\n", "    target: variants\n",
+     "cascades.brand_products.target: 'variants' is not the topic"},
+    {"DelayerNextLoopIsAnError",
+     "{ delay: 1h, target: products }",
+     "{ delay: 1h, target: products, next: delay_5m }",
+     "loops back on itself"},
+    {"InvalidIndexNameIsRejected", "  products:\n", "  Products:\n",
+     "indexes.Products: not a valid Elasticsearch index name"},
+    {"ManagedKafkaPropertiesCannotBeSet", "session.timeout.ms: 6000", "group.id: mine",
+     "kafka.properties.group.id: is managed by kt"},
+    {"MissingMappingsFileIsNamed",
+     "    table: brands",
+     "    table: brands\n"
+     "    mappings_file: nope.json",
+     "indexes.brands.mappings_file: file not found"},
+};
+
+/// Names the case in gtest's output.
+void PrintTo(const RejectedEdit& edit, std::ostream* out) {
+    *out << edit.name;
 }
+
+class ConfigLoaderRejects : public ::testing::TestWithParam<RejectedEdit> {};
+
+TEST_P(ConfigLoaderRejects, NamesTheProblem) {
+    const RejectedEdit& edit = GetParam();
+    EXPECT_THAT(load_error(replace(kValid, edit.from, edit.to)), HasSubstr(edit.message));
+}
+
+INSTANTIATE_TEST_SUITE_P(ConfigLoader, ConfigLoaderRejects, ::testing::ValuesIn(kRejectedEdits),
+                         [](const ::testing::TestParamInfo<RejectedEdit>& edit) {
+                             return std::string(edit.param.name);
+                         });
 
 TEST(ConfigLoader, UnknownTopLevelSection) {
     EXPECT_THAT(load_error(std::string(kValid) + "extra: 1\n"), HasSubstr("extra: unknown key"));
-}
-
-TEST(ConfigLoader, WrongTypeNamesKey) {
-    EXPECT_THAT(load_error(replace(kValid, "batch_size: 500", "batch_size: [1, 2]")),
-                HasSubstr("indexes.products.batch_size: expected a string, got a list"));
-    EXPECT_THAT(load_error(replace(kValid, "batch_size: 500", "batch_size: lots")),
-                HasSubstr("indexes.products.batch_size: expected an integer, got 'lots'"));
-    EXPECT_THAT(load_error(replace(kValid, "batch_size: 500", "batch_size: 0")),
-                HasSubstr("indexes.products.batch_size: must be between 1 and 100000"));
-}
-
-TEST(ConfigLoader, MissingSectionIsNamed) {
-    const auto yaml = replace(kValid, "postgres:\n  url: ${PG_URL}\n", "");
-    EXPECT_THAT(load_error(yaml), HasSubstr("postgres: missing required section"));
-}
-
-TEST(ConfigLoader, BadDurationNamesKey) {
-    EXPECT_THAT(load_error(replace(kValid, "batch_wait: 250ms", "batch_wait: 250")),
-                HasSubstr("indexes.products.batch_wait: bad duration '250'"));
-    EXPECT_THAT(load_error(replace(kValid, "delay: 5m,", "delay: 5 minutes,")),
-                HasSubstr("delayers.delay_5m.delay: bad duration"));
-    EXPECT_THAT(load_error(replace(kValid, "delay: 5m,", "delay: 0s,")),
-                HasSubstr("delayers.delay_5m.delay: must be greater than zero"));
-}
-
-TEST(ConfigLoader, DelayerWithoutDelay) {
-    EXPECT_THAT(
-        load_error(replace(kValid, "{ delay: 1h, target: products }", "{ target: products }")),
-        HasSubstr("delayers.delay_1h.delay: missing required key"));
-}
-
-TEST(ConfigLoader, CascadeWithoutTarget) {
-    EXPECT_THAT(load_error(replace(kValid, "    target: products\n", "")),
-                HasSubstr("cascades.brand_products.target: missing required key"));
-}
-
-TEST(ConfigLoader, ListWhereAMapBelongs) {
-    EXPECT_THAT(load_error(replace(kValid, "elasticsearch:\n  url: http://localhost:9200",
-                                   "elasticsearch:\n  - http://localhost:9200")),
-                HasSubstr("elasticsearch: expected a map, got a list"));
-    EXPECT_THAT(load_error(replace(kValid,
-                                   "  delay_5m: { delay: 5m, target: products, next: delay_1h }\n"
-                                   "  delay_1h: { delay: 1h, target: products }",
-                                   "  - { delay: 5m, target: products }")),
-                HasSubstr("delayers: expected a map, got a list"));
 }
 
 TEST(ConfigLoader, ReportsAllProblemsAtOnce) {
@@ -177,16 +219,6 @@ TEST(ConfigLoader, ReportsAllProblemsAtOnce) {
     } catch (const ConfigError& e) {
         EXPECT_EQ(e.problems().size(), 4u) << e.what();  // + the unset PG_URL
     }
-}
-
-TEST(ConfigLoader, QueryAndTableAreExclusiveAndOneIsRequired) {
-    EXPECT_THAT(
-        load_error(replace(kValid, "    table: brands", "    table: brands\n    query: SELECT $1")),
-        HasSubstr("indexes.brands.table: set either query or table"));
-    EXPECT_THAT(load_error(replace(kValid, "    table: brands", "    batch_size: 5")),
-                HasSubstr("indexes.brands.query: missing required key"));
-    EXPECT_THAT(load_error(replace(kValid, "WHERE id = ANY($1::bigint[])", "WHERE true")),
-                HasSubstr("indexes.products.query: must use $1"));
 }
 
 TEST(ConfigLoader, ScanQueryIsReadAndValidated) {
@@ -210,56 +242,23 @@ TEST(ConfigLoader, ScanQueryIsReadAndValidated) {
         HasSubstr("indexes.brands.scan_query"));
 }
 
-TEST(ConfigLoader, CrossReferencesMustExist) {
-    EXPECT_THAT(load_error(replace(kValid, "{ delay: 1h, target: products }",
-                                   "{ delay: 1h, target: prodcuts }")),
-                HasSubstr("delayers.delay_1h.target: 'prodcuts' is not the topic of any index"));
-    EXPECT_THAT(load_error(replace(kValid, "next: delay_1h", "next: delay_2h")),
-                HasSubstr("delayers.delay_5m.next: 'delay_2h' is not a delayer"));
-    EXPECT_THAT(load_error(replace(kValid, "    target: products\n", "    target: variants\n")),
-                HasSubstr("cascades.brand_products.target: 'variants' is not the topic"));
+/// kValid with one more cascade, `name`: changes on `topic` select `column` of the products
+/// they touch, sent to `target`.
+std::string with_cascade(const std::string& name, const std::string& topic,
+                         const std::string& column, const std::string& target) {
+    return std::string(kValid) + "  " + name + ":\n    topic: " + topic + "\n    query: SELECT " +
+           column + " FROM products WHERE id = ANY($1::bigint[])\n    target: " + target + "\n";
 }
 
 TEST(ConfigLoader, CascadeCyclesAreErrors) {
-    const std::string yaml = std::string(kValid) + R"(  product_brands:
-    topic: products
-    query: SELECT brand_id FROM products WHERE id = ANY($1::bigint[])
-    target: brands
-)";
-    const auto msg = load_error(yaml);
+    const auto msg = load_error(with_cascade("product_brands", "products", "brand_id", "brands"));
     EXPECT_THAT(msg, HasSubstr("cascades.brand_products: cascades form a cycle"));
     EXPECT_THAT(msg, HasSubstr("cascades.product_brands: cascades form a cycle"));
 }
 
 TEST(ConfigLoader, SelfCascadeIsACycle) {
-    const std::string yaml = std::string(kValid) + R"(  self:
-    topic: products
-    query: SELECT parent_id FROM products WHERE id = ANY($1::bigint[])
-    target: products
-)";
-    EXPECT_THAT(load_error(yaml), HasSubstr("cascades.self: cascades form a cycle"));
-}
-
-TEST(ConfigLoader, DelayerNextLoopIsAnError) {
-    EXPECT_THAT(load_error(replace(kValid, "{ delay: 1h, target: products }",
-                                   "{ delay: 1h, target: products, next: delay_5m }")),
-                HasSubstr("loops back on itself"));
-}
-
-TEST(ConfigLoader, InvalidIndexNameIsRejected) {
-    EXPECT_THAT(load_error(replace(kValid, "  products:\n", "  Products:\n")),
-                HasSubstr("indexes.Products: not a valid Elasticsearch index name"));
-}
-
-TEST(ConfigLoader, ManagedKafkaPropertiesCannotBeSet) {
-    EXPECT_THAT(load_error(replace(kValid, "session.timeout.ms: 6000", "group.id: mine")),
-                HasSubstr("kafka.properties.group.id: is managed by kt"));
-}
-
-TEST(ConfigLoader, MissingMappingsFileIsNamed) {
-    EXPECT_THAT(load_error(replace(kValid, "    table: brands",
-                                   "    table: brands\n    mappings_file: nope.json")),
-                HasSubstr("indexes.brands.mappings_file: file not found"));
+    EXPECT_THAT(load_error(with_cascade("self", "products", "parent_id", "products")),
+                HasSubstr("cascades.self: cascades form a cycle"));
 }
 
 TEST(ConfigLoader, MalformedYamlReportsLine) {

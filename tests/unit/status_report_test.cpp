@@ -10,6 +10,7 @@
 #include "lib/error.hpp"
 #include "lib/http/status_page.hpp"
 #include "lib/http/status_report.hpp"
+#include "tests/support/group_status.hpp"
 
 namespace kt::http {
 namespace {
@@ -78,12 +79,7 @@ StatusReport sample_report() {
     StatusReport r;
     r.source = "kt-delayer";
     r.generated_at = 1764655800.5;
-    GroupStatus g;
-    g.worker = "delayer";
-    g.name = "delay_5m";
-    g.group = "kt.delayer.delay_5m";
-    g.topic = "delay_5m";
-    g.dead_letter_topic = "delay_5m.dlq";
+    GroupStatus g = test::worker_group("delayer", "delay_5m", "delay_5m");
     g.dead_letters = 2;
     g.last_error = "delivery failed: \"broker down\"";
     g.last_error_at = 1764655790.25;

@@ -3,6 +3,7 @@
 #include <memory>
 #include <thread>
 
+#include "lib/non_copyable.hpp"
 #include "tools/devbroker/detail/mock_cluster.hpp"
 
 namespace httplib {
@@ -13,16 +14,12 @@ namespace kt::devbroker {
 
 /// JSON-over-HTTP control endpoint on 127.0.0.1 for tests: topic creation and fault injection.
 /// Serves on its own threads from construction until stop() or destruction.
-class ControlServer {
+class ControlServer : private NonCopyable {
 public:
     /// Binds 127.0.0.1:`port` (0 = any free port) and starts serving; throws kt::Error.
     ControlServer(MockCluster& cluster, int port);
     /// Stops serving and joins the listener thread.
     ~ControlServer();
-    ControlServer(const ControlServer&) = delete;
-    ControlServer& operator=(const ControlServer&) = delete;
-    ControlServer(ControlServer&&) = delete;
-    ControlServer& operator=(ControlServer&&) = delete;
 
     /// The bound port.
     [[nodiscard]] int port() const noexcept { return port_; }

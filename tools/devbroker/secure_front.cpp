@@ -1,3 +1,4 @@
+#include "lib/non_copyable.hpp"
 #include "tools/devbroker/secure_front.hpp"
 
 #include <arpa/inet.h>
@@ -66,14 +67,12 @@ int connect_loopback(int port) {
 }
 
 /// One side of a relayed connection: a plain socket or a TLS session on it.
-class Stream {
+class Stream : private NonCopyable {
 public:
     Stream(int fd, SSL* ssl) : fd_(fd), ssl_(ssl) {}
     ~Stream() {
         if (ssl_ != nullptr) SSL_free(ssl_);
     }
-    Stream(const Stream&) = delete;
-    Stream& operator=(const Stream&) = delete;
 
     bool read_exact(char* out, std::size_t n) {
         while (n > 0) {

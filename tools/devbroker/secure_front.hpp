@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
+
 namespace kt::devbroker {
 
 /// What the secure front asks of clients.
@@ -26,13 +28,11 @@ struct FrontOptions {
 /// Metadata and FindCoordinator answers to the front's (and adding the SASL APIs to ApiVersions)
 /// so that clients stay on the front. Development only. Throws kt::Error when it cannot listen
 /// or load the certificate.
-class SecureFront {
+class SecureFront : private NonCopyable {
 public:
     /// Fronts the brokers of `bootstrap` (`127.0.0.1:PORT,...`).
     SecureFront(const std::string& bootstrap, FrontOptions options);
     ~SecureFront();
-    SecureFront(const SecureFront&) = delete;
-    SecureFront& operator=(const SecureFront&) = delete;
 
     /// The front's `127.0.0.1:PORT,...`, in broker order.
     [[nodiscard]] std::string bootstrap() const;

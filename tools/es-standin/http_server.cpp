@@ -31,9 +31,10 @@ int port_of(const sockaddr_storage& addr) {
     return -1;
 }
 
-/// Finds this process's connected socket whose peer port is `remote_port` and local port is
-/// `local_port`, so a fault can cut that one connection without an answer.
-int find_connection(int remote_port, int local_port) {
+/// Calls `visit(fd, peer_port, local_port)` for each connected socket of this process until it
+/// returns true; returns that socket, or -1.
+template <typename Visit>
+int find_socket(Visit visit) {
     DIR* dir = opendir("/proc/self/fd");
     if (dir == nullptr) return -1;
     int found = -1;
@@ -46,7 +47,7 @@ int find_connection(int remote_port, int local_port) {
         socklen_t local_len = sizeof(local);
         if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
         if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
-        if (port_of(peer) == remote_port && port_of(local) == local_port) {
+        if (visit(fd, port_of(peer), port_of(local))) {
             found = fd;
             break;
         }
@@ -55,22 +56,20 @@ int find_connection(int remote_port, int local_port) {
     return found;
 }
 
+/// Finds this process's connected socket whose peer port is `remote_port` and local port is
+/// `local_port`, so a fault can cut that one connection without an answer.
+int find_connection(int remote_port, int local_port) {
+    return find_socket([&](int, int peer, int local) {
+        return peer == remote_port && local == local_port;
+    });
+}
+
 /// Shuts down every accepted connection on `local_port`, so keep-alive workers end at once.
 void shutdown_connections(int local_port) {
-    DIR* dir = opendir("/proc/self/fd");
-    if (dir == nullptr) return;
-    while (dirent* entry = readdir(dir)) {
-        const int fd = std::atoi(entry->d_name);
-        if (fd <= 2) continue;
-        sockaddr_storage peer{};
-        sockaddr_storage local{};
-        socklen_t peer_len = sizeof(peer);
-        socklen_t local_len = sizeof(local);
-        if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
-        if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
-        if (port_of(local) == local_port) shutdown(fd, SHUT_RDWR);
-    }
-    closedir(dir);
+    find_socket([&](int fd, int, int local) {
+        if (local == local_port) shutdown(fd, SHUT_RDWR);
+        return false;
+    });
 }
 
 std::string percent_decode(const std::string& text) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "lib/non_copyable.hpp"
 #include "tools/es-standin/router.hpp"
 #include "tools/es-standin/security.hpp"
 
@@ -28,14 +29,12 @@ struct ServerSecurity {
 
 /// Serves a Router over HTTP (cpp-httplib), with keep-alive, gzip, fault injection and a
 /// background refresh ticker. The constructor binds or throws kt::Error.
-class HttpServer {
+class HttpServer : private NonCopyable {
 public:
     /// Binds `host:port` (port 0 picks a free one); does not serve until `start()`. Throws
     /// kt::Error when the TLS certificate or key cannot be loaded.
     HttpServer(Router& router, const std::string& host, int port, ServerSecurity security = {});
     ~HttpServer();
-    HttpServer(const HttpServer&) = delete;
-    HttpServer& operator=(const HttpServer&) = delete;
 
     /// The bound port.
     [[nodiscard]] int port() const { return port_; }

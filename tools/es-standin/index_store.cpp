@@ -178,52 +178,59 @@ WriteOutcome IndexStore::store(const std::string& id, std::string source, int64_
 
 namespace {
 
-ApiError conflict_error(const std::string& reason, const std::string& index,
-                        const std::string& uuid) {
+/// An error about a document of index `index` (shard 0), with the details Elasticsearch adds.
+ApiError shard_error(int status, const std::string& type, const std::string& reason,
+                     const std::string& index, const std::string& uuid) {
     Json extra = Json::object();
     extra["index_uuid"] = uuid;
     extra["shard"] = "0";
     extra["index"] = index;
-    return ApiError(409, "version_conflict_engine_exception", reason, extra);
+    return ApiError(status, type, reason, extra);
+}
+
+ApiError conflict_error(const std::string& reason, const std::string& index,
+                        const std::string& uuid) {
+    return shard_error(409, "version_conflict_engine_exception", reason, index, uuid);
 }
 
 }  // namespace
+
+std::optional<VersionDecision> IndexStore::decide(const std::string& id,
+                                                  const WriteConditions& conditions,
+                                                  WriteOutcome& out) const {
+    VersionDecision decision = decide_write(conditions, id, current_state(id));
+    if (decision.conflict) {
+        out.error = conflict_error(*decision.conflict, name_, uuid_);
+        return std::nullopt;
+    }
+    return decision;
+}
 
 WriteOutcome IndexStore::index(const std::string& id, std::string source, const SourceShape& shape,
                                const WriteConditions& conditions) {
     std::lock_guard lock(mutex_);
     WriteOutcome out;
-    const VersionDecision decision = decide_write(conditions, id, current_state(id));
-    if (decision.conflict) {
-        out.error = conflict_error(*decision.conflict, name_, uuid_);
-        return out;
-    }
+    const auto decision = decide(id, conditions, out);
+    if (!decision) return out;
     if (auto error = check_mapping(source, shape)) {
-        Json extra = Json::object();
-        extra["index_uuid"] = uuid_;
-        extra["shard"] = "0";
-        extra["index"] = name_;
-        out.error = ApiError(error->status(), error->type(), error->reason(), extra);
+        out.error = shard_error(error->status(), error->type(), error->reason(), name_, uuid_);
         return out;
     }
-    return store(id, std::move(source), decision.version, decision.found);
+    return store(id, std::move(source), decision->version, decision->found);
 }
 
 WriteOutcome IndexStore::remove(const std::string& id, const WriteConditions& conditions) {
     std::lock_guard lock(mutex_);
     WriteOutcome out;
-    const VersionDecision decision = decide_write(conditions, id, current_state(id));
-    if (decision.conflict) {
-        out.error = conflict_error(*decision.conflict, name_, uuid_);
-        return out;
-    }
+    const auto decision = decide(id, conditions, out);
+    if (!decision) return out;
     live_.erase(id);
-    Tombstone tomb{decision.version, next_seq_no_++, clock_()};
+    Tombstone tomb{decision->version, next_seq_no_++, clock_()};
     tombstones_[id] = tomb;
     dirty_ = true;
-    if (decision.found) ++counters_.delete_total;
-    out.result = decision.found ? "deleted" : "not_found";
-    out.status = decision.found ? 200 : 404;
+    if (decision->found) ++counters_.delete_total;
+    out.result = decision->found ? "deleted" : "not_found";
+    out.status = decision->found ? 200 : 404;
     out.version = tomb.version;
     out.seq_no = tomb.seq_no;
     out.primary_term = 1;
@@ -323,8 +330,7 @@ void IndexStore::refresh_if_due() {
 }
 
 SnapshotPtr IndexStore::searchable() const {
-    std::lock_guard lock(mutex_);
-    return searchable_;
+    return locked_copy(searchable_);
 }
 
 size_t IndexStore::live_count() const {
@@ -333,8 +339,7 @@ size_t IndexStore::live_count() const {
 }
 
 FlatSettings IndexStore::settings() const {
-    std::lock_guard lock(mutex_);
-    return settings_;
+    return locked_copy(settings_);
 }
 
 void IndexStore::put_settings(const FlatSettings& update) {
@@ -364,8 +369,7 @@ void IndexStore::put_settings(const FlatSettings& update) {
 }
 
 Json IndexStore::mappings() const {
-    std::lock_guard lock(mutex_);
-    return mappings_;
+    return locked_copy(mappings_);
 }
 
 void IndexStore::put_mappings(const Json& update) {
@@ -380,21 +384,21 @@ void IndexStore::put_mappings(const Json& update) {
 }
 
 IndexCounters IndexStore::counters() const {
-    std::lock_guard lock(mutex_);
-    return counters_;
+    return locked_copy(counters_);
 }
 
 int IndexStore::replicas() const {
-    std::lock_guard lock(mutex_);
-    auto it = settings_.find("index.number_of_replicas");
-    if (it == settings_.end() || !it->second.is_string()) return 1;
-    return std::atoi(it->second.get<std::string>().c_str());
+    return static_cast<int>(setting_integer("index.number_of_replicas", 1));
 }
 
 int64_t IndexStore::max_result_window() const {
+    return setting_integer("index.max_result_window", kDefaultMaxResultWindow);
+}
+
+int64_t IndexStore::setting_integer(const char* key, int64_t fallback) const {
     std::lock_guard lock(mutex_);
-    auto it = settings_.find("index.max_result_window");
-    if (it == settings_.end() || !it->second.is_string()) return kDefaultMaxResultWindow;
+    auto it = settings_.find(key);
+    if (it == settings_.end() || !it->second.is_string()) return fallback;
     return std::atoll(it->second.get<std::string>().c_str());
 }
 

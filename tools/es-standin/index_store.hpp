@@ -110,11 +110,24 @@ public:
 
 private:
     std::optional<VersionedState> current_state(const std::string& id) const;
+    /// The version a write of `id` gets; on a conflict, sets `out.error` and returns nothing.
+    /// Called with the lock held.
+    std::optional<VersionDecision> decide(const std::string& id,
+                                          const WriteConditions& conditions,
+                                          WriteOutcome& out) const;
     std::optional<ApiError> check_mapping(const std::string& source, const SourceShape& shape);
     WriteOutcome store(const std::string& id, std::string source, int64_t version, bool found);
     void load_known_fields();
     std::chrono::milliseconds setting_time(const char* key,
                                            std::chrono::milliseconds fallback) const;
+    /// The integer setting `key` under the lock; `fallback` when unset.
+    int64_t setting_integer(const char* key, int64_t fallback) const;
+    /// A copy of `field` taken under the lock.
+    template <typename T>
+    T locked_copy(const T& field) const {
+        std::lock_guard lock(mutex_);
+        return field;
+    }
 
     struct Tombstone {
         int64_t version = 0;

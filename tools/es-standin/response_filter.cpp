@@ -86,20 +86,19 @@ ResponseFilter::Step ResponseFilter::step(const std::vector<State>& include,
                                           std::string_view name) const {
     Step out;
     std::vector<std::size_t> parts;
-    for (const State& s : include) {
-        parts.clear();
-        if (advance(includes_[s.pattern].parts, s.part, name, parts)) {
-            out.included = true;
+    // Moves each state of `patterns` past `name`; true when one of them matched to its end.
+    const auto advance_all = [&](const std::vector<Pattern>& patterns,
+                                 const std::vector<State>& states, std::vector<State>& next) {
+        bool matched = false;
+        for (const State& s : states) {
+            parts.clear();
+            if (advance(patterns[s.pattern].parts, s.part, name, parts)) matched = true;
+            for (const std::size_t p : parts) next.push_back({s.pattern, p});
         }
-        for (const std::size_t p : parts) out.include.push_back({s.pattern, p});
-    }
-    for (const State& s : exclude) {
-        parts.clear();
-        if (advance(excludes_[s.pattern].parts, s.part, name, parts)) {
-            out.excluded = true;
-        }
-        for (const std::size_t p : parts) out.exclude.push_back({s.pattern, p});
-    }
+        return matched;
+    };
+    out.included = advance_all(includes_, include, out.include);
+    out.excluded = advance_all(excludes_, exclude, out.exclude);
     return out;
 }
 
@@ -111,51 +110,44 @@ bool ResponseFilter::filter(const simdjson::dom::element& value, const std::vect
         return true;
     }
     const std::size_t start = out.size();
+    bool any = false;
+    // Appends one member (its key first, when given) or element, and takes it back when nothing
+    // of it is kept.
+    const auto append = [&](const std::string_view* key, const simdjson::dom::element& item,
+                            const std::vector<State>& item_include,
+                            const std::vector<State>& item_exclude, bool item_included) {
+        const std::size_t before = out.size();
+        if (any) out += ',';
+        if (key != nullptr) append_key(out, *key);
+        if (filter(item, item_include, item_exclude, item_included, out)) {
+            any = true;
+        } else {
+            out.resize(before);
+        }
+    };
     if (value.is_object()) {
         out += '{';
-        bool any = false;
         const simdjson::dom::object object = value.get_object().value_unsafe();
         for (const auto field : object) {
             Step s = step(included ? std::vector<State>{} : include, exclude, field.key);
             if (s.excluded) continue;
-            const std::size_t before = out.size();
-            if (any) out += ',';
-            append_key(out, field.key);
-            if (filter(field.value, s.include, s.exclude, included || s.included, out)) {
-                any = true;
-            } else {
-                out.resize(before);
-            }
+            append(&field.key, field.value, s.include, s.exclude, included || s.included);
         }
         out += '}';
-        if (!any && !included) {
-            out.resize(start);
-            return false;
-        }
-        return true;
-    }
-    if (value.is_array()) {
+    } else if (value.is_array()) {
         out += '[';
-        bool any = false;
         const simdjson::dom::array array = value.get_array().value_unsafe();
-        for (const auto element : array) {
-            const std::size_t before = out.size();
-            if (any) out += ',';
-            if (filter(element, include, exclude, included, out)) {
-                any = true;
-            } else {
-                out.resize(before);
-            }
-        }
+        for (const auto element : array) append(nullptr, element, include, exclude, included);
         out += ']';
-        if (!any && !included) {
-            out.resize(start);
-            return false;
-        }
+    } else {
+        if (!included) return false;
+        out += simdjson::minify(value);
         return true;
     }
-    if (!included) return false;
-    out += simdjson::minify(value);
+    if (!any && !included) {
+        out.resize(start);
+        return false;
+    }
     return true;
 }
 

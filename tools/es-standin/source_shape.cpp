@@ -30,24 +30,14 @@ public:
     bool binary(binary_t&) override { return value(FieldKind::kString, "VALUE_EMBEDDED_OBJECT"); }
     bool start_object(std::size_t) override {
         if (depth_ == 0) shape_.is_object = true;
-        if (depth_ == 1) mark(FieldKind::kObject);
-        ++depth_;
-        return true;
+        return enter(FieldKind::kObject);
     }
-    bool end_object() override {
-        --depth_;
-        return true;
-    }
+    bool end_object() override { return leave(); }
     bool start_array(std::size_t) override {
         if (depth_ == 0) shape_.first_token = "START_ARRAY";
-        if (depth_ == 1) mark(FieldKind::kArray);
-        ++depth_;
-        return true;
+        return enter(FieldKind::kArray);
     }
-    bool end_array() override {
-        --depth_;
-        return true;
-    }
+    bool end_array() override { return leave(); }
     bool key(string_t& name) override {
         if (depth_ == 1) shape_.fields.emplace_back(name, FieldKind::kNull);
         return true;
@@ -59,6 +49,16 @@ public:
     }
 
 private:
+    /// Opens an object or array (the kind of a top-level field when one level down).
+    bool enter(FieldKind kind) {
+        if (depth_ == 1) mark(kind);
+        ++depth_;
+        return true;
+    }
+    bool leave() {
+        --depth_;
+        return true;
+    }
     bool value(FieldKind kind, const char* token) {
         if (depth_ == 0) shape_.first_token = token;
         if (depth_ == 1) mark(kind);

@@ -13,6 +13,7 @@
 #include "lib/http/liveness.hpp"
 #include "lib/kafka/producer.hpp"
 #include "lib/metrics/registry.hpp"
+#include "lib/non_copyable.hpp"
 #include "lib/pg/child_query.hpp"
 #include "lib/pg/replication_stream.hpp"
 #include "lib/pg/slot_readers.hpp"
@@ -30,14 +31,12 @@ namespace kt::workers {
 /// replays the rest. A lost connection or a refused slot (another replica streams) is retried
 /// with backoff; undelivered messages restart the session from the confirmed position. Runs on
 /// one thread.
-class Capture final : public WorkerLoop {
+class Capture final : public WorkerLoop, private NonCopyable {
 public:
     /// Works out every index's shape (throws kt::Error when a query does not parse) and creates
     /// the producer; PostgreSQL is connected in run().
     Capture(const config::Config& config, metrics::Registry& registry);
     ~Capture() override;
-    Capture(const Capture&) = delete;
-    Capture& operator=(const Capture&) = delete;
 
     void run(std::stop_token stop) override;
     [[nodiscard]] http::Check health(std::chrono::milliseconds stall_timeout) override;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/non_copyable.hpp"
 #include "lib/pg/pgoutput.hpp"
 #include "lib/pg/query_shape.hpp"
 
@@ -44,12 +45,11 @@ struct ChangeIds {
     std::vector<std::string> unmapped;
 };
 
-/// Maps pgoutput changes to ids, remembering the Relation messages it is shown.
-class ChangeMapper {
+/// Maps pgoutput changes to ids, remembering the Relation messages it is shown. Neither copied
+/// nor moved: it holds pointers into its own indexes.
+class ChangeMapper : private NonCopyable {
 public:
     explicit ChangeMapper(std::vector<IndexFeeds> indexes);
-    ChangeMapper(const ChangeMapper&) = delete;  // holds pointers into its own indexes
-    ChangeMapper& operator=(const ChangeMapper&) = delete;
 
     /// Remembers a table's columns (sent before its first change, and again after DDL).
     void relation(const pg::pgoutput::Relation& relation);

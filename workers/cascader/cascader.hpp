@@ -16,6 +16,7 @@
 #include "lib/http/liveness.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/metrics/registry.hpp"
+#include "lib/non_copyable.hpp"
 #include "workers/common/batch_retry.hpp"
 #include "workers/common/dead_letters.hpp"
 #include "workers/common/ports.hpp"
@@ -75,14 +76,12 @@ struct CascaderMetrics {
 /// is capped (produce() waits for room). A failed batch is retried whole (children may then be
 /// sent twice; consumers are idempotent). A stop request is noticed while waiting for room or
 /// for acknowledgements too: the batch is then abandoned uncommitted. Runs on one thread.
-class Cascader final : public WorkerLoop {
+class Cascader final : public WorkerLoop, private NonCopyable {
 public:
     /// A cascade's loop on `io`. `config`, `cascade` and `registry` must outlive the Cascader.
     Cascader(const config::Config& config, const config::CascadeConfig& cascade,
              metrics::Registry& registry, CascaderIo io);
     ~Cascader() override;
-    Cascader(const Cascader&) = delete;
-    Cascader& operator=(const Cascader&) = delete;
 
     void run(std::stop_token stop) override;
     [[nodiscard]] http::Check health(std::chrono::milliseconds stall_timeout) override;

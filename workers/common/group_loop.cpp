@@ -4,12 +4,21 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "lib/config/redact.hpp"
 #include "lib/error.hpp"
 #include "lib/log/log.hpp"
 #include "lib/pg/error.hpp"
 
 namespace kt::workers {
+
+metrics::Counter& batches_counter(metrics::Registry& registry, std::string_view worker,
+                                  const std::string& key, const std::string& name,
+                                  const std::string& outcome) {
+    return registry.counter(fmt::format("kt_{}_batches_total", worker), "Batches by outcome",
+                            {{key, name}, {"outcome", outcome}});
+}
 
 void export_lag(metrics::Registry& registry, std::string_view metric, std::string_view help,
                 const metrics::Labels& labels, const MessageSource& consumer) {

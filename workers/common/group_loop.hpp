@@ -27,6 +27,12 @@ namespace kt::workers {
 void export_lag(metrics::Registry& registry, std::string_view metric, std::string_view help,
                 const metrics::Labels& labels, const MessageSource& consumer);
 
+/// The series of `kt_<worker>_batches_total` ("Batches by outcome") of the config entry `name`,
+/// labelled `key` (index, delayer, cascade) and `outcome` (committed or failed).
+metrics::Counter& batches_counter(metrics::Registry& registry, std::string_view worker,
+                                  const std::string& key, const std::string& name,
+                                  const std::string& outcome);
+
 /// Healthy unless `consumer` has lag and the loop committed nothing for `stall_timeout`.
 [[nodiscard]] http::Check group_health(http::Liveness& liveness, const MessageSource& consumer,
                                        std::chrono::milliseconds stall_timeout);

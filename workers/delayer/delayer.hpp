@@ -16,6 +16,7 @@
 #include "lib/http/check.hpp"
 #include "lib/http/liveness.hpp"
 #include "lib/metrics/registry.hpp"
+#include "lib/non_copyable.hpp"
 #include "lib/retry/backoff.hpp"
 #include "workers/common/batch_retry.hpp"
 #include "workers/common/last_error.hpp"
@@ -86,15 +87,13 @@ struct DelayerIo {
 /// is retried forever, without committing; meanwhile every partition is paused and the loop
 /// keeps polling, so the group does not drop it, rebalances go on (the batch's work for revoked
 /// partitions is dropped, uncommitted) and a stop is honoured. Runs on one thread.
-class Delayer final : public WorkerLoop {
+class Delayer final : public WorkerLoop, private NonCopyable {
 public:
     /// A delay stage's loop on `io`; opens its consumer (throws kt::Error when that fails).
     /// `config`, `delayer` and `registry` must outlive the Delayer.
     Delayer(const config::Config& config, const config::DelayerConfig& delayer,
             metrics::Registry& registry, DelayerIo io, DelayerOptions options = {});
     ~Delayer() override;
-    Delayer(const Delayer&) = delete;
-    Delayer& operator=(const Delayer&) = delete;
 
     /// Runs until `stop` is requested; then finishes the batch in hand if Kafka acknowledges
     /// it promptly (committing only what is acknowledged) and leaves the group.

@@ -10,6 +10,7 @@
 #include "lib/kafka/error.hpp"
 #include "lib/kafka/options.hpp"
 #include "lib/kafka/producer.hpp"
+#include "lib/non_copyable.hpp"
 #include "workers/common/clients.hpp"
 #include "workers/delayer/delayer.hpp"
 
@@ -18,15 +19,13 @@ namespace kt::workers {
 namespace {
 
 /// PartitionConsumer on a kafka::Consumer, created anew by each open().
-class KafkaPartitionConsumer final : public PartitionConsumer {
+class KafkaPartitionConsumer final : public PartitionConsumer, private NonCopyable {
 public:
     KafkaPartitionConsumer(kafka::Options options, std::string topic)
         : options_(std::move(options)), topic_(std::move(topic)) {}
     ~KafkaPartitionConsumer() override {
         messages_.clear();  // a Message must not outlive its Consumer
     }
-    KafkaPartitionConsumer(const KafkaPartitionConsumer&) = delete;
-    KafkaPartitionConsumer& operator=(const KafkaPartitionConsumer&) = delete;
 
     void open(PartitionHooks hooks) override {
         kafka::RebalanceHooks rebalance;

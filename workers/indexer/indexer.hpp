@@ -16,6 +16,7 @@
 #include "lib/http/check.hpp"
 #include "lib/http/liveness.hpp"
 #include "lib/metrics/registry.hpp"
+#include "lib/non_copyable.hpp"
 #include "workers/common/batch_plan.hpp"
 #include "workers/common/batch_retry.hpp"
 #include "workers/common/dead_letters.hpp"
@@ -72,15 +73,13 @@ struct IndexerIo {
 /// bulk write → dead letters acknowledged → commit. Offsets are committed only after every
 /// message before them is in Elasticsearch or in the dead-letter topic. Runs on one thread,
 /// plus the bulk write of one batch on its own thread while the next batch is polled and loaded.
-class Indexer final : public WorkerLoop {
+class Indexer final : public WorkerLoop, private NonCopyable {
 public:
     /// Makes sure the alias exists through `io` (throws kt::Error when Elasticsearch refuses
     /// for good). `config`, `index` and `registry` must outlive the Indexer.
     Indexer(const config::Config& config, const config::IndexConfig& index,
             metrics::Registry& registry, IndexerIo io);
     ~Indexer() override;
-    Indexer(const Indexer&) = delete;
-    Indexer& operator=(const Indexer&) = delete;
 
     /// Runs until `stop` is requested; then finishes or abandons the batch in hand (committing
     /// only what is written) and leaves the group.

@@ -9,22 +9,19 @@
 #include <vector>
 
 #include "lib/kafka/detail/handles.hpp"
+#include "lib/non_copyable.hpp"
 
 namespace kt::devbroker {
 
 /// librdkafka's in-memory mock cluster and the rd_kafka_t that hosts it. Development only: no
 /// persistence, no real replication. All methods are thread-safe (librdkafka forwards them to the
 /// mock cluster's own thread). Neither copied nor moved.
-class MockCluster {
+class MockCluster : private NonCopyable {
 public:
     /// Starts `brokers` mock brokers on 127.0.0.1 ephemeral ports; throws kt::Error on failure.
     explicit MockCluster(int brokers);
     /// Stops the brokers and destroys the hosting handle.
     ~MockCluster();
-    MockCluster(const MockCluster&) = delete;
-    MockCluster& operator=(const MockCluster&) = delete;
-    MockCluster(MockCluster&&) = delete;
-    MockCluster& operator=(MockCluster&&) = delete;
 
     /// Comma-separated host:port list clients bootstrap from.
     [[nodiscard]] std::string bootstrap() const;
