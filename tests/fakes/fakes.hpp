@@ -701,7 +701,7 @@ public:
         SentRecord sent{topic, std::nullopt, std::string(record.value), {}};
         if (record.key) sent.key.emplace(*record.key);
         for (const auto& h : record.headers) sent.headers[std::string(h.name)] = h.value;
-        queued_.push_back({record.tag, std::move(sent)});
+        queued_.emplace_back(record.tag, std::move(sent));
     }
     bool flush(std::chrono::milliseconds timeout) override {
         std::unique_lock lock(mutex_);

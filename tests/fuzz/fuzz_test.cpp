@@ -97,7 +97,8 @@ void run(const std::string& target, const Check& check, const Generate& generate
 
 /// A corpus input or a fresh one, often with byte-level edits on top.
 std::string mixed(Mutator& m, const std::vector<std::string>& corpus, std::string fresh) {
-    std::string input = m.one_in(2) ? std::move(fresh) : corpus[m.below(corpus.size())];
+    std::string input =
+        m.one_in(2) ? std::move(fresh) : std::string(corpus[m.below(corpus.size())]);
     if (m.one_in(2)) input = m.bytes(std::move(input), corpus[m.below(corpus.size())]);
     return input;
 }

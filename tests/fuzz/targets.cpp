@@ -132,9 +132,10 @@ std::optional<std::string> expected_id(std::string_view input) {
 std::string shown(std::string_view text) {
     constexpr std::size_t kMax = 200;
     std::string out;
-    for (const unsigned char c : text.substr(0, kMax)) {
+    for (const char ch : text.substr(0, kMax)) {
+        const auto c = static_cast<unsigned char>(ch);
         if (c >= 0x20 && c < 0x7f && c != '\\') {
-            out += static_cast<char>(c);
+            out += ch;
         } else {
             out += fmt::format("\\x{:02x}", c);
         }

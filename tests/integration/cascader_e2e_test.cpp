@@ -3,13 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <signal.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -251,7 +251,7 @@ TEST(CascaderE2e, RenamingABrandReindexesExactlyItsProducts) {
     const auto [status, metrics] = test::http_get(*port, "/metrics");
     ASSERT_EQ(status, 200) << metrics;
     const std::string cascade = "cascade=\"" + shop.brand_products() + "\"";
-    const auto value = [&](const std::string& series) {
+    const auto value = [&metrics = metrics](const std::string& series) {
         return test::metric_value(metrics, series).value_or(-1);
     };
     EXPECT_EQ(value("kt_cascader_parents_total{" + cascade + "}"), 1) << metrics;

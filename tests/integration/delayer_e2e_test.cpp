@@ -3,8 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <signal.h>
-#include <stdlib.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -12,7 +10,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -705,7 +705,7 @@ TEST(DelayerE2eOnDevbroker, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsRe
     const auto refused_since = std::chrono::steady_clock::now();
     bool moved = false;
     (void)test::wait_until(
-        [&] {
+        [&, &d = d] {
             moved = d.committed("d") != none;
             return moved || std::chrono::steady_clock::now() - refused_since >= 15s;
         },
@@ -715,7 +715,8 @@ TEST(DelayerE2eOnDevbroker, KeepsItsGroupAndCommitsNothingWhileKafkaRefusesItsRe
     EXPECT_GE(metric(port, failed).value_or(0), 3.0) << "the batch was retried meanwhile";
 
     // Once Kafka accepts again, every envelope is released and committed.
-    ASSERT_TRUE(refused.accept_and_release(kCount, [&] { return delayer->log(); }));
+    ASSERT_TRUE(
+        refused.accept_and_release(kCount, [&delayer = delayer] { return delayer->log(); }));
     // The group kept this member all along.
     EXPECT_TRUE(kept_its_group(*delayer));
     expect_clean_exit(*delayer);
@@ -736,8 +737,9 @@ TEST(DelayerE2eOnDevbroker, ABatchWhosePartitionsAreRevokedWhileKafkaRefusesIsLe
     EXPECT_EQ(d.committed("d"), std::vector<std::int64_t>(4, kafka::kNoOffset));
 
     // Once Kafka accepts again, the two members release everything between them.
-    ASSERT_TRUE(refused.accept_and_release(
-        kCount, [&] { return "first:\n" + first->log() + "\nsecond:\n" + second->log(); }));
+    ASSERT_TRUE(refused.accept_and_release(kCount, [&first = first, &second] {
+        return "first:\n" + first->log() + "\nsecond:\n" + second->log();
+    }));
     EXPECT_THAT(first->log(), ::testing::Not(::testing::HasSubstr("maximum poll interval")));
     expect_clean_exit(*second);
     expect_clean_exit(*first);

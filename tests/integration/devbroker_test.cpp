@@ -2,11 +2,11 @@
 // starts its own broker so injected faults never reach other tests.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -96,7 +96,7 @@ private:
 
 std::pair<int, json> post(const std::string& control, const std::string& path, const json& body) {
     httplib::Client client(control);
-    const auto res = client.Post(path.c_str(), body.dump(), "application/json");
+    const auto res = client.Post(path, body.dump(), "application/json");
     if (!res) return {0, json()};
     return {res->status, json::parse(res->body, nullptr, false)};
 }

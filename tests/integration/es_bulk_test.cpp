@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -49,7 +49,7 @@ BulkClientOptions fast_retry(std::size_t max_bulk = 1000) {
 }
 
 std::string write_file(const std::string& name, const std::string& content) {
-    const std::string path = ::testing::TempDir() + name;
+    std::string path = ::testing::TempDir() + name;
     std::ofstream(path) << content;
     return path;
 }
@@ -72,12 +72,12 @@ struct Docs {
     void index(std::string id, json source, std::optional<std::int64_t> version = {}) {
         ids.push_back(std::move(id));
         sources.push_back(source.dump());
-        ops.push_back({Op::kIndex, version});
+        ops.emplace_back(Op::kIndex, version);
     }
     void remove(std::string id, std::optional<std::int64_t> version = {}) {
         ids.push_back(std::move(id));
         sources.emplace_back();
-        ops.push_back({Op::kDelete, version});
+        ops.emplace_back(Op::kDelete, version);
     }
     const std::vector<BulkAction>& build() {
         actions.clear();
@@ -93,7 +93,7 @@ private:
 
 /// Creates `<alias>_<ts>` behind a fresh alias on the stand-in at `url`; returns the alias.
 std::string fresh_alias(const std::string& url, const std::string& mappings = "{}") {
-    const std::string alias = kt::test::unique_name("es_bulk");
+    std::string alias = kt::test::unique_name("es_bulk");
     IndexAdmin admin(transport_for(url));
     const std::string path = write_file(alias + ".json", mappings);
     (void)admin.ensure_alias(alias, path, std::chrono::system_clock::now());

@@ -45,10 +45,11 @@ const std::string kKtBinary = test::binary("kt");
 /// Percent-encodes every byte but RFC 3986's unreserved ones, for a document id in a URL path.
 std::string url_encode(std::string_view text) {
     std::string out;
-    for (const unsigned char c : text) {
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
+            out += ch;
         } else {
             out += fmt::format("%{:02X}", c);
         }
@@ -186,7 +187,7 @@ TEST(HostileInputE2e, HostileMessagesAreDeadLetteredAndLaterMessagesIndexed) {
     };
     std::vector<std::string> values;
     for (const auto& m : poison) values.push_back(m.value);
-    values.push_back(R"({"id": 5})");
+    values.emplace_back(R"({"id": 5})");
     p.produce(values);
 
     auto indexer = p.start_indexer();

@@ -22,7 +22,7 @@ httplib::Result get(int port, const std::string& path) {
     httplib::Client client(kLoopback, port);
     client.set_connection_timeout(std::chrono::seconds(5));
     client.set_read_timeout(std::chrono::seconds(5));
-    return client.Get(path.c_str());
+    return client.Get(path);
 }
 
 TEST(HttpStatusServer, ServesMetricsFromTheRegistry) {

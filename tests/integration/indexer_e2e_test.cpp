@@ -3,13 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <signal.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -356,7 +356,7 @@ void expect_poison_dead_lettered(bool with_oversized) {
     };
     if (with_oversized) poison.push_back(oversized);
     std::vector<std::string> values = poison;
-    values.push_back(R"({"id": 77})");
+    values.emplace_back(R"({"id": 77})");
     p.produce_raw(values, 0);
 
     auto indexer = p.start_indexer();

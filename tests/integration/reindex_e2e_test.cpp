@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <signal.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -11,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -244,8 +244,8 @@ TEST(ReindexE2e, BuildsANewIndexAndMovesTheAlias) {
     ASSERT_EQ(run.exit_code, 0) << run.output;
     const auto physical = f.physical_indices();
     ASSERT_EQ(physical.size(), 3U);
-    EXPECT_EQ(f.alias_indices(), serving);      // the alias stays where it was
-    const std::string built = physical.back();  // the newest name sorts last
+    EXPECT_EQ(f.alias_indices(), serving);       // the alias stays where it was
+    const std::string& built = physical.back();  // the newest name sorts last
     EXPECT_THAT(run.output, HasSubstr("--no-swap: " + built + " is ready"));
     EXPECT_EQ(std::count(serving.begin(), serving.end(), built), 0);
     const auto built_settings = client.Get("/" + built + "/_settings?flat_settings=true");

@@ -20,7 +20,6 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
-using ::testing::Not;
 
 const std::string kKt = test::binary("kt");
 

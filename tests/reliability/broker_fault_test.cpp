@@ -2,11 +2,11 @@
 // unreachable for a while (a private kt-devbroker), and a topic with more partitions than
 // workers. Nothing may be lost.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
 #include <random>
 #include <string>
 #include <thread>

@@ -4,12 +4,12 @@
 // cluster), the WAL sender is terminated again and again, or the stack's real Kafka is paused
 // for 10 s. Afterwards the index must equal its tables: nothing lost.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
 #include <chrono>
+#include <csignal>
 #include <random>
 #include <string>
 #include <thread>

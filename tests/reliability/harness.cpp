@@ -74,6 +74,11 @@ std::string tail(const std::string& text, std::size_t bytes) {
     return text.size() <= bytes ? text : "..." + text.substr(text.size() - bytes);
 }
 
+/// The rows a statement changed, signed like the counters that add them up.
+std::int64_t changed_rows(const pqxx::result& result) {
+    return static_cast<std::int64_t>(result.affected_rows());
+}
+
 }  // namespace
 
 // --- PrivatePostgres -------------------------------------------------------------------------
@@ -421,28 +426,27 @@ void Scenario::captured_writer_loop(std::uint64_t seed) {
         try {
             if (!db) db = std::make_unique<pqxx::connection>(options_.postgres_url);
             pqxx::work tx(*db);
-            std::int64_t changed =
+            std::int64_t changed = changed_rows(
                 tx.exec_params(fmt::format("UPDATE {0}_items SET n = n + 1, title = 'item-' || "
                                            "id || '-r' || $2 WHERE id = ANY($1::bigint[])",
                                            p_),
-                               keys, round)
-                    .affected_rows();
-            changed += tx.exec_params(fmt::format("UPDATE {0}_parents SET name = 'parent-' || "
-                                                  "id || '-r' || $2 WHERE id = $1",
-                                                  p_),
-                                      round % parents + 1, round)
-                           .affected_rows() *
+                               keys, round));
+            changed += changed_rows(
+                           tx.exec_params(fmt::format("UPDATE {0}_parents SET name = 'parent-' || "
+                                                      "id || '-r' || $2 WHERE id = $1",
+                                                      p_),
+                                          round % parents + 1, round)) *
                        options_.children_per_parent;
-            changed += tx.exec_params(fmt::format("INSERT INTO {0}_notes VALUES ($1, $2, "
-                                                  "'note')",
-                                                  p_),
-                                      next_note, order[cursor])
-                           .affected_rows();
-            changed += tx.exec(fmt::format("DELETE FROM {0}_notes WHERE id = (SELECT min(id) "
-                                           "FROM {0}_notes) AND (SELECT count(*) FROM "
-                                           "{0}_notes) > 50",
-                                           p_))
-                           .affected_rows();
+            changed +=
+                changed_rows(tx.exec_params(fmt::format("INSERT INTO {0}_notes VALUES ($1, $2, "
+                                                        "'note')",
+                                                        p_),
+                                            next_note, order[cursor]));
+            changed +=
+                changed_rows(tx.exec(fmt::format("DELETE FROM {0}_notes WHERE id = (SELECT min(id) "
+                                                 "FROM {0}_notes) AND (SELECT count(*) FROM "
+                                                 "{0}_notes) > 50",
+                                                 p_)));
             tx.commit();
             ++next_note;
             updates_ += changed;
@@ -516,14 +520,14 @@ void Scenario::writer_loop(WriterMode mode, std::uint64_t seed) {
                             "WHERE id = ANY($1::bigint[])",
                             p_),
                 keys, round);
-            changed = r.affected_rows() * options_.children_per_parent;
+            changed = changed_rows(r) * options_.children_per_parent;
         } else {
             const auto r = tx.exec_params(
                 fmt::format("UPDATE {0}_items SET n = n + 1, title = 'item-' || id || '-r' "
                             "|| $2 WHERE id = ANY($1::bigint[])",
                             p_),
                 keys, round);
-            changed = r.affected_rows();
+            changed = changed_rows(r);
         }
         tx.commit();
         updates_ += changed;

@@ -1,11 +1,11 @@
 // Every worker kind SIGKILLed at random moments, over and over, and restarted, while an
 // application keeps changing rows: the index must end equal to the table.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
 #include <random>
 #include <string>
 #include <thread>

@@ -174,7 +174,7 @@ Json to_json(const YAML::Node& node) {
         case YAML::NodeType::Scalar:
             break;
     }
-    const std::string text = node.Scalar();
+    const std::string& text = node.Scalar();
     if (node.Tag() == "!") return text;
     if (text == "true") return true;
     if (text == "false") return false;
@@ -204,10 +204,11 @@ std::string as_string(const Json& value) {
 
 std::string url_encode(const std::string& text) {
     std::string out;
-    for (const unsigned char c : text) {
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
         if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '*' ||
             c == ',') {
-            out += static_cast<char>(c);
+            out += ch;
         } else {
             out += fmt::format("%{:02X}", c);
         }

@@ -151,7 +151,7 @@ KtConfig Fixture::config() const {
 void Fixture::write_config(const std::string& yaml) const { (void)write_file("kt.yaml", yaml); }
 
 std::string Fixture::write_file(const std::string& file, const std::string& text) const {
-    const std::string where = path(file);
+    std::string where = path(file);
     std::ofstream(where) << text;
     return where;
 }

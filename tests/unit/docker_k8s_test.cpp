@@ -92,8 +92,7 @@ std::map<std::string, std::string> container_env(const std::vector<Manifest>& al
 /// the folder.
 fs::path materialize_config_volume(const std::vector<Manifest>& all, const YAML::Node& pod_spec,
                                    const std::string& tag) {
-    const fs::path dir =
-        fs::temp_directory_path() / ("kt_k8s_" + tag + "_" + std::to_string(::getpid()));
+    fs::path dir = fs::temp_directory_path() / ("kt_k8s_" + tag + "_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     for (const auto& volume : pod_spec["volumes"]) {
         for (const auto& source : volume["projected"]["sources"]) {

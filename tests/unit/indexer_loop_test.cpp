@@ -18,7 +18,6 @@
 namespace kt::workers {
 namespace {
 
-using fakes::FakeMessage;
 using fakes::wait_until;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;

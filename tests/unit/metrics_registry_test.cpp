@@ -211,8 +211,9 @@ TEST(MetricsRegistry, ConcurrentIncrementsAreAllCounted) {
     EXPECT_DOUBLE_EQ(gauge.value(), kThreads * kPerThread);
     const auto snap = histogram.snapshot();
     EXPECT_EQ(snap.count, static_cast<std::uint64_t>(kThreads * kPerThread));
-    EXPECT_EQ(snap.cumulative[0], static_cast<std::uint64_t>(kThreads / 2 * kPerThread));
-    EXPECT_DOUBLE_EQ(snap.sum, (5.0 + 50.0) * (kThreads / 2) * kPerThread);
+    constexpr int kHalf = kThreads / 2;  // the threads that observe 5.0; the others observe 50.0
+    EXPECT_EQ(snap.cumulative[0], static_cast<std::uint64_t>(kHalf * kPerThread));
+    EXPECT_DOUBLE_EQ(snap.sum, (5.0 + 50.0) * kHalf * kPerThread);
 }
 
 TEST(MetricsRegistry, ConcurrentRegistrationOfOneSeriesYieldsOneObject) {

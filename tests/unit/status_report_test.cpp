@@ -16,7 +16,6 @@ namespace kt::http {
 namespace {
 
 using namespace std::chrono_literals;
-using ::testing::DoubleNear;
 using ::testing::HasSubstr;
 using Clock = RateMeter::Clock;
 

@@ -18,9 +18,10 @@ namespace kt::workers {
 /// is stopped before anything the loop uses is destroyed.
 template <class Loop>
 class WorkerLoopTest : public ::testing::Test {
-protected:
+public:
     ~WorkerLoopTest() override { stop(); }
 
+protected:
     /// Starts `loop_` on the fixture's thread.
     void run() {
         thread_ = std::jthread([this](std::stop_token stop) { loop_->run(stop); });

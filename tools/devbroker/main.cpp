@@ -1,9 +1,9 @@
 // kt-devbroker: an IN-MEMORY DEVELOPMENT BROKER (librdkafka's mock cluster) for tests and demos.
 // Not Kafka: nothing is persisted, everything is lost on exit. Never use it in production.
-#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>

@@ -115,7 +115,7 @@ std::vector<AliasAction> parse_alias_actions(const Json& body) {
             throw parsing_error("[aliases] failed to parse field [actions]");
         }
         const auto entry_first = entry.begin();
-        const std::string kind = entry_first.key();
+        const std::string& kind = entry_first.key();
         const auto& spec = entry_first.value();
         AliasAction action;
         if (kind == "add") {
@@ -268,7 +268,7 @@ std::optional<std::string> alias_write_index(const AliasTable& table, const std:
         if (!it->second.is_write_index.has_value())
             members.push_back(index);
         else
-            members.push_back("");
+            members.emplace_back();
     }
     if (members.size() == 1 && !members.front().empty()) return members.front();
     if (error) {

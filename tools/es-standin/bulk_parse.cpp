@@ -81,7 +81,7 @@ BulkItem read_action(std::string_view line, size_t action_line, const BulkDefaul
             action_line));
     }
     const auto action_first = action.begin();
-    const std::string name = action_first.key();
+    const std::string& name = action_first.key();
     const auto& meta = action_first.value();
     BulkItem item;
     if (const auto op = op_named(name)) {
@@ -213,7 +213,7 @@ std::vector<BulkItem> parse_bulk(std::string_view body, const BulkDefaults& defa
         } else {
             item = read_action(line, action_line, defaults);
         }
-        if (item.index.empty()) validation.push_back("index is missing");
+        if (item.index.empty()) validation.emplace_back("index is missing");
         if (item.id && item.id->empty()) {
             item.error = illegal_argument("if _id is specified it must not be empty");
         } else if (item.id && item.id->size() > kMaxIdBytes) {
@@ -228,23 +228,23 @@ std::vector<BulkItem> parse_bulk(std::string_view body, const BulkDefaults& defa
         item.conditions.op = check.op;
         if (item.op == BulkOp::kUpdate &&
             (check.version || check.version_type != VersionType::kInternal)) {
-            validation.push_back("can't provide version in update requests");
+            validation.emplace_back("can't provide version in update requests");
         } else if (auto reason = validate_conditions(check); !reason.empty()) {
             validation.push_back(reason);
         }
         if (item.op == BulkOp::kDelete) {
-            if (!item.id) validation.push_back("id is missing");
+            if (!item.id) validation.emplace_back("id is missing");
             items.push_back(std::move(item));
             continue;
         }
         std::string_view source_line;
         if (!next_line(source_line)) {
-            validation.push_back("source is missing");
+            validation.emplace_back("source is missing");
             items.push_back(std::move(item));
             break;
         }
         if (item.op == BulkOp::kUpdate) {
-            if (!item.id) validation.push_back("id is missing");
+            if (!item.id) validation.emplace_back("id is missing");
             Json update = Json::parse(source_line, nullptr, false);
             if (update.is_discarded() || !update.is_object()) {
                 throw ApiError(400, "x_content_parse_exception",
@@ -270,7 +270,7 @@ std::vector<BulkItem> parse_bulk(std::string_view body, const BulkDefaults& defa
         }
         items.push_back(std::move(item));
     }
-    if (items.empty()) validation.push_back("no requests added");
+    if (items.empty()) validation.emplace_back("no requests added");
     if (!validation.empty()) {
         std::string reason = "Validation Failed: ";
         for (size_t i = 0; i < validation.size(); ++i) {

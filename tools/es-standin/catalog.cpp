@@ -138,7 +138,7 @@ std::vector<IndexPtr> Catalog::resolve(const std::string& expression,
     std::shared_lock lock(mutex_);
     std::set<std::string> names;
     auto parts = split_csv(expression);
-    if (parts.empty()) parts.push_back("_all");
+    if (parts.empty()) parts.emplace_back("_all");
     auto usable = [&](const std::string& name) {
         auto it = indices_.find(name);
         return it != indices_.end() && (options.include_closed || !it->second->closed());

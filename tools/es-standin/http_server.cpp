@@ -191,7 +191,7 @@ void HttpServer::install_handlers() {
         }
         res.status = response.status;
         res.set_header("X-Elastic-Product", "Elasticsearch");
-        res.set_content(response.body, response.content_type.c_str());
+        res.set_content(response.body, response.content_type);
     };
     server_->Get(".*", handler);
     server_->Post(".*", handler);

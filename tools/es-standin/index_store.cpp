@@ -264,7 +264,6 @@ WriteOutcome IndexStore::update(const std::string& id, const UpdateSpec& spec) {
             out.error = std::move(error);
             return out;
         }
-        WriteConditions create;
         const auto state = current_state(id);
         return store(id, std::move(text), state ? state->version + 1 : 1, false);
     }

@@ -99,7 +99,7 @@ std::pair<std::string, Json> single_field(const Json& spec, const char* type) {
         throw parsing_error(fmt::format("[{}] query malformed, no field specified", type));
     }
     const auto spec_first = spec.begin();
-    const std::string field = spec_first.key();
+    const std::string& field = spec_first.key();
     const auto& value = spec_first.value();
     return {field, value};
 }
@@ -129,7 +129,7 @@ void validate_query(const Json& query) {
         throw parsing_error("[_na] query malformed, must start with start_object");
     }
     const auto query_first = query.begin();
-    const std::string type = query_first.key();
+    const std::string& type = query_first.key();
     const auto& spec = query_first.value();
     static const std::vector<std::string> kLeaf = {"match_all", "match_none",  "ids",   "term",
                                                    "terms",     "match",       "range", "exists",
@@ -156,7 +156,7 @@ bool query_matches(const Json& query, const Json& source, const std::string& id,
                    const std::string& index) {
     if (query.is_null() || query.empty()) return true;
     const auto query_first = query.begin();
-    const std::string type = query_first.key();
+    const std::string& type = query_first.key();
     const auto& spec = query_first.value();
     bool special = false;
     if (type == "match_all") return true;

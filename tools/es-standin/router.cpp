@@ -373,10 +373,11 @@ ApiResponse Router::get_aliases(const std::string& index, const std::string& nam
         auto it = table.find(target->name());
         if (it != table.end()) {
             for (const auto& [alias, props] : it->second) {
-                const bool wanted = all_names || std::any_of(patterns.begin(), patterns.end(),
-                                                             [&](const std::string& p) {
-                                                                 return wildcard_match(p, alias);
-                                                             });
+                const bool wanted =
+                    all_names || std::any_of(patterns.begin(), patterns.end(),
+                                             [&alias = alias](const std::string& p) {
+                                                 return wildcard_match(p, alias);
+                                             });
                 if (!wanted) continue;
                 aliases[alias] = props.to_json();
                 found.insert(alias);

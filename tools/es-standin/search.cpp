@@ -221,20 +221,20 @@ ParsedSearch parse_search(const Json& body, const Params& params) {
     out.scroll = param(params, "scroll");
     if (out.scroll) {
         if (auto v = param(params, "request_cache"); v && *v == "true") {
-            validation.push_back("[request_cache] cannot be used in a scroll context");
+            validation.emplace_back("[request_cache] cannot be used in a scroll context");
         }
-        if (out.size == 0) validation.push_back("[size] cannot be [0] in a scroll context");
+        if (out.size == 0) validation.emplace_back("[size] cannot be [0] in a scroll context");
         if (!out.search_after.is_null()) {
-            validation.push_back("[search_after] cannot be used in a scroll context");
+            validation.emplace_back("[search_after] cannot be used in a scroll context");
         }
         if (!out.pit.is_null()) {
-            validation.push_back("using [point in time] is not allowed in a scroll context");
+            validation.emplace_back("using [point in time] is not allowed in a scroll context");
         }
     }
     if (!out.search_after.is_null() && out.from > 0) {
-        validation.push_back("[from] parameter must be set to 0 when [search_after] is used");
+        validation.emplace_back("[from] parameter must be set to 0 when [search_after] is used");
     }
-    if (out.from < 0) validation.push_back("[from] parameter cannot be negative");
+    if (out.from < 0) validation.emplace_back("[from] parameter cannot be negative");
     if (out.size < 0) {
         throw illegal_argument(
             fmt::format("[size] parameter cannot be negative, found [{}]", out.size));
