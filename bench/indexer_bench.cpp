@@ -182,20 +182,6 @@ std::optional<pid_t> pid_in(const std::filesystem::path& path) {
     return static_cast<pid_t>(pid);
 }
 
-/// The parent pid of `pid` from /proc/<pid>/stat; nullopt when it is gone.
-std::optional<pid_t> parent_of(pid_t pid) {
-    std::ifstream in(fmt::format("/proc/{}/stat", pid));
-    std::string text;
-    if (!std::getline(in, text)) return std::nullopt;
-    const auto close = text.rfind(')');
-    if (close == std::string::npos) return std::nullopt;
-    std::istringstream fields(text.substr(close + 2));
-    std::string state;
-    long parent = 0;
-    if (!(fields >> state >> parent)) return std::nullopt;
-    return static_cast<pid_t>(parent);
-}
-
 ServerCpu server_cpu(const Stack& stack) {
     ServerCpu out;
     const char* dir = std::getenv("KT_TEST_STACK_DIR");
@@ -222,7 +208,7 @@ ServerCpu server_cpu(const Stack& stack) {
                 continue;
             }
             const auto pid = static_cast<pid_t>(std::stol(name));
-            if (parent_of(pid) == postmaster) out.postgres += cpu_of(pid);
+            if (process_parent(pid) == postmaster) out.postgres += cpu_of(pid);
         }
     }
     return out;

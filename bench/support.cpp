@@ -18,6 +18,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -75,23 +76,37 @@ double own_cpu_seconds() {
     return seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime);
 }
 
-std::optional<double> process_cpu_seconds(pid_t pid) {
+namespace {
+
+/// The fields of /proc/<pid>/stat after the command name: [0] is field 3 (state); nullopt when
+/// the process is gone.
+std::optional<std::vector<std::string>> stat_fields(pid_t pid) {
     std::ifstream in(fmt::format("/proc/{}/stat", pid));
     std::string text;
     if (!std::getline(in, text)) return std::nullopt;
     const auto close = text.rfind(')');
     if (close == std::string::npos) return std::nullopt;
-    std::istringstream fields(text.substr(close + 2));
-    std::string field;
-    // Fields after the command name start at field 3 (state); utime is 14, stime 15.
-    std::uint64_t utime = 0;
-    std::uint64_t stime = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-        if (i == 14) utime = std::stoull(field);
-        if (i == 15) stime = std::stoull(field);
-    }
-    const auto ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-    return static_cast<double>(utime + stime) / ticks;
+    std::istringstream stream(text.substr(close + 2));
+    std::vector<std::string> fields;
+    for (std::string field; stream >> field;) fields.push_back(field);
+    return fields;
+}
+
+}  // namespace
+
+std::optional<double> process_cpu_seconds(pid_t pid) {
+    // utime is field 14, stime 15.
+    const auto fields = stat_fields(pid);
+    if (!fields || fields->size() < 13) return std::nullopt;
+    const std::uint64_t ticks = std::stoull((*fields)[11]) + std::stoull((*fields)[12]);
+    return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::optional<pid_t> process_parent(pid_t pid) {
+    // ppid is field 4.
+    const auto fields = stat_fields(pid);
+    if (!fields || fields->size() < 2) return std::nullopt;
+    return static_cast<pid_t>(std::stol((*fields)[1]));
 }
 
 std::optional<std::int64_t> process_peak_rss_bytes(pid_t pid) {

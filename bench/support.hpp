@@ -69,6 +69,8 @@ struct Figures {
 
 /// CPU seconds (utime + stime of all threads) of process `pid`, from /proc/<pid>/stat.
 [[nodiscard]] std::optional<double> process_cpu_seconds(pid_t pid);
+/// The parent pid of process `pid`, from /proc/<pid>/stat; nullopt when it is gone.
+[[nodiscard]] std::optional<pid_t> process_parent(pid_t pid);
 
 /// Peak resident memory (VmHWM) of process `pid` in bytes, from /proc/<pid>/status.
 [[nodiscard]] std::optional<std::int64_t> process_peak_rss_bytes(pid_t pid);
