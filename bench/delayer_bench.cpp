@@ -269,7 +269,7 @@ std::string verdict(bool ok) {
 /// Creates the delay topic `name` of a phase, its dead-letter topic and its target
 /// `<name>_target`; returns the target.
 std::string create_phase_topics(const Args& args, const Stack& stack, const std::string& name) {
-    const std::string target = name + "_target";
+    std::string target = name + "_target";
     create_topic(stack, name, args.partitions);
     create_topic(stack, name + ".dlq", 1);
     create_topic(stack, target, args.partitions);

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <thread>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,7 +74,7 @@ public:
                 10s);
             exec("SELECT pg_drop_replication_slot('{0}')");
             exec("DROP PUBLICATION IF EXISTS {0}");
-            pqxx::nontransaction tx(f_.db());
+            pqxx::nontransaction tx(db());
             tx.exec(drop_sql_);
         } catch (...) {
         }
@@ -85,7 +86,7 @@ public:
         return fmt::format(fmt::runtime(s), f_.name());
     }
     pqxx::result exec(const std::string& sql) {
-        pqxx::nontransaction tx(f_.db());
+        pqxx::nontransaction tx(db());
         return tx.exec(text(sql));
     }
     WorkerProcess& start(const std::string& binary) {
@@ -97,7 +98,14 @@ public:
     test::Fixture& fixture() { return f_; }
 
 private:
+    /// This test's own connection (opened on first use).
+    pqxx::connection& db() {
+        if (!db_) db_.emplace(f_.postgres_url());
+        return *db_;
+    }
+
     test::Fixture f_;
+    std::optional<pqxx::connection> db_;
     std::string drop_sql_;
     std::vector<std::unique_ptr<WorkerProcess>> workers_;
 };

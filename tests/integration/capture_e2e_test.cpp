@@ -19,6 +19,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stop_token>
 #include <string>
@@ -104,7 +105,7 @@ capture:
         return fmt::format(fmt::runtime(sql), f_.name());
     }
     pqxx::result exec(const std::string& sql) {
-        pqxx::nontransaction tx(f_.db());
+        pqxx::nontransaction tx(db());
         return tx.exec(exec_text(sql));
     }
     bool slot_active() {
@@ -130,7 +131,14 @@ capture:
     }
 
 private:
+    /// This test's own connection (opened on first use).
+    pqxx::connection& db() {
+        if (!db_) db_.emplace(f_.postgres_url());
+        return *db_;
+    }
+
     test::Fixture f_;
+    std::optional<pqxx::connection> db_;
     int started_ = 0;
 };
 

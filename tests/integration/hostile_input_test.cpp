@@ -121,8 +121,15 @@ public:
         return json::parse(res->body).value("_source", json());
     }
 
+    /// This test's own connection (opened on first use).
+    pqxx::connection& db() {
+        if (!db_) db_.emplace(postgres_url());
+        return *db_;
+    }
+
 private:
     std::string es_url_;
+    std::optional<pqxx::connection> db_;
 };
 
 /// The same indexer, once its dependency is there, indexes row 9 (`nine`), becomes ready on

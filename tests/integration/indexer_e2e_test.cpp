@@ -252,6 +252,12 @@ public:
         return failure;
     }
 
+    /// This test's own connection (opened on first use).
+    pqxx::connection& db() {
+        if (!db_) db_.emplace(postgres_url());
+        return *db_;
+    }
+
 private:
     template <typename... Args>
     static std::string fmt(fmt::format_string<Args...> f, Args&&... args) {
@@ -282,6 +288,7 @@ private:
     std::string batch_wait_ = "100ms";
     std::map<std::string, std::string> extra_properties_;
     std::map<std::string, json> expected_;
+    std::optional<pqxx::connection> db_;
 };
 
 TEST(IndexerE2e, InsertsUpdatesAndDeletesReachTheIndex) {

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "lib/kafka/producer.hpp"
@@ -58,7 +59,7 @@ protected:
         fixture_.exec(fmt::format(R"(CREATE TABLE {} ("my id" text PRIMARY KEY, "sel""ect" text))",
                                   sql_name(table_)));
         for (const auto& [id, value] : rows()) {
-            pqxx::nontransaction tx(fixture_.db());
+            pqxx::nontransaction tx(db());
             tx.exec_params(fmt::format(R"(INSERT INTO {} VALUES ($1, $2))", sql_name(table_)), id,
                            value);
         }
@@ -113,7 +114,14 @@ protected:
         return out;
     }
 
+    /// This test's own connection (opened on first use).
+    pqxx::connection& db() {
+        if (!db_) db_.emplace(fixture_.postgres_url());
+        return *db_;
+    }
+
     Fixture fixture_{"sec_sql"};
+    std::optional<pqxx::connection> db_;
     std::string table_;
     std::string victim_;
     std::string whole_row_;
@@ -156,7 +164,7 @@ TEST_F(HostileIdentifiers, RowsAreIndexedAndNothingIsDropped) {
     EXPECT_EQ(indexer.wait_exit(15s), 0) << indexer.log();
     EXPECT_EQ(indexer.count_in_log("dead letter"), 0U) << indexer.log();
 
-    pqxx::nontransaction tx(fixture_.db());
+    pqxx::nontransaction tx(db());
     EXPECT_EQ(tx.exec1("SELECT n FROM " + victim_)[0].as<int>(), 42);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + sql_name(table_))[0].as<int>(), 4);
 

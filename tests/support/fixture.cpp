@@ -1,6 +1,7 @@
 #include "tests/support/fixture.hpp"
 
 #include <httplib.h>
+#include <pqxx/pqxx>
 
 #include <fmt/format.h>
 
@@ -96,6 +97,11 @@ std::string KtConfig::yaml() const {
     return out + sections;
 }
 
+struct Fixture::Connection {
+    explicit Connection(const std::string& url) : db(url) {}
+    pqxx::connection db;
+};
+
 Fixture::Fixture(const std::string& prefix, std::string postgres_url)
     : name_(unique_name(prefix)),
       postgres_url_(postgres_url.empty() ? test::postgres_url() : std::move(postgres_url)),
@@ -156,13 +162,9 @@ std::string Fixture::write_file(const std::string& file, const std::string& text
     return where;
 }
 
-pqxx::connection& Fixture::db() {
-    if (!db_) db_ = std::make_unique<pqxx::connection>(postgres_url_);
-    return *db_;
-}
-
 void Fixture::exec(const std::string& sql) {
-    pqxx::nontransaction tx(db());
+    if (!db_) db_ = std::make_unique<Connection>(postgres_url_);
+    pqxx::nontransaction tx(db_->db);
     tx.exec(sql);
     tx.commit();
 }

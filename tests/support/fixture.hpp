@@ -11,7 +11,6 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <pqxx/pqxx>
 
 #include "lib/non_copyable.hpp"
 #include "tests/support/run_command.hpp"
@@ -109,9 +108,7 @@ public:
     /// Writes `text` to `file` in the temp folder; returns its path.
     std::string write_file(const std::string& file, const std::string& text) const;
 
-    /// The fixture's connection (opened on first use).
-    pqxx::connection& db();
-    /// Runs `sql` on db() outside a transaction.
+    /// Runs `sql` outside a transaction, on the fixture's connection (opened on first use).
     void exec(const std::string& sql);
     /// Runs `sql` (CREATE TABLE ...) and drops `tables` at teardown.
     void create_tables(const std::string& sql, const std::vector<std::string>& tables);
@@ -149,7 +146,8 @@ private:
     std::filesystem::path dir_;
     std::string brokers_;
     std::string control_;
-    std::unique_ptr<pqxx::connection> db_;
+    struct Connection;
+    std::unique_ptr<Connection> db_;
     std::vector<std::string> tables_;
     std::vector<std::string> functions_;
     std::vector<std::pair<std::string, std::string>> indexes_;
